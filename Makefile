@@ -1,0 +1,29 @@
+# Two entry points: `make demo` (IS vs uniform on digits, with a plot) and `make test`.
+# Each creates the virtual environment .venv and installs what is missing first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+OUT ?= results/demo
+
+.PHONY: demo test lint install clean
+
+install: $(STAMP)
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/is-keras compare --out $(OUT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check is_keras tests benchmarks data_scripts
+
+clean:
+	rm -rf $(VENV) results

@@ -1,0 +1,7 @@
+"""``python -m is_keras`` runs the ``is-keras`` command line."""
+
+import sys
+
+from is_keras.experiments.cli import main
+
+sys.exit(main())

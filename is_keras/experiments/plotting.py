@@ -1,0 +1,42 @@
+"""Figures: 1-AUC curves (log axis) with mean ± one standard deviation bands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from is_keras.experiments.curves import MeanCurve
+
+
+def plot_curves(curves: dict[str, MeanCurve], path, title: str = "", metric: str = "1-AUC") -> Path:
+    """Write a PNG with two panels: metric vs samples seen and vs training seconds.
+
+    Example:
+        >>> plot_curves({"nis": nis_curve, "is-probabilistic": is_curve}, "compare.png")
+        PosixPath('compare.png')
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    for method, curve in curves.items():
+        for ax, x in zip(axes, (curve.samples, curve.seconds)):
+            (line,) = ax.plot(x, curve.mean, label=f"{method} (n={curve.runs})")
+            lower = curve.mean - curve.std
+            lower = lower.clip(min=curve.mean.min() * 1e-3 if curve.mean.min() > 0 else 1e-12)
+            ax.fill_between(x, lower, curve.mean + curve.std, color=line.get_color(), alpha=0.2)
+    for ax, xlabel in zip(axes, ("samples seen", "training seconds (evaluation excluded)")):
+        ax.set_yscale("log")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(f"{metric} (mean ± 1 std)")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

@@ -1,0 +1,16 @@
+"""Keras models: CrapNet, ResNet-18 (width-scaled to a parameter budget), DarkNet-19 / YOLOv2."""
+
+from is_keras.models.crapnet import crapnet, crapnet_param_count
+from is_keras.models.registry import CLASSIFIERS, build_classifier
+from is_keras.models.resnet import resnet18, resnet18_param_count
+from is_keras.models.scaling import width_for_params
+
+__all__ = [
+    "CLASSIFIERS",
+    "build_classifier",
+    "crapnet",
+    "crapnet_param_count",
+    "resnet18",
+    "resnet18_param_count",
+    "width_for_params",
+]
