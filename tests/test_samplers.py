@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from is_keras.sampling import ImportanceBatchGenerator, METHODS
+from is_keras.sampling import METHODS, ImportanceBatchGenerator
 
 
 def _after_first_pass(method, losses, batch_size=64, **kwargs):

@@ -5,13 +5,13 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from is_keras.models.scaling import resolve_width
+from is_keras.models.scaling import channels, resolve_width
 
 #: (kernel, stride, channels as a multiple of the width) of the seven convolutions.
 CRAPNET_CONVS = ((7, 1, 1), (3, 1, 1), (3, 1, 1), (3, 2, 2), (3, 1, 2), (3, 2, 4), (3, 1, 4))
 
 
-def crapnet_param_count(width: int, input_channels: int, num_classes: int) -> int:
+def crapnet_param_count(width: float, input_channels: int, num_classes: int) -> int:
     """Trainable parameters of :func:`crapnet` (closed form, no model built).
 
     Example:
@@ -20,19 +20,22 @@ def crapnet_param_count(width: int, input_channels: int, num_classes: int) -> in
     """
     total, channels_in = 0, input_channels
     for i, (kernel, _, mult) in enumerate(CRAPNET_CONVS):
-        channels = mult * width
-        total += kernel * kernel * channels_in * channels
-        total += channels if i == 0 else 2 * channels  # first conv: bias; others: BN gamma and beta
-        channels_in = channels
+        out = channels(mult, width)
+        total += kernel * kernel * channels_in * out
+        total += out if i == 0 else 2 * out  # first conv: bias; others: BN gamma and beta
+        channels_in = out
     return total + channels_in * num_classes + num_classes
 
 
-def crapnet(input_shape=(28, 28, 1), num_classes: int = 10, width: int | None = None, params: int | None = None):
+def crapnet(
+    input_shape=(28, 28, 1), num_classes: int = 10, width: float | None = None, params: int | None = None
+):
     """CrapNet: seven convolutions, global average pooling, dense, softmax.
 
     Conv 7×7/1 (w, bias, no BN/ReLU), then 3×3 convs w, w, 2w/2, 2w, 4w/2, 4w,
     each with batch norm and ReLU (no bias: BN's beta plays that role). The
-    thesis's base width is 8; ``width`` widens every convolution, or
+    thesis's base width is 8; ``width`` (a real number; channels are rounded)
+    widens every convolution, or
     ``params`` picks the width whose trainable-parameter count is closest.
 
     Example:
@@ -48,11 +51,11 @@ def crapnet(input_shape=(28, 28, 1), num_classes: int = 10, width: int | None = 
     x = inputs
     for i, (kernel, stride, mult) in enumerate(CRAPNET_CONVS):
         first = i == 0
-        x = layers.Conv2D(mult * width, kernel, strides=stride, padding="same", use_bias=first, name=f"conv{i}")(x)
+        x = layers.Conv2D(channels(mult, width), kernel, strides=stride, padding="same", use_bias=first, name=f"conv{i}")(x)
         if not first:
             x = layers.BatchNormalization(name=f"bn{i}")(x)
             x = layers.ReLU(name=f"relu{i}")(x)
     x = layers.GlobalAveragePooling2D(name="gap")(x)
     x = layers.Dense(num_classes, name="logits")(x)
     outputs = layers.Activation("softmax", dtype="float32", name="softmax")(x)
-    return keras.Model(inputs, outputs, name=f"crapnet_w{width}")
+    return keras.Model(inputs, outputs, name=f"crapnet_w{width:g}")

@@ -5,28 +5,29 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from is_keras.models.scaling import resolve_width
+from is_keras.models.scaling import channels, resolve_width
 
 STAGE_MULTIPLIERS = (1, 2, 4, 8)
 BLOCKS_PER_STAGE = 2
 
 
-def resnet18_param_count(width: int, input_channels: int, num_classes: int) -> int:
+def resnet18_param_count(width: float, input_channels: int, num_classes: int) -> int:
     """Trainable parameters of :func:`resnet18` (closed form).
 
     Example:
         >>> resnet18_param_count(64, 3, 1000)   # torchvision's resnet18
         11689512
     """
-    total = 49 * input_channels * width + 2 * width
-    channels_in = width
+    stem = channels(1, width)
+    total = 49 * input_channels * stem + 2 * stem
+    channels_in = stem
     for stage, mult in enumerate(STAGE_MULTIPLIERS):
-        channels = mult * width
+        out = channels(mult, width)
         for block in range(BLOCKS_PER_STAGE):
-            total += 9 * channels_in * channels + 9 * channels * channels + 4 * channels
-            if block == 0 and (stage > 0 or channels_in != channels):
-                total += channels_in * channels + 2 * channels
-            channels_in = channels
+            total += 9 * channels_in * out + 9 * out * out + 4 * out
+            if block == 0 and (stage > 0 or channels_in != out):
+                total += channels_in * out + 2 * out
+            channels_in = out
     return total + channels_in * num_classes + num_classes
 
 
@@ -44,7 +45,7 @@ def _basic_block(x, channels: int, stride: int, name: str):
     return layers.ReLU(name=f"{name}_out")(y)
 
 
-def resnet18(input_shape=(224, 224, 3), num_classes: int = 1000, width: int | None = None, params: int | None = None):
+def resnet18(input_shape=(224, 224, 3), num_classes: int = 1000, width: float | None = None, params: int | None = None):
     """ResNet-18: conv 7×7/2, max-pool 3×3/2, four stages of two basic blocks
     (w, 2w, 4w, 8w; stride 2 at the start of stages 2–4), GAP, dense, softmax.
 
@@ -62,15 +63,15 @@ def resnet18(input_shape=(224, 224, 3), num_classes: int = 1000, width: int | No
         width, params, lambda w: resnet18_param_count(w, input_shape[-1], num_classes), default=64
     )
     inputs = keras.Input(shape=input_shape)
-    x = layers.Conv2D(width, 7, strides=2, padding="same", use_bias=False, name="stem_conv")(inputs)
+    x = layers.Conv2D(channels(1, width), 7, strides=2, padding="same", use_bias=False, name="stem_conv")(inputs)
     x = layers.BatchNormalization(name="stem_bn")(x)
     x = layers.ReLU(name="stem_relu")(x)
     x = layers.MaxPooling2D(3, strides=2, padding="same", name="stem_pool")(x)
     for stage, mult in enumerate(STAGE_MULTIPLIERS):
         for block in range(BLOCKS_PER_STAGE):
             stride = 2 if stage > 0 and block == 0 else 1
-            x = _basic_block(x, mult * width, stride, name=f"stage{stage + 1}_block{block + 1}")
+            x = _basic_block(x, channels(mult, width), stride, name=f"stage{stage + 1}_block{block + 1}")
     x = layers.GlobalAveragePooling2D(name="gap")(x)
     x = layers.Dense(num_classes, name="logits")(x)
     outputs = layers.Activation("softmax", dtype="float32", name="softmax")(x)
-    return keras.Model(inputs, outputs, name=f"resnet18_w{width}")
+    return keras.Model(inputs, outputs, name=f"resnet18_w{width:g}")

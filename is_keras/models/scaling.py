@@ -4,38 +4,47 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+#: Widths are searched in steps of 1/WIDTH_STEPS so that small budgets are met closely.
+WIDTH_STEPS = 8
 
-def width_for_params(count_params: Callable[[int], int], target: int, max_width: int = 4096) -> int:
-    """The integer width whose parameter count is closest to ``target``.
 
-    ``count_params(width)`` must increase with the width (true for every
+def channels(multiplier: int, width: float) -> int:
+    """Channels of a convolution that has ``multiplier`` times the base width."""
+    return max(1, int(round(multiplier * width)))
+
+
+def width_for_params(count_params: Callable[[float], int], target: int, max_width: float = 4096) -> float:
+    """The width (a multiple of 1/8) whose parameter count is closest to ``target``.
+
+    ``count_params(width)`` must not decrease with the width (true for every
     model here: widening multiplies every convolution's channels).
 
     Example:
-        >>> width_for_params(lambda w: 10 * w * w, 1000)
-        10
+        >>> width_for_params(lambda w: int(10 * w * w), 1000)
+        10.0
     """
     if int(target) != target or target < 1:
         raise ValueError(f"params must be a positive integer, got {target!r}")
-    lo, hi = 1, 1
-    while count_params(hi) < target and hi < max_width:
-        lo, hi = hi, min(hi * 2, max_width)
+    count = lambda k: count_params(k / WIDTH_STEPS)
+    lo, hi, top = 1, 1, int(max_width * WIDTH_STEPS)
+    while count(hi) < target and hi < top:
+        lo, hi = hi, min(hi * 2, top)
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if count_params(mid) < target:
+        if count(mid) < target:
             lo = mid
         else:
             hi = mid
-    return min((lo, hi), key=lambda w: abs(count_params(w) - target))
+    return min((lo, hi), key=lambda k: abs(count(k) - target)) / WIDTH_STEPS
 
 
-def resolve_width(width, params, count_params: Callable[[int], int], default: int) -> int:
+def resolve_width(width, params, count_params: Callable[[float], int], default: float) -> float:
     """``width`` if given, else the width for ``params``, else ``default`` (not both)."""
     if width is not None and params is not None:
         raise ValueError("give either width= or params=, not both")
     if params is not None:
         return width_for_params(count_params, params)
     width = default if width is None else width
-    if int(width) != width or width < 1:
-        raise ValueError(f"width must be a positive integer, got {width!r}")
-    return int(width)
+    if not width > 0:
+        raise ValueError(f"width must be a positive number, got {width!r}")
+    return float(width)

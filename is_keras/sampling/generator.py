@@ -165,7 +165,9 @@ class ImportanceBatchGenerator:
         Each element is drawn from the table as it is when the element is
         produced. With ``prefetch=1`` (the default) a batch is drawn while the
         previous step trains, so it is at most one step stale; ``prefetch=0``
-        draws only on request. Call :meth:`update` after each step.
+        draws only on request; tf.data's own automatic prefetching is switched
+        off for this dataset. A ``.prefetch(k)`` added by the caller makes
+        batches up to ``k`` steps staler. Call :meth:`update` after each step.
 
         Example:
             >>> ds = gen.as_dataset()
@@ -194,7 +196,13 @@ class ImportanceBatchGenerator:
         ds = tf.data.Dataset.from_generator(
             index_stream, output_signature=tf.TensorSpec(shape=(batch,), dtype=tf.int64)
         ).map(load)
-        return ds.prefetch(prefetch) if prefetch else ds
+        if prefetch:
+            ds = ds.prefetch(prefetch)
+        # tf.data would otherwise inject prefetching of its own and draw batches further ahead
+        options = tf.data.Options()
+        options.experimental_optimization.inject_prefetch = False
+        options.autotune.enabled = False
+        return ds.with_options(options)
 
 
 def _as_table(initial_losses, num_samples: int) -> np.ndarray:

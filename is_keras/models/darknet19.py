@@ -1,0 +1,130 @@
+"""DarkNet-19 (Redmon & Farhadi 2016), the YOLOv2 backbone, with darknet's layer order and names."""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+#: The 18 convolutions of DarkNet-19 as (filters, kernel); "M" is a 2×2/2 max-pool.
+DARKNET19_LAYERS = (
+    (32, 3), "M",
+    (64, 3), "M",
+    (128, 3), (64, 1), (128, 3), "M",
+    (256, 3), (128, 1), (256, 3), "M",
+    (512, 3), (256, 1), (512, 3), (256, 1), (512, 3), "M",
+    (1024, 3), (512, 1), (1024, 3), (512, 1), (1024, 3),
+)
+
+#: Index of the convolution whose 26×26 (at 416 input) output feeds YOLOv2's passthrough.
+PASSTHROUGH_CONV = 12
+
+#: darknet's batch-norm epsilon and leaky-ReLU slope.
+BN_EPSILON = 1e-5
+LEAKY_SLOPE = 0.1
+
+
+def scaled_filters(filters: int, width_multiplier: float) -> int:
+    """Channels of a convolution widened by ``width_multiplier`` (a multiple of 4, at least 4).
+
+    Rounding to a multiple of 4 keeps the reorg (stride 2 needs channels
+    divisible by 4) valid at every width; at ``width_multiplier=1`` every
+    darknet filter count is returned unchanged.
+
+    Example:
+        >>> scaled_filters(1024, 1.0), scaled_filters(64, 0.25), scaled_filters(32, 0.01)
+        (1024, 16, 4)
+    """
+    if not width_multiplier > 0:
+        raise ValueError(f"width_multiplier must be > 0, got {width_multiplier!r}")
+    return max(4, int(round(filters * width_multiplier / 4.0)) * 4)
+
+
+def check_input_shape(input_shape, multiple: int = 32) -> tuple[int, int, int]:
+    """``(H, W, C)`` with H and W divisible by ``multiple`` (darknet's five 2×2 pools), else ``ValueError``."""
+    input_shape = tuple(input_shape)
+    if len(input_shape) != 3:
+        raise ValueError(f"input_shape must be (height, width, channels), got {input_shape}")
+    height, width, channels = input_shape
+    for name, size in (("height", height), ("width", width)):
+        if size is None or int(size) != size or size < multiple or size % multiple:
+            raise ValueError(
+                f"input {name} must be a positive multiple of {multiple} (five 2×2 max-pools), got {size}"
+            )
+    if int(channels) != channels or channels < 1:
+        raise ValueError(f"input channels must be a positive integer, got {channels}")
+    return int(height), int(width), int(channels)
+
+
+def conv_bn_leaky(x, filters: int, kernel: int, index: int, bn_momentum: float = 0.99):
+    """darknet's ``[convolutional] batch_normalize=1 activation=leaky``: conv (no bias), BN, leaky 0.1.
+
+    The layers are named ``conv_{index}``, ``bn_{index}``, ``leaky_{index}``.
+    """
+    x = layers.Conv2D(filters, kernel, padding="same", use_bias=False, name=f"conv_{index}")(x)
+    x = layers.BatchNormalization(epsilon=BN_EPSILON, momentum=bn_momentum, name=f"bn_{index}")(x)
+    return layers.LeakyReLU(negative_slope=LEAKY_SLOPE, name=f"leaky_{index}")(x)
+
+
+def darknet19_body(x, width_multiplier: float = 1.0, bn_momentum: float = 0.99):
+    """The 18 convolutions and 5 max-pools; returns ``(passthrough_26x26, features_13x13)``.
+
+    Convolutions are ``conv_0`` … ``conv_17`` in darknet's cfg order.
+    """
+    index, pool, passthrough = 0, 0, None
+    for spec in DARKNET19_LAYERS:
+        if spec == "M":
+            x = layers.MaxPooling2D(2, strides=2, name=f"maxpool_{pool}")(x)
+            pool += 1
+            continue
+        filters, kernel = spec
+        x = conv_bn_leaky(x, scaled_filters(filters, width_multiplier), kernel, index, bn_momentum)
+        if index == PASSTHROUGH_CONV:
+            passthrough = x
+        index += 1
+    return passthrough, x
+
+
+def darknet19(
+    input_shape=(224, 224, 3),
+    num_classes: int | None = 1000,
+    include_top: bool | None = None,
+    width_multiplier: float = 1.0,
+    bn_momentum: float = 0.99,
+):
+    """DarkNet-19 as in darknet's ``darknet19.cfg``.
+
+    18 convolutions (3×3 and 1×1, batch norm with ε = 1e-5, leaky ReLU 0.1, no
+    bias) and five 2×2/2 max-pools, named ``conv_0`` … ``conv_17`` so
+    :func:`~is_keras.models.darknet_weights.load_darknet_weights` can fill
+    them from ``darknet19.weights`` / ``darknet19_448.conv.23``. With the top,
+    a 1×1 convolution with bias to ``num_classes`` (``conv_18``, linear),
+    global average pooling and softmax follow. Input must be [0, 1] floats.
+
+    Args:
+        input_shape: ``(H, W, C)``, H and W multiples of 32.
+        num_classes: classifier outputs; ``None`` means no top.
+        include_top: default ``num_classes is not None``.
+        width_multiplier: widen (or thin) every convolution; 1.0 is darknet's.
+        bn_momentum: moving-statistics momentum of the batch norms.
+
+    Example:
+        >>> model = darknet19((224, 224, 3), num_classes=1000)
+        >>> model.count_params()
+        20856776
+        >>> darknet19((416, 416, 3), num_classes=None).output_shape
+        (None, 13, 13, 1024)
+    """
+    check_input_shape(input_shape)
+    if include_top is None:
+        include_top = num_classes is not None
+    if include_top and (num_classes is None or int(num_classes) != num_classes or num_classes < 1):
+        raise ValueError(f"include_top=True needs num_classes >= 1, got {num_classes!r}")
+    inputs = keras.Input(shape=tuple(input_shape), name="image")
+    _, x = darknet19_body(inputs, width_multiplier, bn_momentum)
+    name = "darknet19" if width_multiplier == 1.0 else f"darknet19_x{width_multiplier:g}"
+    if not include_top:
+        return keras.Model(inputs, x, name=name)
+    x = layers.Conv2D(int(num_classes), 1, padding="same", use_bias=True, name="conv_18")(x)
+    x = layers.GlobalAveragePooling2D(name="avgpool")(x)
+    outputs = layers.Activation("softmax", dtype="float32", name="softmax")(x)
+    return keras.Model(inputs, outputs, name=name)

@@ -1,0 +1,180 @@
+"""Read and write darknet ``.weights`` files (YOLOv2, DarkNet-19 and backbone-only files).
+
+Layout: int32 ``major, minor, revision``; then ``seen`` as uint64 when
+``major*10 + minor >= 2 and major < 1000 and minor < 1000``, else int32 (a 20-
+or 16-byte header); then float32 values, per convolution in cfg order:
+``biases[n]``; if batch-normalised ``scales[n], rolling_mean[n],
+rolling_variance[n]``; then ``weights[n·c·k·k]`` in (out, in, h, w) order. In
+Keras the kernel is (h, w, in, out), BN gamma = scales, beta = biases.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+_CONV_NAME = re.compile(r"^conv_(\d+)$")
+
+
+def _header_has_uint64_seen(major: int, minor: int) -> bool:
+    return major * 10 + minor >= 2 and major < 1000 and minor < 1000
+
+
+def darknet_conv_layers(model) -> list[tuple]:
+    """``[(conv, bn_or_None), ...]`` for the layers named ``conv_0``, ``conv_1``, … in index order.
+
+    Example:
+        >>> [conv.name for conv, _ in darknet_conv_layers(yolov2())][:3]
+        ['conv_0', 'conv_1', 'conv_2']
+    """
+    convs = {}
+    for layer in model.layers:
+        match = _CONV_NAME.match(layer.name)
+        if match:
+            convs[int(match.group(1))] = layer
+    if not convs:
+        raise ValueError(f"model {model.name!r} has no layers named conv_0, conv_1, ... (darknet order)")
+    if sorted(convs) != list(range(len(convs))):
+        raise ValueError(f"darknet conv layer indices are not contiguous: {sorted(convs)}")
+    names = {layer.name for layer in model.layers}
+    result = []
+    for i in range(len(convs)):
+        conv = convs[i]
+        bn = model.get_layer(f"bn_{i}") if f"bn_{i}" in names else None
+        if bn is None and not conv.use_bias:
+            raise ValueError(f"{conv.name} has neither a bias nor a batch norm bn_{i}; darknet needs one")
+        result.append((conv, bn))
+    return result
+
+
+def _layer_float_count(conv, bn) -> int:
+    kh, kw, cin, cout = conv.kernel.shape
+    return cout * (4 if bn is not None else 1) + kh * kw * cin * cout
+
+
+def read_darknet_header(data: bytes) -> tuple[dict, int]:
+    """Parse a header; return ``({"major", "minor", "revision", "seen"}, header_bytes)``."""
+    if len(data) < 12:
+        raise ValueError(f"darknet weights file is truncated: {len(data)} bytes, shorter than the header")
+    major, minor, revision = (int(v) for v in np.frombuffer(data, dtype="<i4", count=3))
+    if _header_has_uint64_seen(major, minor):
+        size, dtype = 20, "<u8"
+    else:
+        size, dtype = 16, "<i4"
+    if len(data) < size:
+        raise ValueError(f"darknet weights file is truncated: {len(data)} bytes, header needs {size}")
+    seen = int(np.frombuffer(data, dtype=dtype, count=1, offset=12)[0])
+    return {"major": major, "minor": minor, "revision": revision, "seen": seen}, size
+
+
+def load_darknet_weights(model, path) -> int:
+    """Fill ``model``'s darknet-named convolutions from a darknet ``.weights`` file.
+
+    Loads a full file (every ``conv_i`` of the model) or a backbone-only file
+    such as ``darknet19_448.conv.23`` (the first 18 convolutions), which fills
+    the first layers and leaves the rest as they are. The file's float count
+    must equal the float count of the first *m* convolutions for some *m*;
+    anything else (a truncated file, a file for another model, extra floats)
+    raises ``ValueError`` naming both counts and nothing is written.
+
+    Returns:
+        the number of convolutional layers filled (also logged at INFO level).
+
+    Example:
+        >>> model = yolov2((416, 416, 3), num_classes=80, num_anchors=5)
+        >>> load_darknet_weights(model, "yolov2.weights")
+        23
+    """
+    path = Path(path)
+    data = path.read_bytes()
+    header, offset = read_darknet_header(data)
+    body = len(data) - offset
+    if body % 4:
+        raise ValueError(
+            f"{path.name}: the file is truncated or corrupt: {body} bytes after the {offset}-byte header "
+            "is not a whole number of float32 values"
+        )
+    floats = np.frombuffer(data, dtype="<f4", offset=offset)
+    layers = darknet_conv_layers(model)
+    counts = [_layer_float_count(conv, bn) for conv, bn in layers]
+    prefix = np.cumsum(counts)
+    matches = np.flatnonzero(prefix == floats.size)
+    if floats.size == 0 or matches.size == 0:
+        below = prefix[prefix < floats.size]
+        nearest = (
+            f"the first {below.size} convolutions need {int(below[-1]):,}" if below.size else "none fit"
+        )
+        reason = "more floats than the whole model needs" if floats.size > prefix[-1] else (
+            "the file is truncated or is for another model"
+        )
+        raise ValueError(
+            f"{path.name}: file has {floats.size:,} floats but model {model.name!r} needs {int(prefix[-1]):,} "
+            f"for all {len(layers)} convolutions ({nearest}); {reason}. "
+            "A darknet weights file must fill the first m convolutions exactly."
+        )
+    filled = int(matches[0]) + 1
+    # Slice and reshape everything before assigning anything (no partial writes).
+    assignments, pos = [], 0
+    for conv, bn in layers[:filled]:
+        kh, kw, cin, cout = conv.kernel.shape
+
+        biases = floats[pos : pos + cout]
+        pos += cout
+        if bn is not None:
+            scales, mean, var = (floats[pos + i * cout : pos + (i + 1) * cout] for i in range(3))
+            pos += 3 * cout
+        size = cout * cin * kh * kw
+        kernel = floats[pos : pos + size].reshape(cout, cin, kh, kw).transpose(2, 3, 1, 0)
+        pos += size
+        assignments.append((conv, [kernel, biases] if bn is None else [kernel]))
+        if bn is not None:
+            assignments.append((bn, [scales, biases, mean, var]))
+    for layer, weights in assignments:
+        layer.set_weights([np.array(w, dtype=np.float32) for w in weights])
+    logger.info(
+        "loaded %s (darknet %d.%d.%d, seen %d): %d of %d convolutional layers",
+        path.name, header["major"], header["minor"], header["revision"], header["seen"], filled, len(layers),
+    )
+    return filled
+
+
+def save_darknet_weights(model, path, major: int = 0, minor: int = 2, revision: int = 0, seen: int = 0,
+                         num_layers: int | None = None) -> Path:
+    """Write ``model``'s darknet-named convolutions as a darknet ``.weights`` file.
+
+    ``major, minor`` decide the header: ``seen`` is written as uint64 when
+    ``major*10 + minor >= 2`` (20-byte header), else as int32 (16 bytes, the
+    layout of the official ``yolov2.weights``). ``num_layers`` writes only the
+    first convolutions (a backbone file like ``darknet19_448.conv.23``).
+
+    Example:
+        >>> save_darknet_weights(model, "my_yolov2.weights")
+        PosixPath('my_yolov2.weights')
+    """
+    layers = darknet_conv_layers(model)
+    if num_layers is not None:
+        if int(num_layers) != num_layers or not 1 <= num_layers <= len(layers):
+            raise ValueError(f"num_layers must be in 1..{len(layers)}, got {num_layers!r}")
+        layers = layers[: int(num_layers)]
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as f:
+        f.write(np.array([major, minor, revision], dtype="<i4").tobytes())
+        seen_dtype = "<u8" if _header_has_uint64_seen(major, minor) else "<i4"
+        f.write(np.array([seen], dtype=seen_dtype).tobytes())
+        for conv, bn in layers:
+            kernel = conv.kernel.numpy()
+            if bn is not None:
+                gamma, beta, mean, var = (w.numpy() for w in (bn.gamma, bn.beta, bn.moving_mean, bn.moving_variance))
+                parts = [beta, gamma, mean, var]
+            else:
+                parts = [conv.bias.numpy()]
+            parts.append(kernel.transpose(3, 2, 0, 1))
+            for part in parts:
+                f.write(np.ascontiguousarray(part, dtype="<f4").tobytes())
+    return path

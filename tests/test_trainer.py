@@ -1,0 +1,128 @@
+"""The GradientTape trainer: the table follows the step's own losses, and learning really happens."""
+
+import keras
+import numpy as np
+import pytest
+
+from is_keras import ImportanceBatchGenerator, ImportanceTrainer, OneMinusAUC
+from is_keras.data import load_digits
+from is_keras.experiments import run_training
+from is_keras.models import crapnet
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits()
+
+
+def test_short_training_run_really_lowers_one_minus_auc(digits):
+    train, val = digits
+    result = run_training(train, val, model="crapnet", method="is-probabilistic", epochs=6,
+                          batch_size=64, eval_every=5, seed=0, model_kwargs={"width": 8})
+    assert result.samples.shape == result.seconds.shape == result.one_minus_auc.shape
+    assert np.all(np.diff(result.samples) == 5 * 64)
+    assert np.all(np.diff(result.seconds) > 0)
+    # an untrained network is near chance (1-AUC ~ 0.5); four epochs bring it far below
+    assert result.one_minus_auc[0] > 3 * result.one_minus_auc[-1]
+    assert result.one_minus_auc[-1] < 0.05
+    assert np.all(np.isfinite(result.final_loss_table))
+
+
+def test_table_holds_exactly_the_losses_of_the_training_forward_pass(digits):
+    (x, y), _ = digits
+    gen = ImportanceBatchGenerator(x, y, batch_size=32, method="is-probabilistic", seed=0)
+    model = crapnet(x.shape[1:], 10, width=4)
+    seen = {}
+
+    class Spy(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen[batch] = (trainer.last_indices.copy(), gen.loss_table[trainer.last_indices].copy(), logs["loss"])
+
+    trainer = ImportanceTrainer(model, gen)
+    original_step = trainer.train_step
+
+    def recording_step():
+        before = gen.num_updates
+        trainer.last_indices = None
+        real_next = gen.next_indices
+
+        def spy_next():
+            trainer.last_indices = real_next()
+            return trainer.last_indices
+
+        gen.next_indices = spy_next
+        try:
+            logs = original_step()
+        finally:
+            gen.next_indices = real_next
+        assert gen.num_updates == before + 1  # one table update per step
+        return logs
+
+    trainer.train_step = recording_step
+    trainer.fit(epochs=1, steps_per_epoch=5, callbacks=[Spy()])
+    for _idx, table_values, mean_loss in seen.values():
+        # the batch's table entries average to the step's reported loss: same forward pass
+        assert np.mean(table_values) == pytest.approx(mean_loss, rel=1e-5)
+    assert trainer.samples_seen == 5 * 32
+
+
+def test_logs_history_and_stop_training(digits):
+    (x, y), (xv, yv) = digits
+    gen = ImportanceBatchGenerator(x, y, batch_size=64, method="nis", seed=0)
+    trainer = ImportanceTrainer(crapnet(x.shape[1:], 10, width=4), gen)
+    batch_logs = []
+
+    class Stopper(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            batch_logs.append(dict(logs))
+            if len(batch_logs) == 30:
+                self.model.stop_training = True
+
+    auc = OneMinusAUC(xv, yv, every_n_batches=10)
+    history = trainer.fit(epochs=10, callbacks=[auc, Stopper()])
+    assert len(batch_logs) == 30
+    assert [b["samples_seen"] for b in batch_logs] == [64 * (i + 1) for i in range(30)]
+    assert batch_logs[-1]["training_seconds"] == pytest.approx(trainer.training_seconds)
+    assert auc.samples == [640, 1280, 1920]
+    assert "one_minus_auc" in batch_logs[9]
+    assert len(history.history["loss"]) == 2  # epoch 1 (22 steps) and the stopped epoch 2
+
+
+def test_nan_loss_stops_training_and_leaves_the_table_untouched(digits):
+    (x, y), _ = digits
+    gen = ImportanceBatchGenerator(x, y, batch_size=64, seed=0)
+    calls = {"n": 0}
+
+    def exploding_loss(y_true, y_pred):
+        calls["n"] += 1
+        return keras.losses.sparse_categorical_crossentropy(y_true, y_pred) * np.nan
+
+    trainer = ImportanceTrainer(crapnet(x.shape[1:], 10, width=4), gen, loss=exploding_loss)
+    with pytest.raises(FloatingPointError, match="NaN or infinite.*loss table was left unchanged"):
+        trainer.fit(epochs=1)
+    assert np.all(np.isinf(gen.loss_table))
+
+
+def test_unknown_loss_name_is_refused(digits):
+    (x, y), _ = digits
+    gen = ImportanceBatchGenerator(x, y, batch_size=64)
+    with pytest.raises(ValueError, match="unknown loss 'mse'"):
+        ImportanceTrainer(crapnet(x.shape[1:], 10, width=4), gen, loss="mse")
+
+
+def test_same_seed_same_run(digits):
+    train, val = digits
+    a = run_training(train, val, method="is-randomsubset", epochs=2, batch_size=64, eval_every=7, seed=3,
+                     model_kwargs={"width": 4})
+    b = run_training(train, val, method="is-randomsubset", epochs=2, batch_size=64, eval_every=7, seed=3,
+                     model_kwargs={"width": 4})
+    np.testing.assert_allclose(a.one_minus_auc, b.one_minus_auc, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(a.final_loss_table, b.final_loss_table, rtol=1e-4, atol=1e-6)
+
+
+def test_run_training_validates_labels(digits):
+    (x, y), (xv, yv) = digits
+    with pytest.raises(ValueError, match="y_val must hold class labels >= 0"):
+        run_training((x, y), (xv, yv - 1), epochs=1)
+    with pytest.raises(ValueError, match="x_val has"):
+        run_training((x, y), (xv[:10], yv), epochs=1)
