@@ -68,7 +68,7 @@ def test_in_graph_with_unknown_batch_and_gradient():
     xt = tf.constant(x)
     with tf.GradientTape() as tape:
         tape.watch(xt)
-        y = tf.reduce_sum(darknet_reorg(xt, 2) * tf.range(128, dtype=tf.float32))
+        y = tf.reduce_sum(darknet_reorg(xt, 2) * tf.reshape(tf.range(128, dtype=tf.float32), (2, 2, 32)))
     grad = tape.gradient(y, xt).numpy()
     # the gradient of a permutation is the permuted weights: every weight 0..127 appears once per image
     np.testing.assert_array_equal(np.sort(grad[0].ravel()), np.arange(128, dtype=np.float32))

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from is_keras.experiments.curves import MeanCurve
 
 
 def plot_curves(curves: dict[str, MeanCurve], path, title: str = "", metric: str = "1-AUC") -> Path:
     """Write a PNG with two panels: metric vs samples seen and vs training seconds.
+
+    Bands are mean ± one standard deviation over runs; on the log axis their
+    lower edge is cut at a tenth of the mean (where the std exceeds it).
 
     Example:
         >>> plot_curves({"nis": nis_curve, "is-probabilistic": is_curve}, "compare.png")
@@ -23,8 +28,7 @@ def plot_curves(curves: dict[str, MeanCurve], path, title: str = "", metric: str
     for method, curve in curves.items():
         for ax, x in zip(axes, (curve.samples, curve.seconds)):
             (line,) = ax.plot(x, curve.mean, label=f"{method} (n={curve.runs})")
-            lower = curve.mean - curve.std
-            lower = lower.clip(min=curve.mean.min() * 1e-3 if curve.mean.min() > 0 else 1e-12)
+            lower = np.maximum(curve.mean - curve.std, curve.mean / 10)
             ax.fill_between(x, lower, curve.mean + curve.std, color=line.get_color(), alpha=0.2)
     for ax, xlabel in zip(axes, ("samples seen", "training seconds (evaluation excluded)")):
         ax.set_yscale("log")

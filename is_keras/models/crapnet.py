@@ -51,7 +51,10 @@ def crapnet(
     x = inputs
     for i, (kernel, stride, mult) in enumerate(CRAPNET_CONVS):
         first = i == 0
-        x = layers.Conv2D(channels(mult, width), kernel, strides=stride, padding="same", use_bias=first, name=f"conv{i}")(x)
+        conv = layers.Conv2D(
+            channels(mult, width), kernel, strides=stride, padding="same", use_bias=first, name=f"conv{i}"
+        )
+        x = conv(x)
         if not first:
             x = layers.BatchNormalization(name=f"bn{i}")(x)
             x = layers.ReLU(name=f"relu{i}")(x)

@@ -1,0 +1,160 @@
+"""Anchor boxes by k-means on ground-truth (w, h) with the distance ``1 - IoU`` (YOLOv2, thesis §4.2.2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def _check_wh(wh, name="wh") -> np.ndarray:
+    wh = np.asarray(wh, dtype=np.float64)
+    if wh.ndim != 2 or wh.shape[1] != 2:
+        raise ValueError(f"{name} must have shape (N, 2) of box widths and heights, got {wh.shape}")
+    if wh.shape[0] == 0:
+        raise ValueError(f"{name} is empty: no boxes to cluster")
+    if not np.all(np.isfinite(wh)) or np.any(wh <= 0):
+        raise ValueError(f"{name} must hold finite widths and heights > 0")
+    return wh
+
+
+def wh_iou(wh, anchors) -> np.ndarray:
+    """IoU of boxes and anchors aligned at a common corner (only shapes count), shape (N, K).
+
+    Example:
+        >>> wh_iou([[2.0, 2.0]], [[1.0, 1.0], [2.0, 4.0]])
+        array([[0.25, 0.5 ]])
+    """
+    wh = np.asarray(wh, dtype=np.float64)[:, None, :]
+    anchors = np.asarray(anchors, dtype=np.float64)[None, :, :]
+    inter = np.minimum(wh[..., 0], anchors[..., 0]) * np.minimum(wh[..., 1], anchors[..., 1])
+    union = wh[..., 0] * wh[..., 1] + anchors[..., 0] * anchors[..., 1] - inter
+    return inter / union
+
+
+def mean_iou(wh, anchors) -> float:
+    """Mean over boxes of the IoU with their best anchor (the elbow curve's y value).
+
+    Example:
+        >>> mean_iou([[1.0, 1.0], [2.0, 2.0]], [[1.0, 1.0]])
+        0.625
+    """
+    return float(wh_iou(_check_wh(wh), _check_wh(anchors, "anchors")).max(axis=1).mean())
+
+
+def kmeans_anchors(wh, k: int, seed: int = 0, max_iter: int = 300, n_init: int = 3) -> np.ndarray:
+    """k-means on box shapes with distance ``1 - IoU``; returns ``(k, 2)`` anchors sorted by area.
+
+    Each run starts from k-means++ seeding (under the ``1 - IoU`` distance),
+    then alternates assigning every box to its highest-IoU centre and moving
+    each centre to the mean (w, h) of its boxes, until the assignment stops
+    changing. The best of ``n_init`` runs (highest :func:`mean_iou`) is kept.
+    Anchors are in the units of ``wh`` (pixels, or grid cells).
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> wh = np.concatenate([rng.normal(10, 0.5, (50, 2)), rng.normal(40, 2, (50, 2))])
+        >>> kmeans_anchors(wh, 2).round()
+        array([[10., 10.],
+               [40., 40.]])
+    """
+    wh = _check_wh(wh)
+    if int(k) != k or k < 1:
+        raise ValueError(f"k must be an integer >= 1, got {k!r}")
+    k = int(k)
+    unique = np.unique(wh, axis=0)
+    if unique.shape[0] < k:
+        raise ValueError(f"cannot find {k} anchors in {unique.shape[0]} distinct box shapes")
+    rng = np.random.default_rng(seed)
+    best, best_iou = None, -1.0
+    for _ in range(max(1, int(n_init))):
+        centers = _kmeans_pp_init(unique, k, rng)
+        assign = None
+        for _ in range(int(max_iter)):
+            new_assign = wh_iou(wh, centers).argmax(axis=1)
+            if assign is not None and np.array_equal(new_assign, assign):
+                break
+            assign = new_assign
+            for j in range(k):
+                members = wh[assign == j]
+                if members.size:
+                    centers[j] = members.mean(axis=0)
+                else:  # an empty cluster takes the box worst served by the others
+                    centers[j] = wh[wh_iou(wh, centers).max(axis=1).argmin()]
+        score = mean_iou(wh, centers)
+        if score > best_iou:
+            best, best_iou = centers.copy(), score
+    return best[np.argsort(best[:, 0] * best[:, 1], kind="stable")]
+
+
+def _kmeans_pp_init(wh: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    centers = [wh[rng.integers(len(wh))]]
+    for _ in range(1, k):
+        distance = 1.0 - wh_iou(wh, np.array(centers)).max(axis=1)
+        total = distance.sum()
+        p = distance / total if total > 0 else None
+        centers.append(wh[rng.choice(len(wh), p=p)])
+    return np.array(centers, dtype=np.float64)
+
+
+def anchor_elbow(wh, ks=range(2, 11), seed: int = 0) -> dict[int, tuple[np.ndarray, float]]:
+    """``{k: (anchors, mean IoU)}`` for every k in ``ks`` (thesis Figures 4.1–4.2).
+
+    Example:
+        >>> curve = anchor_elbow(wh, ks=range(2, 6))
+        >>> [round(curve[k][1], 3) for k in curve]
+        ...
+    """
+    return {int(k): (a, mean_iou(wh, a)) for k in ks for a in [kmeans_anchors(wh, k, seed=seed)]}
+
+
+def plot_elbow(curve: dict, path, title: str = "Anchor boxes: mean IoU against K") -> Path:
+    """Write the elbow plot (mean IoU and its gain per extra anchor against K) as a PNG.
+
+    Example:
+        >>> plot_elbow(anchor_elbow(wh), "elbow.png")
+        PosixPath('elbow.png')
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ks = sorted(curve)
+    ious = [curve[k][1] for k in ks]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    axes[0].plot(ks, ious, "o-")
+    axes[0].set_xlabel("number of anchors K")
+    axes[0].set_ylabel("mean IoU with the best anchor")
+    axes[0].grid(True, alpha=0.3)
+    axes[1].plot(ks[1:], np.diff(ious), "o-")
+    axes[1].set_xlabel("number of anchors K")
+    axes[1].set_ylabel("mean IoU gained by the K-th anchor")
+    axes[1].grid(True, alpha=0.3)
+    fig.suptitle(title)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def format_anchors(anchors) -> str:
+    """darknet cfg style: ``"0.57273,0.677385, 1.87446,2.06253"``.
+
+    Example:
+        >>> format_anchors([[0.5, 0.75], [2.0, 3.0]])
+        '0.5,0.75, 2,3'
+    """
+    return ", ".join(f"{w:.6g},{h:.6g}" for w, h in np.asarray(anchors, dtype=np.float64))
+
+
+#: darknet's ``cfg/yolov2.cfg`` anchors (COCO, grid units at 416×416).
+YOLOV2_COCO_ANCHORS = np.array(
+    [[0.57273, 0.677385], [1.87446, 2.06253], [3.33843, 5.47434], [7.88282, 3.52778], [9.77052, 9.16828]]
+)
+#: darknet's ``cfg/yolov2-voc.cfg`` anchors.
+YOLOV2_VOC_ANCHORS = np.array(
+    [[1.3221, 1.73145], [3.19275, 4.00944], [5.05587, 8.09892], [9.47112, 4.84053], [11.2364, 10.0071]]
+)
