@@ -42,10 +42,10 @@ def mean_iou(wh, anchors) -> float:
     return float(wh_iou(_check_wh(wh), _check_wh(anchors, "anchors")).max(axis=1).mean())
 
 
-def kmeans_anchors(wh, k: int, seed: int = 0, max_iter: int = 300, n_init: int = 3) -> np.ndarray:
+def kmeans_anchors(wh, k: int, seed: int = 0, max_iter: int = 300, n_init: int = 5) -> np.ndarray:
     """k-means on box shapes with distance ``1 - IoU``; returns ``(k, 2)`` anchors sorted by area.
 
-    Each run starts from k-means++ seeding (under the ``1 - IoU`` distance),
+    Each run starts from k-means++ seeding (squared ``1 - IoU`` distance),
     then alternates assigning every box to its highest-IoU centre and moving
     each centre to the mean (w, h) of its boxes, until the assignment stops
     changing. The best of ``n_init`` runs (highest :func:`mean_iou`) is kept.
@@ -90,7 +90,7 @@ def kmeans_anchors(wh, k: int, seed: int = 0, max_iter: int = 300, n_init: int =
 def _kmeans_pp_init(wh: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
     centers = [wh[rng.integers(len(wh))]]
     for _ in range(1, k):
-        distance = 1.0 - wh_iou(wh, np.array(centers)).max(axis=1)
+        distance = np.square(1.0 - wh_iou(wh, np.array(centers)).max(axis=1))
         total = distance.sum()
         p = distance / total if total > 0 else None
         centers.append(wh[rng.choice(len(wh), p=p)])

@@ -1,0 +1,116 @@
+"""Turn raw YOLOv2 outputs into boxes: decoding and per-class non-maximum suppression."""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+
+def _image_hw(image_size):
+    if np.ndim(image_size) == 0:
+        return float(image_size), float(image_size)
+    h, w = image_size
+    return float(h), float(w)
+
+
+def decode_yolo(y_pred, anchors, image_size):
+    """Decode raw ``(B, S_h, S_w, A, 5 + C)`` predictions (darknet's region layer).
+
+    Box centre ``((col + σ(tx)) / S_w, (row + σ(ty)) / S_h)``, size
+    ``(p_w e^{tw} / S_w, p_h e^{th} / S_h)`` relative to the image, objectness
+    ``σ(to)``, class probabilities ``softmax``.
+
+    Returns:
+        ``boxes`` (B, S_h·S_w·A, 4) as ``[x1, y1, x2, y2]`` pixels,
+        ``objectness`` (B, N) and ``class_probs`` (B, N, C) (C may be 0).
+
+    Example:
+        >>> boxes, obj, probs = decode_yolo(model(images), anchors, 416)
+    """
+    y_pred = tf.cast(tf.convert_to_tensor(y_pred), tf.float32)
+    if y_pred.shape.rank != 5 or (y_pred.shape[-1] or 0) < 5:
+        raise ValueError(f"y_pred must have shape (B, S_h, S_w, A, 5 + C), got {y_pred.shape}")
+    anchors = tf.constant(np.asarray(anchors, dtype=np.float32))
+    if anchors.shape[0] != y_pred.shape[3]:
+        raise ValueError(f"{anchors.shape[0]} anchors given for predictions with {y_pred.shape[3]} anchors")
+    image_h, image_w = _image_hw(image_size)
+    shape = tf.shape(y_pred)
+    grid_h, grid_w = shape[1], shape[2]
+    cols = tf.cast(tf.reshape(tf.range(grid_w), (1, 1, -1, 1)), tf.float32)
+    rows = tf.cast(tf.reshape(tf.range(grid_h), (1, -1, 1, 1)), tf.float32)
+    gw, gh = tf.cast(grid_w, tf.float32), tf.cast(grid_h, tf.float32)
+    cx = (cols + tf.sigmoid(y_pred[..., 0])) / gw * image_w
+    cy = (rows + tf.sigmoid(y_pred[..., 1])) / gh * image_h
+    w = anchors[:, 0] * tf.exp(tf.clip_by_value(y_pred[..., 2], -20.0, 20.0)) / gw * image_w
+    h = anchors[:, 1] * tf.exp(tf.clip_by_value(y_pred[..., 3], -20.0, 20.0)) / gh * image_h
+    boxes = tf.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=-1)
+    batch = shape[0]
+    boxes = tf.reshape(boxes, (batch, -1, 4))
+    objectness = tf.reshape(tf.sigmoid(y_pred[..., 4]), (batch, -1))
+    num_classes = y_pred.shape[-1] - 5
+    class_probs = tf.reshape(tf.nn.softmax(y_pred[..., 5:], axis=-1), (batch, -1, num_classes))
+    return boxes, objectness, class_probs
+
+
+def non_max_suppression(boxes, scores, iou_threshold: float = 0.45, score_threshold: float = 0.005,
+                        max_detections: int = 100):
+    """Per-class NMS on a batch: ``boxes`` (B, N, 4) ``[x1, y1, x2, y2]``, ``scores`` (B, N, C).
+
+    Returns a list (one per image) of ``(boxes (n, 4), scores (n,), labels (n,))``
+    numpy arrays, highest score first, at most ``max_detections`` per image.
+
+    Example:
+        >>> dets = non_max_suppression(boxes, scores, iou_threshold=0.45)
+        >>> dets[0][0].shape[1]
+        4
+    """
+    boxes = tf.cast(boxes, tf.float32)
+    scores = tf.cast(scores, tf.float32)
+    # tf wants [y1, x1, y2, x2]; IoU is symmetric in the axes, we swap for clarity
+    yx = tf.gather(boxes, [1, 0, 3, 2], axis=-1)[:, :, None, :]
+    nms_boxes, nms_scores, nms_classes, valid = tf.image.combined_non_max_suppression(
+        yx, scores, max_output_size_per_class=int(max_detections), max_total_size=int(max_detections),
+        iou_threshold=float(iou_threshold), score_threshold=float(score_threshold), clip_boxes=False,
+    )
+    nms_boxes = tf.gather(nms_boxes, [1, 0, 3, 2], axis=-1).numpy()
+    nms_scores, nms_classes, valid = nms_scores.numpy(), nms_classes.numpy(), valid.numpy()
+    return [
+        (nms_boxes[i, : valid[i]], nms_scores[i, : valid[i]], nms_classes[i, : valid[i]].astype(np.int64))
+        for i in range(len(valid))
+    ]
+
+
+def yolo_detections(y_pred, anchors, image_size, score_threshold: float = 0.005, iou_threshold: float = 0.45,
+                    max_detections: int = 100):
+    """Decoded, per-class NMS'd detections, one ``(boxes, scores, labels)`` tuple per image.
+
+    The score of a box for class c is ``objectness × p(c)`` (darknet), or the
+    objectness alone for a localisation-only model (label 0). The low default
+    ``score_threshold`` keeps the whole precision–recall curve for AP; raise
+    it (e.g. 0.3) for drawing.
+
+    Example:
+        >>> boxes, scores, labels = yolo_detections(model(images), anchors, 416)[0]
+    """
+    boxes, objectness, class_probs = decode_yolo(y_pred, anchors, image_size)
+    if class_probs.shape[-1] == 0:
+        scores = objectness[..., None]
+    else:
+        scores = objectness[..., None] * class_probs
+    return non_max_suppression(boxes, scores, iou_threshold, score_threshold, max_detections)
+
+
+def box_iou(a, b) -> np.ndarray:
+    """Pairwise IoU of ``[x1, y1, x2, y2]`` boxes, shape (len(a), len(b)).
+
+    Example:
+        >>> box_iou([[0, 0, 2, 2]], [[1, 1, 3, 3]]).round(4)
+        array([[0.1429]])
+    """
+    a = np.asarray(a, dtype=np.float64).reshape(-1, 4)[:, None, :]
+    b = np.asarray(b, dtype=np.float64).reshape(-1, 4)[None, :, :]
+    iw = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
+    ih = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
+    inter = iw * ih
+    area = lambda t: (t[..., 2] - t[..., 0]) * (t[..., 3] - t[..., 1])
+    return inter / np.maximum(area(a) + area(b) - inter, 1e-12)

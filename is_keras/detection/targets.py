@@ -1,0 +1,108 @@
+"""YOLOv2 training targets: one dense grid per image, so the batch generator can hold them as ``y``.
+
+Target layout, shape ``(S_h, S_w, A, 6)`` float32 per image, per anchor:
+
+====  =====================================================================
+0, 1  x, y of the object's centre as an offset inside its cell, in [0, 1)
+2, 3  w, h of the object relative to the image, in (0, 1]
+4     1 if this anchor is the *responsible box* (else 0; all 0 = no object)
+5     the object's class index (0 for localisation-only detection)
+====  =====================================================================
+
+The responsible box is the anchor (compared by shape, corners aligned) with
+the best IoU in the cell that holds the object's centre (thesis §2.2.2.2).
+When two objects claim the same anchor of the same cell, the later one wins
+(as in darknet).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from is_keras.detection.anchors import wh_iou
+
+TARGET_CHANNELS = 6
+
+
+def _pair(value, name):
+    if np.ndim(value) == 0:
+        value = (value, value)
+    value = tuple(int(v) for v in value)
+    if len(value) != 2 or min(value) < 1:
+        raise ValueError(f"{name} must be a positive int or an (height, width) pair, got {value}")
+    return value
+
+
+def build_yolo_targets(boxes, labels, image_size, grid_size, anchors, num_classes: int = 0) -> np.ndarray:
+    """Convert per-image boxes to YOLOv2 target grids of shape ``(N, S_h, S_w, A, 6)``.
+
+    Args:
+        boxes: per image an ``(n, 4)`` array of ``[x1, y1, x2, y2]`` pixel boxes.
+        labels: per image an ``(n,)`` array of class indices in ``[0, num_classes)``
+            (ignored, and stored as 0, when ``num_classes == 0``).
+        image_size: the network input ``(H, W)`` (or one int) the boxes refer to.
+        grid_size: ``(S_h, S_w)`` (or one int), e.g. 13 at 416×416.
+        anchors: ``(A, 2)`` anchor (w, h) in grid units, as in darknet's cfg.
+        num_classes: C; 0 for localisation-only detection.
+
+    Example:
+        >>> t = build_yolo_targets([np.array([[100., 120., 200., 300.]])], [np.array([3])],
+        ...                        416, 13, YOLOV2_COCO_ANCHORS, num_classes=80)
+        >>> t.shape, np.argwhere(t[..., 4])
+        ((1, 13, 13, 5, 6), array([[0, 6, 4, 2]]))
+    """
+    image_h, image_w = _pair(image_size, "image_size")
+    grid_h, grid_w = _pair(grid_size, "grid_size")
+    anchors = np.asarray(anchors, dtype=np.float64)
+    if anchors.ndim != 2 or anchors.shape[1] != 2 or anchors.shape[0] < 1 or np.any(anchors <= 0):
+        raise ValueError(f"anchors must be an (A, 2) array of positive (w, h) in grid units, got {anchors.shape}")
+    if len(boxes) != len(labels):
+        raise ValueError(f"boxes has {len(boxes)} images but labels has {len(labels)}")
+    out = np.zeros((len(boxes), grid_h, grid_w, anchors.shape[0], TARGET_CHANNELS), dtype=np.float32)
+    for n, (image_boxes, image_labels) in enumerate(zip(boxes, labels)):
+        image_boxes = np.asarray(image_boxes, dtype=np.float64).reshape(-1, 4)
+        image_labels = np.asarray(image_labels).reshape(-1)
+        if len(image_boxes) != len(image_labels):
+            raise ValueError(f"image {n}: {len(image_boxes)} boxes but {len(image_labels)} labels")
+        if num_classes and image_labels.size and (image_labels.min() < 0 or image_labels.max() >= num_classes):
+            raise ValueError(f"image {n}: labels must lie in [0, {num_classes}), got {image_labels}")
+        x1 = np.clip(image_boxes[:, 0], 0, image_w)
+        y1 = np.clip(image_boxes[:, 1], 0, image_h)
+        x2 = np.clip(image_boxes[:, 2], 0, image_w)
+        y2 = np.clip(image_boxes[:, 3], 0, image_h)
+        w, h = (x2 - x1) / image_w, (y2 - y1) / image_h
+        keep = (w > 0) & (h > 0)
+        if not np.any(keep):
+            continue
+        cx = (x1 + x2) / 2 / image_w * grid_w
+        cy = (y1 + y2) / 2 / image_h * grid_h
+        col = np.clip(np.floor(cx), 0, grid_w - 1).astype(int)
+        row = np.clip(np.floor(cy), 0, grid_h - 1).astype(int)
+        best = wh_iou(np.stack([w * grid_w, h * grid_h], axis=1)[keep], anchors).argmax(axis=1)
+        for i, a in zip(np.flatnonzero(keep), best):
+            label = int(image_labels[i]) if num_classes else 0
+            out[n, row[i], col[i], a] = (cx[i] - col[i], cy[i] - row[i], w[i], h[i], 1.0, label)
+    return out
+
+
+def targets_to_boxes(targets, image_size) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Inverse of :func:`build_yolo_targets`: per image ``[x1, y1, x2, y2]`` pixel boxes and labels.
+
+    Example:
+        >>> boxes, labels = targets_to_boxes(t, 416)
+    """
+    image_h, image_w = _pair(image_size, "image_size")
+    targets = np.asarray(targets)
+    if targets.ndim != 5 or targets.shape[-1] != TARGET_CHANNELS:
+        raise ValueError(f"targets must have shape (N, S_h, S_w, A, {TARGET_CHANNELS}), got {targets.shape}")
+    grid_h, grid_w = targets.shape[1:3]
+    boxes, labels = [], []
+    for t in targets:
+        row, col, anchor = np.nonzero(t[..., 4] > 0.5)
+        cell = t[row, col, anchor]
+        cx = (col + cell[:, 0]) / grid_w * image_w
+        cy = (row + cell[:, 1]) / grid_h * image_h
+        w, h = cell[:, 2] * image_w, cell[:, 3] * image_h
+        boxes.append(np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1).astype(np.float32))
+        labels.append(cell[:, 5].astype(np.int64))
+    return boxes, labels
