@@ -43,17 +43,47 @@ def test_probabilistic_follows_table_updates():
 
 
 def test_randomsubset_takes_the_highest_losses_of_a_uniform_subset():
+    # The batch is the top-B (by loss) of a uniform random m-subset. Equivalently the
+    # loss ranks (0 = highest) of its members are the B smallest elements of a uniform
+    # m-subset of {0..N-1}, so rank r is chosen with probability
+    #   P(r in subset) * P(fewer than B of the r higher ranks are among the other m-1 members)
+    #   = m/N * HypergeomCDF(B-1; population N-1, r good, m-1 draws),
+    # and the batch's lowest-ranked member sits at rank t with probability
+    #   C(t, B-1) C(N-1-t, m-B) / C(N, m).
+    from scipy.stats import hypergeom
+    from scipy.special import comb
+
+    n, m, b, draws = 300, 30, 4, 12_000
     rng = np.random.default_rng(0)
-    losses = rng.random(1000)
-    gen = _after_first_pass("is-randomsubset", losses, batch_size=16, subset_fraction=0.1, seed=5)
-    # replay the generator's own random stream to recover each subset
-    replay = np.random.default_rng(5)
-    for _ in range(20):
-        batch = gen.next_indices()
-        subset = replay.choice(1000, size=100, replace=False)
-        expected = subset[np.argsort(-losses[subset])[:16]]
-        assert batch.tolist() == expected.tolist()
-        assert len(set(batch.tolist())) == 16
+    losses = rng.permutation(n) + rng.random(n) * 0.5  # distinct losses, shuffled over the ids
+    rank_of = np.empty(n, np.int64)
+    rank_of[np.argsort(-losses)] = np.arange(n)
+    gen = _after_first_pass("is-randomsubset", losses, batch_size=b, subset_fraction=m / n, seed=5)
+    batches = np.stack([gen.next_indices() for _ in range(draws)])
+    assert all(len(set(batch.tolist())) == b for batch in batches[:200])
+    assert np.all(np.diff(losses[batches], axis=1) < 0)  # highest loss first
+    ranks = rank_of[batches]
+
+    r = np.arange(n)
+    p_chosen = m / n * hypergeom.cdf(b - 1, n - 1, r, m - 1)
+    assert p_chosen.sum() == pytest.approx(b)
+    # counts within 5 binomial sigmas (+3 counts of slack for the far tail, where p ~ 1e-6)
+    counts = np.bincount(ranks.ravel(), minlength=n)
+    sigma = np.sqrt(draws * p_chosen * (1 - p_chosen))
+    assert np.all(np.abs(counts - draws * p_chosen) <= 5 * sigma + 3)
+
+    p_last = comb(r, b - 1) * comb(n - 1 - r, m - b) / comb(n, m)
+    assert p_last.sum() == pytest.approx(1.0)
+    counts_last = np.bincount(ranks[:, -1], minlength=n)
+    sigma_last = np.sqrt(draws * p_last * (1 - p_last))
+    assert np.all(np.abs(counts_last - draws * p_last) <= 5 * sigma_last + 3)
+
+
+def test_randomsubset_with_the_whole_table_as_subset_is_the_exact_top_batch():
+    losses = np.random.default_rng(1).random(500)
+    gen = _after_first_pass("is-randomsubset", losses, batch_size=16, subset_fraction=1.0)
+    for _ in range(3):
+        assert gen.next_indices().tolist() == np.argsort(-losses)[:16].tolist()
 
 
 def test_randomsubset_prefers_high_losses_in_the_stated_proportion():

@@ -192,9 +192,7 @@ def cached_array(name: str, shape, dtype, fill, cache_dir=None) -> np.memmap:
             tmp.unlink(missing_ok=True)
     array = np.load(path, mmap_mode="r")
     if array.shape != shape or array.dtype != dtype:
-        raise ValueError(
-            f"cache file {path} holds {array.dtype} {array.shape}, expected {dtype} {shape}; delete it"
-        )
+        raise ValueError(f"cache file {path} holds {array.dtype} {array.shape}, expected {dtype} {shape}; delete it")
     return array
 
 
@@ -217,7 +215,9 @@ def subset_memmap(array, indices, cache_dir=None, chunk_size: int = 4096) -> np.
         for start in range(0, indices.size, chunk_size):
             out[start : start + chunk_size] = array[indices[start : start + chunk_size]]
 
-    return cached_array(f"{source}-rows-{digest}", (indices.size,) + tuple(array.shape[1:]), array.dtype, fill, cache_dir)
+    return cached_array(
+        f"{source}-rows-{digest}", (indices.size,) + tuple(array.shape[1:]), array.dtype, fill, cache_dir
+    )
 
 
 def load_image_files(

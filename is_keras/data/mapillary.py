@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from is_keras.data.image_cache import DEFAULT_IN_MEMORY_LIMIT, progress_bar, load_image_files
+from is_keras.data.image_cache import DEFAULT_IN_MEMORY_LIMIT, load_image_files, progress_bar
 
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".ppm", ".bmp")
 

@@ -3,20 +3,44 @@
 from __future__ import annotations
 
 from is_keras.data.digits import load_digits
+from is_keras.data.gtsrb import load_gtsrb
+from is_keras.data.mapillary import load_mapillary
+from is_keras.data.synthetic_signs import load_synthetic_signs
+from is_keras.data.tfds_local import load_tfds
 
 DATASETS = {
     "digits": load_digits,
+    "synthetic-signs": load_synthetic_signs,
+    "gtsrb": load_gtsrb,
+    "mapillary": load_mapillary,
 }
+
+#: ``load_dataset("tfds:<name>", data_dir=...)`` reads a prepared local TFDS dataset.
+TFDS_PREFIX = "tfds:"
 
 
 def load_dataset(name: str, seed: int = 0, **kwargs):
     """Load a dataset by name as ``(x_train, y_train), (x_val, y_val)``.
 
+    Names: ``"digits"``; ``"synthetic-signs"`` (``num_per_class``,
+    ``image_size``, ``difficulty``, ``root``, ...); ``"gtsrb"`` and
+    ``"mapillary"`` (``root`` = the local folder); ``"tfds:<name>"``
+    (``data_dir``, ``image_size``, ...). ``seed`` seeds the split.
+
     Example:
         >>> (x_train, y_train), _ = load_dataset("digits")
         >>> x_train.shape[1:]
         (8, 8, 1)
+        >>> (x_train, _), _ = load_dataset("synthetic-signs", num_per_class=10, image_size=32)
+        >>> x_train.shape[1:]
+        (32, 32, 3)
     """
+    if name.startswith(TFDS_PREFIX):
+        tfds_name = name[len(TFDS_PREFIX) :]
+        if not tfds_name:
+            raise ValueError("dataset name 'tfds:' needs a TFDS name after the colon, e.g. 'tfds:mnist'")
+        return load_tfds(tfds_name, seed=seed, **kwargs)
     if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; known datasets: {', '.join(sorted(DATASETS))}")
+        known = ", ".join(sorted(DATASETS) + [TFDS_PREFIX + "<name>"])
+        raise ValueError(f"unknown dataset {name!r}; known datasets: {known}")
     return DATASETS[name](seed=seed, **kwargs)

@@ -7,8 +7,9 @@ import os
 import sys
 
 from is_keras.experiments.compare_cli import add_compare_parser
+from is_keras.experiments.sweep_cli import add_plot_parser, add_sweep_parser
 
-SUBCOMMANDS = [add_compare_parser]
+SUBCOMMANDS = [add_compare_parser, add_sweep_parser, add_plot_parser]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -62,8 +62,8 @@ def best_window(values, window: int, short: str = "error") -> tuple[int, float]:
             curve as the one window (start 0).
 
     Example:
-        >>> best_window([0.5, 0.2, 0.1, 0.3, 0.1, 0.2], 2)
-        (1, 0.15000000000000002)
+        >>> best_window([0.5, 0.25, 0.25, 0.5, 0.25, 0.25], 2)   # windows 1 and 4 tie: earliest
+        (1, 0.25)
     """
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 1 or values.size == 0:

@@ -125,7 +125,11 @@ class ImportanceBatchGenerator:
         """The indices of the next batch, an int64 array of shape ``(batch_size,)``."""
         with self._lock:
             if self.in_first_pass:
-                return self._next_first_pass_indices()
+                batch = np.array(self._next_first_pass_indices())
+                if not self.in_first_pass:  # the pass is over: free its N-sized visiting order
+                    self._first_pass_order = np.empty(0, dtype=np.int64)
+                    self._first_pass_cursor = 0
+                return batch
             return self._sampler.sample(self.batch_size, self._rng)
 
     def _next_first_pass_indices(self) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from is_keras.sampling.max_tree import MaxTree
 from is_keras.sampling.probabilistic import validate_exponent
 from is_keras.sampling.sampler import Sampler, finite_weights
 
@@ -14,6 +15,11 @@ class HighSubsetSampler(Sampler):
 
     The thesis found this method useless (the network never sees easy samples
     again); it is here for completeness and to show that.
+
+    The top ``subset_size`` set comes from a :class:`MaxTree` kept in step with
+    the loss table (O(B log N) per update, O(subset_size · log N) per draw), not
+    from a partition of all N losses per step. Samples tied with the
+    ``subset_size``-th highest loss enter the set in a fixed order.
 
     Args:
         subset_size: how many of the highest-loss samples to draw from (>= 1;
@@ -34,12 +40,22 @@ class HighSubsetSampler(Sampler):
             raise ValueError(f"subset_size must be an integer >= 1, got {subset_size}")
         self.subset_size = int(subset_size)
         self.exponent = validate_exponent(exponent)
+        self._tree: MaxTree | None = None
+
+    def rebuild(self) -> None:
+        self._tree = MaxTree(self.table)
+
+    def on_update(self, indices: np.ndarray, losses: np.ndarray) -> None:
+        self._tree.update(indices)
+
+    @property
+    def nbytes(self) -> int:
+        """Memory of the sampler's index structure (the loss table not counted)."""
+        return self._tree.nbytes
 
     def sample(self, batch_size: int, rng: np.random.Generator) -> np.ndarray:
-        n = self.table.size
-        k = min(self.subset_size, n)
-        subset = np.argpartition(-self.table, k - 1)[:k] if k < n else np.arange(n)
+        subset = self._tree.top(self.subset_size)
         weights = finite_weights(self.table[subset], self.exponent)
         total = weights.sum()
         p = weights / total if total > 0 else None
-        return subset[rng.choice(k, size=batch_size, replace=True, p=p)].astype(np.int64)
+        return subset[rng.choice(subset.size, size=batch_size, replace=True, p=p)].astype(np.int64)

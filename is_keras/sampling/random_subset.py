@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from is_keras.sampling.max_tree import MaxTree
 from is_keras.sampling.sampler import Sampler
 
 
@@ -11,6 +12,18 @@ class RandomSubsetSampler(Sampler):
     """Draws a random subset of ``subset_fraction * N`` samples (without
     replacement) and returns the ``batch_size`` of them with the highest
     losses, in descending order of loss. A batch has no duplicates.
+
+    How it is computed in O(B log N) instead of O(N) per step, with exactly
+    the same distribution: rank all N samples by loss, highest first, ties in a
+    fresh uniformly random order. The ranks of a uniform random m-subset form
+    a uniform random m-subset of ``{0, ..., N-1}``, and the batch is the
+    samples at its B smallest ranks. Those B ranks are drawn directly by
+    :func:`smallest_of_random_subset` (hypergeometric counts, no N-sized
+    work), and the samples at those ranks are read from a :class:`MaxTree`
+    over the loss table (only the top ``max rank + 2`` are looked at, about
+    ``B / subset_fraction``). Ties in the loss that straddle the highest rank
+    needed are resolved by one O(N) scan of the tied value; this only happens
+    with many exactly equal losses at the top of the table.
 
     Args:
         subset_fraction: size of the subset as a fraction of N, in (0, 1];
@@ -30,18 +43,88 @@ class RandomSubsetSampler(Sampler):
         if not 0.0 < subset_fraction <= 1.0:
             raise ValueError(f"subset_fraction must be in (0, 1], got {subset_fraction}")
         self.subset_fraction = subset_fraction
+        self._tree: MaxTree | None = None
 
     def subset_size(self, batch_size: int) -> int:
         n = self.table.size
         return min(n, max(batch_size, int(round(self.subset_fraction * n))))
 
+    def rebuild(self) -> None:
+        self._tree = MaxTree(self.table)
+
+    def on_update(self, indices: np.ndarray, losses: np.ndarray) -> None:
+        self._tree.update(indices)
+
+    @property
+    def nbytes(self) -> int:
+        """Memory of the sampler's index structure (the loss table not counted)."""
+        return self._tree.nbytes
+
     def sample(self, batch_size: int, rng: np.random.Generator) -> np.ndarray:
         n = self.table.size
-        subset = rng.choice(n, size=self.subset_size(batch_size), replace=False)
-        losses = self.table[subset]
-        if batch_size < subset.size:
-            top = np.argpartition(-losses, batch_size - 1)[:batch_size]
+        m = self.subset_size(batch_size)
+        ranks = smallest_of_random_subset(n, m, min(batch_size, m), rng)
+        window = self._ranked(int(ranks[-1]) + 1, rng)
+        return window[ranks]
+
+    def _ranked(self, needed: int, rng: np.random.Generator) -> np.ndarray:
+        """The samples at ranks ``0 .. needed-1`` (highest loss first, ties in random order)."""
+        table = self.table
+        ids = self._tree.top(needed + 1)
+        values = table[ids]
+        if ids.size > needed and values[needed] == values[needed - 1]:
+            # the tie group at the last needed rank may continue past the window: take all of it
+            tied_value = values[needed - 1]
+            start = int(np.searchsorted(-values, -tied_value, side="left"))
+            group = np.flatnonzero(table == tied_value)
+            ids = np.concatenate([ids[:start], group])
+            values = table[ids]
+        if ids.size > 1 and np.any(values[1:] == values[:-1]):
+            # every tie group in the window is complete here: shuffle within groups
+            ids = ids[np.lexsort((rng.random(ids.size), -values))]
+        return ids
+
+
+def smallest_of_random_subset(
+    population: int, subset_size: int, count: int, rng: np.random.Generator
+) -> np.ndarray:
+    """The ``count`` smallest elements of a uniform random ``subset_size``-subset of ``range(population)``.
+
+    Exact, and in O(count · population / subset_size) time and memory rather
+    than O(population): walk ``range(population)`` in windows; the number of
+    subset members in a window of ``w`` of the ``P`` remaining values, when
+    ``S`` members remain to be placed, is hypergeometric (``w`` good, ``P - w``
+    bad, ``S`` draws), and given that number ``h`` they are a uniform
+    ``h``-subset of the window. Windows are sized so that the first one
+    almost always holds ``count`` members.
+
+    Returns:
+        sorted int64 array of ``count`` values.
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> smallest_of_random_subset(10, 10, 3, rng).tolist()   # the subset is everything
+        [0, 1, 2]
+        >>> len(smallest_of_random_subset(10**9, 10**8, 256, rng))
+        256
+    """
+    population, subset_size, count = int(population), int(subset_size), int(count)
+    if not 0 < count <= subset_size <= population:
+        raise ValueError(
+            f"need 0 < count <= subset_size <= population, got count={count}, "
+            f"subset_size={subset_size}, population={population}"
+        )
+    parts = []
+    start, remaining, to_place, needed = 0, population, subset_size, count
+    while needed > 0:
+        expected = needed + 4.0 * np.sqrt(needed) + 8.0  # members wanted in the window, on average
+        window = min(remaining, int(np.ceil(expected * remaining / to_place)))
+        if window == remaining:
+            inside = to_place
         else:
-            top = np.arange(subset.size)
-        top = top[np.argsort(-losses[top], kind="stable")]
-        return subset[top].astype(np.int64)
+            inside = int(rng.hypergeometric(window, remaining - window, to_place))
+        members = np.sort(rng.choice(window, size=inside, replace=False))[:needed]
+        parts.append(start + members)
+        needed -= members.size
+        start, remaining, to_place = start + window, remaining - window, to_place - inside
+    return np.concatenate(parts).astype(np.int64)

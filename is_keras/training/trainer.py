@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import time
 
 import keras
@@ -23,6 +24,29 @@ class ImportanceTrainer:
     the same losses (no second forward pass) are written into the
     generator's loss table before the next batch is drawn.
 
+    Where the data lives:
+
+    * in-memory arrays (under 2 GiB) are copied to the device once; each step
+      sends only the B indices and the compiled step gathers the batch there.
+      Every batch is drawn from the table as updated by the previous step.
+    * memmaps / large arrays are gathered on the host. With ``prefetch=True``
+      (the default for this path) the next batch's indices are drawn right
+      before the current step runs and its rows are read by a background
+      thread while the device computes, so disk reads overlap with compute;
+      the price is that a batch is drawn before the previous step's losses
+      reach the table (at most one step stale, like ``as_dataset(prefetch=1)``).
+      Draws stay deterministic: they happen on the calling thread in a fixed
+      order, only the copying runs in the background.
+
+    GPU options: ``jit_compile=True`` compiles the step with XLA.
+    ``mixed_precision=True`` trains a model built under the ``"mixed_float16"``
+    (or ``"mixed_bfloat16"``) Keras policy: the optimizer is wrapped in
+    ``keras.optimizers.LossScaleOptimizer`` (dynamic loss scaling) and the
+    per-sample losses are cast to float32 before they reach the table. Build
+    the model after ``keras.mixed_precision.set_global_policy("mixed_float16")``
+    and keep its output layer in float32 (``dtype="float32"``, as the library's
+    models do).
+
     Args:
         model: a Keras model mapping a batch of ``x`` to predictions.
         generator: the :class:`~is_keras.sampling.ImportanceBatchGenerator`
@@ -38,6 +62,11 @@ class ImportanceTrainer:
         jit_compile: compile the step with XLA.
         data_on_device: keep ``x`` and ``y`` on the device and gather batches
             there (default: yes for in-memory arrays under 2 GiB, no for memmaps).
+        mixed_precision: train with float16 compute and dynamic loss scaling
+            (the model must have been built under a mixed policy).
+        prefetch: on the host-gather path, read the next batch in a background
+            thread during the current step (default ``True``; ignored when the
+            data is on the device).
 
     Example:
         >>> gen = ImportanceBatchGenerator(x_train, y_train, batch_size=64)
@@ -58,14 +87,18 @@ class ImportanceTrainer:
         table_score=None,
         jit_compile: bool = False,
         data_on_device: bool | None = None,
+        mixed_precision: bool = False,
+        prefetch: bool = True,
     ):
         self.model = model
         self.generator = generator
         self.loss_fn = get_per_sample_loss(loss)
-        if isinstance(optimizer, str):
-            optimizer = keras.optimizers.get({"class_name": optimizer, "config": {"learning_rate": learning_rate}})
-        self.optimizer = optimizer
+        self.mixed_precision = bool(mixed_precision)
+        if self.mixed_precision:
+            _check_mixed_model(model)
+        self.optimizer = self._make_optimizer(optimizer, learning_rate)
         self.table_score = table_score
+        self.jit_compile = bool(jit_compile)
         self.samples_seen = 0
         self.training_seconds = 0.0
         self.steps_done = 0
@@ -74,41 +107,86 @@ class ImportanceTrainer:
             data_on_device = isinstance(x, np.ndarray) and not isinstance(x, np.memmap)
             data_on_device = data_on_device and x.nbytes + np.asarray(generator.y).nbytes < DEVICE_DATA_LIMIT_BYTES
         self.data_on_device = bool(data_on_device)
+        self.prefetch = bool(prefetch) and not self.data_on_device
+        self._pending = None  # (indices, future of their gathered rows) on the prefetching path
+        self._pool = None
+        self._build_step()
+
+    def _make_optimizer(self, optimizer, learning_rate):
+        if isinstance(optimizer, str):
+            optimizer = keras.optimizers.get({"class_name": optimizer, "config": {"learning_rate": learning_rate}})
+        if self.mixed_precision and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+        return optimizer
+
+    def _build_step(self):
         if self.data_on_device:
-            self._x = tf.constant(generator.x)
-            self._y = tf.constant(generator.y)
-            self._compiled_step = tf.function(self._gather_and_step, jit_compile=jit_compile)
+            self._x = tf.constant(self.generator.x)
+            self._y = tf.constant(self.generator.y)
+            self._compiled_step = tf.function(self._gather_and_step, jit_compile=self.jit_compile)
         else:
-            self._compiled_step = tf.function(self._step, jit_compile=jit_compile)
+            self._compiled_step = tf.function(self._step, jit_compile=self.jit_compile)
 
     # ------------------------------------------------------------ one step
-    def _step(self, x, y):
+    def _forward(self, x, y, loss_scale: float):
+        """Per-sample losses and the gradients of their sum divided by ``loss_scale``."""
         with tf.GradientTape() as tape:
             y_pred = self.model(x, training=True)
             per_sample = tf.cast(self.loss_fn(y, y_pred), tf.float32)
-            loss = tf.reduce_mean(per_sample)
+            loss = tf.reduce_sum(per_sample) / loss_scale
             if self.model.losses:
-                loss = loss + tf.add_n([tf.cast(v, tf.float32) for v in self.model.losses])
+                regularization = tf.add_n([tf.cast(v, tf.float32) for v in self.model.losses])
+                loss = loss + regularization / self._replicas
+            scaled = self.optimizer.scale_loss(loss) if self.mixed_precision else loss
         variables = self.model.trainable_variables
-        gradients = tape.gradient(loss, variables)
+        gradients = tape.gradient(scaled, variables)
         self.optimizer.apply_gradients(zip(gradients, variables))
         scores = per_sample if self.table_score is None else self.table_score(y, y_pred, per_sample)
         return per_sample, tf.cast(scores, tf.float32)
 
+    _replicas = 1
+
+    def _step(self, x, y):
+        return self._forward(x, y, tf.cast(tf.shape(x)[0], tf.float32))
+
     def _gather_and_step(self, indices):
         return self._step(tf.gather(self._x, indices), tf.gather(self._y, indices))
+
+    def _run_step(self, indices):
+        """Train on the batch ``indices``; return per-sample losses and table scores (numpy)."""
+        if self.data_on_device:
+            per_sample, scores = self._compiled_step(indices)
+        else:
+            per_sample, scores = self._compiled_step(*self._host_batch(indices))
+        per_sample = per_sample.numpy()
+        return per_sample, (per_sample if self.table_score is None else scores.numpy())
+
+    def _next_batch_indices(self):
+        if self._pending is not None:
+            return self._pending[0]
+        return self.generator.next_indices()
+
+    def _host_batch(self, indices):
+        """Rows of ``indices``; on the prefetching path also start reading the next batch."""
+        generator = self.generator
+        if not self.prefetch:
+            return generator.gather(indices)
+        if self._pending is not None and self._pending[0] is indices:
+            batch = self._pending[1].result()
+        else:
+            batch = generator.gather(indices)
+        if self._pool is None:
+            self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="is_keras_gather")
+        upcoming = generator.next_indices()  # drawn before this step's update: at most one step stale
+        self._pending = (upcoming, self._pool.submit(generator.gather, upcoming))
+        return batch
 
     def train_step(self) -> dict:
         """Draw a batch, train on it, update the loss table; return the step's logs."""
         start = time.perf_counter()
         generator = self.generator
-        indices = generator.next_indices()
-        if self.data_on_device:
-            per_sample, scores = self._compiled_step(indices)
-        else:
-            per_sample, scores = self._compiled_step(*generator.gather(indices))
-        per_sample = per_sample.numpy()
-        scores = per_sample if self.table_score is None else scores.numpy()
+        indices = self._next_batch_indices()
+        per_sample, scores = self._run_step(indices)
         if not np.all(np.isfinite(per_sample)):
             raise FloatingPointError(
                 f"the training loss became NaN or infinite at step {self.steps_done + 1}; "
@@ -168,3 +246,16 @@ class ImportanceTrainer:
                 break
         callback_list.on_train_end(logs)
         return history
+
+
+def _check_mixed_model(model) -> None:
+    policy = getattr(model, "dtype_policy", None)
+    compute = getattr(policy, "compute_dtype", None)
+    if compute not in ("float16", "bfloat16"):
+        layer_dtypes = {getattr(layer, "compute_dtype", None) for layer in getattr(model, "layers", [])}
+        if not layer_dtypes & {"float16", "bfloat16"}:
+            raise ValueError(
+                "mixed_precision=True needs a model built under a mixed precision policy, but every layer "
+                "computes in float32; call keras.mixed_precision.set_global_policy('mixed_float16') "
+                "before building the model"
+            )

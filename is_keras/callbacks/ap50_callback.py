@@ -1,0 +1,115 @@
+"""A Keras callback that records 1-AP50 on validation images during training (thesis §5.2)."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from is_keras.detection.decode import yolo_detections
+from is_keras.metrics.ap50 import ap50
+
+
+class OneMinusAP50(keras.callbacks.Callback):
+    """Evaluates 1-AP50 on validation images every epoch, and twice in the first (mid-epoch and end).
+
+    Each evaluation decodes the model's raw YOLOv2 output, applies per-class
+    NMS and scores the detections with :func:`~is_keras.metrics.ap50.ap50`
+    (pycocotools). It appends to :attr:`samples`, :attr:`seconds` and
+    :attr:`one_minus_ap50` (samples seen and training seconds from the
+    trainer's logs, evaluation time excluded) and adds ``one_minus_ap50`` to
+    the logs.
+
+    Args:
+        x_val: ``(N, H, W, 3)`` float images in [0, 1].
+        gt_boxes, gt_labels: per image ``(n, 4)`` ``[x1, y1, x2, y2]`` pixel boxes and labels.
+        anchors: ``(A, 2)`` anchors in grid units (as the loss uses).
+        steps_per_epoch: batches per epoch (default: the trainer's, from
+            ``params["steps"]``), used to find mid-epoch 1.
+        batch_size: validation forward-pass batch size.
+        score_threshold, iou_threshold, max_detections: decoding and NMS.
+        every_n_epochs: evaluate at the end of every n-th epoch (the first epoch always twice).
+
+    Example:
+        >>> ap = OneMinusAP50(val.float_images(), val.boxes, val.labels, anchors)
+        >>> trainer.fit(epochs=10, callbacks=[ap])
+        >>> ap.samples, ap.one_minus_ap50
+        ...
+    """
+
+    def __init__(self, x_val, gt_boxes, gt_labels, anchors, steps_per_epoch: int | None = None,
+                 batch_size: int = 32, score_threshold: float = 0.005, iou_threshold: float = 0.45,
+                 max_detections: int = 100, every_n_epochs: int = 1):
+        super().__init__()
+        self.x_val = np.asarray(x_val, dtype=np.float32)
+        if self.x_val.ndim != 4:
+            raise ValueError(f"x_val must be (N, H, W, C) images, got shape {self.x_val.shape}")
+        if not len(self.x_val) == len(gt_boxes) == len(gt_labels):
+            raise ValueError(
+                f"x_val has {len(self.x_val)} images but gt_boxes {len(gt_boxes)} and gt_labels {len(gt_labels)}"
+            )
+        if int(every_n_epochs) != every_n_epochs or every_n_epochs < 1:
+            raise ValueError(f"every_n_epochs must be an integer >= 1, got {every_n_epochs!r}")
+        self.gt_boxes = [np.asarray(b, dtype=np.float32).reshape(-1, 4) for b in gt_boxes]
+        self.gt_labels = [np.asarray(lab).reshape(-1) for lab in gt_labels]
+        self.anchors = np.asarray(anchors, dtype=np.float32)
+        self.steps_per_epoch = steps_per_epoch
+        self.batch_size = int(batch_size)
+        self.score_threshold = float(score_threshold)
+        self.iou_threshold = float(iou_threshold)
+        self.max_detections = int(max_detections)
+        self.every_n_epochs = int(every_n_epochs)
+        self.samples: list[int] = []
+        self.seconds: list[float] = []
+        self.one_minus_ap50: list[float] = []
+        self.epochs: list[float] = []
+        self._predict = None
+        self._epoch = 0
+        self._last_logs: dict = {}
+
+    def on_train_begin(self, logs=None):
+        model = self.model
+        self._predict = tf.function(lambda x: model(x, training=False))
+
+    def predict(self) -> np.ndarray:
+        """Raw model outputs on the validation images."""
+        if self._predict is None:
+            self.on_train_begin()
+        parts = [self._predict(tf.constant(self.x_val[i : i + self.batch_size])).numpy()
+                 for i in range(0, len(self.x_val), self.batch_size)]
+        return np.concatenate(parts)
+
+    def detections(self):
+        """``[(boxes, scores, labels), ...]`` per validation image."""
+        return yolo_detections(self.predict(), self.anchors, self.x_val.shape[1:3], self.score_threshold,
+                               self.iou_threshold, self.max_detections)
+
+    def evaluate(self) -> float:
+        """The current 1-AP50 on the validation images."""
+        dets = self.detections()
+        value = ap50(self.gt_boxes, self.gt_labels, [d[0] for d in dets], [d[1] for d in dets],
+                     [d[2] for d in dets], max_detections=self.max_detections)
+        return 1.0 - value
+
+    def _record(self, logs, epoch_position):
+        logs = logs if logs is not None else {}
+        value = self.evaluate()
+        self.samples.append(int(logs.get("samples_seen", 0)))
+        self.seconds.append(float(logs.get("training_seconds", np.nan)))
+        self.one_minus_ap50.append(value)
+        self.epochs.append(epoch_position)
+        logs["one_minus_ap50"] = value
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._epoch != 0:
+            return
+        steps = self.steps_per_epoch or (self.params or {}).get("steps")
+        if steps and steps >= 2 and batch + 1 == steps // 2:
+            self._record(logs, (batch + 1) / steps)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == 0 or (epoch + 1) % self.every_n_epochs == 0:
+            self._record(logs, float(epoch + 1))

@@ -1,0 +1,194 @@
+"""Image-classification datasets already prepared in a local TensorFlow Datasets ``data_dir``.
+
+Nothing is downloaded: the dataset must already be in ``data_dir`` (prepared
+earlier, e.g. with ``tfds.builder(name, data_dir=...).download_and_prepare()``
+on a machine with network access, or copied there). Datasets whose builder
+code is not installed are read from their files (``dataset_info.json`` and
+the record files), as TFDS does for any prepared folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+
+from is_keras.data.image_cache import (
+    DEFAULT_IN_MEMORY_LIMIT,
+    cached_array,
+    image_size_hw,
+    random_split,
+    subset_memmap,
+)
+from is_keras.data.splits import stratified_split
+
+
+def load_tfds(
+    name: str,
+    data_dir=None,
+    image_size=None,
+    split: str = "train",
+    val_split: str | None = None,
+    val_fraction: float = 0.25,
+    seed: int = 0,
+    stratify: bool = True,
+    image_key: str = "image",
+    label_key: str = "label",
+    in_memory: bool | None = None,
+    cache_dir=None,
+    in_memory_limit: int = DEFAULT_IN_MEMORY_LIMIT,
+    batch_size: int = 512,
+):
+    """A local TFDS image-classification dataset as ``(x_train, y_train), (x_val, y_val)``.
+
+    Args:
+        name: TFDS name, optionally with config and version (``"cifar10"``,
+            ``"mnist:3.0.1"``, ``"my_signs/small"``).
+        data_dir: the TFDS data directory (default: TFDS's own, ``~/tensorflow_datasets``).
+        image_size: resize every image to this (antialiased); required when the
+            images vary in size.
+        split: TFDS split read for training (``"train"``, ``"train+test"``, ...).
+        val_split: a TFDS split used as validation; ``None`` splits ``split``
+            itself with ``val_fraction`` (stratified by default), seeded by ``seed``.
+        image_key, label_key: feature names of the image and the integer label.
+        in_memory: ``None`` keeps arrays in memory when their float32 size is
+            at most ``in_memory_limit`` bytes, otherwise they are written once
+            to float32 ``.npy`` memmaps in ``cache_dir`` (see :mod:`is_keras.data.image_cache`).
+
+    ``x`` is float32 in [0, 1] (uint8 images divided by 255; float images kept),
+    shape ``(N, H, W, C)``; ``y`` int64. Raises ``ValueError`` when the dataset
+    is not prepared in ``data_dir`` (no download is attempted).
+
+    Example:
+        >>> (x_train, y_train), (x_val, y_val) = load_tfds("mnist", data_dir="~/tensorflow_datasets")
+        >>> x_train.shape[1:]
+        (28, 28, 1)
+    """
+    import tensorflow_datasets as tfds
+
+    data_dir = None if data_dir is None else str(Path(data_dir).expanduser())
+    builder = _local_builder(tfds, name, data_dir)
+    features = builder.info.features
+    for key in (image_key, label_key):
+        if key not in features:
+            raise ValueError(f"dataset {name!r} has no feature {key!r}; its features are {list(features.keys())}")
+    image_shape = tuple(features[image_key].shape)
+    if image_size is None:
+        if len(image_shape) != 3 or None in image_shape:
+            raise ValueError(f"images of {name!r} have shape {image_shape} (varying sizes); pass image_size")
+        size = image_shape[:2]
+    else:
+        size = image_size_hw(image_size)
+    channels = image_shape[-1] if len(image_shape) == 3 and image_shape[-1] else 3
+    shape = (*size, channels)
+
+    def read(split_name):
+        count = _num_examples(builder, split_name, name)
+        nbytes = count * int(np.prod(shape)) * 4
+        keep = in_memory if in_memory is not None else nbytes <= in_memory_limit
+        if keep:
+            x = np.empty((count,) + shape, np.float32)
+            y = _fill(builder, split_name, x, image_key, label_key, image_size is not None, batch_size)
+            return x, y
+        key = _cache_key(builder, split_name, shape)
+        y = cached_array(
+            f"tfds-{key}-y", (count,), "int64", lambda out: _fill_labels(builder, split_name, out, label_key), cache_dir
+        )
+        x = cached_array(
+            f"tfds-{key}-x",
+            (count,) + shape,
+            "float32",
+            lambda out: _fill(builder, split_name, out, image_key, label_key, image_size is not None, batch_size),
+            cache_dir,
+        )
+        return x, np.asarray(y)
+
+    x, y = read(split)
+    if val_split is not None:
+        x_val, y_val = read(val_split)
+        return (x, y), (x_val, y_val)
+    if stratify:
+        train, val = stratified_split(y, val_fraction, seed)
+    else:
+        train, val = random_split(len(y), val_fraction, seed)
+    if isinstance(x, np.memmap):
+        return (subset_memmap(x, train, cache_dir), y[train]), (subset_memmap(x, val, cache_dir), y[val])
+    return (x[train], y[train]), (x[val], y[val])
+
+
+def _local_builder(tfds, name: str, data_dir):
+    try:
+        builder = tfds.builder(name, data_dir=data_dir)
+    except Exception as err:  # unknown name and no prepared files: TFDS raises its own error types
+        raise ValueError(
+            f"TFDS dataset {name!r} is not available in data_dir={data_dir!r} ({type(err).__name__}: {err}); "
+            "nothing is downloaded: prepare it there first"
+        ) from None
+    if not builder.is_prepared():
+        root = Path(data_dir) if data_dir else None
+        present = sorted(p.name for p in root.iterdir() if p.is_dir()) if root and root.is_dir() else []
+        raise ValueError(
+            f"TFDS dataset {name!r} is not prepared in data_dir={data_dir!r} (found: {present or 'nothing'}); "
+            f"nothing is downloaded: run tfds.builder({name!r}, data_dir=...).download_and_prepare() "
+            "with network access, or copy the prepared folder there"
+        )
+    return builder
+
+
+def _num_examples(builder, split_name: str, name: str) -> int:
+    try:
+        return int(builder.info.splits[split_name].num_examples)
+    except (KeyError, ValueError) as err:
+        raise ValueError(
+            f"dataset {name!r} has no split {split_name!r} ({err}); splits: {list(builder.info.splits.keys())}"
+        ) from None
+
+
+def _fill(builder, split_name, out, image_key, label_key, resize: bool, batch_size: int) -> np.ndarray:
+    import tensorflow as tf
+
+    height, width = out.shape[1:3]
+
+    def prepare(example):
+        image = example[image_key]
+        if image.dtype == tf.uint8:
+            image = tf.cast(image, tf.float32) / 255.0
+        else:
+            image = tf.cast(image, tf.float32)
+        if resize:
+            image = tf.image.resize(image, (height, width), antialias=True)
+        return tf.clip_by_value(image, 0.0, 1.0), tf.cast(example[label_key], tf.int64)
+
+    ds = builder.as_dataset(split=split_name, shuffle_files=False).map(prepare).batch(batch_size)
+    labels = np.empty(len(out), np.int64)
+    start = 0
+    for images, batch_labels in ds.as_numpy_iterator():
+        out[start : start + len(images)] = images
+        labels[start : start + len(images)] = batch_labels
+        start += len(images)
+    if start != len(out):
+        raise ValueError(f"split {split_name!r} yielded {start} examples, its metadata says {len(out)}")
+    return labels
+
+
+def _fill_labels(builder, split_name, out, label_key) -> None:
+    import tensorflow_datasets as tfds
+
+    ds = builder.as_dataset(split=split_name, shuffle_files=False, decoders=_skip_images(builder, tfds))
+    ds = ds.map(lambda example: example[label_key]).batch(4096)
+    out[:] = np.concatenate(list(ds.as_numpy_iterator())).astype(np.int64)
+
+
+def _skip_images(builder, tfds) -> dict:
+    """Decoders that leave every image feature undecoded (labels are read without decoding pixels)."""
+    return {
+        key: tfds.decode.SkipDecoding()
+        for key, feature in builder.info.features.items()
+        if isinstance(feature, tfds.features.Image)
+    }
+
+
+def _cache_key(builder, split_name, shape) -> str:
+    blob = repr((str(builder.data_dir), builder.info.full_name, split_name, shape))
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]

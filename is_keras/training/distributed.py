@@ -1,0 +1,126 @@
+"""Data-parallel importance sampling with ``tf.distribute``: one global loss table, many replicas."""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from is_keras.training.trainer import ImportanceTrainer
+
+
+class DistributedImportanceTrainer(ImportanceTrainer):
+    """:class:`ImportanceTrainer` over the replicas of a ``tf.distribute`` strategy.
+
+    There is one loss table for the whole training set. Every step:
+
+    1. the generator draws the **global** batch of ``batch_size`` indices. Every
+       worker process holds the same data and a generator with the same seed,
+       and every worker writes the same losses into its table (step 3), so all
+       workers draw identical batches without any communication;
+    2. replica ``r`` of ``R`` trains on the slice ``indices[r*b:(r+1)*b]``
+       (``b = batch_size / R``); its loss is the sum of its per-sample losses
+       divided by the global batch size, so the all-reduced gradient equals
+       the single-device gradient of the batch mean;
+    3. the replicas' per-sample losses are all-gathered in replica order,
+       i.e. back in the order of ``indices``, and written to the table.
+
+    Works with ``tf.distribute.MirroredStrategy`` (several devices of one
+    machine) and ``tf.distribute.MultiWorkerMirroredStrategy`` (several
+    processes; start one per worker with the same ``TF_CONFIG`` cluster and the
+    same script). Build the model inside ``strategy.scope()``. Batch
+    normalisation statistics are per replica unless the layer is created with
+    ``synchronized=True``. XLA (``jit_compile``) is not supported here.
+
+    Args:
+        model: a Keras model whose variables were created under ``strategy.scope()``.
+        generator: the :class:`~is_keras.sampling.ImportanceBatchGenerator`
+            (same data and seed on every worker); its ``batch_size`` must be a
+            multiple of ``strategy.num_replicas_in_sync``.
+        strategy: the ``tf.distribute.Strategy``.
+        **kwargs: as for :class:`ImportanceTrainer` (``loss``, ``optimizer``,
+            ``learning_rate``, ``table_score``, ``data_on_device``,
+            ``mixed_precision``, ``prefetch``).
+
+    Example:
+        >>> strategy = tf.distribute.MirroredStrategy()
+        >>> with strategy.scope():
+        ...     model = is_keras.models.crapnet((28, 28, 1), num_classes=10)
+        >>> gen = ImportanceBatchGenerator(x, y, batch_size=256, seed=0)
+        >>> trainer = DistributedImportanceTrainer(model, gen, strategy)
+        >>> trainer.fit(epochs=3)
+    """
+
+    def __init__(self, model, generator, strategy, **kwargs):
+        if not isinstance(strategy, tf.distribute.Strategy):
+            raise ValueError(f"strategy must be a tf.distribute.Strategy, got {type(strategy).__name__}")
+        if kwargs.get("jit_compile"):
+            raise ValueError("jit_compile=True is not supported by DistributedImportanceTrainer")
+        replicas = int(strategy.num_replicas_in_sync)
+        if generator.batch_size % replicas:
+            raise ValueError(
+                f"batch_size {generator.batch_size} is not a multiple of the "
+                f"{replicas} replicas of the strategy"
+            )
+        unscoped = [v.path for v in model.variables if not _created_in_scope(strategy, v)]
+        if unscoped:
+            raise ValueError(
+                f"the model's variables were not created under strategy.scope() (e.g. {unscoped[0]}); "
+                "build the model inside `with strategy.scope():`"
+            )
+        self.strategy = strategy
+        self._replicas = replicas
+        self._per_replica = generator.batch_size // replicas
+        super().__init__(model, generator, **kwargs)
+
+    def _make_optimizer(self, optimizer, learning_rate):
+        with self.strategy.scope():
+            return super()._make_optimizer(optimizer, learning_rate)
+
+    def _build_step(self):
+        if self.data_on_device:
+            self._x = tf.constant(self.generator.x)
+            self._y = tf.constant(self.generator.y)
+        self._compiled_step = tf.function(self._distributed_step)
+
+    def _distributed_step(self, indices, x, y):
+        outputs = self.strategy.run(self._replica_step, args=(indices, x, y))
+        return outputs
+
+    def _replica_step(self, indices, x, y):
+        context = tf.distribute.get_replica_context()
+        start = context.replica_id_in_sync_group * self._per_replica
+        local = tf.range(start, start + self._per_replica)
+        if self.data_on_device:
+            local_indices = tf.gather(indices, local)
+            x_local, y_local = tf.gather(self._x, local_indices), tf.gather(self._y, local_indices)
+        else:
+            x_local, y_local = tf.gather(x, local), tf.gather(y, local)
+        global_batch = float(self._per_replica * self._replicas)
+        per_sample, scores = self._forward(x_local, y_local, global_batch)
+        # back to the order of `indices`: replica r's slice is the r-th block
+        return context.all_gather(per_sample, axis=0), context.all_gather(scores, axis=0)
+
+    def _run_step(self, indices):
+        indices_tensor = tf.constant(indices, dtype=tf.int64)
+        if self.data_on_device:
+            x, y = tf.zeros(()), tf.zeros(())
+        else:
+            x, y = self._host_batch(indices)
+        per_sample, scores = self._compiled_step(indices_tensor, x, y)
+        per_sample = _first_local(self.strategy, per_sample).numpy()
+        scores = per_sample if self.table_score is None else _first_local(self.strategy, scores).numpy()
+        return per_sample, scores
+
+
+def _first_local(strategy, value):
+    return strategy.experimental_local_results(value)[0]
+
+
+def _created_in_scope(strategy, variable) -> bool:
+    value = getattr(variable, "value", variable)
+    try:
+        return bool(strategy.extended.variable_created_in_scope(value))
+    except (TypeError, ValueError, AttributeError):
+        return True  # cannot tell: let tf.distribute raise later if it matters
+
+
+

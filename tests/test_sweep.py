@@ -1,0 +1,174 @@
+"""Sweeps: grid expansion, stable run IDs, shards, atomic saves, and resuming after a kill."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from is_keras.experiments.sweep import (
+    RUNS_DIR,
+    SweepConfig,
+    atomic_write_json,
+    expand_sweep,
+    load_sweep_config,
+    load_sweep_results,
+    parse_shard,
+    run_sweep,
+    shard_specs,
+)
+
+TINY = {
+    "name": "tiny", "kind": "custom", "dataset": "digits", "models": ["crapnet"], "widths": [2],
+    "methods": ["nis", "is-probabilistic"], "runs": 2, "epochs": 1, "batch_size": 64, "eval_every": 5,
+    "window": 10,
+}
+
+
+def test_grid_expands_in_a_fixed_order_with_the_expected_count():
+    config = {"kind": "model_complexity", "models": ["crapnet", "resnet18"],
+              "params": {"crapnet": [5000, 20000], "resnet18": [50000]}, "runs": 3, "seed": 10}
+    specs = expand_sweep(config)
+    assert len(specs) == (2 + 1) * 2 * 3  # sizes × methods (nis, is-probabilistic) × seeds
+    order = [(s.model, s.model_kwargs["params"], s.method, s.seed) for s in specs]
+    expected = [(m, p, method, seed)
+                for m, sizes in (("crapnet", (5000, 20000)), ("resnet18", (50000,)))
+                for p in sizes for method in ("nis", "is-probabilistic") for seed in (10, 11, 12)]
+    assert order == expected
+    assert [s.run_id for s in specs] == [s.run_id for s in expand_sweep(config)]  # deterministic
+    assert len({s.run_id for s in specs}) == len(specs)
+
+
+def test_exponents_only_multiply_methods_that_use_them():
+    specs = expand_sweep({"kind": "loss_exponent", "runs": 2})
+    nis = [s for s in specs if s.method == "nis"]
+    prob = [s for s in specs if s.method == "is-probabilistic"]
+    assert len(nis) == 2 and all(s.exponent is None for s in nis)
+    assert sorted({s.exponent for s in prob}) == [0.1, 0.5, 1.0, 1.5, 2.0] and len(prob) == 10
+    methods = expand_sweep({"kind": "is_methods", "runs": 1})
+    assert [s.method for s in methods] == ["nis", "is-probabilistic", "is-randomsubset", "is-highsubset"]
+    random_subset, high_subset = methods[2], methods[3]
+    assert random_subset.subset_fraction == 0.1 and random_subset.subset_size is None
+    assert random_subset.exponent is None
+    assert high_subset.subset_size == 1000 and high_subset.exponent == 1.0
+
+
+def test_run_ids_change_with_the_run_but_not_with_the_analysis_window():
+    base = expand_sweep(TINY)
+    assert base[0].run_id.startswith("crapnet-width2-nis-s0-")
+    assert [s.run_id for s in expand_sweep({**TINY, "window": 500})] == [s.run_id for s in base]
+    assert not {s.run_id for s in expand_sweep({**TINY, "epochs": 2})} & {s.run_id for s in base}
+    assert not {s.run_id for s in expand_sweep({**TINY, "dataset_kwargs": {"val_fraction": 0.3}})} & {
+        s.run_id for s in base}
+
+
+def test_config_files_and_bad_configs(tmp_path):
+    import yaml
+
+    (tmp_path / "a.yaml").write_text(yaml.safe_dump(TINY))
+    (tmp_path / "a.json").write_text(json.dumps(TINY))
+    from_yaml, from_json = load_sweep_config(tmp_path / "a.yaml"), load_sweep_config(tmp_path / "a.json")
+    assert from_yaml == from_json == SweepConfig.from_dict(TINY)
+    assert SweepConfig.from_dict(from_yaml.to_dict()) == from_yaml
+    assert SweepConfig.from_dict({"kind": "loss_exponent", "exponents": [2.0]}).exponents == [2.0]
+    with pytest.raises(ValueError, match="unknown sweep config key.*epoch"):
+        SweepConfig.from_dict({"epoch": 3})
+    with pytest.raises(ValueError, match="unknown method"):
+        SweepConfig.from_dict({"methods": ["nis", "is-best"]})
+    with pytest.raises(ValueError, match="unknown sweep kind"):
+        SweepConfig.from_dict({"kind": "speed"})
+    with pytest.raises(ValueError, match="runs"):
+        SweepConfig.from_dict({"runs": 0})
+    with pytest.raises(ValueError, match="not both"):
+        SweepConfig.from_dict({"params": [1000], "widths": [2]})
+    with pytest.raises(ValueError, match="not for model 'resnet18'"):
+        expand_sweep({"models": ["crapnet", "resnet18"], "params": {"crapnet": [1000]}})
+    with pytest.raises(ValueError, match="does not exist"):
+        load_sweep_config(tmp_path / "missing.yaml")
+
+
+def test_shards_partition_the_runs():
+    specs = expand_sweep({"kind": "is_methods", "runs": 5})
+    shards = [shard_specs(specs, i, 3) for i in range(3)]
+    ids = [s.run_id for shard in shards for s in shard]
+    assert sorted(ids) == sorted(s.run_id for s in specs) and len(ids) == len(set(ids))
+    assert [s.run_id for s in shards[1]] == [s.run_id for s in specs[1::3]]
+    assert parse_shard("2/3") == (2, 3)
+    for bad in ("3/3", "1", "a/b", "0/0", "-1/2"):
+        with pytest.raises(ValueError, match="shard"):
+            parse_shard(bad)
+
+
+def test_atomic_write_leaves_the_old_file_when_writing_fails(tmp_path):
+    path = atomic_write_json(tmp_path / "r.json", {"x": 1})
+    with pytest.raises(TypeError):
+        atomic_write_json(path, {"x": object()})
+    assert json.loads(path.read_text()) == {"x": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]  # no temporary file left behind
+
+
+def test_a_window_longer_than_the_runs_is_refused_before_anything_runs(tmp_path):
+    # digits: 1347 training samples, batch 64 -> 22 batches per epoch; 1 epoch = 4 evaluations
+    with pytest.raises(ValueError, match="window .* is longer than a run"):
+        run_sweep({**TINY, "window": 50}, tmp_path, progress=None)
+    assert not list(tmp_path.glob(f"{RUNS_DIR}/*.json"))
+
+
+def test_killed_sweep_resumes_without_redoing_or_losing_finished_runs(tmp_path):
+    config_path = tmp_path / "tiny.json"
+    config_path.write_text(json.dumps(TINY))
+    out = tmp_path / "out"
+    runs_dir = out / RUNS_DIR
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": ""}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "is_keras", "sweep", str(config_path), "--out", str(out), "--no-plot"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and not (runs_dir.is_dir() and list(runs_dir.glob("*.json"))):
+            assert proc.poll() is None, "the sweep ended before writing any result"
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    finished = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in runs_dir.glob("*.json")}
+    specs = expand_sweep(TINY)
+    assert 1 <= len(finished) < len(specs), "kill the sweep between its first and last run"
+
+    outcome = run_sweep(config_path, out, progress=None)
+
+    assert sorted(f"{i}.json" for i in outcome.skipped) == sorted(finished)
+    assert len(outcome.ran) == len(specs) - len(finished)
+    for name, (mtime, content) in finished.items():  # untouched: same bytes, same mtime
+        assert (runs_dir / name).stat().st_mtime_ns == mtime
+        assert (runs_dir / name).read_bytes() == content
+    assert sorted(p.name for p in runs_dir.iterdir()) == sorted(f"{s.run_id}.json" for s in specs)
+
+    records = load_sweep_results(out)
+    assert [r.run_id for r in records] == [s.run_id for s in specs]  # all present, in grid order
+    record = records[-1]
+    assert record.spec == specs[-1]
+    config = record.result.config
+    assert (config["seed"], config["method"], config["epochs"], config["batch_size"]) == (1, "is-probabilistic", 1, 64)
+    assert config["dataset"] == "digits"
+    assert {"is_keras", "tensorflow", "device"} <= set(record.result.environment)
+    assert record.sweep == {"name": "tiny", "kind": "custom", "window": 10}
+    # 1347 samples / 64 -> 22 batches, evaluated every 5: 4 evaluations at 320, 640, 960, 1280 samples
+    assert record.result.samples.tolist() == [320, 640, 960, 1280]
+
+    again = run_sweep(config_path, out, progress=None)  # a third start has nothing left to do
+    assert again.ran == [] and len(again.skipped) == len(specs)
+
+
+def test_cli_registers_sweep_and_plot():
+    from is_keras.experiments.cli import build_parser
+
+    args = build_parser().parse_args(["sweep", "c.yaml", "--out", "d", "--shard", "1/2"])
+    assert (args.command, args.config, args.out, args.shard) == ("sweep", "c.yaml", "d", "1/2")
+    args = build_parser().parse_args(["plot", "d"])
+    assert (args.command, args.dir, Path(args.dir)) == ("plot", "d", Path("d"))
