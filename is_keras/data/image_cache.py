@@ -230,7 +230,7 @@ def load_image_files(
     stratify: bool = True,
     channels: int = 3,
     in_memory: bool | None = None,
-    cache: bool = True,
+    cache: bool | None = True,
     cache_dir=None,
     in_memory_limit: int = DEFAULT_IN_MEMORY_LIMIT,
     progress: bool = True,
@@ -239,11 +239,13 @@ def load_image_files(
 
     ``x`` is float32 in [0, 1], shape ``(N, H, W, channels)``; ``y`` int64. The
     split is seeded: stratified by class (``stratify=True``) or a plain random
-    permutation. With ``cache=True`` the decoded pixels go through
-    :func:`cache_images`. ``in_memory=None`` keeps the data in memory when its
+    permutation. ``in_memory=None`` keeps the data in memory when their
     float32 size is at most ``in_memory_limit`` bytes; otherwise (or with
-    ``in_memory=False``, which needs ``cache=True``) ``x_train`` and ``x_val``
-    are read-only float32 memmaps.
+    ``in_memory=False``) ``x_train`` and ``x_val`` are read-only float32
+    memmaps in the cache. With ``cache=True`` the decoded pixels go through
+    :func:`cache_images` (decoded once, reused by later calls);
+    ``cache=None`` caches only when the data stay on disk; ``cache=False``
+    decodes in memory every time (and cannot give memmaps).
 
     Example:
         >>> (x_train, y_train), (x_val, y_val) = load_image_files(paths, labels, 28, val_fraction=0.25)
@@ -265,6 +267,8 @@ def load_image_files(
     nbytes = len(paths) * height * width * channels * 4
     if in_memory is None:
         in_memory = nbytes <= in_memory_limit
+    if cache is None:
+        cache = not in_memory
     if not in_memory and not cache:
         raise ValueError("in_memory=False needs cache=True: the memmaps are files in the cache directory")
     if cache:

@@ -4,8 +4,8 @@
 real signs are: by **shape** (circle, triangle, inverted triangle, octagon,
 diamond), **border and fill colours** (red ring on white, blue disc, red
 disc, grey ring, yellow diamond) and a **symbol** (seven-segment digits,
-bars, arrows, pictograms) drawn with ``PIL.ImageDraw`` at 4× resolution and
-downsampled (antialiased). Nuisances scale with ``difficulty`` in [0, 1]:
+bars, arrows, pictograms) drawn with ``PIL.ImageDraw`` at 2-3× resolution
+and downsampled (antialiased). Nuisances scale with ``difficulty`` in [0, 1]:
 sign scale and aspect (perspective squeeze), rotation, offset, colour
 jitter, background gradient and clutter, partial occlusion, blur,
 brightness/contrast/colour cast and pixel noise. ``difficulty=0`` draws every
@@ -110,7 +110,7 @@ def render_sign(class_id: int, image_size=28, difficulty: float = 0.5, rng=None)
     rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(0 if rng is None else rng)
     spec, d = SYNTHETIC_SIGN_CLASSES[class_id], difficulty
     height, width = image_size_hw(image_size)
-    k = 4 if max(height, width) <= 48 else 2 if max(height, width) <= 128 else 1
+    k = 3 if max(height, width) <= 48 else 2 if max(height, width) <= 96 else 1
     big_w, big_h = width * k, height * k
     side = min(big_w, big_h)
 
@@ -464,7 +464,7 @@ def load_synthetic_signs(
     val_fraction: float = 0.25,
     roi_crop: bool = False,
     in_memory: bool | None = None,
-    cache: bool = False,
+    cache: bool | None = None,
     cache_dir=None,
     in_memory_limit: int = DEFAULT_IN_MEMORY_LIMIT,
     progress: bool = False,
@@ -477,7 +477,9 @@ def load_synthetic_signs(
     then read with :func:`~is_keras.data.gtsrb.load_gtsrb`. ``generation_seed``
     fixes the images; ``seed`` only the stratified train/validation split
     (3:1 by default), so repeated runs share one dataset. ``roi_crop=False``
-    keeps GTSRB's ~10 % border (the images are drawn at ``image_size``). A
+    keeps GTSRB's ~10 % border (the images are drawn at ``image_size``).
+    Decoded pixels are cached on disk (``<root>/cache``) only when they stay
+    there as memmaps (``cache=None``); small sets decode in well under a second. A
     ``root`` holding signs drawn with other parameters is an error.
 
     Example:

@@ -30,11 +30,11 @@ def add_detect_compare_parser(subparsers) -> None:
                         help=f"comma-separated methods, from: {', '.join(METHODS)}; append +SCORE to write an "
                         f"alternative score into the table ({', '.join(TABLE_SCORES)}), e.g. is-probabilistic+entropy "
                         f"(default: {DEFAULT_METHODS})")
-    parser.add_argument("--epochs", type=int, default=15)
+    parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3, help="seeds per method (default 3)")
     parser.add_argument("--seed", type=int, default=0, help="first seed")
-    parser.add_argument("--images", type=int, default=400, help="training images (default 400)")
-    parser.add_argument("--val-images", type=int, default=100, help="validation images (default 100)")
+    parser.add_argument("--images", type=int, default=2000, help="training images (default 2000)")
+    parser.add_argument("--val-images", type=int, default=200, help="validation images (default 200)")
     parser.add_argument("--image-size", type=int, default=96, help="image side, a multiple of 32 (default 96)")
     parser.add_argument("--shapes", default="circle,square,triangle",
                         help="comma-separated shape classes (circle, square, triangle, diamond, cross, star)")
@@ -45,7 +45,8 @@ def add_detect_compare_parser(subparsers) -> None:
     parser.add_argument("--width", type=float, default=0.125,
                         help="YOLOv2 width multiplier (1.0 = darknet's 50.9M-parameter model; default 0.125)")
     parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--learning-rate", type=float, default=3e-3, help="Adam learning rate (default 3e-3)")
+    parser.add_argument("--bn-momentum", type=float, default=0.9, help="batch-norm momentum (default 0.9)")
     parser.add_argument("--exponent", type=float, default=1.0, help="loss exponent of is-probabilistic")
     parser.add_argument("--histogram-epochs", default="1,last",
                         help="epochs after which to snapshot the loss table for histograms (default '1,last')")
@@ -79,7 +80,7 @@ def run_detect_compare(args) -> int:
     results = compare_detection(
         train, val, methods, runs=args.runs, seed=args.seed, epochs=args.epochs, batch_size=args.batch_size,
         num_anchors=args.anchors, localisation_only=args.localisation_only, width_multiplier=args.width,
-        learning_rate=args.learning_rate, exponent=args.exponent, histogram_epochs=tuple(hist_epochs),
+        learning_rate=args.learning_rate, bn_momentum=args.bn_momentum, exponent=args.exponent, histogram_epochs=tuple(hist_epochs),
     )
     table = summarize_detection(results, args.out, title=title)
     out = Path(args.out)

@@ -73,7 +73,7 @@ def parse_method(spec: str) -> tuple[str, str]:
     return method, score
 
 
-def shapes_splits(num_train: int = 400, num_val: int = 100, image_size: int = 96, classes=DEFAULT_CLASSES,
+def shapes_splits(num_train: int = 2000, num_val: int = 200, image_size: int = 96, classes=DEFAULT_CLASSES,
                   max_objects: int = 3, seed: int = 0) -> tuple[DetectionData, DetectionData]:
     """Training and validation sets of synthetic shapes (independent draws of the same generator).
 
@@ -107,7 +107,8 @@ def run_detection(
     anchors=None,
     localisation_only: bool = False,
     width_multiplier: float = 0.125,
-    learning_rate: float = 1e-3,
+    bn_momentum: float = 0.9,
+    learning_rate: float = 3e-3,
     exponent: float = 1.0,
     subset_fraction: float = 0.1,
     subset_size: int = 1000,
@@ -130,6 +131,8 @@ def run_detection(
             on the training boxes, seeded.
         localisation_only: drop the class head and term (thesis §4.2.3, eq. 4.1).
         width_multiplier: YOLOv2 width (1.0 is darknet's 50.9M-parameter model).
+        bn_momentum: batch-norm moving-statistics momentum; 0.9 (not darknet's
+            0.99) so inference statistics keep up in short from-scratch runs.
         exponent, subset_fraction, subset_size: sampler parameters.
         loss_kwargs: passed to :class:`~is_keras.detection.yolo_loss.YoloV2Loss`.
         histogram_epochs: epochs (1-based) after which to snapshot the loss table.
@@ -160,7 +163,7 @@ def run_detection(
 
     keras.utils.set_random_seed(seed)
     model = yolov2((height, width, 3), num_classes=num_classes, num_anchors=len(anchors),
-                   width_multiplier=width_multiplier)
+                   width_multiplier=width_multiplier, bn_momentum=bn_momentum)
     generator = ImportanceBatchGenerator(
         train.float_images(), targets, batch_size=batch_size, method=method, exponent=exponent,
         subset_fraction=subset_fraction, subset_size=subset_size, seed=seed,
@@ -175,7 +178,7 @@ def run_detection(
     config = {
         "method": method, "table_score": table_score, "exponent": exponent, "epochs": epochs,
         "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed,
-        "width_multiplier": width_multiplier, "parameters": int(model.count_params()),
+        "width_multiplier": width_multiplier, "bn_momentum": bn_momentum, "parameters": int(model.count_params()),
         "anchors": anchors.round(5).tolist(), "num_classes": num_classes, "image_size": [height, width],
         "num_train": len(train), "num_val": len(val), "subset_fraction": subset_fraction,
         "subset_size": subset_size, "loss": {k: getattr(loss, k) for k in (

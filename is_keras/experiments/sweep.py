@@ -436,11 +436,12 @@ def _record_order(record: SweepRecord) -> tuple:
 
 @dataclasses.dataclass
 class SweepOutcome:
-    """What :func:`run_sweep` did: run IDs it ran and run IDs it found finished."""
+    """What :func:`run_sweep` did: run IDs it ran, found finished, and copied from other sweeps."""
 
     ran: list
     skipped: list
     out_dir: Path
+    reused: list = dataclasses.field(default_factory=list)
 
 
 def check_window_fits(config: SweepConfig, num_train: int) -> int:
@@ -461,7 +462,29 @@ def check_window_fits(config: SweepConfig, num_train: int) -> int:
     return evaluations
 
 
-def run_sweep(config, out_dir, shard=(0, 1), progress=print) -> SweepOutcome:
+def reuse_finished(spec: RunSpec, out_dir, reuse_dirs, sweep_info: dict) -> bool:
+    """Copy ``spec``'s result from another sweep folder if one holds it (same run ID = same run).
+
+    The copy is relabelled with this sweep's ``sweep_info`` (name, kind,
+    window); the curve, config and environment are kept as they were.
+    """
+    for folder in reuse_dirs:
+        source = result_path(folder, spec.run_id)
+        if not source.is_file() or source.resolve() == result_path(out_dir, spec.run_id).resolve():
+            continue
+        try:
+            data = json.loads(source.read_text())
+            if data.get("format") != RESULT_FORMAT or data.get("run_id") != spec.run_id:
+                continue
+        except (ValueError, OSError):
+            continue
+        data["sweep"] = {**sweep_info, "reused_from": str(folder)}
+        atomic_write_json(result_path(out_dir, spec.run_id), data)
+        return True
+    return False
+
+
+def run_sweep(config, out_dir, shard=(0, 1), progress=print, reuse=()) -> SweepOutcome:
     """Run the sweep's unfinished runs (of one shard), saving each as soon as it ends.
 
     Each result is ``<out_dir>/runs/<run_id>.json`` holding ``format``,
@@ -475,6 +498,8 @@ def run_sweep(config, out_dir, shard=(0, 1), progress=print) -> SweepOutcome:
         out_dir: output folder (created).
         shard: ``(i, n)`` or ``"i/n"``: run only every n-th run from the i-th.
         progress: called with one line of text per run (``None`` for silence).
+        reuse: other sweep output folders; a run finished there (same run ID,
+            i.e. the identical spec) is copied instead of trained again.
 
     Example:
         >>> outcome = run_sweep("configs/model_complexity.yaml", "results/mc", shard="0/2")
@@ -488,18 +513,20 @@ def run_sweep(config, out_dir, shard=(0, 1), progress=print) -> SweepOutcome:
     out_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_json(out_dir / "sweep.json", config.to_dict())
     say = progress or (lambda _line: None)
+    sweep_info = {"name": config.name, "kind": config.kind, "window": config.window}
     pending = [s for s in specs if not is_finished(out_dir, s)]
     skipped = [s.run_id for s in specs if s not in pending]
+    reused = [s.run_id for s in pending if reuse_finished(s, out_dir, [Path(d) for d in reuse], sweep_info)]
+    pending = [s for s in pending if s.run_id not in reused]
     say(f"sweep {config.name!r} ({config.kind}): {len(specs)} runs in shard {index}/{count}, "
-        f"{len(skipped)} already finished, {len(pending)} to run")
+        f"{len(skipped)} already finished, {len(reused)} copied from other sweeps, {len(pending)} to run")
     ran = []
     if not pending:
-        return SweepOutcome(ran=ran, skipped=skipped, out_dir=out_dir)
+        return SweepOutcome(ran=ran, skipped=skipped, out_dir=out_dir, reused=reused)
     from is_keras.data.registry import load_dataset
 
     train, val = load_dataset(config.dataset, seed=config.data_seed, **config.dataset_kwargs)
     check_window_fits(config, len(train[0]))
-    sweep_info = {"name": config.name, "kind": config.kind, "window": config.window}
     for number, spec in enumerate(pending, 1):
         start = time.perf_counter()
         result = run_training(train, val, **spec.training_kwargs())
@@ -512,4 +539,4 @@ def run_sweep(config, out_dir, shard=(0, 1), progress=print) -> SweepOutcome:
         ran.append(spec.run_id)
         say(f"  [{number}/{len(pending)}] {spec.run_id}: final 1-AUC {result.one_minus_auc[-1]:.5f}, "
             f"{time.perf_counter() - start:.1f} s")
-    return SweepOutcome(ran=ran, skipped=skipped, out_dir=out_dir)
+    return SweepOutcome(ran=ran, skipped=skipped, out_dir=out_dir, reused=reused)

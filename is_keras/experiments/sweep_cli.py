@@ -22,6 +22,9 @@ def add_sweep_parser(subparsers) -> None:
     parser.add_argument("config", help="sweep config file (.yaml, .yml or .json)")
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--shard", default="0/1", help="i/n: run shard i (0-based) of n (default 0/1: all)")
+    parser.add_argument("--reuse", action="append", default=[], metavar="DIR",
+                        help="another sweep's output folder: identical runs finished there are copied, not "
+                        "trained again (repeatable)")
     parser.add_argument("--no-plot", action="store_true",
                         help="do not draw the figures at the end (never drawn for n > 1 shards)")
     parser.set_defaults(handler=run_sweep_command)
@@ -51,8 +54,8 @@ def run_sweep_command(args) -> int:
 
     shard = parse_shard(args.shard)
     start = time.perf_counter()
-    outcome = run_sweep(args.config, args.out, shard=shard)
-    print(f"ran {len(outcome.ran)} run(s), skipped {len(outcome.skipped)} finished in "
+    outcome = run_sweep(args.config, args.out, shard=shard, reuse=args.reuse)
+    print(f"ran {len(outcome.ran)} run(s), copied {len(outcome.reused)}, skipped {len(outcome.skipped)} finished in "
           f"{time.perf_counter() - start:.0f} s; results in {Path(args.out) / 'runs'}")
     if shard[1] > 1:
         print(f"when every shard has finished: is-keras plot {args.out}")

@@ -8,6 +8,9 @@ from is_keras.sampling.sampler import Sampler, finite_weights
 from is_keras.sampling.sum_tree import SumTree
 
 
+_CHUNK = 1 << 20
+
+
 class ProbabilisticSampler(Sampler):
     """Draws each batch element independently, proportionally to ``loss ** exponent``.
 
@@ -44,7 +47,18 @@ class ProbabilisticSampler(Sampler):
             self.rebuild()
 
     def rebuild(self) -> None:
-        self._tree = SumTree(finite_weights(self.table, self._exponent))
+        n = self.table.size
+        tree = SumTree.zeros(n)
+        for start in range(0, n, _CHUNK):  # in chunks: no N-sized temporaries at N = 10^7
+            stop = min(n, start + _CHUNK)
+            tree.assign(start, finite_weights(self.table[start:stop], self._exponent))
+        tree.refresh()
+        self._tree = tree
+
+    @property
+    def nbytes(self) -> int:
+        """Memory of the sum tree (the loss table not counted)."""
+        return self._tree.nbytes
 
     def on_update(self, indices: np.ndarray, losses: np.ndarray) -> None:
         self._tree.update(indices, finite_weights(losses, self._exponent))

@@ -1,30 +1,31 @@
-"""A sum tree: a binary tree whose every node holds the sum of its two children.
+"""A sum tree: a tree whose every node holds the sum of its children.
 
 Leaves hold non-negative weights ``w_i``. Drawing ``i`` with probability
 ``w_i / sum(w)`` and changing a leaf both cost O(log N); building from N
 weights costs O(N). All operations are vectorised over a batch of leaves, so a
-training step's B draws and B updates take about ``log2(N / 16)`` numpy calls
-each, whatever B is.
+training step's B draws and B updates take a handful of numpy calls per level,
+whatever B is.
 
-Layout (chosen for memory and cache behaviour at N = 10^7): the leaves are a
-flat float64 array, grouped in blocks of :data:`LEAVES_PER_BLOCK`; a complete
-binary tree holds the block sums. A draw walks the block tree from the root
-(one gather of both children per level) and then picks the leaf inside its
-block from a 16-wide cumulative sum. Memory is ``8 N`` bytes for the leaves
-plus about ``N`` bytes for the tree (at most ``2 N`` when N / 16 is just above
-a power of two) -- 90 MB at N = 10^7, instead of the ``16 N``-``32 N`` bytes of a
-tree with one node per leaf.
+Layout (chosen for speed and memory at N = 10^7): the tree has fan-out
+:data:`FANOUT` = 16, so it is only ``ceil(log16 N)`` levels deep (6 at
+N = 10^7, 5 at N = 10^5). Level 0 is the leaves, stored as rows of 16; level
+``l + 1`` stores, at flat position ``p``, the sum of row ``p`` of level ``l``.
+A draw walks down from the single root row: at each level it reads the 16
+child sums of its node (two cache lines), takes their running sums with one
+small matrix product and picks the first child whose running sum exceeds the
+remaining mass. Memory is ``8 N`` bytes for the leaves plus about 7% for the
+upper levels (86 MB at N = 10^7).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-#: Leaves summed into one node of the tree; a draw scans one block of this many leaves.
-LEAVES_PER_BLOCK = 16
+#: Children per node (and leaves per bottom row).
+FANOUT = 16
 
-_ONES = np.ones(LEAVES_PER_BLOCK)
-_UPPER = np.triu(np.ones((LEAVES_PER_BLOCK, LEAVES_PER_BLOCK)))  # x @ _UPPER = running sums of x
+_ONES = np.ones(FANOUT)
+_UPPER = np.triu(np.ones((FANOUT, FANOUT)))  # rows @ _UPPER = running sums along each row
 
 
 class SumTree:
@@ -49,22 +50,43 @@ class SumTree:
         weights = np.asarray(weights, dtype=np.float64)
         if weights.ndim != 1 or weights.size == 0:
             raise ValueError(f"SumTree needs a non-empty 1-D weight array, got shape {weights.shape}")
-        self.size = weights.size
-        self.num_blocks = -(-self.size // LEAVES_PER_BLOCK)
-        #: leaves of the block tree (a power of two >= the number of blocks)
-        self.capacity = 1 << max(0, int(np.ceil(np.log2(self.num_blocks))))
-        #: levels walked by a draw above the blocks
-        self.depth = int(np.log2(self.capacity))
-        self._leaves = np.zeros(self.num_blocks * LEAVES_PER_BLOCK, dtype=np.float64)
-        self._blocks = self._leaves.reshape(self.num_blocks, LEAVES_PER_BLOCK)
-        self._tree = np.zeros(2 * self.capacity, dtype=np.float64)
-        self._pairs = self._tree.reshape(self.capacity, 2)  # _pairs[n] = (tree[2n], tree[2n + 1])
+        self._allocate(weights.size)
         self.rebuild(weights)
+
+    @classmethod
+    def zeros(cls, size: int) -> SumTree:
+        """A tree of ``size`` zero weights, to be filled with :meth:`assign` and :meth:`refresh`.
+
+        Example:
+            >>> tree = SumTree.zeros(3)
+            >>> tree.assign(1, np.array([2.0, 5.0]))
+            >>> tree.refresh()
+            >>> tree.total
+            7.0
+        """
+        if int(size) != size or size < 1:
+            raise ValueError(f"SumTree needs a size >= 1, got {size!r}")
+        tree = cls.__new__(cls)
+        tree._allocate(int(size))
+        return tree
+
+    def _allocate(self, size: int) -> None:
+        self.size = size
+        self._levels = []  # 2-D (rows, FANOUT) arrays, leaves first, the single root row last
+        rows = -(-size // FANOUT)
+        while True:
+            self._levels.append(np.zeros((rows, FANOUT), dtype=np.float64))
+            if rows == 1:
+                break
+            rows = -(-rows // FANOUT)
+        self._leaves = self._levels[0].reshape(-1)
+        #: levels walked by a draw (the leaf rows included)
+        self.depth = len(self._levels)
 
     @property
     def total(self) -> float:
         """The sum of all weights."""
-        return float(self._tree[1])
+        return float(self._levels[-1][0] @ _ONES)
 
     @property
     def weights(self) -> np.ndarray:
@@ -76,7 +98,15 @@ class SumTree:
     @property
     def nbytes(self) -> int:
         """Memory held by the tree's arrays, in bytes."""
-        return self._leaves.nbytes + self._tree.nbytes
+        return sum(level.nbytes for level in self._levels)
+
+    def assign(self, start: int, weights: np.ndarray) -> None:
+        """Set the leaves ``start, start+1, ...`` without touching the sums; call :meth:`refresh` after."""
+        weights = np.asarray(weights, dtype=np.float64)
+        if weights.ndim != 1 or start < 0 or start + weights.size > self.size:
+            raise ValueError(f"SumTree.assign: {weights.size} weights at {start} do not fit {self.size} leaves")
+        _check_weights(weights)
+        self._leaves[start : start + weights.size] = weights
 
     def rebuild(self, weights: np.ndarray) -> None:
         """Replace every weight at once, in O(N)."""
@@ -85,36 +115,35 @@ class SumTree:
             raise ValueError(f"expected {self.size} weights, got shape {weights.shape}")
         _check_weights(weights)
         self._leaves[: self.size] = weights
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute every sum from the leaves, in O(N)."""
         self._leaves[self.size :] = 0.0
-        tree = self._tree
-        tree[:] = 0.0
-        tree[self.capacity : self.capacity + self.num_blocks] = self._blocks.sum(axis=1)
-        lo = self.capacity // 2
-        while lo >= 1:
-            tree[lo : 2 * lo] = tree[2 * lo : 4 * lo : 2] + tree[2 * lo + 1 : 4 * lo : 2]
-            lo //= 2
+        for lower, upper in zip(self._levels[:-1], self._levels[1:]):
+            flat = upper.reshape(-1)
+            flat[: lower.shape[0]] = lower @ _ONES
+            flat[lower.shape[0] :] = 0.0
 
     def update(self, indices: np.ndarray, weights: np.ndarray) -> None:
         """Set ``weights[indices]``; with repeated indices the last value wins."""
         indices = np.asarray(indices, dtype=np.int64)
         weights = np.asarray(weights, dtype=np.float64)
-        if indices.shape != weights.shape:
-            raise ValueError(f"got {indices.size} indices but {weights.size} weights")
+        if indices.shape != weights.shape or indices.ndim != 1:
+            raise ValueError(f"SumTree.update needs 1-D indices and weights of one length, got "
+                             f"{indices.shape} and {weights.shape}")
         if indices.size == 0:
             return
         _check_weights(weights)
         if indices.min() < 0 or indices.max() >= self.size:
             raise ValueError(f"SumTree.update: indices must lie in [0, {self.size})")
         self._leaves[indices] = weights
-        blocks = indices // LEAVES_PER_BLOCK
-        nodes = blocks + self.capacity
-        self._tree[nodes] = self._blocks[blocks] @ _ONES
-        # Every level recomputes its nodes from their children (no running deltas,
-        # so no rounding drift); repeated nodes just write the same value twice.
-        for _ in range(self.depth):
-            nodes >>= 1
-            children = self._pairs[nodes]
-            self._tree[nodes] = children[:, 0] + children[:, 1]  # (faster than .sum(axis=1) here)
+        # every level recomputes its touched nodes from their children (no running
+        # deltas, so no rounding drift); repeated nodes just write the same value twice
+        rows = indices // FANOUT
+        for lower, upper in zip(self._levels[:-1], self._levels[1:]):
+            upper.reshape(-1)[rows] = lower[rows] @ _ONES
+            rows //= FANOUT
 
     def sample(self, count: int, rng: np.random.Generator) -> np.ndarray:
         """Draw ``count`` leaf indices i.i.d. with probability ``w_i / total``."""
@@ -122,26 +151,20 @@ class SumTree:
         if not total > 0:
             raise ValueError("SumTree.sample: every weight is zero, there is nothing to draw from")
         mass = rng.random(count) * total
-        nodes = np.ones(count, dtype=np.int64)
-        pairs = self._pairs
-        for _ in range(self.depth):
-            children = pairs[nodes]
-            left = children[:, 0]
-            # go right when the mass lies beyond the left child, unless rounding would
-            # send it into an empty right subtree; never enter an empty left subtree
-            go_right = ((mass >= left) & (children[:, 1] > 0)) | (left <= 0)
-            mass -= left * go_right
-            nodes = 2 * nodes + go_right
-        blocks = nodes - self.capacity
-        rows = self._blocks[blocks]
-        cumulative = rows @ _UPPER  # running sums along each row (a matmul: ~4x faster than cumsum)
-        # the first leaf whose running sum exceeds the mass; it has a positive weight
-        offset = np.argmax(cumulative > mass[:, None], axis=1)
-        chosen = rows[np.arange(count), offset]
-        bad = (cumulative[:, -1] <= mass) | (chosen <= 0)  # rounding at the block's end
-        if np.any(bad):
-            offset[bad] = LEAVES_PER_BLOCK - 1 - np.argmax(rows[bad, ::-1] > 0, axis=1)  # last positive
-        return blocks * LEAVES_PER_BLOCK + offset
+        nodes = np.zeros(count, dtype=np.int64)
+        batch = np.arange(count)
+        for level in reversed(self._levels):
+            children = level[nodes]  # (count, FANOUT) child sums of each walker's node
+            running = children @ _UPPER
+            child = np.argmax(running > mass[:, None], axis=1)  # first child past the mass
+            # rounding can leave the mass at (or past) the node's total, or (with
+            # BLAS-ordered sums) point at an empty child: take the last non-empty child
+            bad = (running[:, -1] <= mass) | (children[batch, child] <= 0)
+            if np.any(bad):
+                child[bad] = FANOUT - 1 - np.argmax(children[bad, ::-1] > 0, axis=1)
+            mass -= np.where(child > 0, running[batch, child - 1], 0.0)
+            nodes = nodes * FANOUT + child
+        return nodes
 
 
 def _check_weights(weights: np.ndarray) -> None:

@@ -76,6 +76,8 @@ class DistributedImportanceTrainer(ImportanceTrainer):
             return super()._make_optimizer(optimizer, learning_rate)
 
     def _build_step(self):
+        with self.strategy.scope():  # the optimizer's slots must be mirrored variables too
+            self.optimizer.build(self.model.trainable_variables)
         if self.data_on_device:
             self._x = tf.constant(self.generator.x)
             self._y = tf.constant(self.generator.y)
