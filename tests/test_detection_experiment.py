@@ -2,6 +2,7 @@
 
 import argparse
 import csv
+import json
 
 import keras
 import numpy as np
@@ -12,7 +13,7 @@ from is_keras.detection.scores import ObjectnessEntropyScore, ThresholdCloseness
 from is_keras.detection.targets import build_yolo_targets
 from is_keras.detection.yolo_loss import YoloV2Loss
 from is_keras.experiments.detect_compare_cli import add_detect_compare_parser
-from is_keras.experiments.detection import parse_method, run_detection, shapes_splits
+from is_keras.experiments.detection import parse_method
 from is_keras.models.yolov2 import yolov2
 from is_keras.sampling import ImportanceBatchGenerator
 from is_keras.training import ImportanceTrainer
@@ -39,7 +40,7 @@ def test_threshold_closeness_by_hand():
     got = ThresholdClosenessScore(0.5, floor=0)(None, pred, None).numpy()
     np.testing.assert_allclose(got, [1 + 0.5 + 0.04], rtol=1e-5)
     # with classes: confidence = objectness × best class probability (0.8 × 0.5 = 0.4 here)
-    pred_c = np.zeros((1, 1, 1, 1, 7), np.float32)
+    pred_c = np.zeros((1, 1, 1, 1, 8), np.float32)
     pred_c[..., 4] = logits([0.8])
     pred_c[..., 5:] = np.log([2.0, 1.0, 1.0])
     got = ThresholdClosenessScore(0.5, floor=0)(None, pred_c, None).numpy()
@@ -92,33 +93,27 @@ def test_parse_method():
         parse_method("nis+variance")
 
 
-def test_run_detection_curve_bookkeeping():
-    train, val = shapes_splits(24, 8, image_size=64, seed=0)
-    result = run_detection(train, val, method="is-probabilistic+closeness", epochs=2, batch_size=8,
-                           num_anchors=2, histogram_epochs=(1, 2), localisation_only=True)
-    # 3 steps per epoch: evaluated after step 1 (mid-epoch 1), then after epochs 1 and 2
-    np.testing.assert_array_equal(result.samples, [8, 24, 48])
-    np.testing.assert_allclose(result.epochs, [1 / 3, 1, 2])
-    assert np.all(np.diff(result.seconds) > 0)
-    assert np.all((result.one_minus_ap50 >= 0) & (result.one_minus_ap50 <= 1))
-    assert result.config["table_score"] == "closeness" and result.config["num_classes"] == 0
-    assert sorted(result.loss_histograms) == [1, 2] and len(result.loss_histograms[2]) == 24
-    assert result.final_loss_table.shape == (24,)
-
-
 def test_detect_compare_command_writes_csv_and_png(tmp_path):
     parser = argparse.ArgumentParser(prog="is-keras")
     add_detect_compare_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["detect-compare", "--methods", "nis,is-randomsubset", "--epochs", "1", "--runs", "1",
-                              "--images", "16", "--val-images", "4", "--image-size", "64", "--batch-size", "8",
-                              "--out", str(tmp_path)])
+    args = parser.parse_args(["detect-compare", "--methods", "nis,is-probabilistic+closeness", "--epochs", "2",
+                              "--runs", "1", "--images", "24", "--val-images", "4", "--image-size", "64",
+                              "--batch-size", "8", "--anchors", "2", "--localisation-only", "--out", str(tmp_path)])
     assert args.handler(args) == 0
     with (tmp_path / "curves.csv").open() as f:
         rows = list(csv.DictReader(f))
-    assert [r["method"] for r in rows] == ["nis", "nis", "is-randomsubset", "is-randomsubset"]
-    assert [int(r["samples"]) for r in rows] == [8, 16, 8, 16]
+    assert [r["method"] for r in rows] == ["nis"] * 3 + ["is-probabilistic+closeness"] * 3
+    # 3 steps per epoch: evaluated after step 1 (mid-epoch 1), then after epochs 1 and 2
+    assert [int(r["samples"]) for r in rows] == [8, 24, 48] * 2
+    np.testing.assert_allclose([float(r["epoch"]) for r in rows], [1 / 3, 1, 2] * 2, rtol=1e-5)
+    values = np.array([float(r["one_minus_ap50"]) for r in rows])
+    assert np.all((values >= 0) & (values <= 1))
+    seconds = np.array([float(r["seconds"]) for r in rows]).reshape(2, 3)
+    assert np.all(np.diff(seconds, axis=1) > 0)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["config"]["num_classes"] == 0 and summary["config"]["method"] == "nis"
     assert (tmp_path / "detect_compare.png").read_bytes()[:4] == b"\x89PNG"
-    assert (tmp_path / "summary.json").exists()
+    assert (tmp_path / "loss_hist_is-probabilistic_closeness.png").exists()  # epochs 1 and 2 (default "1,last")
     bad = parser.parse_args(["detect-compare", "--image-size", "100", "--out", str(tmp_path)])
     with pytest.raises(ValueError, match="multiple of 32"):
         bad.handler(bad)

@@ -8,7 +8,9 @@ import pytest
 from is_keras.experiments.convergence import summarize_convergence
 from is_keras.experiments.figures import (
     convergence_table,
+    curve_checkpoints,
     draw_figures,
+    format_checkpoints,
     format_convergence_table,
     group_records,
 )
@@ -26,7 +28,8 @@ def _fake_sweep(out_dir, config, curve_of):
         samples = (np.arange(len(values)) + 1) * spec.eval_every * spec.batch_size
         parameters = {2: 1398, 4: 5090}.get(spec.model_kwargs.get("width"), 777)
         result = RunResult(samples=samples, seconds=np.arange(1.0, len(values) + 1), one_minus_auc=values,
-                           config={"eval_every": spec.eval_every, "seed": spec.seed, "parameters": parameters},
+                           config={"eval_every": spec.eval_every, "seed": spec.seed, "parameters": parameters,
+                                   "num_train": 640},
                            environment={"tensorflow": "x"})
         atomic_write_json(result_path(out_dir, spec.run_id), {
             "format": RESULT_FORMAT, "run_id": spec.run_id, "spec": spec.to_dict(),
@@ -91,6 +94,20 @@ def test_convergence_table_matches_hand_computed_numbers(tmp_path):
     assert one[(5090, "is-probabilistic")]["speed_mean"] == 1280
     text = format_convergence_table(rows)
     assert "1600 ± 0" in text and "IS-probabilistic ω=1" in text
+
+
+def test_checkpoints_read_the_mean_curve_after_whole_epochs(tmp_path):
+    _fake_sweep(tmp_path, MC, _curve)
+    rows = curve_checkpoints(load_sweep_results(tmp_path), epochs=[1, 2, 3])
+    by = {(r["parameters"], r["method"]): r for r in rows}
+    # 640 training samples, batch 32: 20 batches = 640 samples per epoch = evaluations 2 and 4 (1-based)
+    np.testing.assert_allclose(by[(5090, "nis")]["mean"][:2], [0.41, 0.21])
+    np.testing.assert_allclose(by[(5090, "is-probabilistic")]["mean"][:2], [0.31, 0.06])
+    np.testing.assert_allclose(by[(5090, "nis")]["std"][:2], np.std([0, 0.01, 0.02]))
+    assert np.isnan(by[(5090, "nis")]["mean"][2])  # the runs have 2 epochs
+    assert "epoch 2" in format_checkpoints(rows)
+    with pytest.raises(ValueError, match="epochs"):
+        curve_checkpoints(load_sweep_results(tmp_path), epochs=[0])
 
 
 def test_model_complexity_figures_are_valid_pngs(tmp_path):

@@ -87,6 +87,9 @@ def test_load_by_name_resizes_splits_and_keeps_values(data_dir):
         np.testing.assert_array_equal((levels // 40), labels)
     all_levels = np.rint(np.concatenate([x, xv])[:, 0, 0, 0] * 255).astype(int)
     assert sorted(all_levels.tolist()) == sorted(_value(i % 3, i) for i in range(TRAIN))
+    # the CLI's --data-root arrives as root=, an alias of data_dir
+    (x_root, _), _ = load_dataset(f"tfds:{NAME}", seed=0, root=data_dir, image_size=8)
+    np.testing.assert_array_equal(x_root, x)
 
 
 def test_split_is_seeded_and_val_split_uses_the_dataset_split(data_dir):

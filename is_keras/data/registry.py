@@ -25,7 +25,7 @@ def load_dataset(name: str, seed: int = 0, **kwargs):
     Names: ``"digits"``; ``"synthetic-signs"`` (``num_per_class``,
     ``image_size``, ``difficulty``, ``root``, ...); ``"gtsrb"`` and
     ``"mapillary"`` (``root`` = the local folder); ``"tfds:<name>"``
-    (``data_dir``, ``image_size``, ...). ``seed`` seeds the split.
+    (``data_dir`` or its alias ``root``, ``image_size``, ...). ``seed`` seeds the split.
 
     Example:
         >>> (x_train, y_train), _ = load_dataset("digits")
@@ -39,6 +39,10 @@ def load_dataset(name: str, seed: int = 0, **kwargs):
         tfds_name = name[len(TFDS_PREFIX) :]
         if not tfds_name:
             raise ValueError("dataset name 'tfds:' needs a TFDS name after the colon, e.g. 'tfds:mnist'")
+        if "root" in kwargs:  # the CLI's --data-root names the TFDS data_dir
+            if "data_dir" in kwargs:
+                raise ValueError("give the TFDS data directory as data_dir or root, not both")
+            kwargs["data_dir"] = kwargs.pop("root")
         return load_tfds(tfds_name, seed=seed, **kwargs)
     if name not in DATASETS:
         known = ", ".join(sorted(DATASETS) + [TFDS_PREFIX + "<name>"])

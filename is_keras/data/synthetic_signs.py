@@ -32,7 +32,7 @@ from is_keras.data.gtsrb import GTSRB_CLASS_NAMES, load_gtsrb
 from is_keras.data.image_cache import DEFAULT_IN_MEMORY_LIMIT, default_cache_dir, image_size_hw, progress_bar
 
 #: Bumped whenever the drawing changes, so cached folders of an older generator are not reused.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 RED, WHITE, BLUE = (200, 30, 40), (236, 236, 232), (25, 75, 170)
 YELLOW, BLACK, GRAY, GREEN = (240, 185, 20), (22, 22, 22), (130, 130, 130), (34, 150, 60)

@@ -80,7 +80,8 @@ def run_detect_compare(args) -> int:
     results = compare_detection(
         train, val, methods, runs=args.runs, seed=args.seed, epochs=args.epochs, batch_size=args.batch_size,
         num_anchors=args.anchors, localisation_only=args.localisation_only, width_multiplier=args.width,
-        learning_rate=args.learning_rate, bn_momentum=args.bn_momentum, exponent=args.exponent, histogram_epochs=tuple(hist_epochs),
+        learning_rate=args.learning_rate, bn_momentum=args.bn_momentum, exponent=args.exponent,
+        histogram_epochs=tuple(hist_epochs),
     )
     table = summarize_detection(results, args.out, title=title)
     out = Path(args.out)

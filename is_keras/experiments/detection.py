@@ -48,6 +48,8 @@ class DetectionRunResult:
     environment: dict
     loss_histograms: dict = dataclasses.field(default_factory=dict)
     final_loss_table: np.ndarray | None = None
+    model: object = None
+    anchors: np.ndarray | None = None
 
     def to_dict(self) -> dict:
         """JSON-ready form (tables and histograms left out)."""
@@ -117,6 +119,7 @@ def run_detection(
     histogram_epochs=(),
     verbose: int = 0,
     callbacks=None,
+    keep_model: bool = False,
 ) -> DetectionRunResult:
     """Train YOLOv2 (from scratch) with one sampling method and return its 1-AP50 curve.
 
@@ -136,6 +139,7 @@ def run_detection(
         exponent, subset_fraction, subset_size: sampler parameters.
         loss_kwargs: passed to :class:`~is_keras.detection.yolo_loss.YoloV2Loss`.
         histogram_epochs: epochs (1-based) after which to snapshot the loss table.
+        keep_model: return the trained model in ``result.model`` (e.g. to draw detections).
 
     Returns:
         :class:`DetectionRunResult` with ``samples``, ``seconds``, ``one_minus_ap50``.
@@ -193,6 +197,8 @@ def run_detection(
         environment=environment_info(),
         loss_histograms=dict(hist.snapshots) if hist else {},
         final_loss_table=np.array(generator.loss_table),
+        model=model if keep_model else None,
+        anchors=anchors,
     )
 
 

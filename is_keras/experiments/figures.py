@@ -117,6 +117,58 @@ def format_convergence_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def curve_checkpoints(records: list[SweepRecord], epochs) -> list[dict]:
+    """Mean ± std 1-AUC of every configuration after given numbers of epochs (early vs late training).
+
+    The value at epoch ``e`` is the last evaluation with at most
+    ``e × ceil(N / B) × B`` samples seen (``N`` training samples, batch ``B``:
+    the samples of ``e`` full epochs); epochs past the run's end give NaN.
+
+    Example:
+        >>> rows = curve_checkpoints(load_sweep_results("results/le"), epochs=[2, 5, 25])
+        >>> rows[0]["label"], rows[0]["mean"]
+        ('NIS', [0.21, 0.09, 0.04])
+    """
+    epochs = [int(e) for e in epochs]
+    if not epochs or min(epochs) < 1:
+        raise ValueError(f"epochs must be a non-empty list of integers >= 1, got {epochs!r}")
+    rows = []
+    for members in group_records(records).values():
+        spec = members[0].spec
+        curve = mean_curve([r.result for r in members])
+        num_train = members[0].result.config.get("num_train")
+        if not num_train:
+            raise ValueError("the runs do not record num_train (training-set size)")
+        per_epoch = -(-int(num_train) // spec.batch_size) * spec.batch_size  # ceil(N / B) batches of B
+        means, stds = [], []
+        for epoch in epochs:
+            reached = np.flatnonzero(curve.samples <= epoch * per_epoch)
+            ok = epoch <= spec.epochs and reached.size > 0
+            means.append(float(curve.mean[reached[-1]]) if ok else float("nan"))
+            stds.append(float(curve.std[reached[-1]]) if ok else float("nan"))
+        rows.append({"model": spec.model, "parameters": int(members[0].result.config.get("parameters", 0)),
+                     "label": method_label(spec, show_exponent=spec.exponent is not None),
+                     "method": spec.method, "exponent": spec.exponent, "runs": len(members),
+                     "epochs": epochs, "mean": means, "std": stds})
+    return rows
+
+
+def format_checkpoints(rows: list[dict]) -> str:
+    """:func:`curve_checkpoints` as aligned text, one column per epoch.
+
+    Example:
+        >>> print(format_checkpoints(rows))
+        ...
+    """
+    header = f"{'model':<10}{'params':>9}  {'method':<24}{'runs':>5}" + "".join(
+        f"{f'epoch {e}':>20}" for e in rows[0]["epochs"])
+    lines = [header + "   (mean 1-AUC ± std)"]
+    for row in rows:
+        cells = "".join(f"{m:>11.4f} ± {s:<6.4f}" for m, s in zip(row["mean"], row["std"]))
+        lines.append(f"{row['model']:<10}{row['parameters']:>9}  {row['label']:<24}{row['runs']:>5}{cells}")
+    return "\n".join(lines)
+
+
 def write_convergence_table(rows: list[dict], out_dir) -> list[Path]:
     """``convergence.csv`` and ``convergence.json`` in ``out_dir``."""
     out_dir = Path(out_dir)

@@ -7,6 +7,10 @@ import numpy as np
 from is_keras.sampling.max_tree import MaxTree
 from is_keras.sampling.sampler import Sampler
 
+# window sizing of smallest_of_random_subset (any values give the exact distribution)
+_WINDOW_SIGMAS = 4.0
+_WINDOW_EXTRA = 8.0
+
 
 class RandomSubsetSampler(Sampler):
     """Draws a random subset of ``subset_fraction * N`` samples (without
@@ -117,8 +121,9 @@ def smallest_of_random_subset(
     parts = []
     start, remaining, to_place, needed = 0, population, subset_size, count
     while needed > 0:
-        expected = needed + 4.0 * np.sqrt(needed) + 8.0  # members wanted in the window, on average
-        window = min(remaining, int(np.ceil(expected * remaining / to_place)))
+        # members wanted in the window, on average: enough that one window almost always suffices
+        expected = needed + _WINDOW_SIGMAS * np.sqrt(needed) + _WINDOW_EXTRA
+        window = max(1, min(remaining, int(np.ceil(expected * remaining / to_place))))
         if window == remaining:
             inside = to_place
         else:

@@ -25,7 +25,8 @@ import numpy as np
 FANOUT = 16
 
 _ONES = np.ones(FANOUT)
-_UPPER = np.triu(np.ones((FANOUT, FANOUT)))  # rows @ _UPPER = running sums along each row
+# rows @ _RUNNING = [0, r0, r0 + r1, ..., sum(r)]: the running sums before and after each child
+_RUNNING = np.hstack([np.zeros((FANOUT, 1)), np.triu(np.ones((FANOUT, FANOUT)))])
 
 
 class SumTree:
@@ -155,14 +156,14 @@ class SumTree:
         batch = np.arange(count)
         for level in reversed(self._levels):
             children = level[nodes]  # (count, FANOUT) child sums of each walker's node
-            running = children @ _UPPER
-            child = np.argmax(running > mass[:, None], axis=1)  # first child past the mass
+            running = children @ _RUNNING
+            child = np.argmax(running[:, 1:] > mass[:, None], axis=1)  # first child past the mass
             # rounding can leave the mass at (or past) the node's total, or (with
             # BLAS-ordered sums) point at an empty child: take the last non-empty child
             bad = (running[:, -1] <= mass) | (children[batch, child] <= 0)
-            if np.any(bad):
+            if bad.any():
                 child[bad] = FANOUT - 1 - np.argmax(children[bad, ::-1] > 0, axis=1)
-            mass -= np.where(child > 0, running[batch, child - 1], 0.0)
+            mass -= running[batch, child]
             nodes = nodes * FANOUT + child
         return nodes
 
