@@ -126,9 +126,19 @@ def main(argv=None):
         print(f"{method:<18} {steps.size} steps: total {steps.sum():7.2f} s, median step "
               f"{1e3 * np.median(steps):7.2f} ms, median bookkeeping {1e3 * np.median(bookkeeping):6.3f} ms")
     (nis_total, nis_median, nis_bk), (is_total, is_median, is_bk) = stats["nis"], stats["is-probabilistic"]
+    chunk_ratios = []
+    for chunk in range(chunk_id):
+        per = {m: sum(r[3] for r in rows if r[0] == m and r[1] == chunk) for m in METHODS}
+        chunk_ratios.append(per["is-probabilistic"] / per["nis"])
+    chunk_ratios = np.array(chunk_ratios)
+    boot = np.random.default_rng(0).choice(chunk_ratios, size=(2000, chunk_ratios.size)).mean(axis=1)
     print(f"training-time ratio IS / NIS (epochs after the first, total):  {is_total / nis_total:.4f}")
     print(f"training-time ratio IS / NIS (median step):                    {is_median / nis_median:.4f}")
-    print(f"bookkeeping difference as a fraction of a NIS step:            {(is_bk - nis_bk) / nis_median:.4%}")
+    print(f"paired chunk ratios IS / NIS: median {np.median(chunk_ratios):.4f}, mean {chunk_ratios.mean():.4f} "
+          f"(95% bootstrap CI of the mean {np.percentile(boot, 2.5):.4f}-{np.percentile(boot, 97.5):.4f}, "
+          f"{chunk_ratios.size} chunks)")
+    print(f"bookkeeping per step: IS {1e3 * is_bk:.3f} ms, NIS {1e3 * nis_bk:.3f} ms; difference = "
+          f"{(is_bk - nis_bk) / nis_median:.3%} of a NIS step (the part of the ratio IS itself causes)")
     print(f"wrote {path}")
     return is_total / nis_total
 

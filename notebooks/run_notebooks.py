@@ -64,7 +64,8 @@ def execute_notebook(path, smoke: bool = True, timeout: int = 900, extra_env: di
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(f"import sys; print({_PREFIX_MARK!r} + sys.prefix)"))
-    saved = {key: os.environ.get(key) for key in ("SMOKE", "TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND", *(extra_env or {}))}
+    keys = ("SMOKE", "TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND", *(extra_env or {}))
+    saved = {key: os.environ.get(key) for key in keys}
     os.environ.update({"TF_CPP_MIN_LOG_LEVEL": "2", "MPLBACKEND": "Agg", **(extra_env or {})})
     if smoke:
         os.environ["SMOKE"] = "1"
@@ -83,8 +84,10 @@ def execute_notebook(path, smoke: bool = True, timeout: int = 900, extra_env: di
     text = "".join(out.get("text", "") for out in nb.cells[-1].get("outputs", []))
     prefix = text.split(_PREFIX_MARK, 1)[1].strip() if _PREFIX_MARK in text else None
     if prefix is None or Path(prefix).resolve() != Path(sys.prefix).resolve():
-        raise RuntimeError(f"{path.name} ran in a kernel from {prefix!r}, not this environment ({sys.prefix}); "
-                           f"install ipykernel here so its {KERNEL_NAME!r} kernelspec is found first")
+        raise RuntimeError(
+            f"{path.name} ran in a kernel from {prefix!r}, not this environment ({sys.prefix}); "
+            f"install ipykernel here so its {KERNEL_NAME!r} kernelspec is found first"
+        )
     nb.cells.pop()
     return nb, prefix
 
@@ -92,7 +95,7 @@ def execute_notebook(path, smoke: bool = True, timeout: int = 900, extra_env: di
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Execute the notebooks (SMOKE=1 unless --full).")
     parser.add_argument("names", nargs="*", help="notebook names (default: all)")
-    parser.add_argument("--full", action="store_true", help="run without SMOKE (the real, longer experiments)")
+    parser.add_argument("--full", action="store_true", help="run without SMOKE (the real experiments)")
     parser.add_argument("--save", default=None, help="folder to write the executed notebooks to")
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell (default 900)")
     args = parser.parse_args(argv)

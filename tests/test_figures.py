@@ -15,7 +15,13 @@ from is_keras.experiments.figures import (
     group_records,
 )
 from is_keras.experiments.run import RunResult
-from is_keras.experiments.sweep import RESULT_FORMAT, atomic_write_json, expand_sweep, load_sweep_results, result_path
+from is_keras.experiments.sweep import (
+    RESULT_FORMAT,
+    atomic_write_json,
+    expand_sweep,
+    load_sweep_results,
+    result_path,
+)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -90,7 +96,8 @@ def test_convergence_table_matches_hand_computed_numbers(tmp_path):
     assert by[(1398, "nis")]["performance_mean"] == pytest.approx(0.21)
     assert nis["label"] == "NIS" and is_["label"] == "IS-probabilistic ω=1"
     # a window override changes the numbers: 1 evaluation = the minimum
-    one = {(r["parameters"], r["method"]): r for r in convergence_table(load_sweep_results(tmp_path), window=10)}
+    rows_10 = convergence_table(load_sweep_results(tmp_path), window=10)
+    one = {(r["parameters"], r["method"]): r for r in rows_10}
     assert one[(5090, "is-probabilistic")]["speed_mean"] == 1280
     text = format_convergence_table(rows)
     assert "1600 ± 0" in text and "IS-probabilistic ω=1" in text
@@ -159,7 +166,8 @@ def test_mean_and_std_in_the_table_agree_with_summarize_convergence(tmp_path):
         expected = summarize_convergence([m.result for m in members], 30)
         assert row["speed_mean"] == pytest.approx(expected.speed_mean)
         assert row["performance_std"] == pytest.approx(expected.performance_std)
-    assert [p.name for p in draw_figures(tmp_path) if p.suffix == ".png"] == ["digits_crapnet_width4_is_methods.png"]
+    pngs = [p.name for p in draw_figures(tmp_path) if p.suffix == ".png"]
+    assert pngs == ["digits_crapnet_width4_is_methods.png"]
 
 
 def test_plot_of_an_empty_folder_is_a_clear_error(tmp_path):

@@ -50,8 +50,8 @@ def test_randomsubset_takes_the_highest_losses_of_a_uniform_subset():
     #   = m/N * HypergeomCDF(B-1; population N-1, r good, m-1 draws),
     # and the batch's lowest-ranked member sits at rank t with probability
     #   C(t, B-1) C(N-1-t, m-B) / C(N, m).
-    from scipy.stats import hypergeom
     from scipy.special import comb
+    from scipy.stats import hypergeom
 
     n, m, b, draws = 300, 30, 4, 12_000
     rng = np.random.default_rng(0)

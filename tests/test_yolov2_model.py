@@ -86,3 +86,12 @@ def test_darknet19_classifier():
     assert model.count_params() == expected
     backbone = darknet19((416, 416, 3), num_classes=None)
     assert backbone.output_shape == (None, 13, 13, 1024)
+
+
+def test_saved_model_round_trip(tmp_path):
+    model = yolov2((64, 64, 3), num_classes=2, num_anchors=2, width_multiplier=0.125)
+    path = tmp_path / "m.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    x = np.random.default_rng(1).random((1, 64, 64, 3)).astype(np.float32)
+    np.testing.assert_allclose(loaded(x, training=False).numpy(), model(x, training=False).numpy(), rtol=1e-6)

@@ -115,14 +115,12 @@ def plot_elbow(curve: dict, path, title: str = "Anchor boxes: mean IoU against K
         >>> plot_elbow(anchor_elbow(wh), "elbow.png")
         PosixPath('elbow.png')
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: leaves the user's backend (e.g. notebooks) alone
 
     ks = sorted(curve)
     ious = [curve[k][1] for k in ks]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    fig = Figure(figsize=(10, 4))
+    axes = fig.subplots(1, 2)
     axes[0].plot(ks, ious, "o-")
     axes[0].set_xlabel("number of anchors K")
     axes[0].set_ylabel("mean IoU with the best anchor")
@@ -136,7 +134,6 @@ def plot_elbow(curve: dict, path, title: str = "Anchor boxes: mean IoU against K
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
-    plt.close(fig)
     return path
 
 

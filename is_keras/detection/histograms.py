@@ -47,15 +47,13 @@ def plot_loss_histograms(snapshots: dict, path, bins: int = 50, title: str = "Lo
         >>> plot_loss_histograms({1: table_after_1, 40: table_after_40}, "hist.png")
         PosixPath('hist.png')
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: leaves the user's backend (e.g. notebooks) alone
 
     if not snapshots:
         raise ValueError("no snapshots to plot")
     keys = sorted(snapshots)
-    fig, axes = plt.subplots(1, len(keys), figsize=(4.5 * len(keys), 3.6), squeeze=False)
+    fig = Figure(figsize=(4.5 * len(keys), 3.6))
+    axes = fig.subplots(1, len(keys), squeeze=False)
     for ax, key in zip(axes[0], keys):
         values = np.asarray(snapshots[key], dtype=np.float64) ** exponent
         ax.hist(values, bins=bins, color="tab:blue", alpha=0.85)
@@ -70,5 +68,4 @@ def plot_loss_histograms(snapshots: dict, path, bins: int = 50, title: str = "Lo
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
-    plt.close(fig)
     return path

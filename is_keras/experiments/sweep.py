@@ -114,7 +114,9 @@ class SweepConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ValueError(f"unknown sweep config key(s) {', '.join(unknown)}; known keys: {', '.join(sorted(known))}")
+            raise ValueError(
+                f"unknown sweep config key(s) {', '.join(unknown)}; known keys: {', '.join(sorted(known))}"
+            )
         kind = data.get("kind", "custom")
         if kind not in PRESETS:
             raise ValueError(f"unknown sweep kind {kind!r}; known kinds: {', '.join(PRESETS)}")
@@ -146,7 +148,9 @@ class SweepConfig:
                 raise ValueError(f"{name} must be a non-empty list, got {value!r}")
         bad = [m for m in self.methods if m not in METHODS]
         if bad:
-            raise ValueError(f"unknown method(s) {', '.join(map(str, bad))}; valid methods are: {', '.join(METHODS)}")
+            raise ValueError(
+                f"unknown method(s) {', '.join(map(str, bad))}; valid methods are: {', '.join(METHODS)}"
+            )
         for exponent in self.exponents:
             if isinstance(exponent, bool) or not isinstance(exponent, (int, float)) or not exponent >= 0:
                 raise ValueError(f"exponents must be numbers >= 0, got {exponent!r}")
@@ -291,6 +295,7 @@ def expand_sweep(config) -> list[RunSpec]:
             model_kwargs = {} if size is None else {size_key: size}
             for method in config.methods:
                 exponents = config.exponents if method in USES_EXPONENT else [None]
+                fraction = float(config.subset_fraction) if method in USES_SUBSET_FRACTION else None
                 for exponent in exponents:
                     for seed in range(config.seed, config.seed + config.runs):
                         spec = RunSpec(
@@ -299,7 +304,7 @@ def expand_sweep(config) -> list[RunSpec]:
                             method=method, exponent=None if exponent is None else float(exponent),
                             seed=seed, epochs=config.epochs, batch_size=config.batch_size,
                             eval_every=config.eval_every, learning_rate=float(config.learning_rate),
-                            subset_fraction=float(config.subset_fraction) if method in USES_SUBSET_FRACTION else None,
+                            subset_fraction=fraction,
                             subset_size=config.subset_size if method in USES_SUBSET_SIZE else None,
                         )
                         if spec.run_id not in seen:

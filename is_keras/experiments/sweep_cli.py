@@ -1,4 +1,4 @@
-"""``is-keras sweep`` (run a grid of runs, resumable, in shards) and ``is-keras plot`` (redraw its figures)."""
+"""``is-keras sweep`` (a grid of runs: resumable, in shards) and ``is-keras plot`` (redraw its figures)."""
 
 from __future__ import annotations
 
@@ -55,7 +55,8 @@ def run_sweep_command(args) -> int:
     shard = parse_shard(args.shard)
     start = time.perf_counter()
     outcome = run_sweep(args.config, args.out, shard=shard, reuse=args.reuse)
-    print(f"ran {len(outcome.ran)} run(s), copied {len(outcome.reused)}, skipped {len(outcome.skipped)} finished in "
+    print(f"ran {len(outcome.ran)} run(s), copied {len(outcome.reused)}, "
+          f"skipped {len(outcome.skipped)} finished in "
           f"{time.perf_counter() - start:.0f} s; results in {Path(args.out) / 'runs'}")
     if shard[1] > 1:
         print(f"when every shard has finished: is-keras plot {args.out}")

@@ -9,6 +9,7 @@ from is_keras.detection.reorg import darknet_reorg
 from is_keras.models.darknet19 import check_input_shape, conv_bn_leaky, darknet19_body, scaled_filters
 
 
+@keras.saving.register_keras_serializable(package="is_keras")
 class DarknetReorg(layers.Layer):
     """Keras layer wrapping :func:`~is_keras.detection.reorg.darknet_reorg` (darknet's ``[reorg]``).
 

@@ -7,7 +7,6 @@ import numpy as np
 from is_keras.sampling.sampler import Sampler, finite_weights
 from is_keras.sampling.sum_tree import SumTree
 
-
 _CHUNK = 1 << 20
 
 

@@ -1,0 +1,134 @@
+"""One global loss table under tf.distribute: MirroredStrategy (two logical CPUs) and
+MultiWorkerMirroredStrategy (two local worker processes over loopback) end with the
+same table as a single-device run of the same seed and data.
+
+Each strategy needs a fresh TensorFlow (logical devices and the cluster are fixed
+when TF initialises), so the runs happen in subprocesses running the script below.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+
+SCRIPT = textwrap.dedent(
+    '''
+    import json, os, sys
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    mode, out = sys.argv[1], sys.argv[2]
+    if mode == "worker":
+        index, ports = int(sys.argv[3]), sys.argv[4].split(",")
+        os.environ["TF_CONFIG"] = json.dumps({
+            "cluster": {"worker": [f"127.0.0.1:{p}" for p in ports]},
+            "task": {"type": "worker", "index": index},
+        })
+    import numpy as np
+    import tensorflow as tf
+
+    if mode == "mirrored":
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+        strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    else:
+        strategy = tf.distribute.MultiWorkerMirroredStrategy()
+
+    import keras
+    from is_keras.sampling import ImportanceBatchGenerator
+    from is_keras.training.distributed import DistributedImportanceTrainer
+    from is_keras.training.trainer import ImportanceTrainer
+
+    STEPS = 10  # 6 steps of the first pass (96 / 16), then 4 importance-sampled steps
+
+    def model():
+        # no batch norm: its statistics would be per replica (half batches)
+        keras.utils.set_random_seed(1)
+        return keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3, activation="relu"),
+                                 keras.layers.Flatten(), keras.layers.Dense(5, activation="softmax")])
+
+    def run(distributed, on_device):
+        rng = np.random.default_rng(0)
+        x = rng.normal(size=(96, 8, 8, 1)).astype("float32")
+        y = rng.integers(0, 5, size=96)
+        gen = ImportanceBatchGenerator(x, y, batch_size=16, method="is-probabilistic", seed=3)
+        if distributed:
+            with strategy.scope():
+                net = model()
+            trainer = DistributedImportanceTrainer(net, gen, strategy, learning_rate=1e-2,
+                                                   data_on_device=on_device)
+        else:
+            trainer = ImportanceTrainer(model(), gen, learning_rate=1e-2, data_on_device=on_device)
+        draws, draw = [], gen.next_indices
+        gen.next_indices = lambda: draws.append(draw().tolist()) or np.array(draws[-1])
+        for _ in range(STEPS):
+            trainer.train_step()
+        return np.array(gen.loss_table).tolist(), draws
+
+    result = {"replicas": strategy.num_replicas_in_sync}
+    for on_device in ([True, False] if mode == "mirrored" else [True]):
+        result[f"distributed_{on_device}"] = run(True, on_device)
+        result[f"single_{on_device}"] = run(False, on_device)
+    with open(out, "w") as f:
+        json.dump(result, f)
+    '''
+)
+
+
+def _run_script(tmp_path, *args):
+    """Start one subprocess per argument tuple."""
+    script = tmp_path / "distributed_run.py"
+    script.write_text(SCRIPT)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
+    return [subprocess.Popen([sys.executable, str(script), *a], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True) for a in args]
+
+
+def _wait(procs, timeout=150):
+    for proc in procs:
+        output, _ = proc.communicate(timeout=timeout)
+        assert proc.returncode == 0, output[-3000:]
+
+
+def _check_same_as_single_device(result, key):
+    table, draws = result[f"distributed_{key}"]
+    single_table, single_draws = result[f"single_{key}"]
+    table, single_table = np.array(table), np.array(single_table)
+    assert np.all(np.isfinite(table))  # every sample visited, losses came back for all of them
+    # the same global batches, drawn from the same table ...
+    assert draws == single_draws
+    # ... and the replicas' losses land at their samples' slots, matching one device
+    np.testing.assert_allclose(table, single_table, rtol=1e-5, atol=1e-6)
+
+
+def test_mirrored_strategy_keeps_one_table_like_a_single_device(tmp_path):
+    out = tmp_path / "mirrored.json"
+    _wait(_run_script(tmp_path, ("mirrored", str(out))))
+    result = json.loads(out.read_text())
+    assert result["replicas"] == 2
+    _check_same_as_single_device(result, "True")   # data gathered on the device
+    _check_same_as_single_device(result, "False")  # data gathered on the host
+
+
+def _free_ports(count):
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ",".join(map(str, ports))
+
+
+def test_multi_worker_mirrored_strategy_keeps_one_table_on_every_worker(tmp_path):
+    ports = _free_ports(2)
+    outs = [tmp_path / f"worker{i}.json" for i in range(2)]
+    _wait(_run_script(tmp_path, *[("worker", str(outs[i]), str(i), ports) for i in range(2)]))
+    results = [json.loads(out.read_text()) for out in outs]
+    assert results[0]["replicas"] == results[1]["replicas"] == 2
+    # both workers hold the very same table (they wrote the same all-gathered losses) ...
+    assert results[0]["distributed_True"] == results[1]["distributed_True"]
+    # ... which is the single-device table
+    _check_same_as_single_device(results[0], "True")
