@@ -13,6 +13,7 @@ chunks of steps, so that load from other processes hits both alike. We report
 
 Usage:
     python benchmarks/overhead.py [--epochs 2] [--chunk 8] [--csv benchmarks/results/overhead.csv]
+    python benchmarks/overhead.py --pair nis,nis --csv benchmarks/results/overhead_aa.csv   # A/A noise control
 
 Writes one CSV row per timed step: method, chunk, step, step_seconds, bookkeeping_seconds.
 """
@@ -33,8 +34,6 @@ import numpy as np  # noqa: E402
 from is_keras.models import crapnet  # noqa: E402
 from is_keras.sampling import ImportanceBatchGenerator  # noqa: E402
 from is_keras.training.trainer import ImportanceTrainer  # noqa: E402
-
-METHODS = ("nis", "is-probabilistic")
 
 
 def synthetic_data(n: int, seed: int = 0):
@@ -77,17 +76,22 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=2, help="timed epochs after the warm-up epoch")
     parser.add_argument("--chunk", type=int, default=8, help="steps per turn when interleaving")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--pair", default="nis,is-probabilistic",
+                        help="baseline,method; 'nis,nis' is an A/A control that shows the noise level")
     parser.add_argument("--csv", default="benchmarks/results/overhead.csv")
     args = parser.parse_args(argv)
+    base_method, test_method = args.pair.split(",")
+    base, test = "A:" + base_method, "B:" + test_method  # labels stay distinct for an A/A control
+    methods = (base, test)
 
     x, y = synthetic_data(args.num_samples, args.seed)
     trainers, timers = {}, {}
-    for method in METHODS:
+    for method in methods:
         keras.utils.set_random_seed(args.seed)
-        gen = ImportanceBatchGenerator(x, y, batch_size=args.batch_size, method=method, seed=args.seed)
+        gen = ImportanceBatchGenerator(x, y, batch_size=args.batch_size, method=method[2:], seed=args.seed)
         timers[method] = TimedGenerator(gen)
         trainers[method] = ImportanceTrainer(crapnet(x.shape[1:], 10, width=args.width), gen)
-    steps_per_epoch = trainers["nis"].generator.steps_per_epoch
+    steps_per_epoch = trainers[base].generator.steps_per_epoch
     print(f"N={args.num_samples}, batch {args.batch_size}, CrapNet width {args.width:g}: "
           f"{steps_per_epoch} steps per epoch; warm-up epoch ...", flush=True)
     for trainer in trainers.values():
@@ -100,7 +104,7 @@ def main(argv=None):
     chunk_id = 0
     while done < total_steps:
         n = min(args.chunk, total_steps - done)
-        order = METHODS if chunk_id % 2 == 0 else METHODS[::-1]
+        order = methods if chunk_id % 2 == 0 else methods[::-1]
         for method in order:
             trainer, timer = trainers[method], timers[method]
             for step in range(n):
@@ -119,26 +123,26 @@ def main(argv=None):
         writer.writerows([(m, c, s, f"{t:.6f}", f"{b:.6f}") for m, c, s, t, b in rows])
 
     stats = {}
-    for method in METHODS:
+    for method in methods:
         steps = np.array([r[3] for r in rows if r[0] == method])
         bookkeeping = np.array([r[4] for r in rows if r[0] == method])
         stats[method] = (steps.sum(), np.median(steps), np.median(bookkeeping))
         print(f"{method:<18} {steps.size} steps: total {steps.sum():7.2f} s, median step "
               f"{1e3 * np.median(steps):7.2f} ms, median bookkeeping {1e3 * np.median(bookkeeping):6.3f} ms")
-    (nis_total, nis_median, nis_bk), (is_total, is_median, is_bk) = stats["nis"], stats["is-probabilistic"]
+    (nis_total, nis_median, nis_bk), (is_total, is_median, is_bk) = stats[base], stats[test]
     chunk_ratios = []
     for chunk in range(chunk_id):
-        per = {m: sum(r[3] for r in rows if r[0] == m and r[1] == chunk) for m in METHODS}
-        chunk_ratios.append(per["is-probabilistic"] / per["nis"])
+        per = {m: sum(r[3] for r in rows if r[0] == m and r[1] == chunk) for m in methods}
+        chunk_ratios.append(per[test] / per[base])
     chunk_ratios = np.array(chunk_ratios)
     boot = np.random.default_rng(0).choice(chunk_ratios, size=(2000, chunk_ratios.size)).mean(axis=1)
-    print(f"training-time ratio IS / NIS (epochs after the first, total):  {is_total / nis_total:.4f}")
-    print(f"training-time ratio IS / NIS (median step):                    {is_median / nis_median:.4f}")
-    print(f"paired chunk ratios IS / NIS: median {np.median(chunk_ratios):.4f}, mean {chunk_ratios.mean():.4f} "
+    print(f"training-time ratio {test} / {base} (epochs after the first, total): {is_total / nis_total:.4f}")
+    print(f"training-time ratio {test} / {base} (median step):                   {is_median / nis_median:.4f}")
+    print(f"paired chunk ratios {test} / {base}: median {np.median(chunk_ratios):.4f}, mean {chunk_ratios.mean():.4f} "
           f"(95% bootstrap CI of the mean {np.percentile(boot, 2.5):.4f}-{np.percentile(boot, 97.5):.4f}, "
           f"{chunk_ratios.size} chunks)")
-    print(f"bookkeeping per step: IS {1e3 * is_bk:.3f} ms, NIS {1e3 * nis_bk:.3f} ms; difference = "
-          f"{(is_bk - nis_bk) / nis_median:.3%} of a NIS step (the part of the ratio IS itself causes)")
+    print(f"bookkeeping per step: {test} {1e3 * is_bk:.3f} ms, {base} {1e3 * nis_bk:.3f} ms; difference = "
+          f"{(is_bk - nis_bk) / nis_median:.3%} of a {base} step (the part of the ratio the sampler causes)")
     print(f"wrote {path}")
     return is_total / nis_total
 

@@ -3,8 +3,10 @@
 Each notebook runs in a fresh ``python3`` kernel with ``SMOKE=1`` (tiny
 datasets, epochs and runs: about a minute each on 2 CPU cores), with this
 folder as the working directory. The kernel must be the Python that runs this
-script (the project's venv): a last cell added on the fly reports the
-kernel's ``sys.prefix``, and a mismatch is an error. Notebooks are not
+script (the project's venv): its ``share/jupyter`` is put first on
+``JUPYTER_PATH`` so its ``python3`` kernelspec wins (jupyter_client then
+starts that spec's ``python`` as ``sys.executable``), and a last cell added on
+the fly reports the kernel's ``sys.prefix``; a mismatch is an error. Notebooks are not
 modified on disk (they are stored without outputs); ``--save DIR`` writes the
 executed copies there.
 
@@ -64,9 +66,12 @@ def execute_notebook(path, smoke: bool = True, timeout: int = 900, extra_env: di
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(f"import sys; print({_PREFIX_MARK!r} + sys.prefix)"))
-    keys = ("SMOKE", "TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND", *(extra_env or {}))
+    keys = ("SMOKE", "TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND", "JUPYTER_PATH", *(extra_env or {}))
     saved = {key: os.environ.get(key) for key in keys}
     os.environ.update({"TF_CPP_MIN_LOG_LEVEL": "2", "MPLBACKEND": "Agg", **(extra_env or {})})
+    # look for the python3 kernelspec in this environment first (before ~/.local/share/jupyter)
+    own = str(Path(sys.prefix) / "share" / "jupyter")
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (own, saved["JUPYTER_PATH"]) if p)
     if smoke:
         os.environ["SMOKE"] = "1"
     else:

@@ -128,12 +128,12 @@ class ImportanceTrainer:
             self._compiled_step = tf.function(self._step, jit_compile=self.jit_compile)
 
     # ------------------------------------------------------------ one step
-    def _forward(self, x, y, loss_scale: float):
-        """Per-sample losses and the gradients of their sum divided by ``loss_scale``."""
+    def _forward(self, x, y, global_batch):
+        """Per-sample losses; applies the gradient of their sum divided by ``global_batch``."""
         with tf.GradientTape() as tape:
             y_pred = self.model(x, training=True)
             per_sample = tf.cast(self.loss_fn(y, y_pred), tf.float32)
-            loss = tf.reduce_sum(per_sample) / loss_scale
+            loss = tf.reduce_sum(per_sample) / global_batch
             if self.model.losses:
                 regularization = tf.add_n([tf.cast(v, tf.float32) for v in self.model.losses])
                 loss = loss + regularization / self._replicas
