@@ -13,7 +13,7 @@ Example:
 
 __version__ = "0.1.0"
 
-from is_keras import callbacks, data, experiments, metrics, models, sampling, training
+from is_keras import callbacks, data, detection, experiments, metrics, models, sampling, training
 from is_keras.callbacks import OneMinusAUC
 from is_keras.metrics import one_minus_auc
 from is_keras.sampling import METHODS, ImportanceBatchGenerator
@@ -27,6 +27,7 @@ __all__ = [
     "__version__",
     "callbacks",
     "data",
+    "detection",
     "experiments",
     "metrics",
     "models",

@@ -7,9 +7,10 @@ import os
 import sys
 
 from is_keras.experiments.compare_cli import add_compare_parser
+from is_keras.experiments.detect_compare_cli import add_detect_compare_parser
 from is_keras.experiments.sweep_cli import add_plot_parser, add_sweep_parser
 
-SUBCOMMANDS = [add_compare_parser, add_sweep_parser, add_plot_parser]
+SUBCOMMANDS = [add_compare_parser, add_detect_compare_parser, add_sweep_parser, add_plot_parser]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,6 +1,9 @@
 """Keras models: CrapNet, ResNet-18 (width-scaled to a parameter budget), DarkNet-19 / YOLOv2."""
 
 from is_keras.models.crapnet import crapnet, crapnet_param_count
+from is_keras.models.darknet19 import darknet19
+from is_keras.models.darknet_weights import load_darknet_weights, save_darknet_weights
+from is_keras.models.yolov2 import yolov2
 from is_keras.models.registry import CLASSIFIERS, build_classifier
 from is_keras.models.resnet import resnet18, resnet18_param_count
 from is_keras.models.scaling import width_for_params
@@ -13,4 +16,8 @@ __all__ = [
     "resnet18",
     "resnet18_param_count",
     "width_for_params",
+    "darknet19",
+    "load_darknet_weights",
+    "save_darknet_weights",
+    "yolov2",
 ]

@@ -1,7 +1,9 @@
 """The GradientTape trainer and its per-sample losses."""
 
+from is_keras.training.distributed import DistributedImportanceTrainer
 from is_keras.training.keras_fit import ImportanceSamplingModel
 from is_keras.training.losses import PER_SAMPLE_LOSSES, get_per_sample_loss
 from is_keras.training.trainer import ImportanceTrainer
 
-__all__ = ["PER_SAMPLE_LOSSES", "ImportanceSamplingModel", "ImportanceTrainer", "get_per_sample_loss"]
+__all__ = [
+    "DistributedImportanceTrainer","PER_SAMPLE_LOSSES", "ImportanceSamplingModel", "ImportanceTrainer", "get_per_sample_loss"]
