@@ -3,10 +3,10 @@
 from is_keras.models.crapnet import crapnet, crapnet_param_count
 from is_keras.models.darknet19 import darknet19
 from is_keras.models.darknet_weights import load_darknet_weights, save_darknet_weights
-from is_keras.models.yolov2 import yolov2
 from is_keras.models.registry import CLASSIFIERS, build_classifier
 from is_keras.models.resnet import resnet18, resnet18_param_count
 from is_keras.models.scaling import width_for_params
+from is_keras.models.yolov2 import yolov2
 
 __all__ = [
     "CLASSIFIERS",

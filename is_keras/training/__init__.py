@@ -6,4 +6,9 @@ from is_keras.training.losses import PER_SAMPLE_LOSSES, get_per_sample_loss
 from is_keras.training.trainer import ImportanceTrainer
 
 __all__ = [
-    "DistributedImportanceTrainer","PER_SAMPLE_LOSSES", "ImportanceSamplingModel", "ImportanceTrainer", "get_per_sample_loss"]
+    "DistributedImportanceTrainer",
+    "ImportanceSamplingModel",
+    "ImportanceTrainer",
+    "PER_SAMPLE_LOSSES",
+    "get_per_sample_loss",
+]
