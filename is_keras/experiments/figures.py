@@ -196,12 +196,10 @@ def plot_versus_parameters(rows: list[dict], path, quantity: str, title: str = "
         raise ValueError(f"quantity must be 'speed' or 'performance', got {quantity!r}")
     if not rows:
         raise ValueError("no rows to plot")
-    import matplotlib
+    from matplotlib.figure import Figure  # no pyplot: leaves the user's backend (e.g. notebooks) alone
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    fig = Figure(figsize=(6.5, 4.5))
+    ax = fig.subplots()
     for label in dict.fromkeys(row["label"] for row in rows):
         line_rows = sorted((r for r in rows if r["label"] == label), key=lambda r: r["parameters"])
         x = np.array([r["parameters"] for r in line_rows], dtype=float)
@@ -226,7 +224,6 @@ def plot_versus_parameters(rows: list[dict], path, quantity: str, title: str = "
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
-    plt.close(fig)
     return path
 
 

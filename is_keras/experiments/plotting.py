@@ -19,12 +19,10 @@ def plot_curves(curves: dict[str, MeanCurve], path, title: str = "", metric: str
         >>> plot_curves({"nis": nis_curve, "is-probabilistic": is_curve}, "compare.png")
         PosixPath('compare.png')
     """
-    import matplotlib
+    from matplotlib.figure import Figure  # no pyplot: leaves the user's backend (e.g. notebooks) alone
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    fig = Figure(figsize=(12, 4.5))
+    axes = fig.subplots(1, 2)
     for method, curve in curves.items():
         for ax, x in zip(axes, (curve.samples, curve.seconds)):
             (line,) = ax.plot(x, curve.mean, label=f"{method} (n={curve.runs})")
@@ -42,5 +40,4 @@ def plot_curves(curves: dict[str, MeanCurve], path, title: str = "", metric: str
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path

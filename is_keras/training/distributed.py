@@ -83,6 +83,9 @@ class DistributedImportanceTrainer(ImportanceTrainer):
             self._y = tf.constant(self.generator.y)
         self._compiled_step = tf.function(self._distributed_step)
 
+    def _trace_step(self, indices) -> None:
+        """No separate tracing: under a strategy the first step traces (its time is counted)."""
+
     def _distributed_step(self, indices, x, y):
         outputs = self.strategy.run(self._replica_step, args=(indices, x, y))
         return outputs
