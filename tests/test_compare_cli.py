@@ -38,6 +38,19 @@ def test_unknown_method_is_refused_with_the_valid_names():
         main(["compare", "--methods", "nis,is-bogus"])
 
 
+def test_unbiased_refuses_subset_methods():
+    with pytest.raises(SystemExit, match="--unbiased: is-randomsubset cannot be reweighted"):
+        main(["compare", "--methods", "nis,is-randomsubset", "--unbiased"])
+
+
+def test_unbiased_run_records_its_setting(tmp_path):
+    out = tmp_path / "unbiased"
+    assert main(["compare", "--methods", "is-probabilistic", "--epochs", "1", "--runs", "1", "--width", "2",
+                 "--unbiased", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert "unbiased" in summary["title"] and summary["config"]["unbiased"] is True
+
+
 def test_module_entry_point_shows_help():
     done = subprocess.run([sys.executable, "-m", "is_keras", "--help"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "compare" in done.stdout

@@ -31,6 +31,8 @@ def add_compare_parser(subparsers) -> None:
                         help="default: 256, or less when the data has under 20 batches of 256")
     parser.add_argument("--eval-every", type=int, default=None, help="batches between evaluations")
     parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--unbiased", action="store_true",
+                        help="reweight losses by 1/(N p_i) (nis, is-probabilistic; default: biased like the thesis)")
     parser.add_argument("--out", default="results/compare", help="output folder (default results/compare)")
     parser.set_defaults(handler=run_compare)
 
@@ -44,20 +46,28 @@ def run_compare(args) -> int:
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
         raise SystemExit(f"unknown method(s) {', '.join(unknown)}; valid methods are: {', '.join(METHODS)}")
+    if args.unbiased:
+        from is_keras.sampling.reweighting import REWEIGHTABLE_METHODS
+
+        fixed = [m for m in methods if m not in REWEIGHTABLE_METHODS]
+        if fixed:
+            raise SystemExit(f"--unbiased: {', '.join(fixed)} cannot be reweighted; "
+                             f"use --methods from {', '.join(REWEIGHTABLE_METHODS)}")
     data_kwargs = {"root": args.data_root} if args.data_root else {}
     train, val = load_dataset(args.dataset, seed=args.seed, **data_kwargs)
     batch_size = args.batch_size or default_batch_size(len(train[0]))
     steps_per_epoch = -(-len(train[0]) // batch_size)
     eval_every = args.eval_every or max(1, steps_per_epoch // 2)
     model_kwargs = {k: v for k, v in (("width", args.width), ("params", args.params)) if v is not None}
-    title = (f"{args.dataset}, {args.model}, batch {batch_size}, {args.epochs} epochs, "
+    title = (f"{args.dataset}, {args.model}{', unbiased' if args.unbiased else ''}, batch {batch_size}, "
+             f"{args.epochs} epochs, "
              f"{args.runs} runs per method (mean ± 1 std)")
     print(f"is-keras compare: {title}; {len(train[0])} training / {len(val[0])} validation samples")
     start = time.perf_counter()
     results = compare_methods(
         train, val, methods, runs=args.runs, seed=args.seed, model=args.model, model_kwargs=model_kwargs,
         exponent=args.exponent, epochs=args.epochs, batch_size=batch_size, eval_every=eval_every,
-        learning_rate=args.learning_rate,
+        learning_rate=args.learning_rate, unbiased=args.unbiased,
     )
     table = summarize(results, args.out, title=title)
     out = Path(args.out)

@@ -93,6 +93,7 @@ def run_training(
     subset_size: int = 1000,
     verbose: int = 0,
     callbacks=None,
+    unbiased: bool = False,
 ) -> RunResult:
     """Train ``model`` with sampling ``method`` and return its 1-AUC curve.
 
@@ -105,6 +106,8 @@ def run_training(
         epochs, batch_size, learning_rate: Adam training schedule.
         eval_every: evaluate 1-AUC on ``val`` every this many batches.
         seed: seeds model initialisation and the sampler.
+        unbiased: reweight each drawn sample's loss by ``1 / (N p_i)``
+            (``"nis"``, ``"is-probabilistic"``); default: the thesis's biased scheme.
 
     Example:
         >>> (train, val) = is_keras.data.load_digits()
@@ -122,7 +125,7 @@ def run_training(
     model_kwargs = dict(model_kwargs or {})
     generator = ImportanceBatchGenerator(
         x_train, y_train, batch_size=batch_size, method=method, exponent=exponent,
-        subset_fraction=subset_fraction, subset_size=subset_size, seed=seed,
+        subset_fraction=subset_fraction, subset_size=subset_size, seed=seed, unbiased=unbiased,
     )
     network = build_classifier(model, tuple(x_train.shape[1:]), num_classes, seed=seed, **model_kwargs)
     trainer = ImportanceTrainer(network, generator, learning_rate=learning_rate)
@@ -131,7 +134,7 @@ def run_training(
     config = {
         "model": model, "model_kwargs": model_kwargs, "parameters": int(_trainable(network)),
         "method": method, "exponent": exponent, "subset_fraction": subset_fraction,
-        "subset_size": subset_size, "epochs": epochs, "batch_size": batch_size,
+        "subset_size": subset_size, "unbiased": bool(unbiased), "epochs": epochs, "batch_size": batch_size,
         "eval_every": eval_every, "seed": seed, "learning_rate": learning_rate,
         "num_train": int(len(x_train)), "num_val": int(len(x_val)), "num_classes": num_classes,
     }

@@ -8,6 +8,7 @@ import numpy as np
 
 from is_keras.sampling.probabilistic import validate_exponent
 from is_keras.sampling.registry import make_sampler
+from is_keras.sampling.reweighting import check_reweightable, importance_weights
 from is_keras.sampling.validation import check_batch_size, check_dataset, check_update
 
 
@@ -39,6 +40,10 @@ class ImportanceBatchGenerator:
         seed: seeds the first-pass order and every draw.
         initial_losses: optional starting table of N finite losses >= 0
             (warm start or resumption); the uniform first pass is skipped.
+        unbiased: if True, :meth:`next_batch` returns importance weights
+            ``1 / (N p_i)`` that make the weighted batch loss an unbiased
+            estimate of the full-data loss (``"nis"`` and ``"is-probabilistic"``
+            only). The default, False, is the thesis's biased scheme (weights 1).
 
     Example:
         >>> x = np.random.rand(1000, 8, 8, 1).astype("float32")
@@ -61,6 +66,7 @@ class ImportanceBatchGenerator:
         subset_size: int = 1000,
         seed: int | None = 0,
         initial_losses=None,
+        unbiased: bool = False,
     ):
         self.num_samples = check_dataset(x, y)
         self.batch_size = check_batch_size(batch_size)
@@ -69,8 +75,11 @@ class ImportanceBatchGenerator:
         self.method = method
         self.seed = seed
         self._sampler = make_sampler(method, exponent, subset_fraction, subset_size)
+        self.unbiased = bool(unbiased)
+        if self.unbiased:
+            check_reweightable(method)
         self._rng = np.random.default_rng(seed)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self.num_updates = 0
         if initial_losses is None:
             self._table = np.full(self.num_samples, np.inf, dtype=np.float64)
@@ -129,6 +138,25 @@ class ImportanceBatchGenerator:
                 return batch
             return self._sampler.sample(self.batch_size, self._rng)
 
+    def next_batch(self) -> tuple[np.ndarray, np.ndarray]:
+        """The next batch's indices and their float32 loss weights.
+
+        The weights are 1 unless the generator is ``unbiased``; then they are
+        ``1 / (N p_i)`` with ``p_i`` the probability the draw had under the
+        table it was drawn from (1 during the uniform first pass).
+
+        Example:
+            >>> gen = ImportanceBatchGenerator(x, y, batch_size=32, unbiased=True)
+            >>> idx, weights = gen.next_batch()
+            >>> loss = np.mean(weights * per_sample_losses)   # unbiased for the mean loss over the data
+        """
+        with self._lock:  # re-entrant: the draw and its probabilities see the same table
+            first_pass = self.in_first_pass
+            indices = self.next_indices()
+            if not self.unbiased or first_pass:
+                return indices, np.ones(indices.size, dtype=np.float32)
+            return indices, importance_weights(self._sampler.draw_probabilities(indices), self.num_samples)
+
     def _next_first_pass_indices(self) -> np.ndarray:
         start = self._first_pass_cursor
         batch = self._first_pass_order[start : start + self.batch_size]
@@ -163,6 +191,10 @@ class ImportanceBatchGenerator:
     def as_dataset(self, prefetch: int = 1):
         """An endless ``tf.data.Dataset`` of ``(x_batch, y_batch, indices)``.
 
+        An ``unbiased`` generator yields ``(x_batch, y_batch, indices, weights)``:
+        multiply the per-sample losses by ``weights`` before averaging them
+        (:class:`~is_keras.training.ImportanceSamplingModel` does).
+
         Each element is drawn from the table as it is when the element is
         produced. With ``prefetch=1`` (the default) a batch is drawn while the
         previous step trains, so it is at most one step stale; ``prefetch=0``
@@ -186,17 +218,18 @@ class ImportanceBatchGenerator:
 
         def index_stream():
             while True:
-                yield self.next_indices()
+                yield self.next_batch()
 
-        def load(indices):
+        def load(indices, weights):
             x_batch, y_batch = tf.numpy_function(self.gather, [indices], [x_dtype, y_dtype])
             x_batch.set_shape(x_shape)
             y_batch.set_shape(y_shape)
+            if self.unbiased:
+                return x_batch, y_batch, indices, weights
             return x_batch, y_batch, indices
 
-        ds = tf.data.Dataset.from_generator(
-            index_stream, output_signature=tf.TensorSpec(shape=(batch,), dtype=tf.int64)
-        ).map(load)
+        signature = (tf.TensorSpec(shape=(batch,), dtype=tf.int64), tf.TensorSpec(shape=(batch,), dtype=tf.float32))
+        ds = tf.data.Dataset.from_generator(index_stream, output_signature=signature).map(load)
         if prefetch:
             ds = ds.prefetch(prefetch)
         # tf.data would otherwise inject prefetching of its own and draw batches further ahead

@@ -67,6 +67,13 @@ class ProbabilisticSampler(Sampler):
             return rng.integers(0, self.table.size, size=batch_size, dtype=np.int64)
         return self._tree.sample(batch_size, rng)
 
+    def draw_probabilities(self, indices: np.ndarray) -> np.ndarray:
+        """``p_i = L_i^w / sum_j L_j^w`` for ``indices`` (``1 / N`` when every weight is 0), O(B)."""
+        total = self._tree.total
+        if total <= 0:
+            return np.full(np.shape(indices), 1.0 / self.table.size)
+        return self._tree.weights[indices] / total
+
     def probabilities(self) -> np.ndarray:
         """The current sampling distribution over all N samples."""
         weights = np.array(self._tree.weights)

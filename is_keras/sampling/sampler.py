@@ -35,6 +35,14 @@ class Sampler(abc.ABC):
     def sample(self, batch_size: int, rng: np.random.Generator) -> np.ndarray:
         """Return ``batch_size`` indices as an int64 array."""
 
+    def draw_probabilities(self, indices: np.ndarray) -> np.ndarray | None:
+        """The probability with which one draw picks each of ``indices`` (from the current table).
+
+        ``None`` when the method has no per-draw distribution to reweight by
+        (the subset methods pick the top of a subset deterministically).
+        """
+        return None
+
 
 def finite_weights(losses: np.ndarray, exponent: float) -> np.ndarray:
     """``L ** exponent`` with unvisited (non-finite) entries given weight 0."""

@@ -28,6 +28,10 @@ class UniformSampler(Sampler):
         self._order = np.empty(0, dtype=np.int64)
         self._cursor = 0
 
+    def draw_probabilities(self, indices: np.ndarray) -> np.ndarray:
+        """Every sample is equally likely: ``1 / N`` (each draw's marginal, without replacement too)."""
+        return np.full(np.shape(indices), 1.0 / self.table.size)
+
     def sample(self, batch_size: int, rng: np.random.Generator) -> np.ndarray:
         parts = []
         needed = batch_size

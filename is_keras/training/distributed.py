@@ -86,11 +86,11 @@ class DistributedImportanceTrainer(ImportanceTrainer):
     def _trace_step(self, indices) -> None:
         """No separate tracing: under a strategy the first step traces (its time is counted)."""
 
-    def _distributed_step(self, indices, x, y):
-        outputs = self.strategy.run(self._replica_step, args=(indices, x, y))
+    def _distributed_step(self, indices, weights, x, y):
+        outputs = self.strategy.run(self._replica_step, args=(indices, weights, x, y))
         return outputs
 
-    def _replica_step(self, indices, x, y):
+    def _replica_step(self, indices, weights, x, y):
         context = tf.distribute.get_replica_context()
         start = context.replica_id_in_sync_group * self._per_replica
         local = tf.range(start, start + self._per_replica)
@@ -100,17 +100,17 @@ class DistributedImportanceTrainer(ImportanceTrainer):
         else:
             x_local, y_local = tf.gather(x, local), tf.gather(y, local)
         global_batch = float(self._per_replica * self._replicas)
-        per_sample, scores = self._forward(x_local, y_local, global_batch)
+        per_sample, scores = self._forward(x_local, y_local, tf.gather(weights, local), global_batch)
         # back to the order of `indices`: replica r's slice is the r-th block
         return context.all_gather(per_sample, axis=0), context.all_gather(scores, axis=0)
 
-    def _run_step(self, indices):
+    def _run_step(self, indices, weights):
         indices_tensor = tf.constant(indices, dtype=tf.int64)
         if self.data_on_device:
             x, y = tf.zeros(()), tf.zeros(())
         else:
             x, y = self._host_batch(indices)
-        per_sample, scores = self._compiled_step(indices_tensor, x, y)
+        per_sample, scores = self._compiled_step(indices_tensor, tf.constant(weights, dtype=tf.float32), x, y)
         per_sample = _first_local(self.strategy, per_sample).numpy()
         scores = per_sample if self.table_score is None else _first_local(self.strategy, scores).numpy()
         return per_sample, scores

@@ -12,8 +12,9 @@ from is_keras.training.losses import get_per_sample_loss
 class ImportanceSamplingModel(keras.Model):
     """Wraps a Keras model so that ``fit(generator.as_dataset(), ...)`` does importance sampling.
 
-    The dataset yields ``(x, y, indices)``; the train step computes one loss
-    per sample, steps the optimizer on their mean, and writes the same losses
+    The dataset yields ``(x, y, indices)`` (or ``(x, y, indices, weights)``
+    from an ``unbiased`` generator); the train step computes one loss per
+    sample, steps the optimizer on their (weighted) mean, and writes the same losses
     into ``generator``'s loss table from inside the compiled step. Everything
     else — ``compile`` metrics, callbacks, ``validation_data``, checkpoints of
     the wrapped model — is ordinary Keras. Logs carry ``samples_seen``.
@@ -52,13 +53,16 @@ class ImportanceSamplingModel(keras.Model):
         return np.int64(indices.size)
 
     def train_step(self, data):
-        if not isinstance(data, tuple) or len(data) != 3:
-            raise ValueError("ImportanceSamplingModel.fit expects (x, y, indices) batches: use generator.as_dataset()")
-        x, y, indices = data
+        if not isinstance(data, tuple) or len(data) not in (3, 4):
+            raise ValueError(
+                "ImportanceSamplingModel.fit expects (x, y, indices) or (x, y, indices, weights) batches: "
+                "use generator.as_dataset()"
+            )
+        x, y, indices = data[:3]
         with tf.GradientTape() as tape:
             y_pred = self(x, training=True)
             per_sample = tf.cast(self.per_sample_loss(y, y_pred), tf.float32)
-            loss = tf.reduce_mean(per_sample)
+            loss = tf.reduce_mean(per_sample * data[3]) if len(data) == 4 else tf.reduce_mean(per_sample)
             scaled = self.optimizer.scale_loss(loss)
         gradients = tape.gradient(scaled, self.trainable_weights)
         self.optimizer.apply_gradients(zip(gradients, self.trainable_weights))

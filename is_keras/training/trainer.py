@@ -110,7 +110,7 @@ class ImportanceTrainer:
             data_on_device = data_on_device and x.nbytes + np.asarray(generator.y).nbytes < DEVICE_DATA_LIMIT_BYTES
         self.data_on_device = bool(data_on_device)
         self.prefetch = bool(prefetch) and not self.data_on_device
-        self._pending = None  # (indices, future of their gathered rows) on the prefetching path
+        self._pending = None  # (indices, weights, future of their gathered rows) on the prefetching path
         self._pool = None
         self._build_step()
 
@@ -130,12 +130,16 @@ class ImportanceTrainer:
             self._compiled_step = tf.function(self._step, jit_compile=self.jit_compile)
 
     # ------------------------------------------------------------ one step
-    def _forward(self, x, y, global_batch):
-        """Per-sample losses; applies the gradient of their sum divided by ``global_batch``."""
+    def _forward(self, x, y, weights, global_batch):
+        """Per-sample losses; applies the gradient of their ``weights``-weighted sum divided by ``global_batch``.
+
+        The weights are 1 unless the generator is ``unbiased``; the table always
+        receives the unweighted losses.
+        """
         with tf.GradientTape() as tape:
             y_pred = self.model(x, training=True)
             per_sample = tf.cast(self.loss_fn(y, y_pred), tf.float32)
-            loss = tf.reduce_sum(per_sample) / global_batch
+            loss = tf.reduce_sum(per_sample * weights) / global_batch
             if self.model.losses:
                 regularization = tf.add_n([tf.cast(v, tf.float32) for v in self.model.losses])
                 loss = loss + regularization / self._replicas
@@ -148,11 +152,11 @@ class ImportanceTrainer:
 
     _replicas = 1
 
-    def _step(self, x, y):
-        return self._forward(x, y, tf.cast(tf.shape(x)[0], tf.float32))
+    def _step(self, x, y, weights):
+        return self._forward(x, y, weights, tf.cast(tf.shape(x)[0], tf.float32))
 
-    def _gather_and_step(self, indices):
-        return self._step(tf.gather(self._x, indices), tf.gather(self._y, indices))
+    def _gather_and_step(self, indices, weights):
+        return self._step(tf.gather(self._x, indices), tf.gather(self._y, indices), weights)
 
     def _trace_step(self, indices) -> None:
         """Trace the compiled step for this batch's signature without running it.
@@ -161,28 +165,31 @@ class ImportanceTrainer:
         says nothing about a sampler's cost, so ``train_step`` does it before
         starting the clock. Later calls with the same shapes reuse the trace.
         """
+        weights = tf.TensorSpec((indices.size,), tf.float32)
         if self.data_on_device:
-            self._compiled_step.get_concrete_function(tf.TensorSpec(indices.shape, tf.as_dtype(indices.dtype)))
+            self._compiled_step.get_concrete_function(tf.TensorSpec(indices.shape, tf.as_dtype(indices.dtype)), weights)
         else:
             x, y = self.generator.x, np.asarray(self.generator.y)  # shapes and dtypes only; no rows are read
             self._compiled_step.get_concrete_function(
                 tf.TensorSpec((indices.size, *x.shape[1:]), tf.as_dtype(x.dtype)),
                 tf.TensorSpec((indices.size, *y.shape[1:]), tf.as_dtype(y.dtype)),
+                weights,
             )
 
-    def _run_step(self, indices):
-        """Train on the batch ``indices``; return per-sample losses and table scores (numpy)."""
+    def _run_step(self, indices, weights):
+        """Train on the batch ``indices`` with loss ``weights``; return per-sample losses and table scores."""
         if self.data_on_device:
-            per_sample, scores = self._compiled_step(indices)
+            per_sample, scores = self._compiled_step(indices, weights)
         else:
-            per_sample, scores = self._compiled_step(*self._host_batch(indices))
+            per_sample, scores = self._compiled_step(*self._host_batch(indices), weights)
         per_sample = per_sample.numpy()
         return per_sample, (per_sample if self.table_score is None else scores.numpy())
 
-    def _next_batch_indices(self):
+    def _next_batch(self):
+        """``(indices, weights)`` of the batch to train on now."""
         if self._pending is not None:
-            return self._pending[0]
-        return self.generator.next_indices()
+            return self._pending[0], self._pending[1]
+        return self.generator.next_batch()
 
     def _host_batch(self, indices):
         """Rows of ``indices``; on the prefetching path also start reading the next batch."""
@@ -190,27 +197,27 @@ class ImportanceTrainer:
         if not self.prefetch:
             return generator.gather(indices)
         if self._pending is not None and self._pending[0] is indices:
-            batch = self._pending[1].result()
+            batch = self._pending[2].result()
         else:
             batch = generator.gather(indices)
         if self._pool is None:
             self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="is_keras_gather")
-        upcoming = generator.next_indices()  # drawn before this step's update: at most one step stale
-        self._pending = (upcoming, self._pool.submit(generator.gather, upcoming))
+        upcoming, weights = generator.next_batch()  # drawn before this step's update: at most one step stale
+        self._pending = (upcoming, weights, self._pool.submit(generator.gather, upcoming))
         return batch
 
     def train_step(self) -> dict:
         """Draw a batch, train on it, update the loss table; return the step's logs."""
         start = time.perf_counter()
         generator = self.generator
-        indices = self._next_batch_indices()
+        indices, weights = self._next_batch()
         if not self._traced:
             paused = time.perf_counter()
             self._trace_step(indices)
             self._traced = True
             self.trace_seconds = time.perf_counter() - paused
             start += self.trace_seconds
-        per_sample, scores = self._run_step(indices)
+        per_sample, scores = self._run_step(indices, weights)
         if not np.all(np.isfinite(per_sample)):
             raise FloatingPointError(
                 f"the training loss became NaN or infinite at step {self.steps_done + 1}; "

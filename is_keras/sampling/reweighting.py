@@ -1,0 +1,38 @@
+"""Importance weights that make importance sampling unbiased (opt-in; the thesis does not reweight).
+
+Drawing sample ``i`` with probability ``p_i`` instead of ``1 / N`` changes the
+expected batch gradient. Multiplying each drawn sample's loss by
+``w_i = 1 / (N p_i)`` restores it: ``E[(1/B) sum_b w_b grad L_b] = (1/N) sum_i grad L_i``,
+the full-data gradient that uniform sampling estimates (Katharopoulos & Fleuret 2018
+use the same ``1 / (B p_i)`` form). The price is variance when some drawn ``p_i``
+are tiny, so lower exponents (``w <= 1``) suit unbiased runs best.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Methods whose per-draw probabilities are known, so they can be reweighted.
+REWEIGHTABLE_METHODS = ("nis", "is-probabilistic")
+
+
+def importance_weights(draw_probabilities: np.ndarray, num_samples: int) -> np.ndarray:
+    """``1 / (N p_i)`` as float32: 1 for uniform draws, below 1 for over-sampled items.
+
+    Example:
+        >>> importance_weights(np.array([0.5, 0.125]), num_samples=4).tolist()
+        [0.5, 2.0]
+    """
+    p = np.asarray(draw_probabilities, dtype=np.float64)
+    if np.any(~np.isfinite(p)) or np.any(p <= 0):
+        raise ValueError("draw probabilities must be finite and > 0 to reweight (a sample was drawn with p = 0)")
+    return (1.0 / (num_samples * p)).astype(np.float32)
+
+
+def check_reweightable(method: str) -> None:
+    """Refuse ``unbiased=True`` for methods with no per-draw probability."""
+    if method not in REWEIGHTABLE_METHODS:
+        raise ValueError(
+            f"unbiased=True needs a method whose draw probabilities are known ({', '.join(REWEIGHTABLE_METHODS)}); "
+            f"{method!r} takes the top of a subset and cannot be reweighted"
+        )
