@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from is_keras.sampling.max_tree import MaxTree
 from is_keras.sampling.probabilistic import validate_exponent
-from is_keras.sampling.sampler import Sampler, finite_weights
+from is_keras.sampling.sampler import finite_weights
+from is_keras.sampling.top_loss import TopLossSampler
 
 
-class HighSubsetSampler(Sampler):
+class HighSubsetSampler(TopLossSampler):
     """Takes the ``subset_size`` samples with the highest losses and draws the
     batch from them i.i.d. with probability proportional to ``loss ** exponent``.
 
@@ -40,18 +40,6 @@ class HighSubsetSampler(Sampler):
             raise ValueError(f"subset_size must be an integer >= 1, got {subset_size}")
         self.subset_size = int(subset_size)
         self.exponent = validate_exponent(exponent)
-        self._tree: MaxTree | None = None
-
-    def rebuild(self) -> None:
-        self._tree = MaxTree(self.table)
-
-    def on_update(self, indices: np.ndarray, losses: np.ndarray) -> None:
-        self._tree.update(indices)
-
-    @property
-    def nbytes(self) -> int:
-        """Memory of the sampler's index structure (the loss table not counted)."""
-        return self._tree.nbytes
 
     def sample(self, batch_size: int, rng: np.random.Generator) -> np.ndarray:
         subset = self._tree.top(self.subset_size)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from is_keras.sampling.max_tree import MaxTree
-from is_keras.sampling.sampler import Sampler
+from is_keras.sampling.top_loss import TopLossSampler
 
 # window sizing of smallest_of_random_subset (any values give the exact distribution)
 _WINDOW_SIGMAS = 4.0
 _WINDOW_EXTRA = 8.0
 
 
-class RandomSubsetSampler(Sampler):
+class RandomSubsetSampler(TopLossSampler):
     """Draws a random subset of ``subset_fraction * N`` samples (without
     replacement) and returns the ``batch_size`` of them with the highest
     losses, in descending order of loss. A batch has no duplicates.
@@ -47,22 +46,10 @@ class RandomSubsetSampler(Sampler):
         if not 0.0 < subset_fraction <= 1.0:
             raise ValueError(f"subset_fraction must be in (0, 1], got {subset_fraction}")
         self.subset_fraction = subset_fraction
-        self._tree: MaxTree | None = None
 
     def subset_size(self, batch_size: int) -> int:
         n = self.table.size
         return min(n, max(batch_size, int(round(self.subset_fraction * n))))
-
-    def rebuild(self) -> None:
-        self._tree = MaxTree(self.table)
-
-    def on_update(self, indices: np.ndarray, losses: np.ndarray) -> None:
-        self._tree.update(indices)
-
-    @property
-    def nbytes(self) -> int:
-        """Memory of the sampler's index structure (the loss table not counted)."""
-        return self._tree.nbytes
 
     def sample(self, batch_size: int, rng: np.random.Generator) -> np.ndarray:
         n = self.table.size
