@@ -180,3 +180,45 @@ def test_cli_registers_sweep_and_plot():
     assert (args.command, args.config, args.out, args.shard) == ("sweep", "c.yaml", "d", "1/2")
     args = build_parser().parse_args(["plot", "d"])
     assert (args.command, args.dir, Path(args.dir)) == ("plot", "d", Path("d"))
+
+
+def test_unbiased_variants_only_multiply_is_probabilistic_and_keep_biased_ids():
+    base = expand_sweep({"kind": "is_methods", "runs": 2})
+    both = expand_sweep({"kind": "is_methods", "runs": 2, "unbiased": [False, True]})
+    assert len(both) == len(base) + 2  # one more IS-probabilistic line of 2 seeds
+    extra = [s for s in both if s.unbiased]
+    assert {s.method for s in extra} == {"is-probabilistic"} and len(extra) == 2
+    # biased runs keep the IDs (and files) they had before the key existed
+    assert [s.run_id for s in both if not s.unbiased] == [s.run_id for s in base]
+    assert all("-unbiased-" in s.run_id for s in extra)
+    assert extra[0].training_kwargs()["unbiased"] is True
+    only = expand_sweep({"kind": "model_complexity", "runs": 1, "unbiased": True})
+    assert [(s.method, s.unbiased) for s in only] == [("nis", False), ("is-probabilistic", True)]
+    with pytest.raises(ValueError, match="unbiased must be true, false or a list"):
+        expand_sweep({"kind": "model_complexity", "unbiased": ["yes"]})
+
+
+def test_unbiased_runs_are_saved_labelled_and_reloaded(tmp_path):
+    from is_keras.experiments.figures import convergence_table
+
+    config = dict(TINY, methods=["is-probabilistic"], runs=1, unbiased=[False, True])
+    outcome = run_sweep(config, tmp_path, progress=lambda *a: None)
+    assert len(outcome.ran) == 2
+    records = load_sweep_results(tmp_path)
+    assert sorted(r.spec.unbiased for r in records) == [False, True]
+    assert sorted(r.result.config["unbiased"] for r in records) == [False, True]
+    labels = sorted(row["label"] for row in convergence_table(records))
+    assert labels == ["IS-probabilistic ω=1", "IS-probabilistic ω=1 unbiased"]
+
+
+def test_uniform_mix_is_part_of_is_probabilistic_runs_only():
+    specs = expand_sweep({"kind": "is_methods", "runs": 1, "uniform_mix": 0.2, "unbiased": True})
+    mixed = {s.method: s.uniform_mix for s in specs}
+    assert mixed == {"nis": None, "is-probabilistic": 0.2, "is-randomsubset": None, "is-highsubset": None}
+    spec = next(s for s in specs if s.method == "is-probabilistic")
+    assert "-mix0.2-unbiased-" in spec.run_id and spec.training_kwargs()["uniform_mix"] == 0.2
+    from is_keras.experiments.figures import method_label
+
+    assert method_label(spec) == "IS-probabilistic λ=0.2 unbiased"
+    with pytest.raises(ValueError, match="uniform_mix must be a number in \\[0, 1\\]"):
+        expand_sweep({"kind": "model_complexity", "uniform_mix": 2})

@@ -147,3 +147,36 @@ def test_keras_fit_wrapper_uses_the_weights():
     grads = tape.gradient(loss, reference.trainable_variables)
     for got, v, g in zip(model.trainable_variables, reference.trainable_variables, grads):
         np.testing.assert_allclose(got.numpy(), v.numpy() - g.numpy(), rtol=1e-4, atol=1e-6)
+
+
+def test_uniform_mix_draws_follow_the_mixture_and_bound_the_weights():
+    x, y = _data()
+    table = _table()
+    mix = 0.25
+    gen = ImportanceBatchGenerator(x, y, batch_size=100, method="is-probabilistic", initial_losses=table,
+                                   unbiased=True, uniform_mix=mix, seed=0)
+    counts = np.zeros(len(x))
+    max_weight = 0.0
+    v = np.random.default_rng(2).normal(1.0, 1.0, size=table.size) + 2 * table
+    estimates = []
+    for _ in range(2000):
+        idx, w = gen.next_batch()
+        np.add.at(counts, idx, 1)
+        max_weight = max(max_weight, float(w.max()))
+        estimates.append(np.mean(w * v[idx]))
+    expected = (1 - mix) * table / table.sum() + mix / len(x)
+    freq = counts / counts.sum()
+    # binomial standard error per sample, 200,000 draws
+    stderr = np.sqrt(expected * (1 - expected) / counts.sum())
+    assert np.all(np.abs(freq - expected) < 5 * stderr)
+    assert max_weight <= 1 / mix + 1e-4
+    estimates = np.array(estimates)
+    assert abs(estimates.mean() - v.mean()) < 4 * estimates.std() / np.sqrt(estimates.size)
+
+
+def test_uniform_mix_is_checked():
+    x, y = _data()
+    with pytest.raises(ValueError, match="uniform_mix must be in \\[0, 1\\]"):
+        ImportanceBatchGenerator(x, y, batch_size=8, method="is-probabilistic", uniform_mix=1.5)
+    with pytest.raises(ValueError, match="uniform_mix applies to 'is-probabilistic' only"):
+        ImportanceBatchGenerator(x, y, batch_size=8, method="is-randomsubset", uniform_mix=0.1)

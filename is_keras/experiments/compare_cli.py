@@ -33,6 +33,8 @@ def add_compare_parser(subparsers) -> None:
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--unbiased", action="store_true",
                         help="reweight losses by 1/(N p_i) (nis, is-probabilistic; default: biased like the thesis)")
+    parser.add_argument("--uniform-mix", type=float, default=0.0,
+                        help="share of uniform draws mixed into is-probabilistic (bounds unbiased weights)")
     parser.add_argument("--out", default="results/compare", help="output folder (default results/compare)")
     parser.set_defaults(handler=run_compare)
 
@@ -68,6 +70,7 @@ def run_compare(args) -> int:
         train, val, methods, runs=args.runs, seed=args.seed, model=args.model, model_kwargs=model_kwargs,
         exponent=args.exponent, epochs=args.epochs, batch_size=batch_size, eval_every=eval_every,
         learning_rate=args.learning_rate, unbiased=args.unbiased,
+        uniform_mix=args.uniform_mix,
     )
     table = summarize(results, args.out, title=title)
     out = Path(args.out)

@@ -49,7 +49,7 @@ def group_records(records: list[SweepRecord]) -> dict[str, list[SweepRecord]]:
 
 
 def method_label(spec, show_exponent: bool = False) -> str:
-    """``"NIS"``, ``"IS-probabilistic"`` or ``"IS-probabilistic ω=0.5"``.
+    """``"NIS"``, ``"IS-probabilistic"``, ``"IS-probabilistic ω=0.5"`` or ``"IS-probabilistic unbiased"``.
 
     Example:
         >>> method_label(spec, show_exponent=True)
@@ -58,6 +58,10 @@ def method_label(spec, show_exponent: bool = False) -> str:
     label = METHOD_NAMES.get(spec.method, spec.method)
     if show_exponent and spec.exponent is not None:
         label += f" ω={spec.exponent:g}"
+    if getattr(spec, "uniform_mix", None):
+        label += f" λ={spec.uniform_mix:g}"
+    if getattr(spec, "unbiased", False):
+        label += " unbiased"
     return label
 
 
@@ -105,12 +109,13 @@ def format_convergence_table(rows: list[dict]) -> str:
         >>> print(format_convergence_table(rows))
         ...
     """
-    header = (f"{'model':<10}{'params':>9}  {'method':<24}{'runs':>5}"
+    width = _label_width(rows)
+    header = (f"{'model':<10}{'params':>9}  {'method':<{width}}{'runs':>5}"
               f"{'convergence speed (samples)':>31}{'max performance (1-AUC)':>28}")
     lines = [header]
     for row in rows:
         lines.append(
-            f"{row['model']:<10}{row['parameters']:>9}  {row['label']:<24}{row['runs']:>5}"
+            f"{row['model']:<10}{row['parameters']:>9}  {row['label']:<{width}}{row['runs']:>5}"
             f"{row['speed_mean']:>18.0f} ± {row['speed_std']:<10.0f}"
             f"{row['performance_mean']:>16.5f} ± {row['performance_std']:<9.5f}"
         )
@@ -160,13 +165,19 @@ def format_checkpoints(rows: list[dict]) -> str:
         >>> print(format_checkpoints(rows))
         ...
     """
-    header = f"{'model':<10}{'params':>9}  {'method':<24}{'runs':>5}" + "".join(
+    width = _label_width(rows)
+    header = f"{'model':<10}{'params':>9}  {'method':<{width}}{'runs':>5}" + "".join(
         f"{f'epoch {e}':>20}" for e in rows[0]["epochs"])
     lines = [header + "   (mean 1-AUC ± std)"]
     for row in rows:
         cells = "".join(f"{m:>11.4f} ± {s:<6.4f}" for m, s in zip(row["mean"], row["std"]))
-        lines.append(f"{row['model']:<10}{row['parameters']:>9}  {row['label']:<24}{row['runs']:>5}{cells}")
+        lines.append(f"{row['model']:<10}{row['parameters']:>9}  {row['label']:<{width}}{row['runs']:>5}{cells}")
     return "\n".join(lines)
+
+
+def _label_width(rows: list[dict]) -> int:
+    """Method column width: 24, or wider for long labels (e.g. "IS-probabilistic ω=1.5 unbiased")."""
+    return max([24] + [len(row["label"]) + 2 for row in rows])
 
 
 def write_convergence_table(rows: list[dict], out_dir) -> list[Path]:
@@ -228,10 +239,13 @@ def plot_versus_parameters(rows: list[dict], path, quantity: str, title: str = "
 
 
 def _panel_key(record: SweepRecord) -> str:
-    """Runs drawn in one curve figure: same everything except method, exponent, subset settings and seed."""
+    """Runs drawn in one curve figure: same everything except method, exponent, subset settings,
+    reweighting and seed."""
     fields = record.spec.to_dict()
     for name in ("method", "exponent", "subset_fraction", "subset_size", "seed"):
         fields.pop(name)
+    fields.pop("unbiased", None)
+    fields.pop("uniform_mix", None)
     fields["kind"] = record.sweep.get("kind", "custom")
     return json.dumps(fields, sort_keys=True)
 

@@ -94,6 +94,7 @@ def run_training(
     verbose: int = 0,
     callbacks=None,
     unbiased: bool = False,
+    uniform_mix: float = 0.0,
 ) -> RunResult:
     """Train ``model`` with sampling ``method`` and return its 1-AUC curve.
 
@@ -108,6 +109,8 @@ def run_training(
         seed: seeds model initialisation and the sampler.
         unbiased: reweight each drawn sample's loss by ``1 / (N p_i)``
             (``"nis"``, ``"is-probabilistic"``); default: the thesis's biased scheme.
+        uniform_mix: share of uniform draws mixed into ``"is-probabilistic"``
+            (bounds unbiased weights by ``1 / uniform_mix``); default 0.
 
     Example:
         >>> (train, val) = is_keras.data.load_digits()
@@ -126,6 +129,7 @@ def run_training(
     generator = ImportanceBatchGenerator(
         x_train, y_train, batch_size=batch_size, method=method, exponent=exponent,
         subset_fraction=subset_fraction, subset_size=subset_size, seed=seed, unbiased=unbiased,
+        uniform_mix=uniform_mix,
     )
     network = build_classifier(model, tuple(x_train.shape[1:]), num_classes, seed=seed, **model_kwargs)
     trainer = ImportanceTrainer(network, generator, learning_rate=learning_rate)
@@ -134,7 +138,8 @@ def run_training(
     config = {
         "model": model, "model_kwargs": model_kwargs, "parameters": int(_trainable(network)),
         "method": method, "exponent": exponent, "subset_fraction": subset_fraction,
-        "subset_size": subset_size, "unbiased": bool(unbiased), "epochs": epochs, "batch_size": batch_size,
+        "subset_size": subset_size, "unbiased": bool(unbiased), "uniform_mix": float(uniform_mix),
+        "epochs": epochs, "batch_size": batch_size,
         "eval_every": eval_every, "seed": seed, "learning_rate": learning_rate,
         "num_train": int(len(x_train)), "num_val": int(len(x_val)), "num_classes": num_classes,
     }

@@ -28,12 +28,15 @@ Example config (YAML)::
     batch_size: 64
     eval_every: 5
     window: 50                       # batches (thesis: 2000)
+    unbiased: [false, true]          # optional: also IS-probabilistic reweighted by 1/(N p_i)
+    uniform_mix: 0.1                 # optional: IS-probabilistic draws 10 % uniformly (bounds the weights)
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -64,6 +67,9 @@ PRESETS = {
 USES_EXPONENT = ("is-probabilistic", "is-highsubset")
 USES_SUBSET_FRACTION = ("is-randomsubset",)
 USES_SUBSET_SIZE = ("is-highsubset",)
+#: Methods whose unbiased (reweighted) variant differs from the biased one (NIS weights are all 1).
+USES_UNBIASED = ("is-probabilistic",)
+USES_UNIFORM_MIX = ("is-probabilistic",)
 
 
 @dataclasses.dataclass
@@ -95,6 +101,8 @@ class SweepConfig:
     learning_rate: float = 1e-3
     subset_fraction: float = 0.1
     subset_size: int = 1000
+    unbiased: list = dataclasses.field(default_factory=lambda: [False])
+    uniform_mix: float = 0.0
 
     @classmethod
     def from_dict(cls, data: dict) -> SweepConfig:
@@ -111,6 +119,8 @@ class SweepConfig:
             if "models" in data:
                 raise ValueError("give either model: or models:, not both")
             data["models"] = [data.pop("model")]
+        if isinstance(data.get("unbiased"), bool):
+            data["unbiased"] = [data["unbiased"]]
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
@@ -154,6 +164,12 @@ class SweepConfig:
         for exponent in self.exponents:
             if isinstance(exponent, bool) or not isinstance(exponent, (int, float)) or not exponent >= 0:
                 raise ValueError(f"exponents must be numbers >= 0, got {exponent!r}")
+        if (not isinstance(self.unbiased, list) or not self.unbiased
+                or not all(isinstance(v, bool) for v in self.unbiased)):
+            raise ValueError(f"unbiased must be true, false or a list of them, got {self.unbiased!r}")
+        if isinstance(self.uniform_mix, bool) or not (isinstance(self.uniform_mix, (int, float))
+                                                      and 0 <= self.uniform_mix <= 1):
+            raise ValueError(f"uniform_mix must be a number in [0, 1], got {self.uniform_mix!r}")
         if not (isinstance(self.learning_rate, (int, float)) and self.learning_rate > 0):
             raise ValueError(f"learning_rate must be a number > 0, got {self.learning_rate!r}")
         if not (isinstance(self.subset_fraction, (int, float)) and 0 < self.subset_fraction <= 1):
@@ -205,13 +221,23 @@ class RunSpec:
     learning_rate: float
     subset_fraction: float | None
     subset_size: int | None
+    unbiased: bool = False
+    uniform_mix: float | None = None
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        """JSON-ready fields; ``unbiased`` / ``uniform_mix`` only when set, so earlier runs keep their IDs."""
+        fields = dataclasses.asdict(self)
+        if not fields["unbiased"]:
+            del fields["unbiased"]
+        if not fields["uniform_mix"]:
+            del fields["uniform_mix"]
+        return fields
 
     @classmethod
     def from_dict(cls, data: dict) -> RunSpec:
-        return cls(**{f.name: data[f.name] for f in dataclasses.fields(cls)})
+        missing = dataclasses.MISSING
+        return cls(**{f.name: data[f.name] if f.default is missing or f.name in data else f.default
+                      for f in dataclasses.fields(cls)})
 
     def group_key(self) -> str:
         """Canonical JSON of every field except ``seed``: runs of one configuration share it."""
@@ -229,7 +255,9 @@ class RunSpec:
         digest = hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:10]
         size = self.size_label
         exponent = "" if self.exponent is None else f"-e{self.exponent:g}"
-        return f"{self.model}-{size}-{self.method}{exponent}-s{self.seed}-{digest}"
+        unbiased = "-unbiased" if self.unbiased else ""
+        mix = f"-mix{self.uniform_mix:g}" if self.uniform_mix else ""
+        return f"{self.model}-{size}-{self.method}{exponent}{mix}{unbiased}-s{self.seed}-{digest}"
 
     @property
     def size_label(self) -> str:
@@ -246,6 +274,8 @@ class RunSpec:
             "learning_rate": self.learning_rate,
             "subset_fraction": 0.1 if self.subset_fraction is None else self.subset_fraction,
             "subset_size": 1000 if self.subset_size is None else self.subset_size,
+            "unbiased": self.unbiased,
+            "uniform_mix": self.uniform_mix or 0.0,
         }
 
 
@@ -296,20 +326,25 @@ def expand_sweep(config) -> list[RunSpec]:
             for method in config.methods:
                 exponents = config.exponents if method in USES_EXPONENT else [None]
                 fraction = float(config.subset_fraction) if method in USES_SUBSET_FRACTION else None
-                for exponent in exponents:
-                    for seed in range(config.seed, config.seed + config.runs):
-                        spec = RunSpec(
-                            dataset=config.dataset, dataset_kwargs=dict(config.dataset_kwargs),
-                            data_seed=config.data_seed, model=model, model_kwargs=model_kwargs,
-                            method=method, exponent=None if exponent is None else float(exponent),
-                            seed=seed, epochs=config.epochs, batch_size=config.batch_size,
-                            eval_every=config.eval_every, learning_rate=float(config.learning_rate),
-                            subset_fraction=fraction,
-                            subset_size=config.subset_size if method in USES_SUBSET_SIZE else None,
-                        )
-                        if spec.run_id not in seen:
-                            seen.add(spec.run_id)
-                            specs.append(spec)
+                variants = list(dict.fromkeys(config.unbiased)) if method in USES_UNBIASED else [False]
+                for exponent, unbiased, seed in itertools.product(
+                    exponents, variants, range(config.seed, config.seed + config.runs)
+                ):
+                    spec = RunSpec(
+                        dataset=config.dataset, dataset_kwargs=dict(config.dataset_kwargs),
+                        data_seed=config.data_seed, model=model, model_kwargs=model_kwargs,
+                        method=method, exponent=None if exponent is None else float(exponent),
+                        seed=seed, epochs=config.epochs, batch_size=config.batch_size,
+                        eval_every=config.eval_every, learning_rate=float(config.learning_rate),
+                        subset_fraction=fraction,
+                        subset_size=config.subset_size if method in USES_SUBSET_SIZE else None,
+                        unbiased=unbiased,
+                        uniform_mix=float(config.uniform_mix) if method in USES_UNIFORM_MIX and config.uniform_mix
+                        else None,
+                    )
+                    if spec.run_id not in seen:
+                        seen.add(spec.run_id)
+                        specs.append(spec)
     return specs
 
 

@@ -44,6 +44,9 @@ class ImportanceBatchGenerator:
             ``1 / (N p_i)`` that make the weighted batch loss an unbiased
             estimate of the full-data loss (``"nis"`` and ``"is-probabilistic"``
             only). The default, False, is the thesis's biased scheme (weights 1).
+        uniform_mix: ``"is-probabilistic"`` only: the share λ of draws made
+            uniformly, ``p_i = (1 - λ) L_i^w / sum L^w + λ / N``; bounds unbiased
+            weights by ``1 / λ`` (use e.g. 0.1–0.3 with ``unbiased=True``).
 
     Example:
         >>> x = np.random.rand(1000, 8, 8, 1).astype("float32")
@@ -67,6 +70,7 @@ class ImportanceBatchGenerator:
         seed: int | None = 0,
         initial_losses=None,
         unbiased: bool = False,
+        uniform_mix: float = 0.0,
     ):
         self.num_samples = check_dataset(x, y)
         self.batch_size = check_batch_size(batch_size)
@@ -74,7 +78,7 @@ class ImportanceBatchGenerator:
         self.y = y
         self.method = method
         self.seed = seed
-        self._sampler = make_sampler(method, exponent, subset_fraction, subset_size)
+        self._sampler = make_sampler(method, exponent, subset_fraction, subset_size, uniform_mix)
         self.unbiased = bool(unbiased)
         if self.unbiased:
             check_reweightable(method)

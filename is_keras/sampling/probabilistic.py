@@ -18,8 +18,14 @@ class ProbabilisticSampler(Sampler):
     rebuilds the tree once. If every weight is zero (all losses 0) the batch is
     drawn uniformly.
 
+    With ``uniform_mix = λ > 0`` each draw is uniform with probability λ and
+    from the tree otherwise: ``p_i = (1 - λ) L_i^w / sum_j L_j^w + λ / N``.
+    This bounds the unbiased importance weights ``1 / (N p_i)`` by ``1 / λ``
+    (a sample whose table loss is stale and tiny cannot get a huge weight).
+
     Args:
         exponent: the loss exponent ``w`` (>= 0); 1.0 is the thesis's default.
+        uniform_mix: share λ in [0, 1] of uniform draws (default 0: the thesis's scheme).
 
     Example:
         >>> sampler = ProbabilisticSampler(exponent=2.0)
@@ -31,8 +37,9 @@ class ProbabilisticSampler(Sampler):
 
     name = "is-probabilistic"
 
-    def __init__(self, exponent: float = 1.0):
+    def __init__(self, exponent: float = 1.0, uniform_mix: float = 0.0):
         self._exponent = validate_exponent(exponent)
+        self.uniform_mix = validate_uniform_mix(uniform_mix)
         self._tree: SumTree | None = None
 
     @property
@@ -65,20 +72,36 @@ class ProbabilisticSampler(Sampler):
     def sample(self, batch_size: int, rng: np.random.Generator) -> np.ndarray:
         if self._tree.total <= 0:
             return rng.integers(0, self.table.size, size=batch_size, dtype=np.int64)
-        return self._tree.sample(batch_size, rng)
+        if self.uniform_mix == 0.0:
+            return self._tree.sample(batch_size, rng)
+        uniform = rng.random(batch_size) < self.uniform_mix  # which draws are uniform
+        batch = np.empty(batch_size, dtype=np.int64)
+        batch[uniform] = rng.integers(0, self.table.size, size=int(uniform.sum()), dtype=np.int64)
+        batch[~uniform] = self._tree.sample(int((~uniform).sum()), rng)
+        return batch
 
     def draw_probabilities(self, indices: np.ndarray) -> np.ndarray:
-        """``p_i = L_i^w / sum_j L_j^w`` for ``indices`` (``1 / N`` when every weight is 0), O(B)."""
+        """``p_i = (1 - λ) L_i^w / sum_j L_j^w + λ / N`` for ``indices`` (``1 / N`` when every weight is 0), O(B)."""
         total = self._tree.total
+        uniform = 1.0 / self.table.size
         if total <= 0:
-            return np.full(np.shape(indices), 1.0 / self.table.size)
-        return self._tree.weights[indices] / total
+            return np.full(np.shape(indices), uniform)
+        return (1.0 - self.uniform_mix) * (self._tree.weights[indices] / total) + self.uniform_mix * uniform
 
     def probabilities(self) -> np.ndarray:
         """The current sampling distribution over all N samples."""
         weights = np.array(self._tree.weights)
         total = weights.sum()
-        return weights / total if total > 0 else np.full(weights.size, 1.0 / weights.size)
+        if total <= 0:
+            return np.full(weights.size, 1.0 / weights.size)
+        return (1.0 - self.uniform_mix) * weights / total + self.uniform_mix / weights.size
+
+
+def validate_uniform_mix(uniform_mix: float) -> float:
+    uniform_mix = float(uniform_mix)
+    if not 0.0 <= uniform_mix <= 1.0:
+        raise ValueError(f"uniform_mix must be in [0, 1], got {uniform_mix}")
+    return uniform_mix
 
 
 def validate_exponent(exponent: float) -> float:

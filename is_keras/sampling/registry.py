@@ -16,6 +16,7 @@ def make_sampler(
     exponent: float = 1.0,
     subset_fraction: float = 0.1,
     subset_size: int = 1000,
+    uniform_mix: float = 0.0,
 ) -> Sampler:
     """Build the sampler for ``method`` (one of :data:`METHODS`).
 
@@ -23,10 +24,12 @@ def make_sampler(
         >>> make_sampler("is-probabilistic", exponent=0.5).exponent
         0.5
     """
+    if uniform_mix and method != "is-probabilistic":
+        raise ValueError(f"uniform_mix applies to 'is-probabilistic' only, not to {method!r}")
     if method == "nis":
         return UniformSampler()
     if method == "is-probabilistic":
-        return ProbabilisticSampler(exponent=exponent)
+        return ProbabilisticSampler(exponent=exponent, uniform_mix=uniform_mix)
     if method == "is-randomsubset":
         return RandomSubsetSampler(subset_fraction=subset_fraction)
     if method == "is-highsubset":
