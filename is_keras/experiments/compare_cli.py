@@ -48,13 +48,14 @@ def run_compare(args) -> int:
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
         raise SystemExit(f"unknown method(s) {', '.join(unknown)}; valid methods are: {', '.join(METHODS)}")
-    if args.unbiased:
-        from is_keras.sampling.reweighting import REWEIGHTABLE_METHODS
+    if args.unbiased:  # refuse before any training rather than at the first subset method
+        from is_keras.sampling.reweighting import check_reweightable
 
-        fixed = [m for m in methods if m not in REWEIGHTABLE_METHODS]
-        if fixed:
-            raise SystemExit(f"--unbiased: {', '.join(fixed)} cannot be reweighted; "
-                             f"use --methods from {', '.join(REWEIGHTABLE_METHODS)}")
+        for method in methods:
+            try:
+                check_reweightable(method)
+            except ValueError as error:
+                raise SystemExit(f"--unbiased: {error}") from None
     data_kwargs = {"root": args.data_root} if args.data_root else {}
     train, val = load_dataset(args.dataset, seed=args.seed, **data_kwargs)
     batch_size = args.batch_size or default_batch_size(len(train[0]))

@@ -90,11 +90,7 @@ class ProbabilisticSampler(Sampler):
 
     def probabilities(self) -> np.ndarray:
         """The current sampling distribution over all N samples."""
-        weights = np.array(self._tree.weights)
-        total = weights.sum()
-        if total <= 0:
-            return np.full(weights.size, 1.0 / weights.size)
-        return (1.0 - self.uniform_mix) * weights / total + self.uniform_mix / weights.size
+        return self.draw_probabilities(np.arange(self.table.size))
 
 
 def validate_uniform_mix(uniform_mix: float) -> float:
