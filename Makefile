@@ -17,7 +17,7 @@ $(STAMP): setup.cfg pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	TF_CPP_MIN_LOG_LEVEL=2 $(BIN)/is-keras compare --out $(OUT)
+	$(BIN)/is-keras compare --out $(OUT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -1,42 +1,273 @@
-"""Wall-clock and samples each sampling method needs to reach uniform sampling's best 1-AUC.
+"""Time-to-accuracy: how much sooner (wall-clock and samples) each sampling method reaches uniform sampling's 1-AUC.
 
-For every seed, every method trains once (the order of methods rotates from
-seed to seed, so slow phases of a shared machine hit all methods alike), via
-:func:`is_keras.experiments.compare.compare_methods`. The runs of a method are
-averaged into one curve, and :func:`is_keras.experiments.curves.time_to_baseline_best`
-gives, per method, the samples and training seconds (evaluation excluded) at
-which the mean 1-AUC first reaches uniform sampling's ("nis") best mean 1-AUC,
-and their ratios to uniform sampling. Per seed, the same is computed against
-that seed's uniform run, to show the spread.
+Protocol (issue 11):
+
+1. **Splits.** The dataset's validation split is halved (stratified, seed 0)
+   into a validation set, which picks everything, and a test set, which only
+   reports.
+2. **Selection (validation only, seeds 0..).** Uniform sampling ("nis") runs
+   at every learning rate of the grid; its rate is the one with the lowest
+   mean validation 1-AUC. The budget doubles (up to ``--max-epochs``) until
+   uniform's mean validation curve has flattened: the best of its first half
+   within ``--flat-tolerance`` (relative) of its overall best. Every other
+   method runs at every rate; its rate is the one whose mean validation curve
+   reaches uniform's best validation 1-AUC soonest in seconds (if none does,
+   the one with the lowest validation 1-AUC).
+3. **Report (test only, seeds 1000..).** Every method, at its rate, trains
+   ``--seeds`` times (the method order rotates from seed to seed). Targets:
+   ``best`` = uniform's mean test 1-AUC at the evaluation where its mean
+   validation curve is lowest; ``half`` = uniform's mean test 1-AUC at half of
+   its run. For each method: seconds (and samples) at which its mean test curve
+   first reaches each target, the ratio to uniform's, a paired bootstrap 95%
+   interval over seeds (targets recomputed per resample; ``inf`` = the resample
+   never got there), and per seed whether the target was reached.
+
+Writes ``benchmarks/results/time_to_accuracy_<dataset>.{md,json,png}``.
 
 Usage:
-    python benchmarks/time_to_accuracy.py [--dataset digits] [--seeds 3] [--epochs 30]
-        [--csv benchmarks/results/time_to_accuracy.csv]
+    python benchmarks/time_to_accuracy.py --dataset digits --seeds 5 --epochs 30
     python benchmarks/time_to_accuracy.py --dataset synthetic-signs --dataset-kw num_per_class=50
-
-Writes the table (one row per method) to the CSV and the per-seed rows next to it
-(``*_per_seed.csv``).
+    python benchmarks/time_to_accuracy.py --dataset gtsrb --dataset-kw root=/data/gtsrb   # a local directory
+    python benchmarks/time_to_accuracy.py --smoke        # seconds-long CI check of the whole pipeline
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
+import json
 import os
+import sys
+import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
+import time_to_accuracy_stats as stats  # noqa: E402
 
+from is_keras.callbacks.one_minus_auc import OneMinusAUC  # noqa: E402
 from is_keras.data import DATASETS, load_dataset  # noqa: E402
-from is_keras.experiments.compare import compare_methods  # noqa: E402
-from is_keras.experiments.curves import format_table, mean_curve, time_to_baseline_best  # noqa: E402
-from is_keras.experiments.run import default_batch_size  # noqa: E402
-from is_keras.sampling import METHODS  # noqa: E402
+from is_keras.data.splits import stratified_split  # noqa: E402
+from is_keras.experiments.run import default_batch_size, run_training  # noqa: E402
+from is_keras.sampling.config import SamplerConfig  # noqa: E402
+
+#: The configurations compared (name -> SamplerConfig fields).
+PRESETS = {
+    "nis": {"method": "nis"},
+    "is-probabilistic": {"method": "is-probabilistic"},
+    "is-probabilistic-w0.5": {"method": "is-probabilistic", "exponent": 0.5, "uniform_mix": 0.2},
+    "is-randomsubset": {"method": "is-randomsubset"},
+    "is-switch-0.3": {"method": "is-switch", "switch_fraction": 0.3},
+    "is-annealed-0.5": {"method": "is-annealed", "switch_fraction": 0.5},
+    "infobatch": {"method": "infobatch", "prune_ratio": 0.5, "prune_until": 0.875},
+    "infobatch-0.7": {"method": "infobatch", "prune_ratio": 0.7, "prune_until": 0.875},
+    "is-revisit": {"method": "is-revisit", "exponent": 1.0, "uniform_mix": 0.2},
+    "auto": {"method": "auto"},
+}
+DEFAULT_METHODS = "nis,is-probabilistic,is-randomsubset,is-switch-0.3,is-annealed-0.5,infobatch"
+REPORT_SEED0 = 1000  # report seeds are disjoint from selection seeds
 
 
-def _parse_kw(items):
+def split_validation(val, seed: int = 0):
+    """Halve ``(x, y)`` into (validation, test), stratified by label."""
+    x, y = val
+    keep, test = stratified_split(np.asarray(y), 0.5, seed=seed)
+    return (x[keep], y[keep]), (x[test], y[test])
+
+
+def train_once(data, preset: str, *, learning_rate: float, seed: int, schedule: dict):
+    """One run: (samples, seconds, validation 1-AUC, test 1-AUC) arrays."""
+    train, val, test = data
+    tester = OneMinusAUC(*test, eval_every=schedule["eval_every"])
+    result = run_training(train, val, sampler_config=SamplerConfig.from_dict(PRESETS[preset]),
+                          learning_rate=learning_rate, seed=seed, epochs=schedule["epochs"],
+                          batch_size=schedule["batch_size"], eval_every=schedule["eval_every"],
+                          model="crapnet", model_kwargs={"width": schedule["width"]}, callbacks=[tester])
+    return result.samples, result.seconds, result.one_minus_auc, np.asarray(tester.one_minus_auc)
+
+
+def run_many(data, preset, *, learning_rate, seeds, schedule) -> stats.Runs:
+    curves = [train_once(data, preset, learning_rate=learning_rate, seed=s, schedule=schedule) for s in seeds]
+    return stats.stack_runs(*[[c[k] for c in curves] for k in range(4)])
+
+
+def flattened(mean_val: np.ndarray, tolerance: float) -> bool:
+    """The best of the curve's first half is within ``tolerance`` (relative) of its overall best."""
+    half = max(1, mean_val.size // 2)
+    return mean_val[:half].min() <= mean_val.min() * (1 + tolerance) + 1e-12
+
+
+def select(data, methods, args, schedule, log) -> tuple[dict, dict]:
+    """Learning rate per method and the (possibly extended) schedule, from validation curves only."""
+    seeds = range(args.select_seeds)
+    if len(args.lr_grid) == 1 and args.epochs * 2 > args.max_epochs:
+        log("selection skipped: one learning rate and a fixed budget leave nothing to choose")
+        return {method: args.lr_grid[0] for method in methods}, schedule
+    while True:
+        base = {lr: run_many(data, "nis", learning_rate=lr, seeds=seeds, schedule=schedule) for lr in args.lr_grid}
+        lr_nis = min(base, key=lambda lr: base[lr].val.mean(axis=0).min())
+        mean_val = base[lr_nis].val.mean(axis=0)
+        log(f"select nis: lr {lr_nis:g}, best validation 1-AUC {mean_val.min():.5f} at evaluation "
+            f"{int(np.argmin(mean_val)) + 1}/{mean_val.size} ({schedule['epochs']} epochs)")
+        if flattened(mean_val, args.flat_tolerance) or schedule["epochs"] * 2 > args.max_epochs:
+            break
+        schedule = dict(schedule, epochs=schedule["epochs"] * 2)
+        log(f"  not flat in the first half: budget doubled to {schedule['epochs']} epochs")
+    target = float(mean_val.min())
+    chosen = {"nis": lr_nis}
+    for method in methods:
+        if method == "nis":
+            continue
+        scores = {}
+        for lr in args.lr_grid:
+            try:
+                runs = run_many(data, method, learning_rate=lr, seeds=seeds, schedule=schedule)
+            except FloatingPointError as error:  # diverged: this rate is out
+                log(f"select {method}: lr {lr:g} diverged ({error})")
+                scores[lr] = (float("inf"), float("inf"))
+                continue
+            i = stats.first_index(runs.val.mean(axis=0), target)
+            seconds = float(runs.seconds[:, i].mean()) if i is not None else float("inf")
+            scores[lr] = (seconds, float(runs.val.mean(axis=0).min()))
+            log(f"select {method}: lr {lr:g}: {seconds:.2f} s to nis's validation best, best {scores[lr][1]:.5f}")
+        chosen[method] = min(scores, key=lambda lr: scores[lr])
+    return chosen, schedule
+
+
+def report(data, methods, chosen, args, schedule, log, partial: Path) -> dict[str, stats.Runs]:
+    """Train every method on every report seed; after each seed, save the runs so far to ``partial``."""
+    runs = {m: {"samples": [], "seconds": [], "val": [], "test": []} for m in methods}
+    for k in range(args.seeds):
+        order = methods[k % len(methods):] + methods[: k % len(methods)]
+        for method in order:
+            curve = train_once(data, method, learning_rate=chosen[method], seed=REPORT_SEED0 + k, schedule=schedule)
+            for key, value in zip(("samples", "seconds", "val", "test"), curve):
+                runs[method][key].append(value)
+            log(f"report seed {k}: {method:<22} best test 1-AUC {curve[3].min():.5f}, {curve[1][-1]:.1f} s")
+        partial.write_text(json.dumps(_strict({"chosen": chosen, "schedule": schedule, "runs": runs,
+                                               "command": args.command})))
+    return {m: stats.stack_runs(r["samples"], r["seconds"], r["val"], r["test"]) for m, r in runs.items()}
+
+
+def summarize(all_runs: dict[str, stats.Runs], chosen: dict, args) -> dict:
+    base = all_runs["nis"]
+    levels = stats.targets(base)
+    rng = np.random.default_rng(0)
+    resamples = stats.resample_seeds(base.seeds, args.bootstrap, rng)
+    rows = []
+    for method, runs in all_runs.items():
+        point = stats.ratios(runs, base)
+        boot = stats.bootstrap_ratios(runs, base, resamples)
+        row = {"method": method, "config": PRESETS[method], "learning_rate": chosen[method],
+               "best_test_one_minus_auc": float(runs.test.mean(axis=0).min()), "targets": {}}
+        for name, level in levels.items():
+            samples, seconds = stats.time_to(runs, level)
+            row["targets"][name] = {
+                "level": level, "samples": samples, "seconds": seconds,
+                "seconds_ratio": point[name][0], "seconds_ratio_ci": stats.interval(boot[name][:, 0]),
+                "samples_ratio": point[name][1], "samples_ratio_ci": stats.interval(boot[name][:, 1]),
+                "per_seed": stats.per_seed(runs, base, level),
+            }
+        rows.append(row)
+    mean_val = base.val.mean(axis=0)
+    return {"targets": levels, "rows": rows,
+            "uniform_best_validation_at": float((np.argmin(mean_val) + 1) / mean_val.size),
+            "uniform_flat_in_first_half": bool(flattened(mean_val, args.flat_tolerance))}
+
+
+def _fmt_ratio(value, ci) -> str:
+    if not np.isfinite(value):
+        return "not reached"
+    hi = "∞" if not np.isfinite(ci[1]) else f"{ci[1]:.2f}"
+    return f"{value:.2f} [{ci[0]:.2f}, {hi}]"
+
+
+def markdown(summary: dict, header: str) -> str:
+    lines = [header, "", "| method | lr | best test 1-AUC | target | reached (seeds) | seconds | "
+             "seconds ratio [95% CI] | samples ratio [95% CI] |", "|---|---|---|---|---|---|---|---|"]
+    for row in summary["rows"]:
+        for name, t in row["targets"].items():
+            reached = sum(s["reached"] for s in t["per_seed"])
+            seconds = "–" if np.isnan(t["seconds"]) else f"{t['seconds']:.2f}"
+            lines.append(f"| {row['method']} | {row['learning_rate']:g} | {row['best_test_one_minus_auc']:.5f} | "
+                         f"{name} ({t['level']:.5f}) | {reached}/{len(t['per_seed'])} | {seconds} | "
+                         f"{_fmt_ratio(t['seconds_ratio'], t['seconds_ratio_ci'])} | "
+                         f"{_fmt_ratio(t['samples_ratio'], t['samples_ratio_ci'])} |")
+    return "\n".join(lines) + "\n"
+
+
+def plot(all_runs: dict[str, stats.Runs], path: Path, title: str) -> None:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7, 4.5))
+    ax = fig.add_subplot()
+    for method, runs in all_runs.items():
+        seconds = runs.seconds.mean(axis=0)
+        mean, std = runs.test.mean(axis=0), runs.test.std(axis=0)
+        ax.plot(seconds, mean, label=method)
+        ax.fill_between(seconds, np.maximum(mean - std, mean / 5), mean + std, alpha=0.2)
+    ax.set(xlabel="training seconds (mean over seeds)", ylabel="test 1-AUC: mean, band ± std (lower edge ≥ mean/5)",
+           yscale="log", title=title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dataset", default="digits", help=f"one of {sorted(DATASETS)} or tfds:<name>")
+    parser.add_argument("--dataset-kw", action="append", metavar="KEY=VALUE", help="loader keyword arguments")
+    parser.add_argument("--methods", default=DEFAULT_METHODS, help=f"comma list of {', '.join(PRESETS)}")
+    parser.add_argument("--seeds", type=int, default=5, help="report seeds per method")
+    parser.add_argument("--select-seeds", type=int, default=1, help="seeds per learning rate in the selection")
+    parser.add_argument("--lr-grid", default="1e-3,3e-3", help="learning rates tried per method")
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--max-epochs", type=int, default=120)
+    parser.add_argument("--flat-tolerance", type=float, default=0.1)
+    parser.add_argument("--batch-size", type=int, default=None, help="default: 256, smaller for small data")
+    parser.add_argument("--evals-per-epoch", type=int, default=4)
+    parser.add_argument("--width", type=float, default=8, help="CrapNet width")
+    parser.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples")
+    parser.add_argument("--out", default="benchmarks/results", help="output folder")
+    parser.add_argument("--summarize-partial", action="store_true",
+                        help="no training: summarize the complete seeds saved by an interrupted run")
+    parser.add_argument("--smoke", action="store_true", help="tiny: 300 digits, 2 epochs, 2 seeds, nis + is-switch")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.dataset, args.seeds, args.select_seeds, args.epochs, args.max_epochs = "digits", 2, 1, 2, 2
+        args.lr_grid, args.methods, args.bootstrap, args.width = "3e-3", "nis,is-switch-0.3", 200, 2
+        args.evals_per_epoch = 2
+    args.lr_grid = [float(v) for v in args.lr_grid.split(",")]
+    args.methods = args.methods.split(",")
+    unknown = [m for m in args.methods if m not in PRESETS]
+    if unknown or "nis" not in args.methods:
+        parser.error(f"methods must include 'nis' and come from {', '.join(PRESETS)}; got unknown {unknown}")
+    args.methods = ["nis"] + [m for m in args.methods if m != "nis"]
+    if args.seeds < 2:
+        parser.error("--seeds must be >= 2 for a bootstrap interval")
+    return args
+
+
+def _strict(value):
+    """Strict JSON: NaN -> null, ±inf -> "inf" / "-inf", numpy scalars and tuples to plain values."""
+    if isinstance(value, dict):
+        return {k: _strict(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_strict(v) for v in value]
+    if isinstance(value, np.bool_ | bool):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        value = float(value)
+        if np.isnan(value):
+            return None
+        return value if np.isfinite(value) else ("inf" if value > 0 else "-inf")
+    return value
+
+
+def _loader_kwargs(items):
     kwargs = {}
     for item in items or []:
         key, _, value = item.partition("=")
@@ -50,78 +281,55 @@ def _parse_kw(items):
     return kwargs
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--dataset", default="digits", help=f"one of {sorted(DATASETS)}")
-    parser.add_argument("--dataset-kw", action="append", metavar="KEY=VALUE", help="loader keyword arguments")
-    parser.add_argument("--methods", default=",".join(METHODS))
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--batch-size", type=int, default=None, help="default: 256, smaller for small data")
-    parser.add_argument("--eval-every", type=int, default=None, help="batches between evaluations")
-    parser.add_argument("--width", type=float, default=8, help="CrapNet width")
-    parser.add_argument("--learning-rate", type=float, default=1e-3)
-    parser.add_argument("--csv", default="benchmarks/results/time_to_accuracy.csv")
-    args = parser.parse_args(argv)
-
-    if args.dataset not in DATASETS:
-        parser.error(f"unknown dataset {args.dataset!r}; registered: {', '.join(sorted(DATASETS))}")
-    train, val = load_dataset(args.dataset, seed=0, **_parse_kw(args.dataset_kw))
-    methods = args.methods.split(",")
-    if "nis" not in methods:
-        parser.error("the methods must include 'nis' (uniform sampling), the baseline")
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    args.command = "python benchmarks/time_to_accuracy.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    started = time.time()
+    train, val = load_dataset(args.dataset, seed=0, **_loader_kwargs(args.dataset_kw))
+    if args.smoke:
+        train = (train[0][:300], train[1][:300])
+    val, test = split_validation(val)
     batch = args.batch_size or default_batch_size(len(train[0]))
-    steps_per_epoch = -(-len(train[0]) // batch)
-    eval_every = args.eval_every or max(1, steps_per_epoch // 4)
-    print(f"{args.dataset}: {len(train[0])} training samples {train[0].shape[1:]}, batch {batch}, "
-          f"{args.epochs} epochs, 1-AUC every {eval_every} batches, seeds 0..{args.seeds - 1}", flush=True)
-
-    results = {method: [] for method in methods}
-    for seed in range(args.seeds):
-        rotated = methods[seed % len(methods):] + methods[: seed % len(methods)]
-        one_seed = compare_methods(train, val, rotated, runs=1, seed=seed, epochs=args.epochs,
-                                   batch_size=batch, eval_every=eval_every, learning_rate=args.learning_rate,
-                                   model="crapnet", model_kwargs={"width": args.width})
-        for method, runs in one_seed.items():
-            results[method].extend(runs)
-
-    curves = {method: mean_curve(runs) for method, runs in results.items()}
-    rows = time_to_baseline_best(curves, "nis")
-    print()
-    print(format_table(rows))
-
-    per_seed = []
-    for seed in range(args.seeds):
-        seed_curves = {method: mean_curve([results[method][seed]]) for method in methods}
-        for row in time_to_baseline_best(seed_curves, "nis"):
-            per_seed.append(dict(row, seed=seed))
-    print("\nper seed, seconds ratio to that seed's uniform run (nan = never reached):")
-    for method in methods:
-        ratios = [r["seconds_ratio"] for r in per_seed if r["method"] == method]
-        print(f"  {method:<18}" + "  ".join(f"{r:6.2f}" for r in ratios)
-              + f"   median {np.nanmedian(ratios) if not np.all(np.isnan(ratios)) else float('nan'):6.2f}")
-    reached = [r for r in rows if not np.isnan(r["seconds"])]
-    fastest = min(reached, key=lambda r: r["seconds"])
-    print(f"\nsoonest in wall-clock to uniform sampling's best 1-AUC: {fastest['method']} "
-          f"({fastest['seconds']:.2f} s, {fastest['seconds_ratio']:.2f}x uniform)")
-
-    path = Path(args.csv)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fields = ["method", "target_one_minus_auc", "best_one_minus_auc", "samples", "seconds",
-              "samples_ratio", "seconds_ratio"]
-    with path.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["dataset", "seeds"] + fields)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow(dict({k: row[k] for k in fields}, dataset=args.dataset, seeds=args.seeds))
-    seed_path = path.with_name(path.stem + "_per_seed.csv")
-    with seed_path.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["dataset", "seed"] + fields)
-        writer.writeheader()
-        for row in per_seed:
-            writer.writerow(dict({k: row[k] for k in fields}, dataset=args.dataset, seed=row["seed"]))
-    print(f"wrote {path} and {seed_path}")
-    return rows
+    steps = -(-len(train[0]) // batch)
+    schedule = {"epochs": args.epochs, "batch_size": batch, "width": args.width,
+                "eval_every": max(1, steps // args.evals_per_epoch)}
+    log = lambda text: print(f"[{time.time() - started:7.1f} s] {text}", flush=True)  # noqa: E731
+    log(f"{args.dataset}: train {len(train[0])}, validation {len(val[0])}, test {len(test[0])}, batch {batch}, "
+        f"methods {args.methods}, lr grid {args.lr_grid}")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = out / f"time_to_accuracy_{args.dataset.replace(':', '_')}{'_smoke' if args.smoke else ''}"
+    partial = stem.with_name(stem.name + "_partial.json")
+    if args.summarize_partial:  # a run cut short: summarize the complete seeds it saved
+        saved = json.loads(partial.read_text())
+        chosen, schedule = saved["chosen"], saved["schedule"]
+        args.methods = list(saved["runs"])
+        args.seeds = len(saved["runs"]["nis"]["test"])
+        all_runs = {m: stats.stack_runs(r["samples"], r["seconds"], r["val"], r["test"])
+                    for m, r in saved["runs"].items()}
+        log(f"summarizing {args.seeds} complete seeds from {partial}")
+        args.command = f"{saved['command'].strip()} (interrupted; then --summarize-partial)"
+    else:
+        chosen, schedule = select((train, val, test), args.methods, args, schedule, log)
+        all_runs = report((train, val, test), args.methods, chosen, args, schedule, log, partial)
+    summary = summarize(all_runs, chosen, args)
+    command = args.command
+    header = (f"**{args.dataset}**, CrapNet width {args.width:g}, batch {batch}, {schedule['epochs']} epochs, "
+              f"{args.seeds} report seeds, learning rate per method from {args.lr_grid} on validation; "
+              f"uniform's mean validation curve is best at {summary['uniform_best_validation_at']:.0%} of the run "
+              f"(flat in the first half: {'yes' if summary['uniform_flat_in_first_half'] else 'NO'}). "
+              f"Command: `{command.strip()}`")
+    summary.update(dataset=args.dataset, schedule=schedule, command=command.strip(), seeds=args.seeds,
+                   elapsed_seconds=time.time() - started,
+                   curves={m: {"samples": r.samples.tolist(), "seconds": r.seconds.tolist(), "val": r.val.tolist(),
+                               "test": r.test.tolist()} for m, r in all_runs.items()})
+    table = markdown(summary, header)
+    stem.with_suffix(".md").write_text(table)
+    stem.with_suffix(".json").write_text(json.dumps(_strict(summary), indent=1))
+    plot(all_runs, stem.with_suffix(".png"), f"{args.dataset}: test 1-AUC against training seconds")
+    print(table)
+    log(f"wrote {stem}.md/.json/.png")
+    return summary
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from is_keras.detection.anchors import anchor_elbow, format_anchors, kmeans_anchors, mean_iou, plot_elbow
+from is_keras.detection.anchors import anchor_elbow, format_anchors, kmeans_anchors, mean_iou
 
 
 def box_shapes_in_grid_units(annotation_json, input_size: int = 416, letterbox: bool = False,
@@ -84,7 +84,12 @@ def main(argv=None) -> int:
     print(f"anchors (K={args.k}, mean IoU {mean_iou(wh, anchors):.4f}, grid units):")
     print(f"anchors = {format_anchors(anchors)}")
     if args.plot:
-        print(f"wrote {plot_elbow(curve, args.plot)}")
+        from is_keras.plotting.anchors import plot_anchor_elbow
+
+        path = Path(args.plot)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        plot_anchor_elbow(curve).savefig(path, dpi=100)
+        print(f"wrote {path}")
     return 0
 
 

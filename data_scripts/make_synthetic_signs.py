@@ -31,7 +31,10 @@ def preview_sheet(path, image_size: int = 32, difficulty: float = 0.5, per_class
 
     rows = [
         np.concatenate(
-            [render_sign(c, image_size, difficulty, np.random.default_rng([seed, c, i]))[0] for i in range(per_class)],
+            [
+                render_sign(c, image_size, difficulty=difficulty, rng=np.random.default_rng([seed, c, i]))[0]
+                for i in range(per_class)
+            ],
             axis=1,
         )
         for c in range(len(SYNTHETIC_SIGN_CLASSES))
@@ -52,7 +55,13 @@ def main(argv=None) -> int:
 
     start = time.time()
     write_synthetic_signs(
-        args.root, args.num_per_class, args.image_size, args.difficulty, args.seed, args.num_classes, progress=True
+        args.root,
+        num_per_class=args.num_per_class,
+        image_size=args.image_size,
+        difficulty=args.difficulty,
+        seed=args.seed,
+        num_classes=args.num_classes,
+        progress=True,
     )
     total = args.num_per_class * args.num_classes
     print(f"{total} images in {time.time() - start:.1f} s under {args.root}")

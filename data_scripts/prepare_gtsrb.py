@@ -44,7 +44,7 @@ def main(argv=None) -> int:
         print(f"  {class_id:2d} {count:6d}  {name}")
     start = time.time()
     pixels = cache_images(
-        paths, args.image_size, None if args.no_roi else boxes, cache_dir=args.cache_dir, dtype="float32"
+        paths, args.image_size, boxes=None if args.no_roi else boxes, cache_dir=args.cache_dir, dtype="float32"
     )
     print(f"cache: {pixels.filename} ({pixels.nbytes / 2**20:.0f} MiB, {time.time() - start:.1f} s)")
     if args.out:

@@ -4,20 +4,46 @@ Draws the training samples the network still gets wrong more often than the
 ones it has learned (Johansson & Lindberg, *Importance sampling in deep
 learning*, Uppsala 2022).
 
+Subpackages load on first use, so ``import is_keras`` is instant and the
+``is-keras`` command line starts without TensorFlow.
+
 Example:
+    >>> import numpy as np
     >>> import is_keras
-    >>> gen = is_keras.ImportanceBatchGenerator(x, y, batch_size=256, method="is-probabilistic")
+    >>> x = np.random.default_rng(0).random((64, 8, 8, 1), dtype=np.float32)
+    >>> y = np.arange(64) % 2
+    >>> gen = is_keras.ImportanceBatchGenerator(x, y, batch_size=16, method="is-probabilistic")
+    >>> model = is_keras.models.build_classifier("crapnet", (8, 8, 1), 2, seed=0, width=1)
     >>> trainer = is_keras.ImportanceTrainer(model, gen)
-    >>> trainer.fit(epochs=5, callbacks=[is_keras.callbacks.OneMinusAUC(x_val, y_val)])
+    >>> auc = is_keras.callbacks.OneMinusAUC(x, y, eval_every=4)
+    >>> _ = trainer.fit(epochs=1, callbacks=[auc])
+    >>> len(auc.one_minus_auc)
+    1
 """
 
 __version__ = "0.1.0"
 
-from is_keras import callbacks, data, detection, experiments, metrics, models, sampling, training
-from is_keras.callbacks import OneMinusAUC
-from is_keras.metrics import one_minus_auc
-from is_keras.sampling import METHODS, ImportanceBatchGenerator
-from is_keras.training import ImportanceTrainer
+import importlib
+
+#: Subpackages and top-level names, imported on first use (PEP 562) so that ``import is_keras.cli``
+#: (``is-keras --help``) does not load TensorFlow.
+_SUBPACKAGES = ("callbacks", "cli", "data", "detection", "experiments", "metrics", "models", "plotting", "sampling",
+                "training")
+_NAMES = {"OneMinusAUC": "is_keras.callbacks", "one_minus_auc": "is_keras.metrics", "METHODS": "is_keras.sampling",
+          "ImportanceBatchGenerator": "is_keras.sampling", "ImportanceTrainer": "is_keras.training"}
+
+
+def __getattr__(name):
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"is_keras.{name}")
+    if name in _NAMES:
+        return getattr(importlib.import_module(_NAMES[name]), name)
+    raise AttributeError(f"module 'is_keras' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_SUBPACKAGES) | set(_NAMES))
+
 
 __all__ = [
     "METHODS",

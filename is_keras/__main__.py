@@ -1,7 +1,7 @@
-"""``python -m is_keras`` runs the ``is-keras`` command line."""
+"""``python -m is_keras`` runs the ``is-keras`` command line (:func:`is_keras.cli.main.main`)."""
 
 import sys
 
-from is_keras.experiments.cli import main
+from is_keras.cli.main import main
 
 sys.exit(main())

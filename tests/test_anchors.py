@@ -12,9 +12,9 @@ from is_keras.detection.anchors import (
     format_anchors,
     kmeans_anchors,
     mean_iou,
-    plot_elbow,
     wh_iou,
 )
+from is_keras.plotting.anchors import plot_anchor_elbow
 
 CENTERS = np.array([[12.0, 10.0], [30.0, 60.0], [80.0, 40.0], [150.0, 150.0]])
 
@@ -51,8 +51,9 @@ def test_elbow_curve_rises_then_flattens(tmp_path):
     gains = np.diff(ious)
     # the elbow is at the true K = 4: the 4th anchor gains much more than the 5th
     assert gains[1] > 5 * gains[2]
-    path = plot_elbow(curve, tmp_path / "elbow.png")
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    fig = plot_anchor_elbow(curve)  # matplotlib lives in is_keras.plotting
+    np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), ious)
+    np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(), gains)
 
 
 def test_bad_input_raises():

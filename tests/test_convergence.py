@@ -10,13 +10,13 @@ from is_keras.experiments.convergence import (
     summarize_convergence,
     window_evaluations,
 )
-from is_keras.experiments.run import RunResult
+from is_keras.experiments.run_result import RunResult
 
 
 def _result(values, eval_every=10, batch_size=32, seed=0):
     values = np.asarray(values, dtype=float)
     samples = np.arange(1, len(values) + 1) * eval_every * batch_size
-    return RunResult(samples=samples, seconds=np.arange(1.0, len(values) + 1), one_minus_auc=values,
+    return RunResult(samples=samples, seconds=np.arange(1.0, len(values) + 1), values=values,
                      config={"eval_every": eval_every, "seed": seed}, environment={})
 
 

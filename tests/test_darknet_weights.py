@@ -16,7 +16,7 @@ from is_keras.models.yolov2 import yolov2
 
 def small_model(seed):
     keras.utils.set_random_seed(seed)
-    model = yolov2((64, 64, 3), num_classes=3, num_anchors=2, width_multiplier=0.125)
+    model = yolov2((64, 64, 3), num_classes=3, num_anchors=2, width=0.125)
     rng = np.random.default_rng(seed)
     for layer in model.layers:  # non-trivial BN statistics so they matter in inference
         if isinstance(layer, keras.layers.BatchNormalization):
@@ -119,8 +119,32 @@ def test_truncated_overlong_and_corrupt_files_are_refused(tmp_path):
         np.testing.assert_array_equal(w.numpy(), b)
 
 
+def test_every_refusal_names_the_file(tmp_path):
+    src = small_model(0)
+    data = save_darknet_weights(src, tmp_path / "m.weights").read_bytes()
+    for name, content in [("short.weights", data[:-40]), ("odd.weights", data[:-2]), ("header.weights", data[:10])]:
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(ValueError, match=str(tmp_path / name)):
+            load_darknet_weights(small_model(1), tmp_path / name)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_a_file_of_the_right_size_with_non_finite_values_is_refused(tmp_path, bad):
+    src = small_model(0)
+    path = save_darknet_weights(src, tmp_path / "m.weights")
+    floats = np.frombuffer(path.read_bytes(), "<f4", offset=20).copy()
+    floats[1234] = bad
+    path.write_bytes(path.read_bytes()[:20] + floats.tobytes())
+    dst = small_model(1)
+    before = [w.numpy().copy() for w in dst.weights]
+    with pytest.raises(ValueError, match=rf"{path}: 1 of its .* NaN or infinite \(first at value 1,234\)"):
+        load_darknet_weights(dst, path)
+    for w, b in zip(dst.weights, before):
+        np.testing.assert_array_equal(w.numpy(), b)
+
+
 def test_backbone_only_file_fills_first_18_convs(tmp_path):
-    backbone = darknet19((64, 64, 3), num_classes=None, width_multiplier=0.125)
+    backbone = darknet19((64, 64, 3), num_classes=None, width=0.125)
     for w in backbone.weights:
         w.assign(np.random.default_rng(w.shape[-1]).standard_normal(w.shape).astype(np.float32))
     path = save_darknet_weights(backbone, tmp_path / "darknet19.conv.23")

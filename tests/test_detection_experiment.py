@@ -1,8 +1,4 @@
-"""IS for detection: table scores, loss-table histograms, run_detection and the detect-compare command."""
-
-import argparse
-import csv
-import json
+"""IS for detection: table scores, loss-table histograms and run_detection (the command: test_cli_detect_compare.py)."""
 
 import keras
 import numpy as np
@@ -12,8 +8,7 @@ from is_keras.detection.histograms import LossTableHistograms, plot_loss_histogr
 from is_keras.detection.scores import ObjectnessEntropyScore, ThresholdClosenessScore, get_table_score
 from is_keras.detection.targets import build_yolo_targets
 from is_keras.detection.yolo_loss import YoloV2Loss
-from is_keras.experiments.detect_compare_cli import add_detect_compare_parser
-from is_keras.experiments.detection import parse_method
+from is_keras.experiments.detection_task import parse_method
 from is_keras.models.yolov2 import yolov2
 from is_keras.sampling import ImportanceBatchGenerator
 from is_keras.training import ImportanceTrainer
@@ -59,7 +54,7 @@ def test_trainer_writes_the_score_into_the_table():
     boxes = [np.array([[5, 5, 30, 40]], np.float32)] * 4
     t = build_yolo_targets(boxes, [np.array([0])] * 4, 64, 2, anchors, 0)
     keras.utils.set_random_seed(0)
-    model = yolov2((64, 64, 3), num_classes=0, num_anchors=2, width_multiplier=0.125)
+    model = yolov2((64, 64, 3), num_classes=0, num_anchors=2, width=0.125)
     score = ObjectnessEntropyScore()
     gen = ImportanceBatchGenerator(x, t, batch_size=4, method="is-probabilistic")
     trainer = ImportanceTrainer(model, gen, loss=YoloV2Loss(anchors), table_score=score,
@@ -93,27 +88,28 @@ def test_parse_method():
         parse_method("nis+variance")
 
 
-def test_detect_compare_command_writes_csv_and_png(tmp_path):
-    parser = argparse.ArgumentParser(prog="is-keras")
-    add_detect_compare_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["detect-compare", "--methods", "nis,is-probabilistic+closeness", "--epochs", "2",
-                              "--runs", "1", "--images", "24", "--val-images", "4", "--image-size", "64",
-                              "--batch-size", "8", "--anchors", "2", "--localisation-only", "--out", str(tmp_path)])
-    assert args.handler(args) == 0
-    with (tmp_path / "curves.csv").open() as f:
-        rows = list(csv.DictReader(f))
-    assert [r["method"] for r in rows] == ["nis"] * 3 + ["is-probabilistic+closeness"] * 3
-    # 3 steps per epoch: evaluated after step 1 (mid-epoch 1), then after epochs 1 and 2
-    assert [int(r["samples"]) for r in rows] == [8, 24, 48] * 2
-    np.testing.assert_allclose([float(r["epoch"]) for r in rows], [1 / 3, 1, 2] * 2, rtol=1e-5)
-    values = np.array([float(r["one_minus_ap50"]) for r in rows])
-    assert np.all((values >= 0) & (values <= 1))
-    seconds = np.array([float(r["seconds"]) for r in rows]).reshape(2, 3)
-    assert np.all(np.diff(seconds, axis=1) > 0)
-    summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["config"]["num_classes"] == 0 and summary["config"]["method"] == "nis"
-    assert (tmp_path / "detect_compare.png").read_bytes()[:4] == b"\x89PNG"
-    assert (tmp_path / "loss_hist_is-probabilistic_closeness.png").exists()  # epochs 1 and 2 (default "1,last")
-    bad = parser.parse_args(["detect-compare", "--image-size", "100", "--out", str(tmp_path)])
-    with pytest.raises(ValueError, match="multiple of 32"):
-        bad.handler(bad)
+def test_run_detection_is_run_with_the_detection_task():
+    from is_keras.experiments.detection import run_detection, shapes_splits
+    from is_keras.experiments.detection_task import DetectionTask
+    from is_keras.experiments.run import run
+    from is_keras.sampling.config import SamplerConfig
+
+    train, val = shapes_splits(16, 4, image_size=64, seed=0)
+    flat = run_detection(train, val, method="is-probabilistic+closeness", epochs=2, batch_size=8, num_anchors=2,
+                         localisation_only=True, width=0.0625, seed=1, histogram_epochs=(2,))
+    task = DetectionTask(num_anchors=2, localisation_only=True, table_score="closeness")
+    training = task.default_training_config().replace(epochs=2, batch_size=8, seed=1, histogram_epochs=(2,),
+                                                      model_kwargs={"width": 0.0625, "bn_momentum": 0.9})
+    core = run(task, train, val, sampler_config=SamplerConfig(method="is-probabilistic"), training_config=training)
+    np.testing.assert_array_equal(flat.one_minus_ap50, core.values)
+    np.testing.assert_array_equal(flat.final_loss_table, core.final_loss_table)
+    # 2 steps per epoch: after step 1 (mid-epoch 1), then after epochs 1 and 2
+    assert flat.samples.tolist() == [8, 16, 32] and flat.epochs.tolist() == [0.5, 1.0, 2.0]
+    config = flat.config
+    assert (config["task"], config["method"], config["table_score"], config["num_classes"]) == (
+        "detection", "is-probabilistic", "closeness", 0)
+    assert config["model_kwargs"] == {"width": 0.0625, "bn_momentum": 0.9}
+    assert flat.artifacts["anchors"].shape == (2, 2) and sorted(flat.loss_histograms) == [2]
+    np.testing.assert_array_equal(flat.loss_histograms[2], flat.final_loss_table)  # all 16 images visited
+    with pytest.raises(ValueError, match="unknown option"):
+        run_detection(train, val, width_multiplier=0.125)

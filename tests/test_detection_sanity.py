@@ -27,7 +27,7 @@ def setup(num_images, size, num_anchors, seed=0):
     anchors = kmeans_anchors(wh, num_anchors, seed=0)
     targets = build_yolo_targets(data.boxes, data.labels, size, grid, anchors, num_classes=3)
     keras.utils.set_random_seed(seed)
-    model = yolov2((size, size, 3), num_classes=3, num_anchors=num_anchors, width_multiplier=0.125, bn_momentum=0.9)
+    model = yolov2((size, size, 3), num_classes=3, num_anchors=num_anchors, width=0.125, bn_momentum=0.9)
     return data, anchors, targets, model
 
 

@@ -6,22 +6,13 @@ import numpy as np
 import pytest
 
 from is_keras.experiments.convergence import summarize_convergence
-from is_keras.experiments.figures import (
-    convergence_table,
-    curve_checkpoints,
-    draw_figures,
-    format_checkpoints,
-    format_convergence_table,
-    group_records,
-)
-from is_keras.experiments.run import RunResult
-from is_keras.experiments.sweep import (
-    RESULT_FORMAT,
-    atomic_write_json,
-    expand_sweep,
-    load_sweep_results,
-    result_path,
-)
+from is_keras.experiments.figures import draw_figures
+from is_keras.experiments.json_files import atomic_write_json
+from is_keras.experiments.run_result import RunResult
+from is_keras.experiments.sweep_analysis import convergence_table, curve_checkpoints, group_records
+from is_keras.experiments.sweep_grid import expand_sweep
+from is_keras.experiments.sweep_store import RESULT_FORMAT, load_sweep_results, result_path
+from is_keras.experiments.sweep_tables import format_checkpoints, format_convergence_table
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -33,7 +24,7 @@ def _fake_sweep(out_dir, config, curve_of):
         values = np.asarray(curve_of(spec), dtype=float)
         samples = (np.arange(len(values)) + 1) * spec.eval_every * spec.batch_size
         parameters = {2: 1398, 4: 5090}.get(spec.model_kwargs.get("width"), 777)
-        result = RunResult(samples=samples, seconds=np.arange(1.0, len(values) + 1), one_minus_auc=values,
+        result = RunResult(samples=samples, seconds=np.arange(1.0, len(values) + 1), values=values,
                            config={"eval_every": spec.eval_every, "seed": spec.seed, "parameters": parameters,
                                    "num_train": 640},
                            environment={"tensorflow": "x"})

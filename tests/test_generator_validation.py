@@ -59,7 +59,15 @@ def test_non_integer_labels():
 
 def test_integer_valued_float_labels_are_accepted():
     gen = ImportanceBatchGenerator(np.zeros((3, 1)), np.array([0.0, 1.0, 2.0]), batch_size=1)
-    assert gen.num_samples == 3
+    assert gen.num_samples == 3 and gen.steps_per_epoch == 3
+    drawn = [int(gen.next_indices()[0]) for _ in range(3)]
+    assert sorted(drawn) == [0, 1, 2]  # the labels were accepted as three samples, each drawn once
+    assert gen.gather(np.array(drawn))[1].tolist() == [float(i) for i in drawn]
+
+
+def test_negative_prefetch():
+    with pytest.raises(ValueError, match="prefetch must be >= 0"):
+        _gen().as_dataset(prefetch=-1)
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])

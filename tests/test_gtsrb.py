@@ -136,3 +136,25 @@ def test_bad_folders_raise_value_errors(tmp_path):
     csv_path.write_text(HEADER + "\nmissing.ppm;20;24;3;4;17;20;0\n")
     with pytest.raises(ValueError, match="missing.ppm"):
         read_gtsrb_index(root)
+
+
+def test_rows_giving_one_image_two_labels_are_refused(tmp_path):
+    root = _make_gtsrb(tmp_path / "G", num_classes=2, per_class=2)
+    csv_path = root / "Final_Training" / "Images" / "00000" / "GT-00000.csv"
+    # the same file listed twice in one CSV with two different ClassIds
+    csv_path.write_text(csv_path.read_text() + "00000_00001.ppm;21;24;3;4;18;20;1\n")
+    with pytest.raises(ValueError, match=r"00000_00001.ppm is given two different labels \(0 and 1\).*GT-00000.csv"):
+        read_gtsrb_index(root)
+    # a second CSV in the same folder that relabels an image
+    csv_path.write_text(HEADER + "\n00000_00000.ppm;20;24;3;4;17;20;0\n00000_00001.ppm;21;24;3;4;18;20;0\n")
+    (csv_path.parent / "GT-extra.csv").write_text(HEADER + "\n00000_00000.ppm;20;24;3;4;17;20;1\n")
+    with pytest.raises(ValueError, match=r"two different labels \(0 and 1\) in .*GT-00000.csv and .*GT-extra.csv"):
+        read_gtsrb_index(root)
+
+
+def test_a_repeated_row_with_the_same_label_is_read_once(tmp_path):
+    root = _make_gtsrb(tmp_path / "G", num_classes=2, per_class=2)
+    csv_path = root / "Final_Training" / "Images" / "00000" / "GT-00000.csv"
+    csv_path.write_text(csv_path.read_text() + "00000_00001.ppm;21;24;3;4;18;20;0\n")
+    paths, boxes, labels = read_gtsrb_index(root)
+    assert len(paths) == 4 and len(set(paths)) == 4 and labels.tolist() == [0, 0, 1, 1]

@@ -4,16 +4,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from is_keras.data import image_cache
-from is_keras.data.image_cache import (
-    cache_images,
-    cached_array,
-    decode_image,
-    decode_images,
-    load_image_files,
-    random_split,
-)
-from is_keras.data.splits import stratified_split
+from is_keras.data import image_decoding
+from is_keras.data.image_cache import cache_images, cached_array, load_image_files
+from is_keras.data.image_decoding import decode_image, decode_images
+from is_keras.data.splits import random_split, stratified_split
 from is_keras.sampling import ImportanceBatchGenerator
 
 
@@ -68,7 +62,7 @@ def test_cache_is_reused_and_invalidated_when_files_change(tmp_path, monkeypatch
     def fail(*args, **kwargs):
         raise AssertionError("decoded again although the cache exists")
 
-    monkeypatch.setattr(image_cache, "decode_image", fail)
+    monkeypatch.setattr(image_decoding, "decode_image", fail)
     again = cache_images(paths, (12, 10), cache_dir=tmp_path / "cache", progress=False)
     assert again.filename == first.filename
     np.testing.assert_array_equal(again, first)
@@ -90,12 +84,12 @@ def test_failed_fill_leaves_no_cache_file(tmp_path):
         raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError):
-        cached_array("broken", (3,), "float32", broken, tmp_path)
+        cached_array("broken", (3,), "float32", broken, cache_dir=tmp_path)
     assert list(tmp_path.iterdir()) == []
-    good = cached_array("broken", (3,), "float32", lambda out: out.__setitem__(slice(None), 2.0), tmp_path)
+    good = cached_array("broken", (3,), "float32", lambda out: out.__setitem__(slice(None), 2.0), cache_dir=tmp_path)
     np.testing.assert_array_equal(good, [2.0, 2.0, 2.0])
     with pytest.raises(ValueError, match="expected"):
-        cached_array("broken", (4,), "float32", lambda out: None, tmp_path)
+        cached_array("broken", (4,), "float32", lambda out: None, cache_dir=tmp_path)
 
 
 def test_out_of_core_split_equals_in_memory_and_feeds_the_generator(tmp_path):
@@ -118,11 +112,15 @@ def test_out_of_core_split_equals_in_memory_and_feeds_the_generator(tmp_path):
     assert isinstance(x_auto, np.memmap)
     # the generator gathers batches by index straight from the memmap
     gen = ImportanceBatchGenerator(x_map, y_map, batch_size=5, method="nis", seed=0)
+    batches = 0
     for x_batch, y_batch, idx in gen.as_dataset().take(3):
         idx = idx.numpy()
+        assert idx.shape == (5,)
         np.testing.assert_array_equal(x_batch.numpy(), x_mem[idx])
         np.testing.assert_array_equal(y_batch.numpy(), y_mem[idx])
         gen.update(idx, np.ones(idx.size))
+        batches += 1
+    assert batches == 3  # the checks above ran (an empty dataset would pass them silently)
 
 
 def test_random_split_is_seeded_disjoint_and_sized():
@@ -149,3 +147,31 @@ def test_bad_inputs_raise_value_errors(tmp_path):
         load_image_files(paths, [0, 1], 8, in_memory=False, cache=False, progress=False)
     with pytest.raises(ValueError, match="labels"):
         load_image_files(paths, [0], 8, cache=False, progress=False)
+
+
+@pytest.mark.parametrize("content", [b"", b"not an image at all", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40])
+def test_an_undecodable_image_is_named_in_the_error(tmp_path, content):
+    paths, _ = _write_images(tmp_path / "img", 2)
+    bad = tmp_path / "img" / "broken.png"
+    bad.write_bytes(content)
+    with pytest.raises(ValueError, match=f"cannot decode image file {bad}"):
+        decode_image(bad, 8)
+    with pytest.raises(ValueError, match=str(bad)):
+        decode_images(paths + [bad], 8)
+    with pytest.raises(ValueError, match=str(bad)):
+        cache_images(paths + [bad], 8, cache_dir=tmp_path / "cache", progress=False)
+    assert not list((tmp_path / "cache").glob("*.npy"))  # no half-written cache
+
+
+def test_a_truncated_image_is_named_in_the_error(tmp_path):
+    paths, _ = _write_images(tmp_path / "img", 1, size=(64, 64), fmt="png")
+    data = open(paths[0], "rb").read()
+    open(paths[0], "wb").write(data[: len(data) // 2])
+    with pytest.raises(ValueError, match=f"cannot decode image file {paths[0]}"):
+        decode_image(paths[0], 8)
+
+
+def test_an_unreadable_cache_file_is_named_in_the_error(tmp_path):
+    (tmp_path / "junk.npy").write_bytes(b"this is not a numpy file")
+    with pytest.raises(ValueError, match=f"cache file {tmp_path / 'junk.npy'} is unreadable"):
+        cached_array("junk", (3,), "float32", lambda out: None, cache_dir=tmp_path)

@@ -115,6 +115,14 @@ def test_bad_mtsd_input_raises_value_errors(tmp_path):
         crop_mapillary_signs(src, tmp_path / "out2", splits=["val"], progress=False)
 
 
+def test_an_undecodable_street_image_is_named(tmp_path):
+    src = _make_mtsd(tmp_path / "mtsd")
+    image = src / "images" / "train" / "panoB.jpg"
+    image.write_bytes(image.read_bytes()[:100])  # truncated JPEG
+    with pytest.raises(ValueError, match=rf"cannot decode image file {image} \(of .*panoB.json\)"):
+        crop_mapillary_signs(src, tmp_path / "out", splits=["val"], progress=False)
+
+
 # --------------------------------------------------------------- the loader
 def _make_class_folders(root, sizes=(10, 10, 10)):
     for class_id, count in enumerate(sizes):

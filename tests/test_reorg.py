@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from is_keras.detection.reorg import darknet_reorg
+from is_keras.models.layers.darknet_reorg import darknet_reorg
 
 
 def reorg_cpu(x, w, h, c, batch, stride, forward):

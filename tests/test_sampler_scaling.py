@@ -1,6 +1,7 @@
-"""The O(B log N) sampling structures: exact against brute force, and cheap at large N."""
+"""The O(B log N) sampling structures: exact against brute force, and small at large N.
 
-import time
+(How their cost grows with N is measured in benchmarks/sampler_scaling.py; tests assert no timings.)
+"""
 
 import numpy as np
 import pytest
@@ -70,11 +71,9 @@ def test_smallest_of_random_subset_has_the_exact_distribution(monkeypatch, slack
     np.testing.assert_allclose(freq_min_at_least, p_min_at_least, atol=0.015)
 
 
-def test_smallest_of_random_subset_is_cheap_and_valid_at_huge_populations():
+def test_smallest_of_random_subset_is_valid_at_huge_populations():
     rng = np.random.default_rng(1)
-    start = time.perf_counter()
-    ranks = smallest_of_random_subset(10**9, 10**8, 256, rng)
-    assert time.perf_counter() - start < 0.5  # O(B N / m), not O(N)
+    ranks = smallest_of_random_subset(10**9, 10**8, 256, rng)  # O(B N / m): an O(N) method would not finish
     assert ranks.size == 256 and np.all(np.diff(ranks) > 0)
     assert 256 * 10 * 0.7 < ranks[-1] < 256 * 10 * 1.3  # the B-th smallest sits near B N / m
     with pytest.raises(ValueError, match="count <= subset_size"):
@@ -163,26 +162,21 @@ def test_sum_tree_assign_and_refresh_equal_a_direct_build():
 
 
 # ------------------------------------------------------------------ scaling
-def _bookkeeping_seconds(method, n, steps=30, repeats=5):
-    """Best-of-``repeats`` mean time of one draw + update of 256 (robust to other load on the machine)."""
-    rng = np.random.default_rng(0)
-    gen = _generator(method, rng.random(n), 256)
-    best = np.inf
-    for _ in range(repeats):
-        new = rng.random((steps, 256))
-        start = time.perf_counter()
-        for step in range(steps):
-            gen.update(gen.next_indices(), new[step])
-        best = min(best, (time.perf_counter() - start) / steps)
-    return best, gen
-
-
 @pytest.mark.parametrize("method", ["is-probabilistic", "is-randomsubset", "is-highsubset"])
-def test_bookkeeping_grows_far_slower_than_n(method):
-    small, _ = _bookkeeping_seconds(method, 20_000)
-    large, gen = _bookkeeping_seconds(method, 2_000_000)
-    # 100x more samples: an O(N) step would be >= 30x slower; O(B log N) stays within a few x
-    assert large < 6 * small + 1e-3, (small, large)
-    assert large < 0.02
+def test_structures_stay_exact_and_small_at_large_n(method):
+    # correctness at N = 2 * 10^6 after many steps (timings: benchmarks/sampler_scaling.py)
+    n, batch = 2_000_000, 256
+    rng = np.random.default_rng(0)
+    gen = _generator(method, rng.random(n), batch)
+    for _ in range(30):
+        idx = gen.next_indices()
+        assert idx.shape == (batch,) and idx.min() >= 0 and idx.max() < n
+        gen.update(idx, rng.random(batch))
+    table = np.array(gen.loss_table)
+    if method == "is-probabilistic":
+        np.testing.assert_allclose(gen.sampler._tree.total, table.sum(), rtol=1e-9)
+    else:
+        top = gen.sampler._tree.top(100)
+        np.testing.assert_array_equal(table[top], np.sort(table)[::-1][:100])
     # memory: the table plus the structure, well under 30 bytes per sample (300 MB at N = 10^7)
-    assert gen.loss_table.nbytes + gen.sampler.nbytes < 20 * 2_000_000
+    assert gen.loss_table.nbytes + gen.sampler.nbytes < 20 * n

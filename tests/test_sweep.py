@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -173,15 +172,6 @@ def test_killed_sweep_resumes_without_redoing_or_losing_finished_runs(tmp_path):
     assert copied[0].sweep["name"] == "other" and copied[0].sweep["window"] == 5
 
 
-def test_cli_registers_sweep_and_plot():
-    from is_keras.experiments.cli import build_parser
-
-    args = build_parser().parse_args(["sweep", "c.yaml", "--out", "d", "--shard", "1/2"])
-    assert (args.command, args.config, args.out, args.shard) == ("sweep", "c.yaml", "d", "1/2")
-    args = build_parser().parse_args(["plot", "d"])
-    assert (args.command, args.dir, Path(args.dir)) == ("plot", "d", Path("d"))
-
-
 def test_unbiased_variants_only_multiply_is_probabilistic_and_keep_biased_ids():
     base = expand_sweep({"kind": "is_methods", "runs": 2})
     both = expand_sweep({"kind": "is_methods", "runs": 2, "unbiased": [False, True]})
@@ -191,7 +181,7 @@ def test_unbiased_variants_only_multiply_is_probabilistic_and_keep_biased_ids():
     # biased runs keep the IDs (and files) they had before the key existed
     assert [s.run_id for s in both if not s.unbiased] == [s.run_id for s in base]
     assert all("-unbiased-" in s.run_id for s in extra)
-    assert extra[0].training_kwargs()["unbiased"] is True
+    assert extra[0].sampler_config().unbiased is True
     only = expand_sweep({"kind": "model_complexity", "runs": 1, "unbiased": True})
     assert [(s.method, s.unbiased) for s in only] == [("nis", False), ("is-probabilistic", True)]
     with pytest.raises(ValueError, match="unbiased must be true, false or a list"):
@@ -199,7 +189,7 @@ def test_unbiased_variants_only_multiply_is_probabilistic_and_keep_biased_ids():
 
 
 def test_unbiased_runs_are_saved_labelled_and_reloaded(tmp_path):
-    from is_keras.experiments.figures import convergence_table
+    from is_keras.experiments.sweep_analysis import convergence_table
 
     config = dict(TINY, methods=["is-probabilistic"], runs=1, unbiased=[False, True])
     outcome = run_sweep(config, tmp_path, progress=lambda *a: None)
@@ -216,9 +206,52 @@ def test_uniform_mix_is_part_of_is_probabilistic_runs_only():
     mixed = {s.method: s.uniform_mix for s in specs}
     assert mixed == {"nis": None, "is-probabilistic": 0.2, "is-randomsubset": None, "is-highsubset": None}
     spec = next(s for s in specs if s.method == "is-probabilistic")
-    assert "-mix0.2-unbiased-" in spec.run_id and spec.training_kwargs()["uniform_mix"] == 0.2
-    from is_keras.experiments.figures import method_label
+    assert "-mix0.2-unbiased-" in spec.run_id and spec.sampler_config().uniform_mix == 0.2
+    from is_keras.experiments.sweep_analysis import method_label
 
     assert method_label(spec) == "IS-probabilistic λ=0.2 unbiased"
     with pytest.raises(ValueError, match="uniform_mix must be a number in \\[0, 1\\]"):
         expand_sweep({"kind": "model_complexity", "uniform_mix": 2})
+
+
+def test_the_whole_config_is_checked_and_errors_name_the_key_and_the_file(tmp_path):
+    import yaml
+
+    cases = {
+        "model.yaml": ({**TINY, "models": ["crapnet", "vgg"]}, "models: unknown model.*'vgg'"),
+        "exponent.yaml": ({**TINY, "exponents": [1.0, -2.0]}, "exponents must be finite numbers >= 0.*-2.0"),
+        "inf.yaml": ({**TINY, "exponents": [float("inf")]}, "exponents"),
+        "key.yaml": ({**TINY, "epoch": 3}, "unknown sweep config key.*epoch"),
+        "dataset.yaml": ({**TINY, "dataset": "mnistt"}, "dataset: unknown dataset 'mnistt'"),
+        "method.yaml": ({**TINY, "methods": ["nis", "is-bogus"]}, "unknown method"),
+        "lr.yaml": ({**TINY, "learning_rate": 0}, "learning_rate"),
+    }
+    for name, (config, match) in cases.items():
+        (tmp_path / name).write_text(yaml.safe_dump(config))
+        with pytest.raises(ValueError, match=match) as error:
+            run_sweep(tmp_path / name, tmp_path / "out", progress=None)
+        assert name in str(error.value)
+    (tmp_path / "broken.yaml").write_text("runs: [1, 2\n")
+    with pytest.raises(ValueError, match="broken.yaml"):
+        load_sweep_config(tmp_path / "broken.yaml")
+    # a grid point the sampler refuses (uniform_mix with the unbiased variant is fine, an unknown option is not)
+    with pytest.raises(ValueError, match="unknown sweep config key.*bogus_option"):
+        load_sweep_config({**TINY, "bogus_option": 1})
+    assert not (tmp_path / "out").exists()  # nothing started
+
+
+def test_smoke_runs_every_grid_point_once_in_a_tiny_size(tmp_path):
+    from is_keras.experiments.sweep_config import SMOKE_TRAIN, SMOKE_VAL
+
+    config = {**TINY, "methods": ["nis", "is-probabilistic"], "runs": 3, "epochs": 5, "window": 2000}
+    outcome = run_sweep(config, tmp_path, smoke=True, progress=None)
+    assert len(outcome.ran) == 2  # 2 methods × 1 seed
+    records = load_sweep_results(tmp_path)
+    assert all("-smoke-" in r.run_id and r.spec.smoke for r in records)
+    result = records[0].result
+    assert (result.config["num_train"], result.config["num_val"], result.config["epochs"]) == (
+        SMOKE_TRAIN, SMOKE_VAL, 1)
+    assert result.samples.tolist() == [16 * (i + 1) for i in range(SMOKE_TRAIN // 16)]  # batch 16, every batch
+    # smoke runs never stand in for real ones: other run IDs
+    assert not {s.run_id for s in expand_sweep(config)} & set(outcome.ran)
+    assert json.loads((tmp_path / "sweep.json").read_text())["smoke"] is True

@@ -1,6 +1,7 @@
 """Synthetic shapes (COCO format), the COCO loader and box-aware augmentation."""
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -94,6 +95,45 @@ def test_letterbox_of_a_wide_image(tmp_path):
         load_coco(tmp_path / "missing.json", tmp_path / "img")
 
 
+def _one_image_coco(tmp_path, bboxes):
+    (tmp_path / "img").mkdir(exist_ok=True)
+    Image.fromarray(np.full((100, 200, 3), 255, np.uint8)).save(tmp_path / "img" / "a.png")
+    ann = {"images": [{"id": 7, "file_name": "a.png", "width": 200, "height": 100}],
+           "annotations": [{"id": i + 1, "image_id": 7, "category_id": 5, "bbox": b, "area": 1.0, "iscrowd": 0}
+                           for i, b in enumerate(bboxes)],
+           "categories": [{"id": 5, "name": "a"}]}
+    (tmp_path / "ann.json").write_text(json.dumps(ann))
+    return tmp_path / "ann.json"
+
+
+def test_boxes_reaching_outside_the_image_are_clipped_and_counted(tmp_path):
+    ann = _one_image_coco(tmp_path, [[20, 10, 40, 30], [-10, -5, 30, 20], [190, 90, 30, 40], [250, 10, 20, 20]])
+    with pytest.warns(UserWarning, match=r"ann.json: 2 box\(es\) .* clipped .* and 1 box\(es\) .* dropped"):
+        data = load_coco(ann, tmp_path / "img", image_size=200, letterbox=False)  # scale (1, 2)
+    np.testing.assert_allclose(data.boxes[0], [[20, 20, 60, 80], [0, 0, 20, 30], [190, 180, 200, 200]])
+    assert data.labels[0].tolist() == [0, 0, 0]
+    inside = _one_image_coco(tmp_path, [[0, 0, 200, 100]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_allclose(load_coco(inside, tmp_path / "img", image_size=100).boxes[0], [[0, 25, 100, 75]])
+
+
+def test_coco_file_errors_name_the_file(tmp_path):
+    ann = _one_image_coco(tmp_path, [[20, 10, 40, 30]])
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(ValueError, match=f"{tmp_path / 'bad.json'} is not a COCO annotation file"):
+        load_coco(tmp_path / "bad.json", tmp_path / "img")
+    (tmp_path / "list.json").write_text("[1, 2]")
+    with pytest.raises(ValueError, match="list.json is not a COCO annotation file"):
+        load_coco(tmp_path / "list.json", tmp_path / "img")
+    (tmp_path / "img" / "a.png").write_bytes(b"garbage")
+    with pytest.raises(ValueError, match=f"cannot decode image file {tmp_path / 'img' / 'a.png'}"):
+        load_coco(ann, tmp_path / "img")
+    (tmp_path / "img" / "a.png").unlink()
+    with pytest.raises(ValueError, match=r"a.png \(listed in .*ann.json\)"):
+        load_coco(ann, tmp_path / "img")
+
+
 def white_box_image(boxes, size=64):
     image = np.zeros((size, size, 3), np.float32)
     for x1, y1, x2, y2 in boxes.astype(int):
@@ -137,7 +177,7 @@ def test_scale_jitter_moves_boxes_with_the_pixels(seed):
 
 
 def test_pad_boxes():
-    b, lab = pad_boxes([np.ones((2, 4)), np.zeros((0, 4))], [np.array([3, 4]), np.array([])], 3)
+    b, lab = pad_boxes([np.ones((2, 4)), np.zeros((0, 4))], [np.array([3, 4]), np.array([])], max_boxes=3)
     assert b.shape == (2, 3, 4) and lab.tolist() == [[3, 4, -1], [-1, -1, -1]]
     with pytest.raises(ValueError, match="max_boxes"):
-        pad_boxes([np.ones((4, 4))], [np.arange(4)], 3)
+        pad_boxes([np.ones((4, 4))], [np.arange(4)], max_boxes=3)

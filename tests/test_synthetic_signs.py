@@ -1,7 +1,6 @@
 """Synthetic traffic signs: byte-level determinism, GTSRB layout, nuisance control, learnability."""
 
 import hashlib
-import time
 
 import numpy as np
 import pytest
@@ -83,19 +82,21 @@ def test_classes_are_distinct_designs_and_render_distinct_images():
     }
     # at difficulty 0 on one background, every pair of classes differs clearly in > 1 % of the sign's
     # pixels (the closest: speed limits 50 / 60, one digit segment apart), a typical pair in far more
-    signs = np.stack([render_sign(c, 32, 0.0, np.random.default_rng(0))[0] for c in range(43)]).astype(int)
+    signs = np.stack([render_sign(c, 32, difficulty=0.0, rng=np.random.default_rng(0))[0] for c in range(43)])
+    signs = signs.astype(int)
     inner = signs[:, 5:27, 5:27]
     differing = (np.abs(inner[:, None] - inner[None]).max(axis=-1) > 40).mean(axis=(2, 3))
     pairs = differing[np.triu_indices(43, k=1)]
     assert pairs.min() > 0.01 and np.median(pairs) > 0.2
 
 
-def test_generation_speed(tmp_path):
-    start = time.process_time()
-    write_synthetic_signs(tmp_path / "s", num_per_class=50, image_size=32, difficulty=0.5)
-    cpu_seconds = time.process_time() - start
-    assert len(list((tmp_path / "s").rglob("*.ppm"))) == 43 * 50
-    assert cpu_seconds < 10.0, f"43 x 50 signs at 32x32 took {cpu_seconds:.1f} CPU seconds"
+def test_writes_every_image_and_one_csv_row_each(tmp_path):
+    """(The generation speed is measured in benchmarks/synthetic_signs_speed.py, not asserted here.)"""
+    root = write_synthetic_signs(tmp_path / "s", num_per_class=3, image_size=16, difficulty=0.5, num_classes=4)
+    assert len(list(root.rglob("*.ppm"))) == 4 * 3
+    paths, boxes, labels = read_gtsrb_index(root)
+    assert labels.tolist() == [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3]
+    assert all(b is not None and 0 <= b[0] < b[2] <= 16 and 0 <= b[1] < b[3] <= 16 for b in boxes)
 
 
 def test_load_generates_once_into_the_cache_and_checks_parameters(tmp_path, monkeypatch):

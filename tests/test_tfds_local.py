@@ -2,11 +2,10 @@
 
 import numpy as np
 import pytest
+import tensorflow_datasets as tfds  # a declared dependency (setup.cfg): the tests run, never skip
 
-tfds = pytest.importorskip("tensorflow_datasets")
-
-from is_keras.data import load_dataset  # noqa: E402
-from is_keras.data.tfds_local import load_tfds  # noqa: E402
+from is_keras.data import load_dataset
+from is_keras.data.tfds_local import load_tfds
 
 NAME = "is_keras_tiny_signs"
 TRAIN, TEST, CLASSES = 24, 6, 3

@@ -79,7 +79,7 @@ def test_logs_history_and_stop_training(digits):
             if len(batch_logs) == 30:
                 self.model.stop_training = True
 
-    auc = OneMinusAUC(xv, yv, every_n_batches=10)
+    auc = OneMinusAUC(xv, yv, eval_every=10)
     history = trainer.fit(epochs=10, callbacks=[auc, Stopper()])
     assert len(batch_logs) == 30
     assert [b["samples_seen"] for b in batch_logs] == [64 * (i + 1) for i in range(30)]

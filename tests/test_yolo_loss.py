@@ -142,7 +142,7 @@ def test_loss_decreases_when_training():
     x = rng.random((2, 64, 64, 3)).astype(np.float32)
     boxes, labels = random_boxes(rng, 2, size=64, max_objects=3)
     t = build_yolo_targets(boxes, labels, 64, 2, ANCHORS, num_classes=3)
-    model = yolov2((64, 64, 3), num_classes=3, num_anchors=3, width_multiplier=0.125)
+    model = yolov2((64, 64, 3), num_classes=3, num_anchors=3, width=0.125)
     loss_fn = YoloV2Loss(ANCHORS)
     opt = keras.optimizers.Adam(1e-3)
 

@@ -4,8 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from is_keras.detection.reorg import darknet_reorg
 from is_keras.models.darknet19 import darknet19
+from is_keras.models.layers.darknet_reorg import darknet_reorg
 from is_keras.models.yolov2 import yolov2
 
 # filters of conv_0 … conv_22 in yolov2.cfg (the last one: 5 × (5 + 80))
@@ -43,7 +43,7 @@ def test_layers_follow_darknet_cfg(full_model):
 
 
 def test_route_concatenates_reorg_then_conv19():
-    model = yolov2((64, 64, 3), num_classes=2, num_anchors=2, width_multiplier=0.25)
+    model = yolov2((64, 64, 3), num_classes=2, num_anchors=2, width=0.25)
     probe = keras.Model(
         model.input,
         [model.get_layer("leaky_20").output, model.get_layer("leaky_19").output, model.get_layer("route").output],
@@ -57,7 +57,7 @@ def test_route_concatenates_reorg_then_conv19():
 
 
 def test_localisation_only_head_and_other_sizes():
-    model = yolov2((96, 128, 3), num_classes=0, num_anchors=4, width_multiplier=0.125)
+    model = yolov2((96, 128, 3), num_classes=0, num_anchors=4, width=0.125)
     assert model.output_shape == (None, 3, 4, 4, 5)
     assert model.get_layer("conv_22").filters == 4 * 5
 
@@ -65,7 +65,7 @@ def test_localisation_only_head_and_other_sizes():
 @pytest.mark.parametrize("shape", [(100, 96, 3), (96, 16, 3), (96, 96)])
 def test_input_not_divisible_by_32_raises(shape):
     with pytest.raises(ValueError, match="multiple of 32|height, width, channels"):
-        yolov2(shape, num_classes=1, num_anchors=1, width_multiplier=0.125)
+        yolov2(shape, num_classes=1, num_anchors=1, width=0.125)
 
 
 def test_bad_head_arguments_raise():
@@ -89,9 +89,24 @@ def test_darknet19_classifier():
 
 
 def test_saved_model_round_trip(tmp_path):
-    model = yolov2((64, 64, 3), num_classes=2, num_anchors=2, width_multiplier=0.125)
+    model = yolov2((64, 64, 3), num_classes=2, num_anchors=2, width=0.125)
     path = tmp_path / "m.keras"
     model.save(path)
     loaded = keras.saving.load_model(path)
     x = np.random.default_rng(1).random((1, 64, 64, 3)).astype(np.float32)
     np.testing.assert_allclose(loaded(x, training=False).numpy(), model(x, training=False).numpy(), rtol=1e-6)
+
+
+def test_width_scales_every_convolution_and_options_are_keyword_only():
+    model = yolov2((64, 96, 3), num_classes=1, num_anchors=1, width=0.25)
+    assert model.get_layer("conv_0").filters == 8 and model.get_layer("conv_19").filters == 256
+    assert model.get_layer("conv_20").filters == 16 and model.get_layer("conv_22").filters == 6
+    assert model.output_shape == (None, 2, 3, 1, 6) and model.name == "yolov2_x0.25"
+    backbone = darknet19((64, 64, 3), None, width=0.5)
+    assert backbone.output_shape == (None, 2, 2, 512) and backbone.name == "darknet19_x0.5"
+    with pytest.raises(TypeError):
+        yolov2((64, 64, 3), 1)  # num_classes is keyword-only
+    with pytest.raises(TypeError):
+        yolov2((64, 64, 3), width_multiplier=0.25)  # one name for the width: `width`
+    with pytest.raises(ValueError, match="width must be > 0"):
+        yolov2((64, 64, 3), width=0.0)

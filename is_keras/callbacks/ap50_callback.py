@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import keras
 import numpy as np
 import tensorflow as tf
 
+from is_keras.callbacks.evaluation_callback import EvaluationCallback
 from is_keras.detection.decode import yolo_detections
 from is_keras.metrics.ap50 import ap50
 
 
-class OneMinusAP50(keras.callbacks.Callback):
+class OneMinusAP50(EvaluationCallback):
     """Evaluates 1-AP50 on validation images every epoch, and twice in the first (mid-epoch and end).
 
     Each evaluation decodes the model's raw YOLOv2 output, applies per-class
     NMS and scores the detections with :func:`~is_keras.metrics.ap50.ap50`
     (pycocotools). It appends to :attr:`samples`, :attr:`seconds` and
     :attr:`one_minus_ap50` (samples seen and training seconds from the
-    trainer's logs, evaluation time excluded) and adds ``one_minus_ap50`` to
-    the logs.
+    trainer's or the Keras-fit wrapper's logs, evaluation time excluded) and
+    writes ``one_minus_ap50``, ``samples_seen`` and ``training_seconds`` into
+    the logs (see :class:`~is_keras.callbacks.evaluation_callback.EvaluationCallback`).
 
     Args:
         x_val: ``(N, H, W, 3)`` float images in [0, 1].
@@ -30,14 +31,19 @@ class OneMinusAP50(keras.callbacks.Callback):
         score_threshold, iou_threshold, max_detections: decoding and NMS.
         every_n_epochs: evaluate at the end of every n-th epoch (the first epoch always twice).
 
+    Raises:
+        ValueError: for images that are not ``(N, H, W, C)``, lists of another length or a bad ``every_n_epochs``.
+
     Example:
-        >>> ap = OneMinusAP50(val.float_images(), val.boxes, val.labels, anchors)
-        >>> trainer.fit(epochs=10, callbacks=[ap])
-        >>> ap.samples, ap.one_minus_ap50
-        ...
+        >>> import numpy as np
+        >>> ap = OneMinusAP50(np.zeros((1, 32, 32, 3)), [np.zeros((0, 4))], [np.zeros(0)], [[1.0, 1.0]])
+        >>> ap.every_n_epochs, ap.one_minus_ap50
+        (1, [])
     """
 
-    def __init__(self, x_val, gt_boxes, gt_labels, anchors, steps_per_epoch: int | None = None,
+    metric_name = "one_minus_ap50"
+
+    def __init__(self, x_val, gt_boxes, gt_labels, anchors, *, steps_per_epoch: int | None = None,
                  batch_size: int = 32, score_threshold: float = 0.005, iou_threshold: float = 0.45,
                  max_detections: int = 100, every_n_epochs: int = 1):
         super().__init__()
@@ -59,15 +65,17 @@ class OneMinusAP50(keras.callbacks.Callback):
         self.iou_threshold = float(iou_threshold)
         self.max_detections = int(max_detections)
         self.every_n_epochs = int(every_n_epochs)
-        self.samples: list[int] = []
-        self.seconds: list[float] = []
-        self.one_minus_ap50: list[float] = []
         self.epochs: list[float] = []
         self._predict = None
         self._epoch = 0
-        self._last_logs: dict = {}
+
+    @property
+    def one_minus_ap50(self) -> list[float]:
+        """The recorded 1-AP50 values."""
+        return self.values
 
     def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
         model = self.model
         self._predict = tf.function(lambda x: model(x, training=False))
 
@@ -81,8 +89,9 @@ class OneMinusAP50(keras.callbacks.Callback):
 
     def detections(self):
         """``[(boxes, scores, labels), ...]`` per validation image."""
-        return yolo_detections(self.predict(), self.anchors, self.x_val.shape[1:3], self.score_threshold,
-                               self.iou_threshold, self.max_detections)
+        return yolo_detections(self.predict(), self.anchors, self.x_val.shape[1:3],
+                               score_threshold=self.score_threshold, iou_threshold=self.iou_threshold,
+                               max_detections=self.max_detections)
 
     def evaluate(self) -> float:
         """The current 1-AP50 on the validation images."""
@@ -92,18 +101,14 @@ class OneMinusAP50(keras.callbacks.Callback):
         return 1.0 - value
 
     def _record(self, logs, epoch_position):
-        logs = logs if logs is not None else {}
-        value = self.evaluate()
-        self.samples.append(int(logs.get("samples_seen", 0)))
-        self.seconds.append(float(logs.get("training_seconds", np.nan)))
-        self.one_minus_ap50.append(value)
+        self.record(logs)
         self.epochs.append(epoch_position)
-        logs["one_minus_ap50"] = value
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
+        super().on_train_batch_end(batch, logs)
         if self._epoch != 0:
             return
         steps = self.steps_per_epoch or (self.params or {}).get("steps")
@@ -113,3 +118,4 @@ class OneMinusAP50(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if epoch == 0 or (epoch + 1) % self.every_n_epochs == 0:
             self._record(logs, float(epoch + 1))
+        super().on_epoch_end(epoch, logs)

@@ -2,56 +2,73 @@
 
 from __future__ import annotations
 
-import keras
+import warnings
+
 import numpy as np
 import tensorflow as tf
 
+from is_keras.callbacks.evaluation_callback import EvaluationCallback
 from is_keras.metrics.auc import one_minus_auc
 
 
-class OneMinusAUC(keras.callbacks.Callback):
-    """Evaluates 1-AUC on ``(x_val, y_val)`` every ``every_n_batches`` training batches.
+class OneMinusAUC(EvaluationCallback):
+    """Evaluates 1-AUC on ``(x_val, y_val)`` every ``eval_every`` training batches.
 
     Each evaluation appends to :attr:`samples`, :attr:`seconds` and
     :attr:`one_minus_auc` (samples seen, training seconds so far — evaluation
-    time excluded — and the metric), and adds ``one_minus_auc`` to the batch
-    logs so the progress bar and later callbacks see it.
+    time excluded — and the metric) and writes ``one_minus_auc``,
+    ``samples_seen`` and ``training_seconds`` into the batch logs; each epoch's
+    logs carry the latest value (see :class:`EvaluationCallback`). Put it
+    before ``CSVLogger`` / ``TensorBoard`` in the callback list.
 
     Args:
         x_val, y_val: validation inputs and integer labels.
-        every_n_batches: evaluation period in training batches (>= 1).
+        eval_every: evaluation period in training batches (>= 1).
         batch_size: batch size for the validation forward passes.
+        every_n_batches: former name of ``eval_every`` (deprecated).
+
+    Raises:
+        ValueError: for a bad ``eval_every`` or data of different lengths.
 
     Example:
-        >>> auc = OneMinusAUC(x_val, y_val, every_n_batches=10)
-        >>> trainer.fit(epochs=5, callbacks=[auc])
-        >>> auc.samples[-1], auc.one_minus_auc[-1]
-        ...
+        >>> import numpy as np, keras
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, activation="softmax")])
+        >>> x = np.array([[0.0, 1.0], [1.0, 0.0]] * 8, "float32")
+        >>> auc = OneMinusAUC(x, np.arange(16) % 2, eval_every=1)
+        >>> auc.set_model(model)
+        >>> logs = {"samples_seen": 32, "training_seconds": 0.1}
+        >>> auc.on_train_batch_end(0, logs)
+        >>> auc.samples, 0.0 <= logs["one_minus_auc"] <= 1.0
+        ([32], True)
     """
 
-    def __init__(self, x_val, y_val, every_n_batches: int = 10, batch_size: int = 1024):
+    metric_name = "one_minus_auc"
+
+    def __init__(self, x_val, y_val, *, eval_every: int = 10, batch_size: int = 1024, every_n_batches=None):
         super().__init__()
-        if int(every_n_batches) != every_n_batches or every_n_batches < 1:
-            raise ValueError(f"every_n_batches must be an integer >= 1, got {every_n_batches!r}")
+        if every_n_batches is not None:
+            warnings.warn("every_n_batches is now eval_every", DeprecationWarning, stacklevel=2)
+            eval_every = every_n_batches
+        if int(eval_every) != eval_every or eval_every < 1:
+            raise ValueError(f"eval_every must be an integer >= 1, got {eval_every!r}")
         self.x_val = np.asarray(x_val)
         self.y_val = np.asarray(y_val)
         if len(self.x_val) != len(self.y_val):
             raise ValueError(f"x_val has {len(self.x_val)} samples but y_val has {len(self.y_val)}")
-        self.every_n_batches = int(every_n_batches)
+        self.eval_every = int(eval_every)
         self.batch_size = int(batch_size)
-        self.samples: list[int] = []
-        self.seconds: list[float] = []
-        self.one_minus_auc: list[float] = []
-        self._batches = 0
         self._predict = None
 
-    def on_train_begin(self, logs=None):
-        model = self.model
-        self._predict = tf.function(lambda x: model(x, training=False))
-        self._batches = 0
+    @property
+    def one_minus_auc(self) -> list[float]:
+        """The recorded 1-AUC values."""
+        return self.values
 
     def predict_probabilities(self) -> np.ndarray:
         """The model's class probabilities on the validation set."""
+        if self._predict is None:
+            model = self.model
+            self._predict = tf.function(lambda x: model(x, training=False))
         parts = [
             self._predict(tf.constant(self.x_val[start : start + self.batch_size])).numpy()
             for start in range(0, len(self.x_val), self.batch_size)
@@ -59,15 +76,14 @@ class OneMinusAUC(keras.callbacks.Callback):
         return np.concatenate(parts).astype(np.float64)
 
     def evaluate(self) -> float:
+        """The current 1-AUC on the validation set."""
         return one_minus_auc(self.y_val, self.predict_probabilities())
 
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        self._predict = None  # the model may have changed since the last fit
+
     def on_train_batch_end(self, batch, logs=None):
-        self._batches += 1
-        if self._batches % self.every_n_batches:
-            return
-        value = self.evaluate()
-        logs = logs if logs is not None else {}
-        self.samples.append(int(logs.get("samples_seen", self._batches)))
-        self.seconds.append(float(logs.get("training_seconds", np.nan)))
-        self.one_minus_auc.append(value)
-        logs["one_minus_auc"] = value
+        super().on_train_batch_end(batch, logs)
+        if self._batches % self.eval_every == 0:
+            self.record(logs)

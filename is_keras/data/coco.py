@@ -1,60 +1,23 @@
-"""COCO-format detection data: loading (pycocotools), letterboxing, and box-aware augmentation."""
+"""COCO-format detection data: loading (pycocotools) and letterboxing.
+
+:class:`~is_keras.data.detection_data.DetectionData` and
+:func:`~is_keras.data.detection_augmentation.augment_detection` live in their own modules
+(re-exported here).
+"""
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import io
+import warnings
 from pathlib import Path
 
 import numpy as np
 
+from is_keras.data.detection_augmentation import augment_detection
+from is_keras.data.detection_data import DetectionData
 
-@dataclasses.dataclass
-class DetectionData:
-    """Images of one size with their boxes.
-
-    ``images`` is ``(N, H, W, 3)`` uint8 (an array or ``np.memmap``);
-    ``boxes[i]`` is ``(n_i, 4)`` float32 ``[x1, y1, x2, y2]`` in pixels of
-    ``images[i]``; ``labels[i]`` is ``(n_i,)`` int64 in ``[0, len(class_names))``.
-    """
-
-    images: np.ndarray
-    boxes: list
-    labels: list
-    class_names: list
-    image_ids: list
-
-    def __len__(self) -> int:
-        return len(self.images)
-
-    @property
-    def image_size(self) -> tuple[int, int]:
-        """``(H, W)`` of the images."""
-        return tuple(int(v) for v in self.images.shape[1:3])
-
-    @property
-    def num_classes(self) -> int:
-        return len(self.class_names)
-
-    def subset(self, indices) -> DetectionData:
-        """The images at ``indices`` (a new, in-memory ``DetectionData``).
-
-        Example:
-            >>> train, val = data.subset(range(0, 80)), data.subset(range(80, 100))
-        """
-        indices = [int(i) for i in indices]
-        return DetectionData(
-            images=np.asarray(self.images[indices]),
-            boxes=[self.boxes[i] for i in indices],
-            labels=[self.labels[i] for i in indices],
-            class_names=list(self.class_names),
-            image_ids=[self.image_ids[i] for i in indices],
-        )
-
-    def float_images(self) -> np.ndarray:
-        """Images as float32 in [0, 1], the input YOLOv2 expects."""
-        return np.asarray(self.images, dtype=np.float32) / 255.0
+__all__ = ["DetectionData", "augment_detection", "letterbox_params", "load_coco", "pad_boxes"]
 
 
 def letterbox_params(width: int, height: int, size: int, letterbox: bool = True):
@@ -62,6 +25,18 @@ def letterbox_params(width: int, height: int, size: int, letterbox: bool = True)
 
     With ``letterbox`` the aspect ratio is kept and the image is centred on a
     gray canvas; without, it is stretched.
+
+    Args:
+        width: the image's width.
+        height: the image's height.
+        size: the side of the square input.
+        letterbox: keep the aspect ratio (else stretch).
+
+    Returns:
+        ``(scale_x, scale_y, offset_x, offset_y, new_w, new_h)``.
+
+    Raises:
+        ZeroDivisionError: a zero width or height.
 
     Example:
         >>> letterbox_params(640, 480, 416)
@@ -74,7 +49,7 @@ def letterbox_params(width: int, height: int, size: int, letterbox: bool = True)
     return size / width, size / height, 0, 0, size, size
 
 
-def load_coco(annotation_json, image_dir, image_size: int = 416, max_images: int | None = None,
+def load_coco(annotation_json, image_dir, *, image_size: int = 416, max_images: int | None = None,
               letterbox: bool = True, include_empty: bool = True, memmap_path=None, seed: int | None = None,
               ) -> DetectionData:
     """Load a COCO-format detection set (via pycocotools), resized to ``image_size × image_size``.
@@ -82,6 +57,9 @@ def load_coco(annotation_json, image_dir, image_size: int = 416, max_images: int
     Crowd annotations and boxes without area are skipped. Categories are
     renumbered ``0 … C-1`` in order of their COCO id. Boxes come back in
     pixels of the resized (letterboxed by default, gray padding 128) images.
+    Boxes reaching outside their image are clipped to it (a box left without
+    area is dropped), and one ``UserWarning`` naming the annotation file
+    counts them.
 
     Args:
         annotation_json: e.g. ``instances_train2017.json``.
@@ -90,13 +68,26 @@ def load_coco(annotation_json, image_dir, image_size: int = 416, max_images: int
         max_images: keep only this many images (the first ones, or a seeded
             random choice when ``seed`` is given).
         include_empty: keep images without boxes.
+        letterbox: keep the aspect ratio (gray padding) instead of stretching.
         memmap_path: write the images to this ``np.memmap`` file instead of
             RAM (COCO at 416×416 is ~0.5 MB per image).
+        seed: see ``max_images``.
+
+    Returns:
+        A :class:`~is_keras.data.detection_data.DetectionData`.
+
+    Raises:
+        ValueError: a missing file or folder, a file that is not COCO JSON, an annotation naming an
+            unknown image or category, or an image that cannot be decoded; each message names the file.
 
     Example:
-        >>> data = load_coco("shapes/annotations.json", "shapes/images", image_size=128)
-        >>> data.images.shape, data.boxes[0].shape
-        ((200, 128, 128, 3), (3, 4))
+        >>> import tempfile, pathlib
+        >>> from is_keras.data.synthetic_shapes import write_synthetic_shapes
+        >>> root = pathlib.Path(tempfile.mkdtemp())
+        >>> ann = write_synthetic_shapes(root, num_images=2, image_size=64, seed=0)
+        >>> data = load_coco(ann, root / "images", image_size=32)
+        >>> data.images.shape, data.boxes[0].shape[1]
+        ((2, 32, 32, 3), 4)
     """
     from PIL import Image
     from pycocotools.coco import COCO
@@ -108,8 +99,11 @@ def load_coco(annotation_json, image_dir, image_size: int = 416, max_images: int
         raise ValueError(f"image folder not found: {image_dir}")
     if int(image_size) != image_size or image_size < 1:
         raise ValueError(f"image_size must be a positive integer, got {image_size!r}")
-    with contextlib.redirect_stdout(io.StringIO()):
-        coco = COCO(str(annotation_json))
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            coco = COCO(str(annotation_json))
+    except (ValueError, KeyError, TypeError, AssertionError) as error:  # bad JSON, missing keys, not a dict
+        raise ValueError(f"{annotation_json} is not a COCO annotation file: {error!r}") from error
     cat_ids = sorted(coco.getCatIds())
     cat_index = {c: i for i, c in enumerate(cat_ids)}
     class_names = [coco.loadCats(c)[0].get("name", str(c)) for c in cat_ids]
@@ -130,36 +124,74 @@ def load_coco(annotation_json, image_dir, image_size: int = 416, max_images: int
     else:
         images = np.empty(shape, dtype=np.uint8)
     all_boxes, all_labels = [], []
+    clipped = dropped = 0
     for n, image_id in enumerate(image_ids):
         info = coco.loadImgs(image_id)[0]
         path = image_dir / info["file_name"]
         if not path.is_file():
-            raise ValueError(f"image file not found: {path}")
-        with Image.open(path) as img:
-            img = img.convert("RGB")
-            sx, sy, ox, oy, new_w, new_h = letterbox_params(img.width, img.height, image_size, letterbox)
-            canvas = np.full((image_size, image_size, 3), 128, dtype=np.uint8)
-            canvas[oy : oy + new_h, ox : ox + new_w] = np.asarray(img.resize((new_w, new_h), Image.BILINEAR))
+            raise ValueError(f"image file not found: {path} (listed in {annotation_json})")
+        try:
+            with Image.open(path) as img:
+                img = img.convert("RGB")
+                img_w, img_h = img.width, img.height
+                sx, sy, ox, oy, new_w, new_h = letterbox_params(img_w, img_h, image_size, letterbox)
+                canvas = np.full((image_size, image_size, 3), 128, dtype=np.uint8)
+                resized = img.resize((new_w, new_h), Image.Resampling.BILINEAR)
+                canvas[oy : oy + new_h, ox : ox + new_w] = np.asarray(resized)
+        except (OSError, SyntaxError, ValueError) as error:
+            raise ValueError(f"cannot decode image file {path}: {error}") from error
         images[n] = canvas
         boxes, labels = [], []
         for ann in coco.loadAnns(coco.getAnnIds(imgIds=image_id, iscrowd=False)):
-            x, y, w, h = ann["bbox"]
+            x, y, w, h = (float(v) for v in ann["bbox"])
             if w <= 0 or h <= 0:
                 continue
-            boxes.append([x * sx + ox, y * sy + oy, (x + w) * sx + ox, (y + h) * sy + oy])
+            x1, y1, x2, y2 = max(x, 0.0), max(y, 0.0), min(x + w, float(img_w)), min(y + h, float(img_h))
+            if (x1, y1, x2, y2) != (x, y, x + w, y + h):
+                if x2 <= x1 or y2 <= y1:
+                    dropped += 1
+                    continue
+                clipped += 1
+            if ann["category_id"] not in cat_index:
+                raise ValueError(
+                    f"{annotation_json}: annotation {ann.get('id')} has category_id {ann['category_id']}, "
+                    "which is not in its categories"
+                )
+            boxes.append([x1 * sx + ox, y1 * sy + oy, x2 * sx + ox, y2 * sy + oy])
             labels.append(cat_index[ann["category_id"]])
         all_boxes.append(np.asarray(boxes, dtype=np.float32).reshape(-1, 4))
         all_labels.append(np.asarray(labels, dtype=np.int64))
+    if clipped or dropped:
+        warnings.warn(
+            f"{annotation_json}: {clipped} box(es) reaching outside their image were clipped to it"
+            + (f" and {dropped} box(es) lying entirely outside were dropped" if dropped else ""),
+            UserWarning,
+            stacklevel=2,
+        )
     if memmap_path is not None:
         images.flush()
     return DetectionData(images, all_boxes, all_labels, class_names, list(image_ids))
 
 
-def pad_boxes(boxes, labels, max_boxes: int) -> tuple[np.ndarray, np.ndarray]:
+def pad_boxes(boxes, labels, *, max_boxes: int) -> tuple[np.ndarray, np.ndarray]:
     """Fixed-size ``(N, max_boxes, 4)`` boxes and ``(N, max_boxes)`` labels, padding with label -1.
 
+    Args:
+        boxes: per image an ``(n_i, 4)`` array.
+        labels: per image an ``(n_i,)`` array.
+        max_boxes: the padded size.
+
+    Returns:
+        ``(boxes, labels)``: float32 ``(N, max_boxes, 4)`` and int32 ``(N, max_boxes)``.
+
+    Raises:
+        ValueError: an image with more than ``max_boxes`` boxes.
+
     Example:
-        >>> b, l = pad_boxes(data.boxes, data.labels, max_boxes=20)
+        >>> import numpy as np
+        >>> b, lab = pad_boxes([np.ones((1, 4))], [np.array([2])], max_boxes=3)
+        >>> b.shape, lab.tolist()
+        ((1, 3, 4), [[2, -1, -1]])
     """
     n = len(boxes)
     out_boxes = np.zeros((n, max_boxes, 4), dtype=np.float32)
@@ -170,70 +202,3 @@ def pad_boxes(boxes, labels, max_boxes: int) -> tuple[np.ndarray, np.ndarray]:
         out_boxes[i, : len(b)] = b
         out_labels[i, : len(b)] = lab
     return out_boxes, out_labels
-
-
-def augment_detection(image, boxes, labels, seed, flip_probability: float = 0.5, scale_range=(0.75, 1.25),
-                      min_box_size: float = 2.0, fill_value: float = 0.5):
-    """Box-aware random horizontal flip and scale jitter of one image (TensorFlow ops, for ``tf.data``).
-
-    The image is scaled by a factor drawn from ``scale_range``, placed at a
-    random position on a canvas of the original size (cropped when larger,
-    padded with ``fill_value`` when smaller) and flipped with probability
-    ``flip_probability``; boxes follow and are clipped to the image. Boxes
-    narrower or shorter than ``min_box_size`` pixels afterwards become
-    padding (label -1, box zeros). Randomness is stateless: the same ``seed``
-    (a shape-(2,) integer tensor) gives the same result.
-
-    Args:
-        image: ``(H, W, C)`` float image (e.g. in [0, 1]).
-        boxes: ``(M, 4)`` float ``[x1, y1, x2, y2]`` pixels; labels ``(M,)`` int with -1 for padding.
-
-    Example:
-        >>> ds = tf.data.Dataset.from_tensor_slices((images, boxes, labels)).enumerate()
-        >>> ds = ds.map(lambda i, ex: augment_detection(*ex, seed=tf.stack([i, 0])))
-    """
-    import tensorflow as tf
-
-    image = tf.convert_to_tensor(image)
-    dtype = image.dtype if image.dtype.is_floating else tf.float32
-    image = tf.cast(image, dtype)
-    boxes = tf.cast(boxes, tf.float32)
-    labels = tf.convert_to_tensor(labels)
-    seed = tf.cast(seed, tf.int64)
-    seeds = tf.random.experimental.stateless_split(seed, 5)
-    height, width = tf.shape(image)[0], tf.shape(image)[1]
-    h_f, w_f = tf.cast(height, tf.float32), tf.cast(width, tf.float32)
-
-    lo, hi = float(scale_range[0]), float(scale_range[1])
-    if not 0 < lo <= hi:
-        raise ValueError(f"scale_range must be (low, high) with 0 < low <= high, got {scale_range}")
-    scale = tf.random.stateless_uniform((), seeds[0], lo, hi)
-    new_h = tf.maximum(1, tf.cast(tf.round(h_f * scale), tf.int32))
-    new_w = tf.maximum(1, tf.cast(tf.round(w_f * scale), tf.int32))
-    resized = tf.cast(tf.image.resize(image, (new_h, new_w)), dtype)
-    canvas_h, canvas_w = tf.maximum(new_h, height), tf.maximum(new_w, width)
-    place_y = tf.random.stateless_uniform((), seeds[1], 0, canvas_h - new_h + 1, dtype=tf.int32)
-    place_x = tf.random.stateless_uniform((), seeds[2], 0, canvas_w - new_w + 1, dtype=tf.int32)
-    crop_y = tf.random.stateless_uniform((), seeds[3], 0, canvas_h - height + 1, dtype=tf.int32)
-    crop_x = tf.random.stateless_uniform((), seeds[4], 0, canvas_w - width + 1, dtype=tf.int32)
-    padded = tf.pad(resized - fill_value, [[place_y, canvas_h - new_h - place_y],
-                                           [place_x, canvas_w - new_w - place_x], [0, 0]]) + fill_value
-    out = padded[crop_y : crop_y + height, crop_x : crop_x + width]
-    sx = tf.cast(new_w, tf.float32) / w_f
-    sy = tf.cast(new_h, tf.float32) / h_f
-    dx = tf.cast(place_x - crop_x, tf.float32)
-    dy = tf.cast(place_y - crop_y, tf.float32)
-    boxes = boxes * tf.stack([sx, sy, sx, sy]) + tf.stack([dx, dy, dx, dy])
-
-    flip = tf.random.stateless_uniform((), tf.stack([seed[1], seed[0]]), 0, 1) < flip_probability
-    out = tf.cond(flip, lambda: tf.reverse(out, axis=[1]), lambda: out)
-    boxes = tf.cond(flip, lambda: tf.stack([w_f - boxes[:, 2], boxes[:, 1], w_f - boxes[:, 0], boxes[:, 3]], 1),
-                    lambda: boxes)
-    boxes = tf.stack([
-        tf.clip_by_value(boxes[:, 0], 0, w_f), tf.clip_by_value(boxes[:, 1], 0, h_f),
-        tf.clip_by_value(boxes[:, 2], 0, w_f), tf.clip_by_value(boxes[:, 3], 0, h_f)], axis=1)
-    keep = (labels >= 0) & (boxes[:, 2] - boxes[:, 0] >= min_box_size) & (boxes[:, 3] - boxes[:, 1] >= min_box_size)
-    boxes = tf.where(keep[:, None], boxes, tf.zeros_like(boxes))
-    labels = tf.where(keep, labels, -tf.ones_like(labels))
-    out.set_shape(image.shape)
-    return out, boxes, labels

@@ -7,11 +7,21 @@ import numpy as np
 from is_keras.data.splits import stratified_split
 
 
-def load_digits(val_fraction: float = 0.25, seed: int = 0):
+def load_digits(*, val_fraction: float = 0.25, seed: int = 0):
     """The 1,797 8×8 digit images as ``(x_train, y_train), (x_val, y_val)``.
 
     ``x`` is float32 in [0, 1] with shape ``(N, 8, 8, 1)``; ``y`` are int64
     labels 0–9. The split is stratified and seeded (3:1 by default).
+
+    Args:
+        val_fraction: the validation share of every class.
+        seed: seeds the split.
+
+    Returns:
+        ``(x_train, y_train), (x_val, y_val)``.
+
+    Raises:
+        ValueError: ``val_fraction`` outside (0, 1).
 
     Example:
         >>> (x_train, y_train), (x_val, y_val) = load_digits()
@@ -23,5 +33,5 @@ def load_digits(val_fraction: float = 0.25, seed: int = 0):
     bunch = _sklearn_digits()
     x = (bunch.images / 16.0).astype(np.float32)[..., None]
     y = bunch.target.astype(np.int64)
-    train, val = stratified_split(y, val_fraction, seed)
+    train, val = stratified_split(y, val_fraction, seed=seed)
     return (x[train], y[train]), (x[val], y[val])

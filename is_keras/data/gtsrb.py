@@ -43,28 +43,52 @@ _CLASS_DIR = re.compile(r"^\d{5}$")
 _IMAGE_SUFFIXES = (".ppm", ".png", ".jpg", ".jpeg", ".bmp")
 
 
-def read_gtsrb_index(root, include_test: bool = False):
+def read_gtsrb_index(root, *, include_test: bool = False):
     """List the GTSRB images under ``root``: ``(paths, boxes, labels)``.
 
     ``root`` may be the folder holding ``Final_Training`` (or ``GTSRB/Final_Training``),
     ``Final_Training/Images`` itself, or any folder of ``000NN`` class folders.
     ``boxes`` is a list of ROI boxes ``(x1, y1, x2, y2)``, ``None`` for an
     image listed in no ``GT-*.csv`` (its class then comes from the folder name).
+    A row repeated with the same label is read once.
+
+    Args:
+        root: the GTSRB folder.
+        include_test: also read ``Final_Test/Images`` with ``GT-final_test.csv``.
+
+    Returns:
+        ``(paths, boxes, labels)``: a list of str, a list of boxes or ``None``, int64 labels.
+
+    Raises:
+        ValueError: no folder, no class folders, an unreadable CSV row, a CSV naming a missing image,
+            or rows giving one image two different labels (each message names the file).
 
     Example:
-        >>> paths, boxes, labels = read_gtsrb_index("~/data/GTSRB")
-        >>> len(paths), labels.max()
-        (39209, 42)
+        >>> import tempfile, pathlib
+        >>> import numpy as np
+        >>> from PIL import Image
+        >>> root = pathlib.Path(tempfile.mkdtemp())
+        >>> folder = root / "Final_Training" / "Images" / "00003"
+        >>> folder.mkdir(parents=True)
+        >>> Image.fromarray(np.zeros((10, 12, 3), np.uint8)).save(folder / "00000_00000.ppm")
+        >>> _ = (folder / "GT-00003.csv").write_text(
+        ...     "Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId\\n00000_00000.ppm;12;10;1;1;11;9;3\\n")
+        >>> paths, boxes, labels = read_gtsrb_index(root)
+        >>> len(paths), boxes, labels.tolist()
+        (1, [(1, 1, 11, 9)], [3])
     """
     root = Path(root).expanduser()
     if not root.is_dir():
         raise ValueError(f"GTSRB root {root} is not a directory")
     images = _find_training_images(root)
     paths, boxes, labels = [], [], []
+    seen: dict[Path, tuple[int, Path]] = {}  # image -> (label, the CSV that gave it)
     for class_dir in sorted(d for d in images.iterdir() if d.is_dir() and _CLASS_DIR.match(d.name)):
         listed = set()
         for csv_path in sorted(class_dir.glob("GT-*.csv")):
             for path, box, label in _read_gt_csv(csv_path, class_dir):
+                if _already_listed(seen, path, label, csv_path):
+                    continue
                 paths.append(path)
                 boxes.append(box)
                 labels.append(label)
@@ -86,6 +110,7 @@ def read_gtsrb_index(root, include_test: bool = False):
 
 def load_gtsrb(
     root,
+    *,
     image_size=28,
     roi_crop: bool = True,
     val_fraction: float = 0.25,
@@ -106,10 +131,32 @@ def load_gtsrb(
     Decoded pixels are cached on disk (see :mod:`is_keras.data.image_cache`);
     large sizes come back as float32 memmaps (``in_memory``).
 
+    Args:
+        root: the GTSRB folder (see :func:`read_gtsrb_index`).
+        image_size: ``int`` or ``(height, width)``.
+        roi_crop: crop to the ROI before resizing.
+        val_fraction: the validation share of every class.
+        seed: seeds the split.
+        include_test: add the official test images.
+        in_memory: see :func:`~is_keras.data.image_cache.load_image_files`.
+        cache: see :func:`~is_keras.data.image_cache.load_image_files`.
+        cache_dir: the cache folder.
+        in_memory_limit: bytes above which the data stay on disk when ``in_memory=None``.
+        progress: show progress bars.
+
+    Returns:
+        ``(x_train, y_train), (x_val, y_val)``.
+
+    Raises:
+        ValueError: see :func:`read_gtsrb_index`; also an image that cannot be decoded (named).
+
     Example:
-        >>> (x_train, y_train), (x_val, y_val) = load_gtsrb("~/data/GTSRB", image_size=28)
-        >>> x_train.shape[1:], round(len(x_val) / (len(x_train) + len(x_val)), 2)
-        ((28, 28, 3), 0.25)
+        >>> import tempfile
+        >>> from is_keras.data.synthetic_signs import write_synthetic_signs
+        >>> root = write_synthetic_signs(tempfile.mkdtemp(), num_per_class=4, image_size=16, num_classes=2)
+        >>> (x_train, y_train), (x_val, y_val) = load_gtsrb(root, image_size=12, cache=False, progress=False)
+        >>> x_train.shape, y_val.tolist()
+        ((6, 12, 12, 3), [0, 1])
     """
     paths, boxes, labels = read_gtsrb_index(root, include_test=include_test)
     return load_image_files(
@@ -164,6 +211,22 @@ def _read_gt_csv(csv_path: Path, image_dir: Path):
             yield path, box, label
 
 
+def _already_listed(seen: dict, path: Path, label: int, csv_path: Path) -> bool:
+    """True for a repeated row with the same label; ``ValueError`` when a row gives an image another label."""
+    key = path.resolve()
+    if key not in seen:
+        seen[key] = (label, csv_path)
+        return False
+    first_label, first_csv = seen[key]
+    if first_label != label:
+        where = f"in {csv_path}" if first_csv == csv_path else f"in {first_csv} and {csv_path}"
+        raise ValueError(
+            f"{path} is given two different labels ({first_label} and {label}) {where}; "
+            "fix the annotation file (one label per image)"
+        )
+    return True
+
+
 def _read_test_set(root: Path, training_images: Path):
     test_images = [
         training_images.parent.parent / "Final_Test" / "Images",
@@ -176,7 +239,8 @@ def _read_test_set(root: Path, training_images: Path):
     for folder in (test_images, test_images.parent, test_images.parent.parent, root):
         csv_path = folder / "GT-final_test.csv"
         if csv_path.is_file():
-            rows = list(_read_gt_csv(csv_path, test_images))
+            seen: dict[Path, tuple[int, Path]] = {}
+            rows = [r for r in _read_gt_csv(csv_path, test_images) if not _already_listed(seen, r[0], r[2], csv_path)]
             return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
     raise ValueError(
         f"include_test=True but GT-final_test.csv (the test labels, GTSRB_Final_Test_GT.zip) "

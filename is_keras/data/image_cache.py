@@ -29,22 +29,38 @@ import hashlib
 import json
 import os
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
-from is_keras.data.splits import stratified_split
+from is_keras.data.image_decoding import (  # noqa: F401  (image_size_hw, progress_bar, decode_*: re-exported)
+    check_dtype,
+    check_files,
+    decode_image,
+    decode_images,
+    fill_decoded,
+    image_size_hw,
+    progress_bar,
+)
+from is_keras.data.splits import random_split, stratified_split
 
 #: Datasets whose float32 pixels take more bytes than this stay on disk when ``in_memory=None``.
 DEFAULT_IN_MEMORY_LIMIT = 1 << 30
 
 _CACHE_FORMAT_VERSION = 1
-_DTYPES = ("float32", "float16", "uint8")
 
 
 def default_cache_dir() -> Path:
     """``$IS_KERAS_CACHE_DIR`` if set, else ``~/.cache/is_keras``.
+
+    Args:
+        (none)
+
+    Returns:
+        The folder as a ``Path`` (not created).
+
+    Raises:
+        RuntimeError: no home folder can be found and the variable is unset.
 
     Example:
         >>> default_cache_dir().name
@@ -54,79 +70,10 @@ def default_cache_dir() -> Path:
     return Path(env).expanduser() if env else Path.home() / ".cache" / "is_keras"
 
 
-def image_size_hw(image_size) -> tuple[int, int]:
-    """``28`` or ``(28, 28)`` -> ``(28, 28)`` (height, width), checked.
-
-    Example:
-        >>> image_size_hw(32), image_size_hw((24, 32))
-        ((32, 32), (24, 32))
-    """
-    if isinstance(image_size, (int, np.integer)) and not isinstance(image_size, bool):
-        size = (int(image_size), int(image_size))
-    else:
-        try:
-            size = tuple(int(s) for s in image_size)
-        except TypeError:
-            raise ValueError(f"image_size must be an int or (height, width), got {image_size!r}") from None
-    if len(size) != 2 or min(size) < 1:
-        raise ValueError(f"image_size must be a positive int or (height, width), got {image_size!r}")
-    return size
-
-
-def decode_image(path, image_size, box=None, channels: int = 3) -> np.ndarray:
-    """One image file as uint8 ``(H, W, channels)``: optional crop, then resize.
-
-    ``box`` is ``(x1, y1, x2, y2)`` in pixels, PIL convention (``x2``, ``y2``
-    exclusive); it is clipped to the image. Downscaling is antialiased
-    (Pillow's bilinear filter widens with the scale factor).
-
-    Example:
-        >>> decode_image("Final_Training/Images/00000/00000_00000.ppm", 28, box=(5, 6, 24, 25)).shape
-        (28, 28, 3)
-    """
-    from PIL import Image
-
-    if channels not in (1, 3):
-        raise ValueError(f"channels must be 1 or 3, got {channels}")
-    height, width = image_size_hw(image_size)
-    with Image.open(path) as image:
-        image = image.convert("RGB" if channels == 3 else "L")
-        if box is not None:
-            x1, y1, x2, y2 = (float(v) for v in box)
-            x1, x2 = max(0.0, x1), min(float(image.width), x2)
-            y1, y2 = max(0.0, y1), min(float(image.height), y2)
-            if x2 - x1 < 1 or y2 - y1 < 1:
-                raise ValueError(f"crop box {tuple(box)} is empty inside {image.size} image {path}")
-            image = image.crop((round(x1), round(y1), round(x2), round(y2)))
-        if image.size != (width, height):
-            image = image.resize((width, height), Image.Resampling.BILINEAR)
-        pixels = np.asarray(image, dtype=np.uint8)
-    return pixels.reshape(height, width, channels)
-
-
-def decode_images(
-    paths, image_size, boxes=None, channels: int = 3, dtype: str = "float32", workers=None, progress=False
-) -> np.ndarray:
-    """Decode a list of image files into one in-memory array ``(N, H, W, channels)``, no cache.
-
-    float dtypes hold pixels / 255 in [0, 1]; ``"uint8"`` holds raw pixels.
-
-    Example:
-        >>> x = decode_images(["a.png", "b.png"], 28)
-        >>> x.shape, x.dtype
-        ((2, 28, 28, 3), dtype('float32'))
-    """
-    paths, boxes = _check_files(paths, boxes)
-    dtype = _check_dtype(dtype)
-    height, width = image_size_hw(image_size)
-    out = np.empty((len(paths), height, width, channels), dtype=dtype)
-    _fill(out, paths, boxes, (height, width), channels, workers, progress, chunk_size=1024, desc="decoding")
-    return out
-
-
 def cache_images(
     paths,
     image_size,
+    *,
     boxes=None,
     cache_dir=None,
     channels: int = 3,
@@ -144,14 +91,36 @@ def cache_images(
     dtype only open it. Returns a read-only ``np.memmap`` of shape
     ``(N, H, W, channels)`` (float dtypes in [0, 1]).
 
+    Args:
+        paths: the image files.
+        image_size: ``int`` or ``(height, width)``.
+        boxes: ``None`` or one crop box (or ``None``) per file.
+        cache_dir: the folder (default :func:`default_cache_dir`).
+        channels: 3 or 1.
+        dtype: ``"float32"``, ``"float16"`` or ``"uint8"``.
+        chunk_size: images decoded per chunk.
+        workers: decoding threads.
+        progress: show a progress bar.
+
+    Returns:
+        A read-only ``np.memmap`` ``(N, H, W, channels)``.
+
+    Raises:
+        ValueError: a missing or undecodable image, an unreadable cache file (each named), or bad options.
+
     Example:
-        >>> x = cache_images(paths, 28, cache_dir="/tmp/cache")   # decodes
-        >>> x = cache_images(paths, 28, cache_dir="/tmp/cache")   # reuses the file
-        >>> type(x).__name__, x.shape[1:]
-        ('memmap', (28, 28, 3))
+        >>> import tempfile, pathlib
+        >>> import numpy as np
+        >>> from PIL import Image
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> Image.fromarray(np.zeros((6, 6, 3), np.uint8)).save(folder / "a.png")
+        >>> x = cache_images([folder / "a.png"], 4, cache_dir=folder / "cache", progress=False)   # decodes
+        >>> y = cache_images([folder / "a.png"], 4, cache_dir=folder / "cache", progress=False)   # reuses it
+        >>> type(y).__name__, y.shape, x.filename == y.filename
+        ('memmap', (1, 4, 4, 3), True)
     """
-    paths, boxes = _check_files(paths, boxes)
-    dtype = _check_dtype(dtype)
+    paths, boxes = check_files(paths, boxes)
+    dtype = check_dtype(dtype)
     height, width = image_size_hw(image_size)
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
@@ -159,21 +128,37 @@ def cache_images(
     shape = (len(paths), height, width, channels)
 
     def fill(out):
-        _fill(out, paths, boxes, (height, width), channels, workers, progress, chunk_size, desc="caching images")
+        fill_decoded(out, paths, boxes, (height, width), channels, workers, progress, chunk_size, desc="caching images")
 
-    return cached_array(f"images-{key}", shape, dtype, fill, cache_dir)
+    return cached_array(f"images-{key}", shape, dtype, fill, cache_dir=cache_dir)
 
 
-def cached_array(name: str, shape, dtype, fill, cache_dir=None) -> np.memmap:
+def cached_array(name: str, shape, dtype, fill, *, cache_dir=None) -> np.memmap:
     """Memory-map ``<cache_dir>/<name>.npy``, creating it first with ``fill(memmap)`` if absent.
 
     The file is written under a temporary name and renamed into place, so a
     crash or a concurrent writer never leaves a half-written cache behind.
     An existing file with another shape or dtype is an error.
 
+    Args:
+        name: the file's name without ``.npy``.
+        shape: the array's shape.
+        dtype: the array's dtype.
+        fill: ``fill(memmap)`` writes the values into a fresh writable memmap.
+        cache_dir: the folder (default :func:`default_cache_dir`).
+
+    Returns:
+        A read-only ``np.memmap``.
+
+    Raises:
+        ValueError: the existing file is not a readable ``.npy`` or holds another shape or dtype
+            (the message names the file).
+        Exception: whatever ``fill`` raises (no file is left behind).
+
     Example:
-        >>> a = cached_array("squares", (4,), "float32", lambda out: out.__setitem__(slice(None), [0, 1, 4, 9]))
-        >>> a.tolist()
+        >>> import tempfile
+        >>> fill = lambda out: out.__setitem__(slice(None), [0, 1, 4, 9])
+        >>> cached_array("squares", (4,), "float32", fill, cache_dir=tempfile.mkdtemp()).tolist()
         [0.0, 1.0, 4.0, 9.0]
     """
     directory = Path(cache_dir) if cache_dir is not None else default_cache_dir()
@@ -190,22 +175,42 @@ def cached_array(name: str, shape, dtype, fill, cache_dir=None) -> np.memmap:
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
-    array = np.load(path, mmap_mode="r")
+    try:
+        array = np.load(path, mmap_mode="r")
+    except (OSError, ValueError, EOFError) as error:
+        raise ValueError(f"cache file {path} is unreadable ({error}); delete it") from error
     if array.shape != shape or array.dtype != dtype:
         raise ValueError(f"cache file {path} holds {array.dtype} {array.shape}, expected {dtype} {shape}; delete it")
     return array
 
 
-def subset_memmap(array, indices, cache_dir=None, chunk_size: int = 4096) -> np.memmap:
+def subset_memmap(array, indices, *, cache_dir=None, chunk_size: int = 4096) -> np.memmap:
     """``array[indices]`` written once to the cache and memory-mapped (rows copied in chunks).
 
     The file name joins the source memmap's name with a hash of
     ``indices``, so the same split of the same cache is reused.
 
+    Args:
+        array: the source array (usually a memmap from :func:`cached_array`).
+        indices: the rows to keep.
+        cache_dir: the folder (default :func:`default_cache_dir`).
+        chunk_size: rows copied at a time.
+
+    Returns:
+        A read-only ``np.memmap`` equal to ``array[indices]``.
+
+    Raises:
+        IndexError: an index out of range.
+        ValueError: an unreadable existing cache file (named).
+
     Example:
-        >>> train = subset_memmap(cache_images(paths, 28), np.array([0, 2, 5]))
-        >>> train.shape[0]
-        3
+        >>> import tempfile
+        >>> import numpy as np
+        >>> folder = tempfile.mkdtemp()
+        >>> squares = cached_array("sq", (6,), "int64", lambda out: out.__setitem__(slice(None), np.arange(6) ** 2),
+        ...                        cache_dir=folder)
+        >>> subset_memmap(squares, [1, 3, 5], cache_dir=folder).tolist()
+        [1, 9, 25]
     """
     indices = np.asarray(indices, dtype=np.int64)
     source = Path(getattr(array, "filename", "") or "array").stem
@@ -216,7 +221,7 @@ def subset_memmap(array, indices, cache_dir=None, chunk_size: int = 4096) -> np.
             out[start : start + chunk_size] = array[indices[start : start + chunk_size]]
 
     return cached_array(
-        f"{source}-rows-{digest}", (indices.size,) + tuple(array.shape[1:]), array.dtype, fill, cache_dir
+        f"{source}-rows-{digest}", (indices.size,) + tuple(array.shape[1:]), array.dtype, fill, cache_dir=cache_dir
     )
 
 
@@ -224,6 +229,7 @@ def load_image_files(
     paths,
     labels,
     image_size=28,
+    *,
     boxes=None,
     val_fraction: float = 0.25,
     seed: int = 0,
@@ -247,12 +253,41 @@ def load_image_files(
     ``cache=None`` caches only when the data stay on disk; ``cache=False``
     decodes in memory every time (and cannot give memmaps).
 
+    Args:
+        paths: the image files.
+        labels: one integer class id >= 0 per file.
+        image_size: ``int`` or ``(height, width)``.
+        boxes: ``None`` or one crop box (or ``None``) per file.
+        val_fraction: the validation share.
+        seed: seeds the split.
+        stratify: split per class (else one random permutation).
+        channels: 3 or 1.
+        in_memory: ``True``, ``False`` (memmaps) or ``None`` (by size).
+        cache: ``True``, ``False`` or ``None`` (only when on disk).
+        cache_dir: the cache folder.
+        in_memory_limit: the size limit for ``in_memory=None``, in bytes.
+        progress: show progress bars.
+
+    Returns:
+        ``(x_train, y_train), (x_val, y_val)``.
+
+    Raises:
+        ValueError: bad labels, fewer than 2 files, ``in_memory=False`` with ``cache=False``, or a
+            missing or undecodable image (named).
+
     Example:
-        >>> (x_train, y_train), (x_val, y_val) = load_image_files(paths, labels, 28, val_fraction=0.25)
-        >>> x_train.dtype, y_train.dtype
-        (dtype('float32'), dtype('int64'))
+        >>> import tempfile, pathlib
+        >>> import numpy as np
+        >>> from PIL import Image
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> paths = [folder / f"{i}.png" for i in range(4)]
+        >>> for i, path in enumerate(paths):
+        ...     Image.fromarray(np.full((5, 5, 3), 60 * i, np.uint8)).save(path)
+        >>> (x_train, y_train), (x_val, y_val) = load_image_files(paths, [0, 0, 1, 1], 5, cache=False, progress=False)
+        >>> x_train.shape, x_train.dtype, y_train.dtype, len(y_val)
+        ((2, 5, 5, 3), dtype('float32'), dtype('int64'), 2)
     """
-    paths, boxes = _check_files(paths, boxes)
+    paths, boxes = check_files(paths, boxes)
     labels = np.asarray(labels)
     if labels.shape != (len(paths),) or labels.dtype.kind not in "iu" or (labels.size and labels.min() < 0):
         raise ValueError(f"labels must be {len(paths)} integer class ids >= 0, got shape {labels.shape}")
@@ -260,9 +295,9 @@ def load_image_files(
         raise ValueError(f"need at least 2 images to split into training and validation, got {len(paths)}")
     labels = labels.astype(np.int64)
     if stratify:
-        train, val = stratified_split(labels, val_fraction, seed)
+        train, val = stratified_split(labels, val_fraction, seed=seed)
     else:
-        train, val = random_split(len(paths), val_fraction, seed)
+        train, val = random_split(len(paths), val_fraction, seed=seed)
     height, width = image_size_hw(image_size)
     nbytes = len(paths) * height * width * channels * 4
     if in_memory is None:
@@ -272,52 +307,20 @@ def load_image_files(
     if not in_memory and not cache:
         raise ValueError("in_memory=False needs cache=True: the memmaps are files in the cache directory")
     if cache:
-        pixels = cache_images(paths, (height, width), boxes, cache_dir, channels, "float32", progress=progress)
+        pixels = cache_images(
+            paths, (height, width), boxes=boxes, cache_dir=cache_dir, channels=channels, progress=progress
+        )
     else:
-        pixels = decode_images(paths, (height, width), boxes, channels, "float32", progress=progress)
+        pixels = decode_images(paths, (height, width), boxes=boxes, channels=channels, progress=progress)
     if in_memory:
         x_train, x_val = np.asarray(pixels[train]), np.asarray(pixels[val])
     else:
-        x_train, x_val = subset_memmap(pixels, train, cache_dir), subset_memmap(pixels, val, cache_dir)
+        x_train = subset_memmap(pixels, train, cache_dir=cache_dir)
+        x_val = subset_memmap(pixels, val, cache_dir=cache_dir)
     return (x_train, labels[train]), (x_val, labels[val])
 
 
-def random_split(num_samples: int, val_fraction: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted indices ``(train, val)``: a seeded random ``val_fraction`` of all samples, not stratified.
-
-    Example:
-        >>> train, val = random_split(10, 0.3, seed=0)
-        >>> len(train), len(val)
-        (7, 3)
-    """
-    if not 0.0 < val_fraction < 1.0:
-        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction}")
-    order = np.random.default_rng(seed).permutation(num_samples)
-    n_val = min(max(int(round(val_fraction * num_samples)), 1), num_samples - 1)
-    return np.sort(order[n_val:]), np.sort(order[:n_val])
-
-
 # ----------------------------------------------------------------- helpers
-def _check_files(paths, boxes):
-    paths = [str(p) for p in paths]
-    if not paths:
-        raise ValueError("no image files given")
-    if boxes is not None:
-        boxes = list(boxes)
-        if len(boxes) != len(paths):
-            raise ValueError(f"got {len(boxes)} crop boxes for {len(paths)} image files")
-        boxes = [None if b is None else tuple(float(v) for v in b) for b in boxes]
-        if any(b is not None and len(b) != 4 for b in boxes):
-            raise ValueError("crop boxes must be (x1, y1, x2, y2) or None")
-    return paths, boxes
-
-
-def _check_dtype(dtype) -> np.dtype:
-    if np.dtype(dtype).name not in _DTYPES:
-        raise ValueError(f"dtype must be one of {_DTYPES}, got {dtype!r}")
-    return np.dtype(dtype)
-
-
 def _files_key(paths, boxes, size, channels, dtype) -> str:
     entries = []
     for i, path in enumerate(paths):
@@ -329,42 +332,3 @@ def _files_key(paths, boxes, size, channels, dtype) -> str:
         entries.append([os.path.abspath(path), stat.st_size, stat.st_mtime_ns, box])
     blob = json.dumps([_CACHE_FORMAT_VERSION, list(size), channels, np.dtype(dtype).name, entries])
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
-
-
-def _fill(out, paths, boxes, size, channels, workers, progress, chunk_size, desc):
-    scale = 1.0 / 255.0 if out.dtype.kind == "f" else None
-    workers = workers or min(4, os.cpu_count() or 1)
-
-    def one(i):
-        return decode_image(paths[i], size, None if boxes is None else boxes[i], channels)
-
-    bar = progress_bar(len(paths), desc, progress)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for start in range(0, len(paths), chunk_size):
-            stop = min(start + chunk_size, len(paths))
-            chunk = np.stack(list(pool.map(one, range(start, stop))))
-            out[start:stop] = chunk * scale if scale is not None else chunk
-            bar.update(stop - start)
-    bar.close()
-
-
-def progress_bar(total: int, desc: str, enabled: bool = True):
-    """A tqdm progress bar (``update(n)``, ``close()``), silent when ``enabled`` is false.
-
-    Example:
-        >>> bar = progress_bar(100, "decoding")
-        >>> bar.update(100); bar.close()
-    """
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover - tqdm ships with tensorflow-datasets
-        return _NoBar()
-    return tqdm(total=total, desc=desc, unit="img", disable=not enabled, leave=False)
-
-
-class _NoBar:
-    def update(self, n):
-        pass
-
-    def close(self):
-        pass

@@ -19,21 +19,35 @@ DATASETS = {
 TFDS_PREFIX = "tfds:"
 
 
-def load_dataset(name: str, seed: int = 0, **kwargs):
+def load_dataset(name: str, *, seed: int = 0, **kwargs):
     """Load a dataset by name as ``(x_train, y_train), (x_val, y_val)``.
 
     Names: ``"digits"``; ``"synthetic-signs"`` (``num_per_class``,
     ``image_size``, ``difficulty``, ``root``, ...); ``"gtsrb"`` and
     ``"mapillary"`` (``root`` = the local folder); ``"tfds:<name>"``
-    (``data_dir`` or its alias ``root``, ``image_size``, ...). ``seed`` seeds the split.
+    (``data_dir`` or its alias ``root``, ``image_size``, ...).
+
+    Args:
+        name: a key of :data:`DATASETS` or ``"tfds:<name>"``.
+        seed: seeds the train/validation split.
+        **kwargs: the loader's options.
+
+    Returns:
+        ``(x_train, y_train), (x_val, y_val)``.
+
+    Raises:
+        ValueError: an unknown name, ``"tfds:"`` without a name, both ``root`` and ``data_dir``,
+            or whatever the loader refuses.
 
     Example:
+        >>> import tempfile
         >>> (x_train, y_train), _ = load_dataset("digits")
         >>> x_train.shape[1:]
         (8, 8, 1)
-        >>> (x_train, _), _ = load_dataset("synthetic-signs", num_per_class=10, image_size=32)
-        >>> x_train.shape[1:]
-        (32, 32, 3)
+        >>> (x_train, _), _ = load_dataset("synthetic-signs", root=tempfile.mkdtemp(), num_per_class=2,
+        ...                                 image_size=16, num_classes=2)
+        >>> x_train.shape
+        (2, 16, 16, 3)
     """
     if name.startswith(TFDS_PREFIX):
         tfds_name = name[len(TFDS_PREFIX) :]

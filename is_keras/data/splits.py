@@ -5,10 +5,22 @@ from __future__ import annotations
 import numpy as np
 
 
-def stratified_split(labels: np.ndarray, val_fraction: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def stratified_split(labels: np.ndarray, val_fraction: float, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Indices ``(train, val)`` with about ``val_fraction`` of every class in ``val``.
 
+    Args:
+        labels: ``(N,)`` class labels.
+        val_fraction: the validation share of every class, in (0, 1).
+        seed: seeds the per-class permutations.
+
+    Returns:
+        ``(train, val)``: sorted int arrays; a class with >= 2 samples has at least one in each.
+
+    Raises:
+        ValueError: ``val_fraction`` outside (0, 1).
+
     Example:
+        >>> import numpy as np
         >>> train, val = stratified_split(np.array([0, 0, 0, 0, 1, 1, 1, 1]), 0.25, seed=0)
         >>> len(train), len(val)
         (6, 2)
@@ -26,3 +38,29 @@ def stratified_split(labels: np.ndarray, val_fraction: float, seed: int = 0) -> 
         val.append(members[:n_val])
         train.append(members[n_val:])
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(val))
+
+
+def random_split(num_samples: int, val_fraction: float, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted indices ``(train, val)``: a seeded random ``val_fraction`` of all samples, not stratified.
+
+    Args:
+        num_samples: how many samples there are.
+        val_fraction: the validation share, in (0, 1).
+        seed: seeds the permutation.
+
+    Returns:
+        ``(train, val)``: sorted int arrays, disjoint, together ``range(num_samples)``.
+
+    Raises:
+        ValueError: ``val_fraction`` outside (0, 1).
+
+    Example:
+        >>> train, val = random_split(10, 0.3, seed=0)
+        >>> len(train), len(val)
+        (7, 3)
+    """
+    if not 0.0 < val_fraction < 1.0:
+        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction}")
+    order = np.random.default_rng(seed).permutation(num_samples)
+    n_val = min(max(int(round(val_fraction * num_samples)), 1), num_samples - 1)
+    return np.sort(order[n_val:]), np.sort(order[:n_val])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from is_keras.data.coco import DetectionData
+from is_keras.data.detection_data import DetectionData
 
 SHAPES = ("circle", "square", "triangle", "diamond", "cross", "star")
 DEFAULT_CLASSES = ("circle", "square", "triangle")
@@ -64,10 +64,16 @@ def generate_shapes(num_images: int, image_size: int = 128, classes=DEFAULT_CLAS
         min_size, max_size: object size (the longer side) as a fraction of the image.
         seed: everything is drawn from ``np.random.default_rng(seed)``.
 
+    Returns:
+        A :class:`~is_keras.data.detection_data.DetectionData` (uint8 images, pixel boxes).
+
+    Raises:
+        ValueError: no or unknown classes, or bad counts or sizes.
+
     Example:
-        >>> data = generate_shapes(100, image_size=96, seed=0)
+        >>> data = generate_shapes(4, image_size=32, seed=0)
         >>> data.images.shape, data.class_names
-        ((100, 96, 96, 3), ['circle', 'square', 'triangle'])
+        ((4, 32, 32, 3), ['circle', 'square', 'triangle'])
     """
     from PIL import Image, ImageDraw
 
@@ -134,24 +140,44 @@ def generate_shapes(num_images: int, image_size: int = 128, classes=DEFAULT_CLAS
     return DetectionData(images, all_boxes, all_labels, classes, list(range(1, int(num_images) + 1)))
 
 
-def write_synthetic_shapes(root, num_images: int, image_size: int = 128, classes=DEFAULT_CLASSES,
+def write_synthetic_shapes(root, num_images: int, *, image_size: int = 128, classes=DEFAULT_CLASSES,
                            max_objects: int = 4, seed: int = 0, image_format: str = "png", **kwargs) -> Path:
     """Write the synthetic shapes set as image files plus a COCO annotation JSON; return the JSON path.
 
     Layout: ``root/images/000001.png`` … and ``root/annotations.json`` (COCO:
     ``images``, ``annotations`` with ``bbox = [x, y, w, h]``, ``categories``
     numbered from 1 in ``classes`` order). Same seed → identical files.
-    Extra keyword arguments go to :func:`generate_shapes`.
+
+    Args:
+        root: the output folder (created).
+        num_images: how many images.
+        image_size: square image side in pixels.
+        classes: shape names (see :func:`generate_shapes`).
+        max_objects: the most objects per image.
+        seed: the generation seed.
+        image_format: ``"png"`` or ``"jpg"``.
+        **kwargs: more options of :func:`generate_shapes` (``min_objects``, ``min_size``, ``max_size``).
+
+    Returns:
+        The path of ``annotations.json``.
+
+    Raises:
+        ValueError: a bad ``image_format`` or generation option.
+        OSError: the folder cannot be written.
 
     Example:
-        >>> ann = write_synthetic_shapes("data/shapes", 200, image_size=128, seed=0)
-        >>> data = load_coco(ann, ann.parent / "images", image_size=128)
+        >>> import json, tempfile
+        >>> ann = write_synthetic_shapes(tempfile.mkdtemp(), 3, image_size=32, seed=0)
+        >>> coco = json.loads(ann.read_text())
+        >>> len(coco["images"]), [c["name"] for c in coco["categories"]]
+        (3, ['circle', 'square', 'triangle'])
     """
     from PIL import Image
 
     if image_format not in ("png", "jpg"):
         raise ValueError(f"image_format must be 'png' or 'jpg', got {image_format!r}")
-    data = generate_shapes(num_images, image_size, classes, max_objects, seed=seed, **kwargs)
+    data = generate_shapes(num_images, image_size=image_size, classes=classes, max_objects=max_objects, seed=seed,
+                           **kwargs)
     root = Path(root)
     image_dir = root / "images"
     image_dir.mkdir(parents=True, exist_ok=True)

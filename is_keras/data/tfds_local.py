@@ -26,6 +26,7 @@ from is_keras.data.splits import stratified_split
 
 def load_tfds(
     name: str,
+    *,
     data_dir=None,
     image_size=None,
     split: str = "train",
@@ -51,19 +52,33 @@ def load_tfds(
         split: TFDS split read for training (``"train"``, ``"train+test"``, ...).
         val_split: a TFDS split used as validation; ``None`` splits ``split``
             itself with ``val_fraction`` (stratified by default), seeded by ``seed``.
-        image_key, label_key: feature names of the image and the integer label.
+        val_fraction: the validation share when ``val_split`` is ``None``.
+        seed: seeds that split.
+        stratify: split per class.
+        image_key: feature name of the image.
+        label_key: feature name of the integer label.
         in_memory: ``None`` keeps arrays in memory when their float32 size is
             at most ``in_memory_limit`` bytes, otherwise they are written once
             to float32 ``.npy`` memmaps in ``cache_dir`` (see :mod:`is_keras.data.image_cache`).
+        cache_dir: where the memmaps go.
+        in_memory_limit: the size limit for ``in_memory=None``, in bytes.
+        batch_size: examples read from TFDS at a time.
 
-    ``x`` is float32 in [0, 1] (uint8 images divided by 255; float images kept),
-    shape ``(N, H, W, C)``; ``y`` int64. Raises ``ValueError`` when the dataset
-    is not prepared in ``data_dir`` (no download is attempted).
+    Returns:
+        ``(x_train, y_train), (x_val, y_val)``: ``x`` float32 in [0, 1] (uint8 images divided
+        by 255; float images kept), shape ``(N, H, W, C)``; ``y`` int64.
+
+    Raises:
+        ValueError: the dataset is not prepared in ``data_dir`` (no download is attempted), an unknown
+            split or feature, or images of varying size without ``image_size``.
 
     Example:
-        >>> (x_train, y_train), (x_val, y_val) = load_tfds("mnist", data_dir="~/tensorflow_datasets")
-        >>> x_train.shape[1:]
-        (28, 28, 1)
+        >>> import tempfile
+        >>> try:
+        ...     load_tfds("mnist", data_dir=tempfile.mkdtemp())
+        ... except ValueError as error:
+        ...     print("nothing is downloaded" in str(error))
+        True
     """
     import tensorflow_datasets as tfds
 
@@ -93,14 +108,15 @@ def load_tfds(
             return x, y
         key = _cache_key(builder, split_name, shape)
         y = cached_array(
-            f"tfds-{key}-y", (count,), "int64", lambda out: _fill_labels(builder, split_name, out, label_key), cache_dir
+            f"tfds-{key}-y", (count,), "int64", lambda out: _fill_labels(builder, split_name, out, label_key),
+            cache_dir=cache_dir,
         )
         x = cached_array(
             f"tfds-{key}-x",
             (count,) + shape,
             "float32",
             lambda out: _fill(builder, split_name, out, image_key, label_key, image_size is not None, batch_size),
-            cache_dir,
+            cache_dir=cache_dir,
         )
         return x, np.asarray(y)
 
@@ -109,11 +125,12 @@ def load_tfds(
         x_val, y_val = read(val_split)
         return (x, y), (x_val, y_val)
     if stratify:
-        train, val = stratified_split(y, val_fraction, seed)
+        train, val = stratified_split(y, val_fraction, seed=seed)
     else:
-        train, val = random_split(len(y), val_fraction, seed)
+        train, val = random_split(len(y), val_fraction, seed=seed)
     if isinstance(x, np.memmap):
-        return (subset_memmap(x, train, cache_dir), y[train]), (subset_memmap(x, val, cache_dir), y[val])
+        x_train, x_val = subset_memmap(x, train, cache_dir=cache_dir), subset_memmap(x, val, cache_dir=cache_dir)
+        return (x_train, y[train]), (x_val, y[val])
     return (x[train], y[train]), (x[val], y[val])
 
 

@@ -1,4 +1,4 @@
-"""Object detection with YOLOv2: reorg, anchors, targets, loss, decoding, table scores, histograms."""
+"""Object detection with YOLOv2: anchors, targets, loss, decoding, uncertainty table scores (no plotting here)."""
 
 from is_keras.detection.anchors import (
     YOLOV2_COCO_ANCHORS,
@@ -7,13 +7,9 @@ from is_keras.detection.anchors import (
     format_anchors,
     kmeans_anchors,
     mean_iou,
-    plot_elbow,
     wh_iou,
 )
 from is_keras.detection.decode import box_iou, decode_yolo, non_max_suppression, yolo_detections
-from is_keras.detection.draw import draw_detections
-from is_keras.detection.histograms import LossTableHistograms, plot_loss_histograms
-from is_keras.detection.reorg import darknet_reorg
 from is_keras.detection.scores import ObjectnessEntropyScore, ThresholdClosenessScore, get_table_score
 from is_keras.detection.targets import build_yolo_targets, targets_to_boxes
 from is_keras.detection.yolo_loss import YoloV2Loss, perfect_predictions
@@ -21,24 +17,19 @@ from is_keras.detection.yolo_loss import YoloV2Loss, perfect_predictions
 __all__ = [
     "YOLOV2_COCO_ANCHORS",
     "YOLOV2_VOC_ANCHORS",
-    "LossTableHistograms",
     "ObjectnessEntropyScore",
     "ThresholdClosenessScore",
     "YoloV2Loss",
     "anchor_elbow",
     "box_iou",
     "build_yolo_targets",
-    "darknet_reorg",
     "decode_yolo",
-    "draw_detections",
     "format_anchors",
     "get_table_score",
     "kmeans_anchors",
     "mean_iou",
     "non_max_suppression",
     "perfect_predictions",
-    "plot_elbow",
-    "plot_loss_histograms",
     "targets_to_boxes",
     "wh_iou",
     "yolo_detections",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 
@@ -21,6 +19,16 @@ def _check_wh(wh, name="wh") -> np.ndarray:
 def wh_iou(wh, anchors) -> np.ndarray:
     """IoU of boxes and anchors aligned at a common corner (only shapes count), shape (N, K).
 
+    Args:
+        wh: ``(N, 2)`` box widths and heights.
+        anchors: ``(K, 2)`` anchor widths and heights.
+
+    Returns:
+        float64 ``(N, K)`` IoUs.
+
+    Raises:
+        IndexError: inputs that are not 2-D.
+
     Example:
         >>> wh_iou([[2.0, 2.0]], [[1.0, 1.0], [2.0, 4.0]])
         array([[0.25, 0.5 ]])
@@ -35,6 +43,16 @@ def wh_iou(wh, anchors) -> np.ndarray:
 def mean_iou(wh, anchors) -> float:
     """Mean over boxes of the IoU with their best anchor (the elbow curve's y value).
 
+    Args:
+        wh: ``(N, 2)`` box widths and heights (finite, > 0).
+        anchors: ``(K, 2)`` anchors.
+
+    Returns:
+        The mean best IoU (float).
+
+    Raises:
+        ValueError: empty, wrongly shaped, non-finite or non-positive sizes.
+
     Example:
         >>> mean_iou([[1.0, 1.0], [2.0, 2.0]], [[1.0, 1.0]])
         0.625
@@ -42,7 +60,7 @@ def mean_iou(wh, anchors) -> float:
     return float(wh_iou(_check_wh(wh), _check_wh(anchors, "anchors")).max(axis=1).mean())
 
 
-def kmeans_anchors(wh, k: int, seed: int = 0, max_iter: int = 300, n_init: int = 5) -> np.ndarray:
+def kmeans_anchors(wh, k: int, *, seed: int = 0, max_iter: int = 300, n_init: int = 5) -> np.ndarray:
     """k-means on box shapes with distance ``1 - IoU``; returns ``(k, 2)`` anchors sorted by area.
 
     Each run starts from k-means++ seeding (squared ``1 - IoU`` distance),
@@ -51,7 +69,21 @@ def kmeans_anchors(wh, k: int, seed: int = 0, max_iter: int = 300, n_init: int =
     changing. The best of ``n_init`` runs (highest :func:`mean_iou`) is kept.
     Anchors are in the units of ``wh`` (pixels, or grid cells).
 
+    Args:
+        wh: ``(N, 2)`` box widths and heights.
+        k: the number of anchors.
+        seed: seeds the k-means++ starts.
+        max_iter: iterations per run.
+        n_init: runs; the best is kept.
+
+    Returns:
+        float64 ``(k, 2)`` anchors, smallest area first.
+
+    Raises:
+        ValueError: bad ``wh``, ``k < 1``, or fewer distinct shapes than ``k``.
+
     Example:
+        >>> import numpy as np
         >>> rng = np.random.default_rng(0)
         >>> wh = np.concatenate([rng.normal(10, 0.5, (50, 2)), rng.normal(40, 2, (50, 2))])
         >>> kmeans_anchors(wh, 2).round()
@@ -97,48 +129,39 @@ def _kmeans_pp_init(wh: np.ndarray, k: int, rng: np.random.Generator) -> np.ndar
     return np.array(centers, dtype=np.float64)
 
 
-def anchor_elbow(wh, ks=range(2, 11), seed: int = 0) -> dict[int, tuple[np.ndarray, float]]:
+def anchor_elbow(wh, *, ks=range(2, 11), seed: int = 0) -> dict[int, tuple[np.ndarray, float]]:
     """``{k: (anchors, mean IoU)}`` for every k in ``ks`` (thesis Figures 4.1–4.2).
 
+    Args:
+        wh: ``(N, 2)`` box widths and heights.
+        ks: the anchor counts to try.
+        seed: seeds every k-means.
+
+    Returns:
+        A dict ``{k: ((k, 2) anchors, mean IoU)}``.
+
+    Raises:
+        ValueError: see :func:`kmeans_anchors`.
+
     Example:
-        >>> curve = anchor_elbow(wh, ks=range(2, 6))
+        >>> curve = anchor_elbow([[1.0, 1.0], [1.0, 2.0], [4.0, 4.0], [8.0, 2.0]], ks=range(1, 5))
         >>> [round(curve[k][1], 3) for k in curve]
-        ...
+        [0.322, 0.627, 0.854, 1.0]
     """
     return {int(k): (a, mean_iou(wh, a)) for k in ks for a in [kmeans_anchors(wh, k, seed=seed)]}
 
 
-def plot_elbow(curve: dict, path, title: str = "Anchor boxes: mean IoU against K") -> Path:
-    """Write the elbow plot (mean IoU and its gain per extra anchor against K) as a PNG.
-
-    Example:
-        >>> plot_elbow(anchor_elbow(wh), "elbow.png")
-        PosixPath('elbow.png')
-    """
-    from matplotlib.figure import Figure  # no pyplot: leaves the user's backend (e.g. notebooks) alone
-
-    ks = sorted(curve)
-    ious = [curve[k][1] for k in ks]
-    fig = Figure(figsize=(10, 4))
-    axes = fig.subplots(1, 2)
-    axes[0].plot(ks, ious, "o-")
-    axes[0].set_xlabel("number of anchors K")
-    axes[0].set_ylabel("mean IoU with the best anchor")
-    axes[0].grid(True, alpha=0.3)
-    axes[1].plot(ks[1:], np.diff(ious), "o-")
-    axes[1].set_xlabel("number of anchors K")
-    axes[1].set_ylabel("mean IoU gained by the K-th anchor")
-    axes[1].grid(True, alpha=0.3)
-    fig.suptitle(title)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    return path
-
-
 def format_anchors(anchors) -> str:
     """darknet cfg style: ``"0.57273,0.677385, 1.87446,2.06253"``.
+
+    Args:
+        anchors: ``(K, 2)`` anchors.
+
+    Returns:
+        The cfg string.
+
+    Raises:
+        ValueError: anchors that are not pairs.
 
     Example:
         >>> format_anchors([[0.5, 0.75], [2.0, 3.0]])

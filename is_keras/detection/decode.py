@@ -20,12 +20,24 @@ def decode_yolo(y_pred, anchors, image_size):
     ``(p_w e^{tw} / S_w, p_h e^{th} / S_h)`` relative to the image, objectness
     ``σ(to)``, class probabilities ``softmax``.
 
+    Args:
+        y_pred: raw predictions ``(B, S_h, S_w, A, 5 + C)``.
+        anchors: ``(A, 2)`` anchors in grid cells.
+        image_size: ``int`` or ``(height, width)`` in pixels.
+
     Returns:
         ``boxes`` (B, S_h·S_w·A, 4) as ``[x1, y1, x2, y2]`` pixels,
         ``objectness`` (B, N) and ``class_probs`` (B, N, C) (C may be 0).
 
+    Raises:
+        ValueError: a wrong rank or last axis, or an anchor count that differs from the predictions'.
+
     Example:
-        >>> boxes, obj, probs = decode_yolo(model(images), anchors, 416)
+        >>> import numpy as np
+        >>> y_pred = np.zeros((1, 2, 2, 1, 6), np.float32)   # 2x2 grid, 1 anchor, 1 class
+        >>> boxes, obj, probs = decode_yolo(y_pred, [[1.0, 1.0]], 64)
+        >>> boxes.numpy()[0, 0].tolist(), float(obj[0, 0]), probs.shape
+        ([0.0, 0.0, 32.0, 32.0], 0.5, TensorShape([1, 4, 1]))
     """
     y_pred = tf.cast(tf.convert_to_tensor(y_pred), tf.float32)
     if y_pred.shape.rank != 5 or (y_pred.shape[-1] or 0) < 5:
@@ -52,17 +64,31 @@ def decode_yolo(y_pred, anchors, image_size):
     return boxes, objectness, class_probs
 
 
-def non_max_suppression(boxes, scores, iou_threshold: float = 0.45, score_threshold: float = 0.005,
+def non_max_suppression(boxes, scores, *, iou_threshold: float = 0.45, score_threshold: float = 0.005,
                         max_detections: int = 100):
     """Per-class NMS on a batch: ``boxes`` (B, N, 4) ``[x1, y1, x2, y2]``, ``scores`` (B, N, C).
 
-    Returns a list (one per image) of ``(boxes (n, 4), scores (n,), labels (n,))``
-    numpy arrays, highest score first, at most ``max_detections`` per image.
+    Args:
+        boxes: ``(B, N, 4)`` boxes.
+        scores: ``(B, N, C)`` scores per class.
+        iou_threshold: boxes of one class overlapping more than this are suppressed.
+        score_threshold: lower scores are dropped.
+        max_detections: at most this many per image.
+
+    Returns:
+        A list (one per image) of ``(boxes (n, 4), scores (n,), labels (n,))``
+        numpy arrays, highest score first.
+
+    Raises:
+        tf.errors.InvalidArgumentError: shapes that do not match.
 
     Example:
-        >>> dets = non_max_suppression(boxes, scores, iou_threshold=0.45)
-        >>> dets[0][0].shape[1]
-        4
+        >>> import numpy as np
+        >>> boxes = np.array([[[0, 0, 10, 10], [1, 1, 10, 10], [20, 20, 30, 30]]], np.float32)
+        >>> scores = np.array([[[0.9], [0.8], [0.7]]], np.float32)
+        >>> kept, kept_scores, labels = non_max_suppression(boxes, scores, iou_threshold=0.45)[0]
+        >>> kept.tolist(), [round(float(s), 2) for s in kept_scores]
+        ([[0.0, 0.0, 10.0, 10.0], [20.0, 20.0, 30.0, 30.0]], [0.9, 0.7])
     """
     boxes = tf.cast(boxes, tf.float32)
     scores = tf.cast(scores, tf.float32)
@@ -80,7 +106,7 @@ def non_max_suppression(boxes, scores, iou_threshold: float = 0.45, score_thresh
     ]
 
 
-def yolo_detections(y_pred, anchors, image_size, score_threshold: float = 0.005, iou_threshold: float = 0.45,
+def yolo_detections(y_pred, anchors, image_size, *, score_threshold: float = 0.005, iou_threshold: float = 0.45,
                     max_detections: int = 100):
     """Decoded, per-class NMS'd detections, one ``(boxes, scores, labels)`` tuple per image.
 
@@ -89,19 +115,51 @@ def yolo_detections(y_pred, anchors, image_size, score_threshold: float = 0.005,
     ``score_threshold`` keeps the whole precision–recall curve for AP; raise
     it (e.g. 0.3) for drawing.
 
+    Args:
+        y_pred: raw predictions ``(B, S_h, S_w, A, 5 + C)``.
+        anchors: ``(A, 2)`` anchors in grid cells.
+        image_size: ``int`` or ``(height, width)`` in pixels.
+        score_threshold: lower scores are dropped.
+        iou_threshold: the NMS overlap threshold.
+        max_detections: at most this many per image.
+
+    Returns:
+        A list of ``(boxes, scores, labels)`` numpy tuples, one per image.
+
+    Raises:
+        ValueError: see :func:`decode_yolo`.
+
     Example:
-        >>> boxes, scores, labels = yolo_detections(model(images), anchors, 416)[0]
+        >>> import numpy as np
+        >>> y_pred = np.zeros((1, 2, 2, 1, 5), np.float32)   # localisation only: boxes of one cell, centred,
+        >>> y_pred[..., 4] = -10.0                            # all cells empty ...
+        >>> y_pred[0, 1, 0, 0, 4] = 10.0                      # ... except the bottom-left one
+        >>> boxes, scores, labels = yolo_detections(y_pred, [[1.0, 1.0]], 64, score_threshold=0.5)[0]
+        >>> boxes.round().tolist(), labels.tolist()
+        ([[0.0, 32.0, 32.0, 64.0]], [0])
     """
     boxes, objectness, class_probs = decode_yolo(y_pred, anchors, image_size)
     if class_probs.shape[-1] == 0:
         scores = objectness[..., None]
     else:
         scores = objectness[..., None] * class_probs
-    return non_max_suppression(boxes, scores, iou_threshold, score_threshold, max_detections)
+    return non_max_suppression(
+        boxes, scores, iou_threshold=iou_threshold, score_threshold=score_threshold, max_detections=max_detections
+    )
 
 
 def box_iou(a, b) -> np.ndarray:
     """Pairwise IoU of ``[x1, y1, x2, y2]`` boxes, shape (len(a), len(b)).
+
+    Args:
+        a: ``(N, 4)`` boxes.
+        b: ``(M, 4)`` boxes.
+
+    Returns:
+        float64 ``(N, M)`` IoUs.
+
+    Raises:
+        ValueError: inputs that cannot be reshaped to ``(-1, 4)``.
 
     Example:
         >>> box_iou([[0, 0, 2, 2]], [[1, 1, 3, 3]]).round(4)

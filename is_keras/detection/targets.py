@@ -45,11 +45,19 @@ def build_yolo_targets(boxes, labels, image_size, grid_size, anchors, num_classe
         anchors: ``(A, 2)`` anchor (w, h) in grid units, as in darknet's cfg.
         num_classes: C; 0 for localisation-only detection.
 
+    Returns:
+        float32 targets ``(N, S_h, S_w, A, 6)`` (layout in the module docstring).
+
+    Raises:
+        ValueError: bad sizes or anchors, mismatched boxes and labels, or a label outside ``[0, num_classes)``.
+
     Example:
+        >>> import numpy as np
+        >>> from is_keras.detection.anchors import YOLOV2_COCO_ANCHORS
         >>> t = build_yolo_targets([np.array([[100., 120., 200., 300.]])], [np.array([3])],
         ...                        416, 13, YOLOV2_COCO_ANCHORS, num_classes=80)
-        >>> t.shape, np.argwhere(t[..., 4])
-        ((1, 13, 13, 5, 6), array([[0, 6, 4, 2]]))
+        >>> t.shape, np.argwhere(t[..., 4]).tolist()
+        ((1, 13, 13, 5, 6), [[0, 6, 4, 2]])
     """
     image_h, image_w = _pair(image_size, "image_size")
     grid_h, grid_w = _pair(grid_size, "grid_size")
@@ -88,8 +96,22 @@ def build_yolo_targets(boxes, labels, image_size, grid_size, anchors, num_classe
 def targets_to_boxes(targets, image_size) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Inverse of :func:`build_yolo_targets`: per image ``[x1, y1, x2, y2]`` pixel boxes and labels.
 
+    Args:
+        targets: ``(N, S_h, S_w, A, 6)`` targets.
+        image_size: the network input ``(H, W)`` (or one int).
+
+    Returns:
+        ``(boxes, labels)``: per image a float32 ``(n, 4)`` array and an int64 ``(n,)`` array.
+
+    Raises:
+        ValueError: targets of the wrong shape or a bad ``image_size``.
+
     Example:
-        >>> boxes, labels = targets_to_boxes(t, 416)
+        >>> import numpy as np
+        >>> t = build_yolo_targets([np.array([[0., 0., 32., 32.]])], [np.array([0])], 64, 2, [[1.0, 1.0]])
+        >>> boxes, labels = targets_to_boxes(t, 64)
+        >>> boxes[0].tolist(), labels[0].tolist()
+        ([[0.0, 0.0, 32.0, 32.0]], [0])
     """
     image_h, image_w = _pair(image_size, "image_size")
     targets = np.asarray(targets)

@@ -34,16 +34,32 @@ class YoloV2Loss:
 
     Args:
         anchors: ``(A, 2)`` anchor (w, h) in grid units.
-        lambda_coord, lambda_obj, lambda_noobj, lambda_class: term weights
-            (defaults: YOLO's 5 and 0.5 for coord / no-object, 1 for the others).
+        lambda_coord: weight of the two coordinate terms (YOLO's 5).
+        lambda_obj: weight of the object-confidence term (1).
+        lambda_noobj: weight of the no-object term (YOLO's 0.5).
+        lambda_class: weight of the class term (1).
         noobj_scope: ``"anchor"`` or ``"cell"``.
 
+    Returns:
+        A callable ``(y_true, y_pred) -> (B,)`` per-image losses (pass it as ``loss=`` to the trainer).
+
+    Raises:
+        ValueError: bad anchors, a negative or non-finite weight, an unknown ``noobj_scope``;
+            when called, predictions whose anchor count or shape do not match the targets.
+
     Example:
-        >>> loss = YoloV2Loss(YOLOV2_COCO_ANCHORS)
-        >>> trainer = ImportanceTrainer(model, ImportanceBatchGenerator(images, targets, batch_size=32), loss=loss)
+        >>> import numpy as np
+        >>> from is_keras.detection.targets import build_yolo_targets
+        >>> anchors = [[1.0, 1.0]]
+        >>> t = build_yolo_targets([np.array([[0., 0., 32., 32.]])], [np.array([0])], 64, 2, anchors)
+        >>> loss = YoloV2Loss(anchors)
+        >>> float(loss(t, perfect_predictions(t, anchors, 0))[0]) < 1e-6
+        True
+        >>> float(loss(t, np.zeros((1, 2, 2, 1, 5), np.float32))[0]) > 0.1
+        True
     """
 
-    def __init__(self, anchors, lambda_coord: float = 5.0, lambda_obj: float = 1.0, lambda_noobj: float = 0.5,
+    def __init__(self, anchors, *, lambda_coord: float = 5.0, lambda_obj: float = 1.0, lambda_noobj: float = 0.5,
                  lambda_class: float = 1.0, noobj_scope: str = "anchor"):
         anchors = np.asarray(anchors, dtype=np.float32)
         if anchors.ndim != 2 or anchors.shape[1] != 2 or anchors.shape[0] < 1 or np.any(anchors <= 0):
@@ -71,7 +87,24 @@ class YoloV2Loss:
             raise ValueError(f"y_true must have shape (B, S_h, S_w, A, {TARGET_CHANNELS}), got {y_true.shape}")
 
     def components(self, y_true, y_pred) -> dict:
-        """The weighted terms ``coord_xy, coord_wh, obj, noobj, class``, each of shape (B,)."""
+        """The weighted terms ``coord_xy, coord_wh, obj, noobj, class``, each of shape (B,).
+
+        Args:
+            y_true: ``(B, S_h, S_w, A, 6)`` targets.
+            y_pred: ``(B, S_h, S_w, A, 5 + C)`` raw predictions.
+
+        Returns:
+            A dict of five ``(B,)`` tensors; their sum is the loss.
+
+        Raises:
+            ValueError: shapes that do not match.
+
+        Example:
+            >>> import numpy as np
+            >>> terms = YoloV2Loss([[1.0, 1.0]]).components(np.zeros((1, 2, 2, 1, 6)), np.zeros((1, 2, 2, 1, 5)))
+            >>> sorted(terms), float(terms["noobj"][0])
+            (['class', 'coord_wh', 'coord_xy', 'noobj', 'obj'], 0.5)
+        """
         y_true = tf.cast(tf.convert_to_tensor(y_true), tf.float32)
         y_pred = tf.cast(tf.convert_to_tensor(y_pred), tf.float32)
         self._check(y_true, y_pred)
@@ -111,15 +144,32 @@ class YoloV2Loss:
         return tf.add_n(list(self.components(y_true, y_pred).values()))
 
 
-def perfect_predictions(y_true, anchors, num_classes: int, logit: float = 20.0) -> np.ndarray:
+def perfect_predictions(y_true, anchors, num_classes: int, *, logit: float = 20.0) -> np.ndarray:
     """Raw network outputs that decode exactly to ``y_true`` (for tests and sanity checks).
 
     Responsible boxes get ``tx = logit(x)``, ``tw = log(w S / p_w)``, a confident
     ``to = +logit`` and class logit ``+logit``; every other anchor ``to = -logit``.
 
+    Args:
+        y_true: ``(N, S_h, S_w, A, 6)`` targets.
+        anchors: ``(A, 2)`` anchors in grid units.
+        num_classes: C (0: localisation only).
+        logit: the magnitude of the confident logits.
+
+    Returns:
+        float32 raw predictions ``(N, S_h, S_w, A, 5 + C)``.
+
+    Raises:
+        IndexError: a class index >= ``num_classes`` in ``y_true``.
+
     Example:
-        >>> YoloV2Loss(anchors)(t, perfect_predictions(t, anchors, 0)).numpy().max() < 1e-6
-        True
+        >>> import numpy as np
+        >>> from is_keras.detection.targets import build_yolo_targets
+        >>> t = build_yolo_targets([np.array([[0., 0., 32., 32.]])], [np.array([1])], 64, 2, [[1.0, 1.0]],
+        ...                        num_classes=2)
+        >>> p = perfect_predictions(t, [[1.0, 1.0]], 2)
+        >>> p.shape, p[0, 0, 0, 0].round(2).tolist()
+        ((1, 2, 2, 1, 7), [0.0, 0.0, 0.0, 0.0, 20.0, 0.0, 20.0])
     """
     y_true = np.asarray(y_true, dtype=np.float64)
     anchors = np.asarray(anchors, dtype=np.float64)

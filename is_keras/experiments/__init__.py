@@ -1,30 +1,61 @@
-"""Experiments: run one configuration, compare sampling methods, sweep grids, analyse and plot.
+"""Experiments: one run core over tasks, comparisons, sweeps, convergence analysis, and their files.
+
+Flow: a :class:`Task` (classification, detection) + a
+:class:`~is_keras.sampling.config.SamplerConfig` + a :class:`TrainingConfig`
+→ :func:`run` → a :class:`RunResult`; :func:`compare` repeats runs over methods
+and seeds, :func:`summarize` writes their files; :func:`run_sweep` runs a grid
+from a config file, :func:`draw_figures` redraws its figures.
 
 Example:
-    >>> from is_keras.experiments import run_training, compare_methods, run_sweep, load_sweep_config
-    >>> outcome = run_sweep(load_sweep_config("configs/is_methods.yaml"), "results/is_methods")
+    >>> from is_keras.experiments import ClassificationTask, TrainingConfig, run, compare, run_sweep
+    >>> ClassificationTask().metric.label
+    '1-AUC'
 """
 
-from is_keras.experiments.compare import compare_methods, summarize, write_curves_csv
+from is_keras.experiments.classification_task import ClassificationTask
+from is_keras.experiments.compare import compare, compare_methods
 from is_keras.experiments.convergence import Convergence, run_convergence, summarize_convergence
-from is_keras.experiments.curves import MeanCurve, mean_curve, time_to_baseline_best
-from is_keras.experiments.plotting import plot_curves
-from is_keras.experiments.run import RunResult, default_batch_size, run_training
+from is_keras.experiments.curves import MeanCurve, format_table, mean_curve, time_to_baseline_best
+from is_keras.experiments.detection import run_detection, shapes_splits
+from is_keras.experiments.detection_task import DetectionTask
+from is_keras.experiments.figure_files import save_figure
+from is_keras.experiments.figures import draw_figures
+from is_keras.experiments.metric import Metric, get_metric
+from is_keras.experiments.run import default_batch_size, run, run_training
+from is_keras.experiments.run_result import RunResult
+from is_keras.experiments.summary import summarize, write_curves_csv
 from is_keras.experiments.sweep import load_sweep_config, load_sweep_results, run_sweep
+from is_keras.experiments.sweep_analysis import convergence_table
+from is_keras.experiments.task import Task, TaskSetup
+from is_keras.experiments.training_config import TrainingConfig
 
 __all__ = [
+    "ClassificationTask",
     "Convergence",
+    "DetectionTask",
     "MeanCurve",
+    "Metric",
     "RunResult",
+    "Task",
+    "TaskSetup",
+    "TrainingConfig",
+    "compare",
     "compare_methods",
+    "convergence_table",
     "default_batch_size",
+    "draw_figures",
+    "format_table",
+    "get_metric",
     "load_sweep_config",
     "load_sweep_results",
     "mean_curve",
-    "plot_curves",
+    "run",
     "run_convergence",
+    "run_detection",
     "run_sweep",
     "run_training",
+    "save_figure",
+    "shapes_splits",
     "summarize",
     "summarize_convergence",
     "time_to_baseline_best",

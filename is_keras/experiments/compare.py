@@ -1,71 +1,136 @@
-"""Compare sampling methods over repeated runs: curves (CSV), a plot (PNG) and a table."""
+"""Compare sampling methods over repeated runs of any task."""
 
 from __future__ import annotations
 
-import csv
-import json
-from pathlib import Path
+from is_keras.experiments.classification_task import ClassificationTask
+from is_keras.experiments.options import apply_options
+from is_keras.experiments.run import run
+from is_keras.experiments.run_result import RunResult
+from is_keras.experiments.task import Task
+from is_keras.experiments.training_config import TrainingConfig
+from is_keras.sampling.config import SamplerConfig
 
-from is_keras.experiments.curves import format_table, mean_curve, time_to_baseline_best
-from is_keras.experiments.plotting import plot_curves
-from is_keras.experiments.run import RunResult, run_training
+
+def plan_methods(task: Task, methods, sampler_config: SamplerConfig | None = None) -> list[tuple]:
+    """``(spec, task, SamplerConfig)`` for every method spec, all validated before anything trains.
+
+    Args:
+        task: the base task (its :meth:`~is_keras.experiments.task.Task.variant` reads each spec).
+        methods: method names (detection: also ``"method+score"``).
+        sampler_config: options shared by every method (exponent, unbiased, ...); its method is replaced.
+
+    Returns:
+        A list of ``(spec, task, sampler_config)``.
+
+    Raises:
+        ValueError: for no methods, a duplicate, an unknown method, or an option a method refuses
+            (e.g. ``uniform_mix`` with ``nis``).
+
+    Example:
+        >>> plan = plan_methods(ClassificationTask(), ["nis", "is-probabilistic"])
+        >>> [(spec, config.method) for spec, _, config in plan]
+        [('nis', 'nis'), ('is-probabilistic', 'is-probabilistic')]
+    """
+    methods = list(methods)
+    if not methods:
+        raise ValueError("no methods to compare")
+    if len(set(methods)) != len(methods):
+        raise ValueError(f"duplicate methods in {methods}")
+    base = (sampler_config or SamplerConfig()).to_dict()
+    plan = []
+    for spec in methods:
+        variant, method = task.variant(spec)
+        plan.append((spec, variant, SamplerConfig.from_dict({**base, "method": method})))
+    return plan
 
 
-def compare_methods(train, val, methods, runs: int = 3, seed: int = 0, progress=print, **run_kwargs):
-    """Run every method ``runs`` times (seeds ``seed``, ``seed + 1``, …).
+def compare(task: Task, train, val, methods, *, sampler_config: SamplerConfig | None = None,
+            training_config: TrainingConfig | None = None, runs: int = 3, progress=print, callbacks=None,
+            keep_model: bool = False) -> dict[str, list[RunResult]]:
+    """Run every method ``runs`` times with seeds ``seed``, ``seed + 1``, … (``training_config.seed`` first).
 
     The same seeds are used for every method, so run *k* of each method starts
-    from the same initial weights.
+    from the same initial weights. Every method's sampler config is built and
+    validated before the first run.
+
+    Args:
+        task: e.g. :class:`~is_keras.experiments.classification_task.ClassificationTask`.
+        train, val: the task's data.
+        methods: method specs (see :func:`plan_methods`).
+        sampler_config: options shared by every method.
+        training_config: the schedule (default: the task's).
+        runs: seeds per method (>= 1).
+        progress: called with one line per run (``None``: silent).
+        callbacks: more Keras callbacks for every run.
+        keep_model: keep each trained model in its result.
+
+    Returns:
+        ``{spec: [RunResult, ...]}`` in the order of ``methods``.
+
+    Raises:
+        ValueError: for ``runs < 1`` or a bad method / option (before any training).
+
+    Example:
+        >>> import numpy as np
+        >>> rng = np.random.default_rng(0)
+        >>> data = (rng.random((16, 8, 8, 1), dtype=np.float32), np.arange(16) % 2)
+        >>> results = compare(ClassificationTask(), data, data, ["nis"], runs=2, progress=None,
+        ...                   training_config=TrainingConfig(model_kwargs={"width": 1}, epochs=1, batch_size=8,
+        ...                                                  eval_every=1))
+        >>> [r.config["seed"] for r in results["nis"]]
+        [0, 1]
+    """
+    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
+        raise ValueError(f"runs must be an integer >= 1, got {runs!r}")
+    plan = plan_methods(task, methods, sampler_config)
+    training_config = training_config if training_config is not None else task.default_training_config()
+    width = max([18] + [len(spec) + 2 for spec, _, _ in plan])
+    results: dict[str, list[RunResult]] = {}
+    for spec, variant, config in plan:
+        results[spec] = []
+        for k in range(runs):
+            result = run(variant, train, val, sampler_config=config,
+                         training_config=training_config.replace(seed=training_config.seed + k),
+                         callbacks=callbacks, keep_model=keep_model)
+            results[spec].append(result)
+            if progress:
+                metric = result.metric_info
+                d = metric.digits
+                best = metric.best(result.values)
+                progress(f"  {spec:<{width}} run {k + 1}/{runs}: best {metric.label} {best:.{d}f}, "
+                         f"final {result.values[-1]:.{d}f}, {result.seconds[-1]:.1f} s training")
+    return results
+
+
+def compare_methods(train, val, methods, *, runs: int = 3, seed: int = 0, progress=print,
+                    sampler_config: SamplerConfig | None = None, training_config: TrainingConfig | None = None,
+                    **options) -> dict[str, list[RunResult]]:
+    """Classification: :func:`compare` with a :class:`ClassificationTask` and flat options.
+
+    Args:
+        train, val: ``(x, y)`` pairs.
+        methods: method names.
+        runs: seeds per method; seed: the first seed.
+        progress: as :func:`compare`.
+        sampler_config, training_config: base configs (defaults as :func:`~is_keras.experiments.run.run_training`).
+        **options: single fields of either config (``model``, ``epochs``, ``exponent``, ...).
 
     Returns:
         ``{method: [RunResult, ...]}``.
 
+    Raises:
+        ValueError: as :func:`compare`, or for an unknown option.
+
     Example:
-        >>> results = compare_methods(train, val, ["nis", "is-probabilistic"], runs=2, epochs=3)
+        >>> import numpy as np
+        >>> data = (np.random.default_rng(0).random((16, 8, 8, 1), dtype=np.float32), np.arange(16) % 2)
+        >>> results = compare_methods(data, data, ["nis", "is-probabilistic"], runs=1, progress=None, epochs=1,
+        ...                           batch_size=8, eval_every=1, model_kwargs={"width": 1})
+        >>> {m: len(r[0].one_minus_auc) for m, r in results.items()}
+        {'nis': 2, 'is-probabilistic': 2}
     """
-    if runs < 1:
-        raise ValueError(f"runs must be >= 1, got {runs}")
-    results = {}
-    for method in methods:
-        results[method] = []
-        for run in range(runs):
-            result = run_training(train, val, method=method, seed=seed + run, **run_kwargs)
-            results[method].append(result)
-            if progress:
-                progress(
-                    f"  {method:<18} run {run + 1}/{runs}: best 1-AUC {result.one_minus_auc.min():.5f}, "
-                    f"{result.seconds[-1]:.1f} s training"
-                )
-    return results
-
-
-def write_curves_csv(results: dict[str, list[RunResult]], path) -> Path:
-    """One row per evaluation: method, run, seed, samples, seconds, one_minus_auc."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["method", "run", "seed", "samples", "seconds", "one_minus_auc"])
-        for method, runs in results.items():
-            for run, result in enumerate(runs):
-                for s, t, v in zip(result.samples, result.seconds, result.one_minus_auc):
-                    writer.writerow([method, run, result.config["seed"], int(s), f"{t:.4f}", f"{v:.6g}"])
-    return path
-
-
-def summarize(results: dict[str, list[RunResult]], out_dir, title: str = "", baseline: str = "nis") -> str:
-    """Write curves.csv, compare.png, summary.json into ``out_dir``; return the table text."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    curves = {method: mean_curve(runs) for method, runs in results.items()}
-    write_curves_csv(results, out_dir / "curves.csv")
-    plot_curves(curves, out_dir / "compare.png", title=title)
-    table = ""
-    rows = []
-    if baseline in curves:
-        rows = time_to_baseline_best(curves, baseline)
-        table = format_table(rows)
-    first = next(iter(results.values()))[0]
-    summary = {"title": title, "table": rows, "config": first.config, "environment": first.environment}
-    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
-    return table
+    task = ClassificationTask()
+    sampler, training, _ = apply_options(sampler_config or SamplerConfig(),
+                                         training_config or task.default_training_config(), {**options, "seed": seed})
+    return compare(task, train, val, methods, sampler_config=sampler, training_config=training, runs=runs,
+                   progress=progress)

@@ -1,4 +1,4 @@
-"""Convergence speed and max performance of a 1-AUC curve (thesis §5.1.1).
+"""Convergence speed and max performance of a metric curve (thesis §5.1.1: 1-AUC).
 
 The thesis slides a window of ``W`` = 2000 training batches over a run's
 1-AUC curve and picks the window with the lowest average 1-AUC (the earliest
@@ -23,7 +23,7 @@ import dataclasses
 
 import numpy as np
 
-from is_keras.experiments.run import RunResult
+from is_keras.experiments.run_result import RunResult
 
 #: The thesis's window: 2000 batches (§5.1.1).
 THESIS_WINDOW_BATCHES = 2000
@@ -48,7 +48,7 @@ def window_evaluations(window_batches: int, eval_every: int) -> int:
     return max(1, int(round(window_batches / eval_every)))
 
 
-def best_window(values, window: int, short: str = "error") -> tuple[int, float]:
+def best_window(values, window: int, *, short: str = "error") -> tuple[int, float]:
     """Start index and mean of the ``window``-long stretch of ``values`` with the lowest mean.
 
     Ties (means equal to within :data:`TIE_TOLERANCE`, relative) go to the
@@ -104,13 +104,13 @@ class Convergence:
     window: int
 
 
-def convergence_point(samples, one_minus_auc, window_batches: int, eval_every: int,
+def convergence_point(samples, values, window_batches: int, eval_every: int, *,
                       short: str = "error") -> Convergence:
     """Convergence speed and max performance of one curve.
 
     Args:
         samples: samples seen at each evaluation.
-        one_minus_auc: 1-AUC at each evaluation.
+        values: the metric (e.g. 1-AUC) at each evaluation.
         window_batches: the window in training batches (thesis: 2000).
         eval_every: batches between evaluations of the curve.
         short: see :func:`best_window`.
@@ -121,26 +121,28 @@ def convergence_point(samples, one_minus_auc, window_batches: int, eval_every: i
         (128.0, 0.1)
     """
     samples = np.asarray(samples)
-    values = np.asarray(one_minus_auc, dtype=np.float64)
+    values = np.asarray(values, dtype=np.float64)
     if samples.shape != values.shape:
-        raise ValueError(f"samples {samples.shape} and one_minus_auc {values.shape} must have the same shape")
+        raise ValueError(f"samples {samples.shape} and values {values.shape} must have the same shape")
     window = window_evaluations(window_batches, eval_every)
     start, mean = best_window(values, window, short=short)
     return Convergence(samples=float(samples[start]), performance=mean, start=start,
                        window=min(window, values.size))
 
 
-def run_convergence(result: RunResult, window_batches: int, short: str = "error") -> Convergence:
+def run_convergence(result: RunResult, window_batches: int, *, short: str = "error") -> Convergence:
     """:func:`convergence_point` of a :class:`RunResult`, using its recorded ``eval_every``.
 
     Example:
-        >>> run_convergence(result, window_batches=50).samples
-        ...
+        >>> import numpy as np
+        >>> result = RunResult(np.array([64, 128, 192]), np.ones(3), np.array([0.3, 0.1, 0.2]), {"eval_every": 1}, {})
+        >>> run_convergence(result, window_batches=1).samples
+        128.0
     """
     eval_every = result.config.get("eval_every")
     if eval_every is None:
         raise ValueError("the run's config does not record eval_every")
-    return convergence_point(result.samples, result.one_minus_auc, window_batches, eval_every, short=short)
+    return convergence_point(result.samples, result.values, window_batches, eval_every, short=short)
 
 
 @dataclasses.dataclass
@@ -164,14 +166,17 @@ class ConvergenceSummary:
         }
 
 
-def summarize_convergence(results: list[RunResult], window_batches: int,
+def summarize_convergence(results: list[RunResult], window_batches: int, *,
                           short: str = "error") -> ConvergenceSummary:
     """Mean ± one standard deviation (``ddof=0``, as :func:`mean_curve`) over runs.
 
     Example:
-        >>> s = summarize_convergence(results_of_one_configuration, window_batches=50)
+        >>> import numpy as np
+        >>> runs = [RunResult(np.array([64, 128]), np.ones(2), np.array(v), {"eval_every": 1}, {})
+        ...         for v in ([0.3, 0.1], [0.1, 0.3])]
+        >>> s = summarize_convergence(runs, window_batches=1)
         >>> f"{s.speed_mean:.0f} ± {s.speed_std:.0f} samples"
-        ...
+        '96 ± 32 samples'
     """
     if not results:
         raise ValueError("summarize_convergence needs at least one run")

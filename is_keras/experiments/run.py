@@ -1,56 +1,132 @@
-"""Run one training configuration and record its 1-AUC curve."""
+"""Run one experiment of any task: build the generator, the model and the trainer, train, record the curve."""
 
 from __future__ import annotations
 
-import dataclasses
-import platform
-
 import numpy as np
 
-from is_keras.callbacks.one_minus_auc import OneMinusAUC
-from is_keras.models.registry import build_classifier
+from is_keras.callbacks.loss_table_histograms import LossTableHistograms
+from is_keras.experiments.classification_task import ClassificationTask
+from is_keras.experiments.environment import environment_info
+from is_keras.experiments.options import apply_options
+from is_keras.experiments.run_result import RunResult
+from is_keras.experiments.task import Task
+from is_keras.experiments.training_config import TrainingConfig
+from is_keras.sampling.config import SamplerConfig
 from is_keras.sampling.generator import ImportanceBatchGenerator
-from is_keras.sampling.validation import check_labels
 from is_keras.training.trainer import ImportanceTrainer
 
 
-@dataclasses.dataclass
-class RunResult:
-    """One run's curve: equal-length arrays, one entry per evaluation.
+def run(task: Task, train, val, *, sampler_config: SamplerConfig | None = None,
+        training_config: TrainingConfig | None = None, callbacks=None, verbose: int = 0,
+        keep_model: bool = False) -> RunResult:
+    """Train ``task``'s model on ``train`` with importance sampling and return its evaluation curve.
 
-    ``seconds`` is training wall-clock so far (evaluation excluded).
+    The task prepares the data, the model builder, the loss and the evaluation
+    callback (:meth:`~is_keras.experiments.task.Task.setup`); this function builds the
+    :class:`~is_keras.sampling.generator.ImportanceBatchGenerator` (seeded with
+    ``training_config.seed``), then the model, then the
+    :class:`~is_keras.training.trainer.ImportanceTrainer`, and trains.
+
+    Args:
+        task: e.g. :class:`~is_keras.experiments.classification_task.ClassificationTask`.
+        train, val: the task's data.
+        sampler_config: the sampling method and its options (default: ``SamplerConfig()``).
+        training_config: the schedule (default: ``task.default_training_config()``).
+        callbacks: more Keras callbacks, after the evaluation callback.
+        verbose: the trainer's progress output.
+        keep_model: hand the trained model back in ``result.model``.
+
+    Returns:
+        A :class:`~is_keras.experiments.run_result.RunResult` with the task's metric;
+        ``config`` records the task, the training and sampler configs, data sizes and parameters.
+
+    Raises:
+        ValueError: for data or options the task refuses (before any training).
+
+    Example:
+        >>> import numpy as np
+        >>> rng = np.random.default_rng(0)
+        >>> data = (rng.random((32, 8, 8, 1), dtype=np.float32), np.arange(32) % 2)
+        >>> result = run(ClassificationTask(), data, data, sampler_config=SamplerConfig(method="nis"),
+        ...              training_config=TrainingConfig(model_kwargs={"width": 1}, epochs=1, batch_size=8,
+        ...                                             eval_every=2))
+        >>> result.samples.tolist(), result.metric
+        ([16, 32], 'one_minus_auc')
     """
+    sampler_config = sampler_config if sampler_config is not None else SamplerConfig()
+    training_config = training_config if training_config is not None else task.default_training_config()
+    setup = task.setup(train, val, training_config)
+    generator = ImportanceBatchGenerator(setup.x, setup.y, batch_size=training_config.batch_size,
+                                         sampler_config=sampler_config, seed=training_config.seed)
+    model = setup.build_model()
+    trainer = ImportanceTrainer(model, generator, loss=setup.loss, learning_rate=training_config.learning_rate,
+                                table_score=setup.table_score)
+    hist = LossTableHistograms(generator, epochs=training_config.histogram_epochs) \
+        if training_config.histogram_epochs else None
+    trainer.fit(epochs=training_config.epochs,
+                callbacks=[setup.evaluator] + ([hist] if hist else []) + list(callbacks or []), verbose=verbose)
+    samples, seconds, values, epochs = task.curve(setup.evaluator)
+    config = {"task": task.name, **training_config.to_dict(), **sampler_config.to_dict(),
+              "parameters": task.parameters(model), **setup.config}
+    return RunResult(
+        samples=samples, seconds=seconds, values=values, config=config, environment=environment_info(),
+        metric=task.metric.name, epochs=epochs, final_loss_table=np.array(generator.loss_table),
+        loss_histograms=dict(hist.snapshots) if hist else {}, model=model if keep_model else None,
+        artifacts=dict(setup.artifacts),
+    )
 
-    samples: np.ndarray
-    seconds: np.ndarray
-    one_minus_auc: np.ndarray
-    config: dict
-    environment: dict
-    final_loss_table: np.ndarray | None = None
 
-    def to_dict(self) -> dict:
-        """JSON-ready form (the loss table is left out)."""
-        return {
-            "samples": self.samples.tolist(),
-            "seconds": self.seconds.tolist(),
-            "one_minus_auc": self.one_minus_auc.tolist(),
-            "config": self.config,
-            "environment": self.environment,
-        }
+def run_training(train, val, *, sampler_config: SamplerConfig | None = None,
+                 training_config: TrainingConfig | None = None, callbacks=None, verbose: int = 0,
+                 **options) -> RunResult:
+    """Train a classifier with importance sampling and return its 1-AUC curve.
 
-    @classmethod
-    def from_dict(cls, data: dict) -> RunResult:
-        return cls(
-            samples=np.asarray(data["samples"], dtype=np.int64),
-            seconds=np.asarray(data["seconds"], dtype=np.float64),
-            one_minus_auc=np.asarray(data["one_minus_auc"], dtype=np.float64),
-            config=data["config"],
-            environment=data.get("environment", {}),
-        )
+    :func:`run` with a :class:`~is_keras.experiments.classification_task.ClassificationTask`;
+    ``options`` set single fields of either config, so the flat form reads as before.
+
+    Args:
+        train, val: ``(x, y)`` pairs; ``x`` of shape (N, H, W, C), integer ``y``
+            (the number of classes is taken from the labels of both sets).
+        sampler_config: default ``SamplerConfig()`` (``is-probabilistic``, exponent 1).
+        training_config: default ``TrainingConfig()`` (crapnet, 5 epochs, batch 256, Adam 1e-3,
+            1-AUC every 10 batches, seed 0).
+        callbacks, verbose: as :func:`run`.
+        **options: any field of :class:`~is_keras.sampling.config.SamplerConfig` (``method``,
+            ``exponent``, ``subset_fraction``, ``subset_size``, ``uniform_mix``, ``unbiased``) or of
+            :class:`~is_keras.experiments.training_config.TrainingConfig` (``model``, ``model_kwargs``,
+            ``epochs``, ``batch_size``, ``learning_rate``, ``eval_every``, ``seed``, ``histogram_epochs``).
+
+    Returns:
+        A :class:`~is_keras.experiments.run_result.RunResult`: ``samples``, ``seconds``, ``one_minus_auc``.
+
+    Raises:
+        ValueError: for an unknown option, a bad value or bad labels (before any training).
+
+    Example:
+        >>> import numpy as np
+        >>> rng = np.random.default_rng(0)
+        >>> data = (rng.random((32, 8, 8, 1), dtype=np.float32), np.arange(32) % 2)
+        >>> res = run_training(data, data, method="nis", epochs=1, batch_size=8, eval_every=2,
+        ...                    model_kwargs={"width": 1})
+        >>> res.samples.shape == res.one_minus_auc.shape == (2,)
+        True
+    """
+    task = ClassificationTask()
+    sampler_config, training_config, _ = apply_options(
+        sampler_config or SamplerConfig(), training_config or task.default_training_config(), options)
+    return run(task, train, val, sampler_config=sampler_config, training_config=training_config,
+               callbacks=callbacks, verbose=verbose)
 
 
 def default_batch_size(num_samples: int, preferred: int = 256) -> int:
     """``preferred`` unless the data is too small for it: at least 20 steps per epoch.
+
+    Args:
+        num_samples: training-set size.
+        preferred: the batch size for large sets.
+
+    Returns:
+        A power of two >= 8, or ``preferred``.
 
     Example:
         >>> default_batch_size(1347), default_batch_size(100_000)
@@ -59,99 +135,3 @@ def default_batch_size(num_samples: int, preferred: int = 256) -> int:
     if num_samples >= 20 * preferred:
         return preferred
     return int(max(8, 2 ** np.floor(np.log2(max(num_samples / 20, 1)))))
-
-
-def environment_info() -> dict:
-    """Library / TensorFlow versions and the device, recorded next to every result."""
-    import tensorflow as tf
-
-    from is_keras import __version__
-
-    gpus = tf.config.list_logical_devices("GPU")
-    return {
-        "is_keras": __version__,
-        "tensorflow": tf.__version__,
-        "python": platform.python_version(),
-        "device": gpus[0].name if gpus else "CPU",
-        "machine": platform.machine(),
-    }
-
-
-def run_training(
-    train,
-    val,
-    model: str = "crapnet",
-    method: str = "is-probabilistic",
-    exponent: float = 1.0,
-    epochs: int = 5,
-    batch_size: int = 256,
-    eval_every: int = 10,
-    seed: int = 0,
-    model_kwargs: dict | None = None,
-    learning_rate: float = 1e-3,
-    subset_fraction: float = 0.1,
-    subset_size: int = 1000,
-    verbose: int = 0,
-    callbacks=None,
-    unbiased: bool = False,
-    uniform_mix: float = 0.0,
-) -> RunResult:
-    """Train ``model`` with sampling ``method`` and return its 1-AUC curve.
-
-    Args:
-        train, val: ``(x, y)`` pairs; ``x`` of shape (N, H, W, C), integer ``y``.
-            The number of classes is taken from the labels of both sets.
-        model: ``"crapnet"`` or ``"resnet18"``; ``model_kwargs`` go to its
-            builder (``width=`` or ``params=``).
-        method, exponent, subset_fraction, subset_size: the sampler.
-        epochs, batch_size, learning_rate: Adam training schedule.
-        eval_every: evaluate 1-AUC on ``val`` every this many batches.
-        seed: seeds model initialisation and the sampler.
-        unbiased: reweight each drawn sample's loss by ``1 / (N p_i)``
-            (``"nis"``, ``"is-probabilistic"``); default: the thesis's biased scheme.
-        uniform_mix: share of uniform draws mixed into ``"is-probabilistic"``
-            (bounds unbiased weights by ``1 / uniform_mix``); default 0.
-
-    Example:
-        >>> (train, val) = is_keras.data.load_digits()
-        >>> res = run_training(train, val, method="is-probabilistic", epochs=2, batch_size=64)
-        >>> res.samples.shape == res.one_minus_auc.shape
-        True
-    """
-    x_train, y_train = train
-    x_val, y_val = val
-    y_train = check_labels(y_train, "y_train")
-    y_val = check_labels(y_val, "y_val")
-    if len(x_val) != len(y_val):
-        raise ValueError(f"x_val has {len(x_val)} samples but y_val has {len(y_val)}")
-    num_classes = int(max(y_train.max(), y_val.max())) + 1
-    model_kwargs = dict(model_kwargs or {})
-    generator = ImportanceBatchGenerator(
-        x_train, y_train, batch_size=batch_size, method=method, exponent=exponent,
-        subset_fraction=subset_fraction, subset_size=subset_size, seed=seed, unbiased=unbiased,
-        uniform_mix=uniform_mix,
-    )
-    network = build_classifier(model, tuple(x_train.shape[1:]), num_classes, seed=seed, **model_kwargs)
-    trainer = ImportanceTrainer(network, generator, learning_rate=learning_rate)
-    auc = OneMinusAUC(x_val, y_val, every_n_batches=eval_every)
-    trainer.fit(epochs=epochs, callbacks=[auc] + list(callbacks or []), verbose=verbose)
-    config = {
-        "model": model, "model_kwargs": model_kwargs, "parameters": int(_trainable(network)),
-        "method": method, "exponent": exponent, "subset_fraction": subset_fraction,
-        "subset_size": subset_size, "unbiased": bool(unbiased), "uniform_mix": float(uniform_mix),
-        "epochs": epochs, "batch_size": batch_size,
-        "eval_every": eval_every, "seed": seed, "learning_rate": learning_rate,
-        "num_train": int(len(x_train)), "num_val": int(len(x_val)), "num_classes": num_classes,
-    }
-    return RunResult(
-        samples=np.asarray(auc.samples, dtype=np.int64),
-        seconds=np.asarray(auc.seconds, dtype=np.float64),
-        one_minus_auc=np.asarray(auc.one_minus_auc, dtype=np.float64),
-        config=config,
-        environment=environment_info(),
-        final_loss_table=np.array(generator.loss_table),
-    )
-
-
-def _trainable(model) -> int:
-    return sum(int(np.prod(v.shape)) for v in model.trainable_weights)

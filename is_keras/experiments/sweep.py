@@ -2,24 +2,18 @@
 
 A sweep config (YAML or JSON) names a dataset, models and their sizes,
 sampling methods, loss exponents, a number of seeded runs and the training
-schedule. :func:`expand_sweep` turns it into a deterministic, ordered list of
-:class:`RunSpec` (model → size → method → exponent → seed), each with a stable
-:attr:`RunSpec.run_id`. :func:`run_sweep` runs the ones not yet finished and
+schedule. :func:`~is_keras.experiments.sweep_grid.expand_sweep` turns it into a
+deterministic, ordered list of :class:`~is_keras.experiments.run_spec.RunSpec`
+(model → size → method → exponent → seed), each with a stable run ID.
+:func:`run_sweep` validates the whole grid, then runs the ones not yet finished and
 saves **each run on its own as soon as it ends** (``runs/<run_id>.json``,
 written to a temporary file and renamed, so a killed sweep never leaves a
 half-written result); started again, it skips every finished run.
 
-Preset ``kind`` values fill in the thesis's grids (keys in the file override):
-
-* ``model_complexity`` (§5.1.1): NIS vs IS-probabilistic over parameter budgets;
-* ``loss_exponent`` (§5.1.2): NIS vs IS-probabilistic with ω ∈ {0.1, 0.5, 1.0, 1.5, 2.0};
-* ``is_methods`` (§5.1.3): NIS, IS-probabilistic, IS-randomsubset, IS-highsubset;
-* ``custom``: nothing filled in.
-
 Example config (YAML)::
 
     name: model_complexity_small
-    kind: model_complexity
+    kind: model_complexity           # presets: model_complexity, loss_exponent, is_methods, custom
     dataset: digits
     models: [crapnet]
     params: [2000, 8000, 20000]     # or {crapnet: [...], resnet18: [...]}, or widths: [...]
@@ -40,40 +34,37 @@ import math
 import time
 from pathlib import Path
 
+from is_keras.experiments.classification_task import ClassificationTask
 from is_keras.experiments.convergence import window_evaluations
-from is_keras.experiments.run import run_training
-from is_keras.experiments.sweep_grid import (
+from is_keras.experiments.json_files import atomic_write_json
+from is_keras.experiments.run import run
+from is_keras.experiments.run_spec import RunSpec
+from is_keras.experiments.sweep_config import (
     PRESETS,
-    USES_EXPONENT,
-    USES_SUBSET_FRACTION,
-    USES_SUBSET_SIZE,
-    USES_UNBIASED,
-    USES_UNIFORM_MIX,
-    RunSpec,
+    SMOKE_TRAIN,
+    SMOKE_VAL,
     SweepConfig,
-    expand_sweep,
     load_sweep_config,
-    parse_shard,
-    shard_specs,
+    smoke_config,
 )
+from is_keras.experiments.sweep_grid import expand_sweep, parse_shard, shard_specs
 from is_keras.experiments.sweep_store import (
     RESULT_FORMAT,
     RUNS_DIR,
     SweepRecord,
-    atomic_write_json,
     is_finished,
     load_sweep_results,
     read_record,
+    record_data,
     result_path,
 )
 
-#: The sweep API in one place: the grid (sweep_grid), result files (sweep_store) and the runner (here).
+#: The sweep API in one place: the config, grid, result files and the runner (here).
 __all__ = [
-    "PRESETS", "RESULT_FORMAT", "RUNS_DIR", "USES_EXPONENT", "USES_SUBSET_FRACTION", "USES_SUBSET_SIZE",
-    "USES_UNBIASED", "USES_UNIFORM_MIX", "RunSpec", "SweepConfig", "SweepOutcome", "SweepRecord",
+    "PRESETS", "RESULT_FORMAT", "RUNS_DIR", "RunSpec", "SweepConfig", "SweepOutcome", "SweepRecord",
     "atomic_write_json", "check_window_fits", "expand_sweep", "is_finished", "load_sweep_config",
     "load_sweep_results", "parse_shard", "read_record", "result_path", "reuse_finished", "run_sweep",
-    "shard_specs",
+    "shard_specs", "smoke_config",
 ]
 
 
@@ -88,7 +79,15 @@ class SweepOutcome:
 
 
 def check_window_fits(config: SweepConfig, num_train: int) -> int:
-    """Evaluations per run; raise ``ValueError`` if the window does not fit in one run's curve."""
+    """Evaluations per run.
+
+    Raises:
+        ValueError: when no evaluation would happen or the window does not fit in one run's curve.
+
+    Example:
+        >>> check_window_fits(SweepConfig(epochs=1, batch_size=64, eval_every=5, window=10), 1347)
+        4
+    """
     steps_per_epoch = math.ceil(num_train / config.batch_size)
     total_batches = config.epochs * steps_per_epoch
     evaluations = total_batches // config.eval_every
@@ -110,6 +109,9 @@ def reuse_finished(spec: RunSpec, out_dir, reuse_dirs, sweep_info: dict) -> bool
 
     The copy is relabelled with this sweep's ``sweep_info`` (name, kind,
     window); the curve, config and environment are kept as they were.
+
+    Returns:
+        True when a copy was made.
     """
     for folder in reuse_dirs:
         source = result_path(folder, spec.run_id)
@@ -127,14 +129,25 @@ def reuse_finished(spec: RunSpec, out_dir, reuse_dirs, sweep_info: dict) -> bool
     return False
 
 
-def run_sweep(config, out_dir, shard=(0, 1), progress=print, reuse=()) -> SweepOutcome:
+def _load_data(config: SweepConfig):
+    from is_keras.data.registry import load_dataset
+
+    train, val = load_dataset(config.dataset, seed=config.data_seed, **config.dataset_kwargs)
+    if config.smoke:
+        train, val = (train[0][:SMOKE_TRAIN], train[1][:SMOKE_TRAIN]), (val[0][:SMOKE_VAL], val[1][:SMOKE_VAL])
+    return train, val
+
+
+def run_sweep(config, out_dir, *, shard=(0, 1), progress=print, reuse=(), smoke: bool = False) -> SweepOutcome:
     """Run the sweep's unfinished runs (of one shard), saving each as soon as it ends.
 
-    Each result is ``<out_dir>/runs/<run_id>.json`` holding ``format``,
-    ``run_id``, ``spec``, ``sweep`` (name, kind, window) and ``result``
-    (:meth:`RunResult.to_dict`: the curve, the full training configuration with
-    the seed, and the environment: library and TensorFlow versions, device).
-    The config itself is copied to ``<out_dir>/sweep.json``.
+    The whole grid is expanded and validated first (every run's sampler and
+    training config), so a bad grid point fails before any training. Each result is
+    ``<out_dir>/runs/<run_id>.json`` holding ``format``, ``run_id``, ``spec``,
+    ``sweep`` (name, kind, window) and ``result``
+    (:meth:`~is_keras.experiments.run_result.RunResult.to_dict`: the curve, the full
+    training configuration with the seed, and the environment). The config itself
+    is copied to ``<out_dir>/sweep.json``.
 
     Args:
         config: a :class:`SweepConfig`, a mapping, or a YAML/JSON path.
@@ -143,13 +156,24 @@ def run_sweep(config, out_dir, shard=(0, 1), progress=print, reuse=()) -> SweepO
         progress: called with one line of text per run (``None`` for silence).
         reuse: other sweep output folders; a run finished there (same run ID,
             i.e. the identical spec) is copied instead of trained again.
+        smoke: try the grid in a tiny size (:func:`~is_keras.experiments.sweep_config.smoke_config`).
+
+    Returns:
+        A :class:`SweepOutcome`.
+
+    Raises:
+        ValueError: for a bad config, shard or window, before any run starts.
 
     Example:
-        >>> outcome = run_sweep("configs/model_complexity.yaml", "results/mc", shard="0/2")
-        >>> len(outcome.ran) + len(outcome.skipped)
-        ...
+        >>> import tempfile
+        >>> outcome = run_sweep({"methods": ["nis"], "models": ["crapnet"], "widths": [1]}, tempfile.mkdtemp(),
+        ...                     smoke=True, progress=None)
+        >>> len(outcome.ran)
+        1
     """
     config = load_sweep_config(config)
+    if smoke:
+        config = smoke_config(config)
     index, count = parse_shard(shard) if isinstance(shard, str) else shard
     specs = shard_specs(expand_sweep(config), index, count)
     out_dir = Path(out_dir)
@@ -161,25 +185,23 @@ def run_sweep(config, out_dir, shard=(0, 1), progress=print, reuse=()) -> SweepO
     skipped = [s.run_id for s in specs if s not in pending]
     reused = [s.run_id for s in pending if reuse_finished(s, out_dir, [Path(d) for d in reuse], sweep_info)]
     pending = [s for s in pending if s.run_id not in reused]
-    say(f"sweep {config.name!r} ({config.kind}): {len(specs)} runs in shard {index}/{count}, "
-        f"{len(skipped)} already finished, {len(reused)} copied from other sweeps, {len(pending)} to run")
+    say(f"sweep {config.name!r} ({config.kind}{', smoke' if config.smoke else ''}): {len(specs)} runs in shard "
+        f"{index}/{count}, {len(skipped)} already finished, {len(reused)} copied from other sweeps, "
+        f"{len(pending)} to run")
     ran = []
     if not pending:
         return SweepOutcome(ran=ran, skipped=skipped, out_dir=out_dir, reused=reused)
-    from is_keras.data.registry import load_dataset
-
-    train, val = load_dataset(config.dataset, seed=config.data_seed, **config.dataset_kwargs)
+    train, val = _load_data(config)
     check_window_fits(config, len(train[0]))
+    task = ClassificationTask()
     for number, spec in enumerate(pending, 1):
         start = time.perf_counter()
-        result = run_training(train, val, **spec.training_kwargs())
+        result = run(task, train, val, sampler_config=spec.sampler_config(), training_config=spec.training_config())
         result.config.update({"dataset": spec.dataset, "dataset_kwargs": spec.dataset_kwargs,
                               "data_seed": spec.data_seed})
-        atomic_write_json(result_path(out_dir, spec.run_id), {
-            "format": RESULT_FORMAT, "run_id": spec.run_id, "spec": spec.to_dict(),
-            "sweep": sweep_info, "result": result.to_dict(),
-        })
+        atomic_write_json(result_path(out_dir, spec.run_id), record_data(spec, sweep_info, result))
         ran.append(spec.run_id)
-        say(f"  [{number}/{len(pending)}] {spec.run_id}: final 1-AUC {result.one_minus_auc[-1]:.5f}, "
+        metric = result.metric_info
+        say(f"  [{number}/{len(pending)}] {spec.run_id}: final {metric.label} {result.values[-1]:.{metric.digits}f}, "
             f"{time.perf_counter() - start:.1f} s")
     return SweepOutcome(ran=ran, skipped=skipped, out_dir=out_dir, reused=reused)

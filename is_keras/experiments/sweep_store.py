@@ -1,16 +1,14 @@
-"""Sweep results on disk: one JSON file per finished run, written atomically, read back as records."""
+"""Sweep results on disk: one strict-JSON file per finished run, written atomically, read back as records."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import tempfile
 from pathlib import Path
 
-from is_keras.experiments.run import RunResult
-from is_keras.experiments.sweep_grid import RunSpec
-from is_keras.sampling.registry import METHODS
+from is_keras.experiments.run_result import RunResult
+from is_keras.experiments.run_spec import RunSpec
+from is_keras.sampling.methods import METHOD_SPECS
 
 #: Result files are ``<out>/RUNS_DIR/<run_id>.json``.
 RUNS_DIR = "runs"
@@ -20,43 +18,13 @@ RESULT_FORMAT = 1
 
 
 def result_path(out_dir, run_id: str) -> Path:
-    """Where the result of ``run_id`` is saved."""
-    return Path(out_dir) / RUNS_DIR / f"{run_id}.json"
-
-
-def atomic_write_json(path, data) -> Path:
-    """Write ``data`` as JSON to a temporary file next to ``path``, then rename it over ``path``.
-
-    Readers see either the old file or the whole new one, never a partial write.
+    """Where the result of ``run_id`` is saved.
 
     Example:
-        >>> atomic_write_json("out/runs/a.json", {"x": 1})
-        PosixPath('out/runs/a.json')
+        >>> result_path("out", "a").as_posix()
+        'out/runs/a.json'
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=1, default=_json_default)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def _json_default(value):
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if hasattr(value, "item"):
-        return value.item()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+    return Path(out_dir) / RUNS_DIR / f"{run_id}.json"
 
 
 @dataclasses.dataclass
@@ -69,15 +37,32 @@ class SweepRecord:
     result: RunResult
 
 
-def read_record(path) -> SweepRecord:
-    """Load one result file written by :func:`run_sweep`.
+def record_data(spec: RunSpec, sweep_info: dict, result: RunResult) -> dict:
+    """The content of one result file.
 
     Example:
-        >>> read_record("out/runs/crapnet-default-nis-s0-0123456789.json").result.one_minus_auc
-        ...
+        >>> import numpy as np
+        >>> from is_keras.experiments.run_spec import RunSpec
+        >>> spec = RunSpec("digits", {}, 0, "crapnet", {}, "nis", None, 0, 1, 64, 5, 1e-3, None, None)
+        >>> result = RunResult(np.array([64]), np.array([1.0]), np.array([0.2]), {}, {})
+        >>> sorted(record_data(spec, {"name": "s"}, result))
+        ['format', 'result', 'run_id', 'spec', 'sweep']
     """
-    data = json.loads(Path(path).read_text())
-    if data.get("format") != RESULT_FORMAT:
+    return {"format": RESULT_FORMAT, "run_id": spec.run_id, "spec": spec.to_dict(), "sweep": sweep_info,
+            "result": result.to_dict()}
+
+
+def read_record(path) -> SweepRecord:
+    """Load one result file written by :func:`~is_keras.experiments.sweep.run_sweep`.
+
+    Raises:
+        ValueError: for a file that is not a result file of :data:`RESULT_FORMAT` (the message names it).
+    """
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as error:
+        raise ValueError(f"{path}: cannot read the result file: {error}") from None
+    if not isinstance(data, dict) or data.get("format") != RESULT_FORMAT:
         raise ValueError(f"{path}: not a sweep result file of format {RESULT_FORMAT}")
     return SweepRecord(run_id=data["run_id"], spec=RunSpec.from_dict(data["spec"]), sweep=data["sweep"],
                        result=RunResult.from_dict(data["result"]))
@@ -97,10 +82,14 @@ def is_finished(out_dir, spec: RunSpec) -> bool:
 def load_sweep_results(out_dir) -> list[SweepRecord]:
     """Every finished run under ``out_dir``, ordered by configuration then seed.
 
+    Raises:
+        ValueError: when ``out_dir`` has no ``runs/`` folder, or for an unreadable result file.
+
     Example:
-        >>> records = load_sweep_results("results/model_complexity")
-        >>> {r.spec.method for r in records}
-        {'nis', 'is-probabilistic'}
+        >>> load_sweep_results("no/such/folder")
+        Traceback (most recent call last):
+        ...
+        ValueError: no sweep results in 'no/such/folder' (expected a runs/ folder)
     """
     folder = Path(out_dir) / RUNS_DIR
     if not folder.is_dir():
@@ -112,6 +101,7 @@ def load_sweep_results(out_dir) -> list[SweepRecord]:
 def _record_order(record: SweepRecord) -> tuple:
     spec = record.spec
     size = sorted(spec.model_kwargs.items())
-    method = METHODS.index(spec.method) if spec.method in METHODS else len(METHODS)
+    methods = list(METHOD_SPECS)
+    method = methods.index(spec.method) if spec.method in methods else len(methods)
     exponent = -1.0 if spec.exponent is None else spec.exponent
     return (spec.dataset, spec.model, size, method, exponent, spec.group_key(), spec.seed)

@@ -15,7 +15,7 @@ def _as_list(name, values, n=None):
     return values
 
 
-def ap50(gt_boxes, gt_labels, pred_boxes, pred_scores, pred_labels, max_detections: int = 100) -> float:
+def ap50(gt_boxes, gt_labels, pred_boxes, pred_scores, pred_labels, *, max_detections: int = 100) -> float:
     """COCO AP at IoU 0.5 over all classes, exactly ``COCOeval(...).stats[1]``.
 
     Builds in-memory COCO ground truth and results, runs
@@ -23,12 +23,29 @@ def ap50(gt_boxes, gt_labels, pred_boxes, pred_scores, pred_labels, max_detectio
     ``max_detections`` per image) silently and averages the 101-point
     interpolated precision over recall and over the classes that have ground
     truth. Boxes are ``[x1, y1, x2, y2]``; every argument is a list with one
-    array per image. Returns ``nan`` when there is no ground-truth box at all.
+    array per image.
+
+    Args:
+        gt_boxes: per image ``(n, 4)`` ground-truth boxes.
+        gt_labels: per image ``(n,)`` class indices.
+        pred_boxes: per image ``(m, 4)`` predicted boxes.
+        pred_scores: per image ``(m,)`` scores.
+        pred_labels: per image ``(m,)`` predicted class indices.
+        max_detections: detections per image that count.
+
+    Returns:
+        AP50 in [0, 1]; ``nan`` when there is no ground-truth box at all, 0 without predictions.
+
+    Raises:
+        ValueError: lists of different lengths, or boxes, scores and labels of different counts in an image.
 
     Example:
-        >>> ap50([np.array([[0, 0, 10, 10.]])], [np.array([0])],
-        ...      [np.array([[0, 0, 10, 10.]])], [np.array([0.9])], [np.array([0])])
+        >>> import numpy as np
+        >>> gt = [np.array([[0, 0, 10, 10.]])]
+        >>> round(ap50(gt, [np.array([0])], [np.array([[0, 0, 10, 10.]])], [np.array([0.9])], [np.array([0])]), 6)
         1.0
+        >>> ap50(gt, [np.array([0])], [np.array([[20, 20, 30, 30.]])], [np.array([0.9])], [np.array([0])])
+        0.0
     """
     from pycocotools.coco import COCO
     from pycocotools.cocoeval import COCOeval
@@ -89,11 +106,28 @@ def ap50(gt_boxes, gt_labels, pred_boxes, pred_scores, pred_labels, max_detectio
     return float(valid.mean()) if valid.size else 0.0
 
 
-def one_minus_ap50(*args, **kwargs) -> float:
+def one_minus_ap50(gt_boxes, gt_labels, pred_boxes, pred_scores, pred_labels, *, max_detections: int = 100) -> float:
     """``1 - ap50(...)``, the thesis's detection curve value.
 
+    Args:
+        gt_boxes: per image ``(n, 4)`` ground-truth boxes.
+        gt_labels: per image ``(n,)`` class indices.
+        pred_boxes: per image ``(m, 4)`` predicted boxes.
+        pred_scores: per image ``(m,)`` scores.
+        pred_labels: per image ``(m,)`` predicted class indices.
+        max_detections: detections per image that count.
+
+    Returns:
+        ``1 - AP50`` (``nan`` without ground truth).
+
+    Raises:
+        ValueError: see :func:`ap50`.
+
     Example:
-        >>> one_minus_ap50(gt_boxes, gt_labels, pred_boxes, pred_scores, pred_labels)
-        ...
+        >>> import numpy as np
+        >>> gt = [np.array([[0, 0, 10, 10.]])]
+        >>> pred = [np.array([[0, 0, 10, 10.]])]
+        >>> round(one_minus_ap50(gt, [np.array([0])], pred, [np.array([0.9])], [np.array([0])]), 6)
+        0.0
     """
-    return 1.0 - ap50(*args, **kwargs)
+    return 1.0 - ap50(gt_boxes, gt_labels, pred_boxes, pred_scores, pred_labels, max_detections=max_detections)

@@ -19,6 +19,12 @@ def one_minus_auc(y_true, probabilities) -> float:
         y_true: integer labels, shape (N,), in ``[0, C)``.
         probabilities: scores, shape (N, C).
 
+    Returns:
+        ``1 - AUC`` (float) in [0, 1].
+
+    Raises:
+        ValueError: wrong shapes, labels outside ``[0, C)``, non-finite scores, or fewer than two classes present.
+
     Example:
         >>> one_minus_auc([0, 1, 1], [[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
         0.0

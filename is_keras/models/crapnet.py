@@ -14,6 +14,17 @@ CRAPNET_CONVS = ((7, 1, 1), (3, 1, 1), (3, 1, 1), (3, 2, 2), (3, 1, 2), (3, 2, 4
 def crapnet_param_count(width: float, input_channels: int, num_classes: int) -> int:
     """Trainable parameters of :func:`crapnet` (closed form, no model built).
 
+    Args:
+        width: the base width (channels of the first convolution, rounded).
+        input_channels: channels of the input images.
+        num_classes: outputs of the dense layer.
+
+    Returns:
+        The trainable-parameter count (int).
+
+    Raises:
+        TypeError: a non-numeric argument.
+
     Example:
         >>> crapnet_param_count(8, 1, 10)
         19386
@@ -28,7 +39,7 @@ def crapnet_param_count(width: float, input_channels: int, num_classes: int) -> 
 
 
 def crapnet(
-    input_shape=(28, 28, 1), num_classes: int = 10, width: float | None = None, params: int | None = None
+    input_shape=(28, 28, 1), num_classes: int = 10, *, width: float | None = None, params: int | None = None
 ):
     """CrapNet: seven convolutions, global average pooling, dense, softmax.
 
@@ -37,6 +48,18 @@ def crapnet(
     thesis's base width is 8; ``width`` (a real number; channels are rounded)
     widens every convolution, or
     ``params`` picks the width whose trainable-parameter count is closest.
+
+    Args:
+        input_shape: ``(H, W, C)`` of the images.
+        num_classes: softmax outputs.
+        width: the base width (default 8, the thesis's); give ``width`` or ``params``, not both.
+        params: a trainable-parameter budget; the width closest to it is used.
+
+    Returns:
+        A ``keras.Model`` named ``crapnet_w<width>`` with softmax outputs ``(B, num_classes)``.
+
+    Raises:
+        ValueError: both ``width`` and ``params``, a width that is not > 0, or a bad ``params``.
 
     Example:
         >>> model = crapnet((28, 28, 1), num_classes=43, params=200_000)

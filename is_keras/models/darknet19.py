@@ -23,24 +23,50 @@ BN_EPSILON = 1e-5
 LEAKY_SLOPE = 0.1
 
 
-def scaled_filters(filters: int, width_multiplier: float) -> int:
-    """Channels of a convolution widened by ``width_multiplier`` (a multiple of 4, at least 4).
+def scaled_filters(filters: int, width: float) -> int:
+    """Channels of a convolution widened by ``width`` (a multiple of 4, at least 4).
 
     Rounding to a multiple of 4 keeps the reorg (stride 2 needs channels
-    divisible by 4) valid at every width; at ``width_multiplier=1`` every
+    divisible by 4) valid at every width; at ``width=1`` every
     darknet filter count is returned unchanged.
+
+    Args:
+        filters: darknet's filter count at width 1.
+        width: the width factor (a float > 0).
+
+    Returns:
+        The scaled channel count (int).
+
+    Raises:
+        ValueError: ``width`` is not > 0.
 
     Example:
         >>> scaled_filters(1024, 1.0), scaled_filters(64, 0.25), scaled_filters(32, 0.01)
         (1024, 16, 4)
     """
-    if not width_multiplier > 0:
-        raise ValueError(f"width_multiplier must be > 0, got {width_multiplier!r}")
-    return max(4, int(round(filters * width_multiplier / 4.0)) * 4)
+    if not width > 0:
+        raise ValueError(f"width must be > 0, got {width!r}")
+    return max(4, int(round(filters * width / 4.0)) * 4)
 
 
-def check_input_shape(input_shape, multiple: int = 32) -> tuple[int, int, int]:
-    """``(H, W, C)`` with H and W divisible by ``multiple`` (darknet's five 2×2 pools), else ``ValueError``."""
+def check_input_shape(input_shape, *, multiple: int = 32) -> tuple[int, int, int]:
+    """``(H, W, C)`` with H and W divisible by ``multiple`` (darknet's five 2×2 pools).
+
+    Args:
+        input_shape: ``(height, width, channels)``.
+        multiple: what height and width must be multiples of.
+
+    Returns:
+        ``(height, width, channels)`` as ints.
+
+    Raises:
+        ValueError: the shape is not 3 long, a side is not a positive multiple of ``multiple``,
+            or the channels are not a positive integer.
+
+    Example:
+        >>> check_input_shape((64, 96, 3))
+        (64, 96, 3)
+    """
     input_shape = tuple(input_shape)
     if len(input_shape) != 3:
         raise ValueError(f"input_shape must be (height, width, channels), got {input_shape}")
@@ -55,20 +81,55 @@ def check_input_shape(input_shape, multiple: int = 32) -> tuple[int, int, int]:
     return int(height), int(width), int(channels)
 
 
-def conv_bn_leaky(x, filters: int, kernel: int, index: int, bn_momentum: float = 0.99):
+def conv_bn_leaky(x, filters: int, kernel: int, index: int, *, bn_momentum: float = 0.99):
     """darknet's ``[convolutional] batch_normalize=1 activation=leaky``: conv (no bias), BN, leaky 0.1.
 
     The layers are named ``conv_{index}``, ``bn_{index}``, ``leaky_{index}``.
+
+    Args:
+        x: a Keras tensor ``(B, H, W, C)``.
+        filters: output channels.
+        kernel: kernel side (1 or 3 in darknet).
+        index: darknet's convolution index, used in the layer names.
+        bn_momentum: moving-statistics momentum of the batch norm.
+
+    Returns:
+        The Keras tensor after the leaky ReLU, ``(B, H, W, filters)``.
+
+    Raises:
+        ValueError: from Keras, on an invalid shape or a duplicate layer name.
+
+    Example:
+        >>> import keras
+        >>> conv_bn_leaky(keras.Input((8, 8, 3)), 16, 3, 0).shape
+        (None, 8, 8, 16)
     """
     x = layers.Conv2D(filters, kernel, padding="same", use_bias=False, name=f"conv_{index}")(x)
     x = layers.BatchNormalization(epsilon=BN_EPSILON, momentum=bn_momentum, name=f"bn_{index}")(x)
     return layers.LeakyReLU(negative_slope=LEAKY_SLOPE, name=f"leaky_{index}")(x)
 
 
-def darknet19_body(x, width_multiplier: float = 1.0, bn_momentum: float = 0.99):
-    """The 18 convolutions and 5 max-pools; returns ``(passthrough_26x26, features_13x13)``.
+def darknet19_body(x, *, width: float = 1.0, bn_momentum: float = 0.99):
+    """The 18 convolutions and 5 max-pools of DarkNet-19.
 
     Convolutions are ``conv_0`` … ``conv_17`` in darknet's cfg order.
+
+    Args:
+        x: the Keras input tensor ``(B, H, W, C)``, H and W multiples of 32.
+        width: the width factor of every convolution.
+        bn_momentum: moving-statistics momentum of the batch norms.
+
+    Returns:
+        ``(passthrough, features)``: the output of ``conv_12`` (H/16) and of ``conv_17`` (H/32).
+
+    Raises:
+        ValueError: ``width`` is not > 0.
+
+    Example:
+        >>> import keras
+        >>> passthrough, features = darknet19_body(keras.Input((64, 64, 3)), width=0.125)
+        >>> passthrough.shape, features.shape
+        ((None, 4, 4, 64), (None, 2, 2, 128))
     """
     index, pool, passthrough = 0, 0, None
     for spec in DARKNET19_LAYERS:
@@ -77,7 +138,7 @@ def darknet19_body(x, width_multiplier: float = 1.0, bn_momentum: float = 0.99):
             pool += 1
             continue
         filters, kernel = spec
-        x = conv_bn_leaky(x, scaled_filters(filters, width_multiplier), kernel, index, bn_momentum)
+        x = conv_bn_leaky(x, scaled_filters(filters, width), kernel, index, bn_momentum=bn_momentum)
         if index == PASSTHROUGH_CONV:
             passthrough = x
         index += 1
@@ -87,8 +148,9 @@ def darknet19_body(x, width_multiplier: float = 1.0, bn_momentum: float = 0.99):
 def darknet19(
     input_shape=(224, 224, 3),
     num_classes: int | None = 1000,
+    *,
     include_top: bool | None = None,
-    width_multiplier: float = 1.0,
+    width: float = 1.0,
     bn_momentum: float = 0.99,
 ):
     """DarkNet-19 as in darknet's ``darknet19.cfg``.
@@ -104,8 +166,15 @@ def darknet19(
         input_shape: ``(H, W, C)``, H and W multiples of 32.
         num_classes: classifier outputs; ``None`` means no top.
         include_top: default ``num_classes is not None``.
-        width_multiplier: widen (or thin) every convolution; 1.0 is darknet's.
+        width: widen (or thin) every convolution; 1.0 is darknet's.
         bn_momentum: moving-statistics momentum of the batch norms.
+
+    Returns:
+        A ``keras.Model``: softmax class probabilities ``(B, num_classes)`` with the top,
+        else the ``(B, H/32, W/32, 1024·width)`` features.
+
+    Raises:
+        ValueError: a bad ``input_shape``, or ``include_top`` without ``num_classes >= 1``.
 
     Example:
         >>> model = darknet19((224, 224, 3), num_classes=1000)
@@ -113,6 +182,9 @@ def darknet19(
         20856776
         >>> darknet19((416, 416, 3), num_classes=None).output_shape
         (None, 13, 13, 1024)
+        >>> darknet19((64, 64, 3), num_classes=None, width=0.125).name
+        'darknet19_x0.125'
+
     """
     check_input_shape(input_shape)
     if include_top is None:
@@ -120,8 +192,8 @@ def darknet19(
     if include_top and (num_classes is None or int(num_classes) != num_classes or num_classes < 1):
         raise ValueError(f"include_top=True needs num_classes >= 1, got {num_classes!r}")
     inputs = keras.Input(shape=tuple(input_shape), name="image")
-    _, x = darknet19_body(inputs, width_multiplier, bn_momentum)
-    name = "darknet19" if width_multiplier == 1.0 else f"darknet19_x{width_multiplier:g}"
+    _, x = darknet19_body(inputs, width=width, bn_momentum=bn_momentum)
+    name = "darknet19" if width == 1.0 else f"darknet19_x{width:g}"
     if not include_top:
         return keras.Model(inputs, x, name=name)
     x = layers.Conv2D(int(num_classes), 1, padding="same", use_bias=True, name="conv_18")(x)

@@ -28,8 +28,18 @@ def _header_has_uint64_seen(major: int, minor: int) -> bool:
 def darknet_conv_layers(model) -> list[tuple]:
     """``[(conv, bn_or_None), ...]`` for the layers named ``conv_0``, ``conv_1``, … in index order.
 
+    Args:
+        model: a Keras model with darknet-named layers (``conv_i`` and optionally ``bn_i``).
+
+    Returns:
+        A list of ``(conv_layer, batch_norm_layer or None)`` pairs.
+
+    Raises:
+        ValueError: no ``conv_i`` layers, indices with gaps, or a convolution with neither bias nor batch norm.
+
     Example:
-        >>> [conv.name for conv, _ in darknet_conv_layers(yolov2())][:3]
+        >>> from is_keras.models.yolov2 import yolov2
+        >>> [conv.name for conv, _ in darknet_conv_layers(yolov2((64, 64, 3), num_classes=1, width=0.125))][:3]
         ['conv_0', 'conv_1', 'conv_2']
     """
     convs = {}
@@ -57,17 +67,34 @@ def _layer_float_count(conv, bn) -> int:
     return cout * (4 if bn is not None else 1) + kh * kw * cin * cout
 
 
-def read_darknet_header(data: bytes) -> tuple[dict, int]:
-    """Parse a header; return ``({"major", "minor", "revision", "seen"}, header_bytes)``."""
+def read_darknet_header(data: bytes, *, name: str = "darknet weights file") -> tuple[dict, int]:
+    """Parse the header of a darknet ``.weights`` file.
+
+    Args:
+        data: the file's bytes (at least the header).
+        name: the file's name, used in error messages.
+
+    Returns:
+        ``({"major", "minor", "revision", "seen"}, header_bytes)``.
+
+    Raises:
+        ValueError: ``data`` is shorter than the header; the message names ``name``.
+
+    Example:
+        >>> import numpy as np
+        >>> data = np.array([0, 2, 0], "<i4").tobytes() + np.array([7], "<u8").tobytes()
+        >>> read_darknet_header(data)
+        ({'major': 0, 'minor': 2, 'revision': 0, 'seen': 7}, 20)
+    """
     if len(data) < 12:
-        raise ValueError(f"darknet weights file is truncated: {len(data)} bytes, shorter than the header")
+        raise ValueError(f"{name}: darknet weights file is truncated: {len(data)} bytes, shorter than the header")
     major, minor, revision = (int(v) for v in np.frombuffer(data, dtype="<i4", count=3))
     if _header_has_uint64_seen(major, minor):
         size, dtype = 20, "<u8"
     else:
         size, dtype = 16, "<i4"
     if len(data) < size:
-        raise ValueError(f"darknet weights file is truncated: {len(data)} bytes, header needs {size}")
+        raise ValueError(f"{name}: darknet weights file is truncated: {len(data)} bytes, header needs {size}")
     seen = int(np.frombuffer(data, dtype=dtype, count=1, offset=12)[0])
     return {"major": major, "minor": minor, "revision": revision, "seen": seen}, size
 
@@ -80,23 +107,36 @@ def load_darknet_weights(model, path) -> int:
     the first layers and leaves the rest as they are. The file's float count
     must equal the float count of the first *m* convolutions for some *m*;
     anything else (a truncated file, a file for another model, extra floats)
-    raises ``ValueError`` naming both counts and nothing is written.
+    raises ``ValueError`` naming both counts and nothing is written. So does
+    a file of the right size holding NaN or infinite values.
+
+    Args:
+        model: a model with darknet-named convolutions (:func:`yolov2`, :func:`darknet19`).
+        path: the ``.weights`` file.
 
     Returns:
-        the number of convolutional layers filled (also logged at INFO level).
+        The number of convolutional layers filled (also logged at INFO level).
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        ValueError: a truncated or oversized file, a file for another model, or non-finite values;
+            every message names the file.
 
     Example:
-        >>> model = yolov2((416, 416, 3), num_classes=80, num_anchors=5)
-        >>> load_darknet_weights(model, "yolov2.weights")
+        >>> import tempfile, pathlib
+        >>> from is_keras.models.yolov2 import yolov2
+        >>> model = yolov2((64, 64, 3), num_classes=1, num_anchors=1, width=0.125)
+        >>> path = save_darknet_weights(model, pathlib.Path(tempfile.mkdtemp()) / "tiny.weights")
+        >>> load_darknet_weights(model, path)
         23
     """
     path = Path(path)
     data = path.read_bytes()
-    header, offset = read_darknet_header(data)
+    header, offset = read_darknet_header(data, name=str(path))
     body = len(data) - offset
     if body % 4:
         raise ValueError(
-            f"{path.name}: the file is truncated or corrupt: {body} bytes after the {offset}-byte header "
+            f"{path}: the file is truncated or corrupt: {body} bytes after the {offset}-byte header "
             "is not a whole number of float32 values"
         )
     floats = np.frombuffer(data, dtype="<f4", offset=offset)
@@ -113,11 +153,17 @@ def load_darknet_weights(model, path) -> int:
             "the file is truncated or is for another model"
         )
         raise ValueError(
-            f"{path.name}: file has {floats.size:,} floats but model {model.name!r} needs {int(prefix[-1]):,} "
+            f"{path}: file has {floats.size:,} floats but model {model.name!r} needs {int(prefix[-1]):,} "
             f"for all {len(layers)} convolutions ({nearest}); {reason}. "
             "A darknet weights file must fill the first m convolutions exactly."
         )
     filled = int(matches[0]) + 1
+    bad = np.flatnonzero(~np.isfinite(floats))
+    if bad.size:
+        raise ValueError(
+            f"{path}: {bad.size:,} of its {floats.size:,} float32 values are NaN or infinite "
+            f"(first at value {int(bad[0]):,}); refusing to load a corrupt weights file"
+        )
     # Slice and reshape everything before assigning anything (no partial writes).
     assignments, pos = [], 0
     for conv, bn in layers[:filled]:
@@ -143,7 +189,7 @@ def load_darknet_weights(model, path) -> int:
     return filled
 
 
-def save_darknet_weights(model, path, major: int = 0, minor: int = 2, revision: int = 0, seen: int = 0,
+def save_darknet_weights(model, path, *, major: int = 0, minor: int = 2, revision: int = 0, seen: int = 0,
                          num_layers: int | None = None) -> Path:
     """Write ``model``'s darknet-named convolutions as a darknet ``.weights`` file.
 
@@ -152,9 +198,29 @@ def save_darknet_weights(model, path, major: int = 0, minor: int = 2, revision: 
     layout of the official ``yolov2.weights``). ``num_layers`` writes only the
     first convolutions (a backbone file like ``darknet19_448.conv.23``).
 
+    Args:
+        model: a model with darknet-named convolutions.
+        path: the file to write (parent folders are created).
+        major: header version, major.
+        minor: header version, minor.
+        revision: header revision.
+        seen: images seen in training, stored in the header.
+        num_layers: write only the first ``num_layers`` convolutions.
+
+    Returns:
+        ``path`` as a ``Path``.
+
+    Raises:
+        ValueError: ``num_layers`` outside ``1..len(convolutions)``, or a model without darknet names.
+        OSError: the file cannot be written.
+
     Example:
-        >>> save_darknet_weights(model, "my_yolov2.weights")
-        PosixPath('my_yolov2.weights')
+        >>> import tempfile, pathlib
+        >>> from is_keras.models.darknet19 import darknet19
+        >>> model = darknet19((32, 32, 3), num_classes=None, width=0.125)
+        >>> path = save_darknet_weights(model, pathlib.Path(tempfile.mkdtemp()) / "backbone.weights")
+        >>> path.stat().st_size > 20
+        True
     """
     layers = darknet_conv_layers(model)
     if num_layers is not None:

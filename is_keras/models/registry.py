@@ -10,8 +10,21 @@ from is_keras.models.resnet import resnet18
 CLASSIFIERS = {"crapnet": crapnet, "resnet18": resnet18, "resnet": resnet18}
 
 
-def build_classifier(name: str, input_shape, num_classes: int, seed: int | None = None, **kwargs):
+def build_classifier(name: str, input_shape, num_classes: int, *, seed: int | None = None, **kwargs):
     """Build a classifier by name, seeding its initial weights.
+
+    Args:
+        name: a key of :data:`CLASSIFIERS` (``"crapnet"``, ``"resnet18"``, ``"resnet"``).
+        input_shape: ``(H, W, C)`` of the images.
+        num_classes: softmax outputs.
+        seed: seeds Keras' initialisers (``keras.utils.set_random_seed``) when given.
+        **kwargs: the builder's options (``width=``, ``params=``).
+
+    Returns:
+        The ``keras.Model``.
+
+    Raises:
+        ValueError: an unknown ``name``, or options the builder refuses.
 
     Example:
         >>> model = build_classifier("crapnet", (8, 8, 1), 10, seed=0, width=4)

@@ -14,6 +14,17 @@ BLOCKS_PER_STAGE = 2
 def resnet18_param_count(width: float, input_channels: int, num_classes: int) -> int:
     """Trainable parameters of :func:`resnet18` (closed form).
 
+    Args:
+        width: channels of the stem (64 is the ImageNet model).
+        input_channels: channels of the input images.
+        num_classes: outputs of the dense layer.
+
+    Returns:
+        The trainable-parameter count (int).
+
+    Raises:
+        TypeError: a non-numeric argument.
+
     Example:
         >>> resnet18_param_count(64, 3, 1000)   # torchvision's resnet18
         11689512
@@ -45,7 +56,9 @@ def _basic_block(x, channels: int, stride: int, name: str):
     return layers.ReLU(name=f"{name}_out")(y)
 
 
-def resnet18(input_shape=(224, 224, 3), num_classes: int = 1000, width: float | None = None, params: int | None = None):
+def resnet18(
+    input_shape=(224, 224, 3), num_classes: int = 1000, *, width: float | None = None, params: int | None = None
+):
     """ResNet-18: conv 7×7/2, max-pool 3×3/2, four stages of two basic blocks
     (w, 2w, 4w, 8w; stride 2 at the start of stages 2–4), GAP, dense, softmax.
 
@@ -53,10 +66,22 @@ def resnet18(input_shape=(224, 224, 3), num_classes: int = 1000, width: float | 
     the ImageNet model (11,689,512 trainable parameters at 224×224×3, 1000
     classes, as torchvision); ``params`` picks the width closest to a budget.
 
+    Args:
+        input_shape: ``(H, W, C)`` of the images.
+        num_classes: softmax outputs.
+        width: channels of the stem (default 64); give ``width`` or ``params``, not both.
+        params: a trainable-parameter budget; the width closest to it is used.
+
+    Returns:
+        A ``keras.Model`` named ``resnet18_w<width>`` with softmax outputs ``(B, num_classes)``.
+
+    Raises:
+        ValueError: both ``width`` and ``params``, a width that is not > 0, or a bad ``params``.
+
     Example:
-        >>> model = resnet18((28, 28, 3), num_classes=43, params=2_700_000)
-        >>> model.output_shape
-        (None, 43)
+        >>> model = resnet18((16, 16, 3), num_classes=5, width=4)
+        >>> model.output_shape, model.name
+        ((None, 5), 'resnet18_w4')
     """
     input_shape = tuple(input_shape)
     width = resolve_width(

@@ -1,31 +1,43 @@
-"""Loss table, samplers and the importance batch generator.
+"""Loss table, samplers, the method registry and the importance batch generator.
 
 Example:
-    >>> from is_keras.sampling import ImportanceBatchGenerator, METHODS
-    >>> METHODS
+    >>> from is_keras.sampling import ImportanceBatchGenerator, METHODS, SamplerConfig
+    >>> METHODS[:4]   # the thesis's methods (new ones are registered after them)
     ('nis', 'is-probabilistic', 'is-randomsubset', 'is-highsubset')
+    >>> SamplerConfig(method="nis").spec.label
+    'NIS'
 """
 
+from is_keras.sampling.config import SamplerConfig
+from is_keras.sampling.first_pass import FirstPass
 from is_keras.sampling.generator import ImportanceBatchGenerator
 from is_keras.sampling.high_subset import HighSubsetSampler
 from is_keras.sampling.max_tree import MaxTree
-from is_keras.sampling.probabilistic import ProbabilisticSampler
+from is_keras.sampling.methods import METHOD_SPECS, METHODS, MethodSpec, get_method_spec, register_method
+from is_keras.sampling.probabilistic import ProbabilisticSampler, WeightOverflowError
 from is_keras.sampling.random_subset import RandomSubsetSampler, smallest_of_random_subset
-from is_keras.sampling.registry import METHODS, make_sampler
+from is_keras.sampling.registry import make_sampler
 from is_keras.sampling.sampler import Sampler
 from is_keras.sampling.sum_tree import SumTree
 from is_keras.sampling.uniform import UniformSampler
 
 __all__ = [
     "METHODS",
+    "METHOD_SPECS",
+    "FirstPass",
     "HighSubsetSampler",
     "ImportanceBatchGenerator",
     "MaxTree",
+    "MethodSpec",
     "ProbabilisticSampler",
     "RandomSubsetSampler",
     "Sampler",
+    "SamplerConfig",
     "SumTree",
     "UniformSampler",
+    "WeightOverflowError",
+    "get_method_spec",
     "make_sampler",
+    "register_method",
     "smallest_of_random_subset",
 ]

@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import threading
 
 import numpy as np
 
-from is_keras.sampling.probabilistic import validate_exponent
-from is_keras.sampling.registry import make_sampler
-from is_keras.sampling.reweighting import check_reweightable, importance_weights
+from is_keras.sampling.batch_stream import draw_ahead, generator_dataset
+from is_keras.sampling.config import SamplerConfig
+from is_keras.sampling.first_pass import FirstPass
+from is_keras.sampling.generator_state import generator_state, restore_generator_state
+from is_keras.sampling.reweighting import importance_weights
 from is_keras.sampling.validation import check_batch_size, check_dataset, check_update
+
+_UNSET = object()
 
 
 class ImportanceBatchGenerator:
     """Draws training batches from a loss table that is updated after every step.
 
     The table holds one loss per sample. It starts at ``inf`` for every sample
-    ("far above any loss", thesis §4.1.3), and the **first pass visits every
-    sample exactly once** in a random order, whatever the method; the
-    last, partial batch of that pass is completed with distinct, already
-    visited samples drawn uniformly. From then on the chosen ``method`` draws:
+    ("far above any loss", thesis §4.1.3), and the **first pass trains every
+    sample once** in a random order, whatever the method: the last, partial
+    batch of that pass is completed with distinct, already visited samples
+    drawn uniformly, and samples whose batch was drawn but never written back
+    (a loop stopped early, a step that raised) are handed out again, so the
+    pass ends only when every sample has a loss. From then on the method draws:
 
     * ``"nis"``: uniform, without replacement, a fresh permutation every epoch;
     * ``"is-probabilistic"``: i.i.d. with ``p_i ∝ L_i ** exponent`` (sum tree);
@@ -28,73 +36,85 @@ class ImportanceBatchGenerator:
     * ``"is-highsubset"``: i.i.d. ``∝ L ** exponent`` among the
       ``subset_size`` highest losses.
 
+    (The registry, :data:`~is_keras.sampling.methods.METHOD_SPECS`, lists every method.)
+
     Args:
         x: inputs, an array (or ``np.memmap``) of shape ``(N, ...)``.
         y: 1-D integer labels (classification) or per-sample target arrays.
         batch_size: samples per batch (>= 1).
-        method: one of ``"nis"``, ``"is-probabilistic"``, ``"is-randomsubset"``,
-            ``"is-highsubset"``.
-        exponent: loss exponent ``w >= 0`` (probabilistic and highsubset).
-        subset_fraction: subset size of is-randomsubset as a fraction of N.
-        subset_size: subset size of is-highsubset.
+        sampler_config: the method and its options, a :class:`~is_keras.sampling.config.SamplerConfig`.
+            Or give them one by one (``method=``, ``exponent=``, ``subset_fraction=``,
+            ``subset_size=``, ``uniform_mix=``, ``unbiased=``; see ``SamplerConfig``), not both.
         seed: seeds the first-pass order and every draw.
         initial_losses: optional starting table of N finite losses >= 0
-            (warm start or resumption); the uniform first pass is skipped.
-        unbiased: if True, :meth:`next_batch` returns importance weights
-            ``1 / (N p_i)`` that make the weighted batch loss an unbiased
-            estimate of the full-data loss (``"nis"`` and ``"is-probabilistic"``
-            only). The default, False, is the thesis's biased scheme (weights 1).
-        uniform_mix: ``"is-probabilistic"`` only: the share λ of draws made
-            uniformly, ``p_i = (1 - λ) L_i^w / sum L^w + λ / N``; bounds unbiased
-            weights by ``1 / λ`` (use e.g. 0.1–0.3 with ``unbiased=True``).
+            (warm start); the first pass is skipped. Later, use :meth:`set_loss_table`.
+
+    Raises:
+        ValueError: for bad data, batch size or sampler options (see ``SamplerConfig``), or both
+            ``sampler_config`` and one-by-one options.
 
     Example:
         >>> x = np.random.rand(1000, 8, 8, 1).astype("float32")
         >>> y = np.random.randint(0, 10, size=1000)
-        >>> gen = ImportanceBatchGenerator(x, y, batch_size=32, seed=0)
+        >>> gen = ImportanceBatchGenerator(x, y, batch_size=32, method="is-probabilistic", seed=0)
         >>> idx = gen.next_indices()
         >>> gen.update(idx, np.ones(32))
-        >>> gen.loss_table.shape
-        (1000,)
+        >>> gen.loss_table.shape, gen.sampler_config.method
+        ((1000,), 'is-probabilistic')
     """
 
-    def __init__(
-        self,
-        x,
-        y,
-        batch_size: int = 256,
-        method: str = "is-probabilistic",
-        exponent: float = 1.0,
-        subset_fraction: float = 0.1,
-        subset_size: int = 1000,
-        seed: int | None = 0,
-        initial_losses=None,
-        unbiased: bool = False,
-        uniform_mix: float = 0.0,
-    ):
+    def __init__(self, x, y, *, batch_size: int = 256, sampler_config: SamplerConfig | None = None,
+                 seed: int | None = 0, initial_losses=None, method=_UNSET, exponent=_UNSET,
+                 subset_fraction=_UNSET, subset_size=_UNSET, uniform_mix=_UNSET, unbiased=_UNSET):
+        options = {name: value for name, value in [
+            ("method", method), ("exponent", exponent), ("subset_fraction", subset_fraction),
+            ("subset_size", subset_size), ("uniform_mix", uniform_mix), ("unbiased", unbiased),
+        ] if value is not _UNSET}
+        if sampler_config is None:
+            sampler_config = SamplerConfig(**options)
+        elif not isinstance(sampler_config, SamplerConfig):
+            raise ValueError(f"sampler_config must be a SamplerConfig, got {type(sampler_config).__name__}")
+        elif options:
+            raise ValueError(f"give either sampler_config or {', '.join(options)}, not both")
         self.num_samples = check_dataset(x, y)
         self.batch_size = check_batch_size(batch_size)
         self.x = x
         self.y = y
-        self.method = method
         self.seed = seed
-        self._sampler = make_sampler(method, exponent, subset_fraction, subset_size, uniform_mix)
-        self.unbiased = bool(unbiased)
-        if self.unbiased:
-            check_reweightable(method)
+        self._config = sampler_config
+        self._sampler = sampler_config.build_sampler()
         self._rng = np.random.default_rng(seed)
         self._lock = threading.RLock()
         self.num_updates = 0
+        self.num_draws = 0
+        self._last_from_first_pass = False
+        self._ahead = collections.deque()  # batches drawn for the dataset stream, not yet handed to it
+        self._in_flight = collections.deque()  # batches the stream handed out whose update has not come yet
+        self._stream = None  # (id, updates at its start, prefetch, elements handed out) of the active stream
         if initial_losses is None:
             self._table = np.full(self.num_samples, np.inf, dtype=np.float64)
-            self._first_pass_order = self._rng.permutation(self.num_samples).astype(np.int64)
+            self._first_pass = FirstPass(self._rng.permutation(self.num_samples).astype(np.int64))
         else:
             self._table = _as_table(initial_losses, self.num_samples).copy()
-            self._first_pass_order = np.empty(0, dtype=np.int64)
-        self._first_pass_cursor = 0
+            self._first_pass = FirstPass(np.empty(0, dtype=np.int64))
         self._sampler.bind(self._table)
 
     # ------------------------------------------------------------------ state
+    @property
+    def sampler_config(self) -> SamplerConfig:
+        """The method and its options (the exponent as it is now)."""
+        return self._config
+
+    @property
+    def method(self) -> str:
+        """The sampling method's name."""
+        return self._config.method
+
+    @property
+    def unbiased(self) -> bool:
+        """Whether :meth:`next_batch` returns importance weights ``1 / (N p_i)``."""
+        return self._config.unbiased
+
     @property
     def loss_table(self) -> np.ndarray:
         """The current table, a read-only view of shape (N,); ``inf`` = not visited yet."""
@@ -104,8 +124,8 @@ class ImportanceBatchGenerator:
 
     @property
     def in_first_pass(self) -> bool:
-        """True until every sample has been handed out once."""
-        return self._first_pass_cursor < self._first_pass_order.size
+        """True until every sample has been handed out and has a loss."""
+        return not self._first_pass.is_done(self._table)
 
     @property
     def steps_per_epoch(self) -> int:
@@ -119,73 +139,162 @@ class ImportanceBatchGenerator:
 
     @property
     def exponent(self) -> float | None:
-        """The loss exponent; setting it rebuilds the sampler's structure once."""
+        """The loss exponent; setting it rebuilds the sampler's structure once (a refused value changes nothing)."""
         return getattr(self._sampler, "exponent", None)
 
     @exponent.setter
     def exponent(self, value: float) -> None:
-        if not hasattr(self._sampler, "exponent"):
+        if "exponent" not in self._config.spec.options:
             raise ValueError(f"method {self.method!r} has no loss exponent")
-        value = validate_exponent(value)
         with self._lock:
-            self._sampler.exponent = value
+            config = dataclasses.replace(self._config, exponent=value)  # validates
+            self._sampler.exponent = config.exponent  # raises before changing anything
+            self._config = config
+
+    def get_state(self) -> dict:
+        """Everything needed to continue this run bit-identically: see :func:`generator_state`.
+
+        Example:
+            >>> x, y = np.zeros((100, 2), "float32"), np.zeros(100, "int64")
+            >>> gen = ImportanceBatchGenerator(x, y, batch_size=32, seed=0)
+            >>> gen.update(gen.next_indices(), np.ones(32))
+            >>> state = gen.get_state()
+            >>> twin = ImportanceBatchGenerator(x, y, batch_size=32, seed=1)
+            >>> twin.set_state(state)
+            >>> bool(np.array_equal(twin.next_indices(), gen.next_indices()))
+            True
+        """
+        with self._lock:
+            return generator_state(self)
+
+    def set_state(self, state: dict) -> None:
+        """Continue from :meth:`get_state`'s dict (any time; nothing changes if it is refused).
+
+        Raises:
+            ValueError: for a state of another dataset size, batch size or method, or a corrupt one.
+
+        Example:
+            >>> x, y = np.zeros((10, 1), "float32"), np.zeros(10, "int64")
+            >>> ImportanceBatchGenerator(x[:5], y[:5], batch_size=2).set_state(
+            ...     ImportanceBatchGenerator(x, y, batch_size=2).get_state())
+            Traceback (most recent call last):
+            ...
+            ValueError: the state was saved for 10 samples; this generator has 5
+        """
+        with self._lock:
+            restore_generator_state(self, state)
+
+    def set_loss_table(self, losses) -> None:
+        """Replace the whole table (a warm start at any time; the random stream is not touched).
+
+        ``inf`` marks samples still to visit; if any remain after the first pass, a
+        pass over them (in index order) runs before the method draws again.
+
+        Raises:
+            ValueError: for a wrong shape, NaN or negative losses, or weights that overflow.
+
+        Example:
+            >>> gen = ImportanceBatchGenerator(np.zeros((3, 1)), np.zeros(3, "int64"), batch_size=2)
+            >>> gen.set_loss_table([0.0, 0.0, 2.0])
+            >>> gen.loss_table.tolist()
+            [0.0, 0.0, 2.0]
+        """
+        table = np.asarray(losses, dtype=np.float64)
+        if table.shape != (self.num_samples,):
+            raise ValueError(f"the loss table must have shape ({self.num_samples},), got {table.shape}")
+        if np.any(np.isnan(table)) or np.any(table < 0):
+            raise ValueError("the loss table must hold losses >= 0 (or inf for unvisited samples); found NaN or < 0")
+        with self._lock:
+            table = table.copy()
+            sampler = self._config.build_sampler()
+            sampler.bind(table)  # raises (e.g. overflow) before anything changes
+            self._table, self._sampler = table, sampler
+            if not np.all(np.isfinite(table)) and not self._first_pass.active:
+                self._first_pass = FirstPass(np.flatnonzero(~np.isfinite(table)).astype(np.int64))
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        del state["_lock"]
+        state["_stream"] = None  # a dataset iterator does not survive pickling: a new one re-issues its batches
+        state["_ahead"] = collections.deque(list(self._in_flight) + list(self._ahead))
+        state["_in_flight"] = collections.deque()
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._lock = threading.RLock()  # (pickle keeps the sampler and the generator on one shared table)
 
     # --------------------------------------------------------------- drawing
     def next_indices(self) -> np.ndarray:
         """The indices of the next batch, an int64 array of shape ``(batch_size,)``."""
         with self._lock:
-            if self.in_first_pass:
-                batch = np.array(self._next_first_pass_indices())
-                if not self.in_first_pass:  # the pass is over: free its N-sized visiting order
-                    self._first_pass_order = np.empty(0, dtype=np.int64)
-                    self._first_pass_cursor = 0
-                return batch
-            return self._sampler.sample(self.batch_size, self._rng)
+            draw = self.num_draws
+            self.num_draws += 1
+            batch = self._first_pass.next_batch(self._table, num_updates=self.num_updates, draw_number=draw,
+                                                batch_size=self.batch_size, rng=self._rng)
+            self._last_from_first_pass = batch is not None
+            return batch if batch is not None else self._sampler.sample(self.batch_size, self._rng)
 
     def next_batch(self) -> tuple[np.ndarray, np.ndarray]:
         """The next batch's indices and their float32 loss weights.
 
         The weights are 1 unless the generator is ``unbiased``; then they are
         ``1 / (N p_i)`` with ``p_i`` the probability the draw had under the
-        table it was drawn from (1 during the uniform first pass).
+        table it was drawn from (1 for first-pass batches).
 
         Example:
+            >>> x, y = np.zeros((100, 2), "float32"), np.zeros(100, "int64")
             >>> gen = ImportanceBatchGenerator(x, y, batch_size=32, unbiased=True)
             >>> idx, weights = gen.next_batch()
-            >>> loss = np.mean(weights * per_sample_losses)   # unbiased for the mean loss over the data
+            >>> weights.shape
+            (32,)
         """
         with self._lock:  # re-entrant: the draw and its probabilities see the same table
-            first_pass = self.in_first_pass
             indices = self.next_indices()
-            if not self.unbiased or first_pass:
+            if self._last_from_first_pass:
                 return indices, np.ones(indices.size, dtype=np.float32)
-            return indices, importance_weights(self._sampler.draw_probabilities(indices), self.num_samples)
+            if self.unbiased:
+                weights = importance_weights(self._sampler.draw_probabilities(indices), self.num_samples)
+            else:
+                weights = np.ones(indices.size, dtype=np.float32)
+            own = self._sampler.batch_weights(indices)  # a method's own weights (infobatch's rescale)
+            return indices, weights if own is None else (weights * own).astype(np.float32)
 
-    def _next_first_pass_indices(self) -> np.ndarray:
-        start = self._first_pass_cursor
-        batch = self._first_pass_order[start : start + self.batch_size]
-        self._first_pass_cursor = start + batch.size
-        missing = self.batch_size - batch.size
-        if missing == 0:
-            return batch
-        visited = self._first_pass_order[:start]
-        if visited.size >= missing:
-            fill = self._rng.choice(visited, size=missing, replace=False)
-        else:  # a batch larger than the remaining visited samples: repeats are unavoidable
-            fill = self._rng.choice(self._first_pass_order, size=missing, replace=True)
-        return np.concatenate([batch, fill]).astype(np.int64)
+    @property
+    def weighted(self) -> bool:
+        """True if batches carry loss weights: ``unbiased``, or a method with weights of its own (infobatch)."""
+        return self.unbiased or bool(self._sampler.has_batch_weights)
+
+    def set_progress(self, fraction: float) -> None:
+        """Tell the sampler the fraction of the run done, in [0, 1] (the trainers call it at every epoch start).
+
+        Scheduled methods (is-switch, is-annealed, infobatch) follow it; the others ignore it.
+        """
+        with self._lock:
+            self._sampler.set_progress(min(1.0, max(0.0, float(fraction))))
 
     def update(self, indices, losses) -> None:
         """Write one step's per-sample losses into the table.
 
-        Raises ``ValueError`` (and leaves the table untouched) for indices out
-        of range, losses of the wrong length, or NaN / infinite / negative losses.
+        Raises:
+            ValueError: for indices out of range, losses of the wrong length, NaN / infinite /
+                negative losses, or losses whose sampling weights overflow; the table, the
+                sampler and ``num_updates`` are then left exactly as they were.
         """
         indices, losses = check_update(indices, losses, self.num_samples)
         with self._lock:
+            self._sampler.check_update(indices, losses)
+            self._draw_ahead()
             self._table[indices] = losses
             self._sampler.on_update(indices, losses)
             self.num_updates += 1
+            if self._in_flight:
+                self._in_flight.popleft()
+
+    def _draw_ahead(self) -> None:
+        """Before an update lands, draw the dataset stream's batches that are due (see ``batch_stream``)."""
+        if self._stream is not None:
+            draw_ahead(self)
 
     # ---------------------------------------------------------------- tf.data
     def gather(self, indices: np.ndarray):
@@ -199,48 +308,23 @@ class ImportanceBatchGenerator:
         multiply the per-sample losses by ``weights`` before averaging them
         (:class:`~is_keras.training.ImportanceSamplingModel` does).
 
-        Each element is drawn from the table as it is when the element is
-        produced. With ``prefetch=1`` (the default) a batch is drawn while the
-        previous step trains, so it is at most one step stale; ``prefetch=0``
-        draws only on request; tf.data's own automatic prefetching is switched
-        off for this dataset. A ``.prefetch(k)`` added by the caller makes
-        batches up to ``k`` steps staler. Call :meth:`update` after each step.
+        With ``prefetch=k`` the batch of step ``t`` is drawn from the table after
+        exactly ``t - k`` updates (``k`` steps stale) and read while earlier steps
+        train; ``prefetch=0`` draws from the up-to-date table. Which batches come
+        depends only on the seed, ``prefetch`` and the losses written, never on
+        thread timing. Call :meth:`update` once after each step, in order. Starting
+        a new iterator ends the previous one; batches it had drawn but not trained
+        are trained later (the first pass re-issues them).
 
         Example:
-            >>> ds = gen.as_dataset()
-            >>> for x_batch, y_batch, idx in ds.take(3):
-            ...     losses = train_step(x_batch, y_batch)
-            ...     gen.update(idx.numpy(), losses.numpy())
+            >>> x, y = np.zeros((100, 2), "float32"), np.zeros(100, "int64")
+            >>> gen = ImportanceBatchGenerator(x, y, batch_size=32)
+            >>> for x_batch, y_batch, idx in gen.as_dataset().take(3):
+            ...     gen.update(idx.numpy(), np.ones(32))    # in real use: the step's per-sample losses
+            >>> gen.num_updates
+            3
         """
-        import tensorflow as tf
-
-        batch = self.batch_size
-        x_shape = (batch,) + tuple(self.x.shape[1:])
-        y_shape = (batch,) + tuple(self.y.shape[1:])
-        x_dtype = tf.as_dtype(self.x.dtype)
-        y_dtype = tf.as_dtype(self.y.dtype)
-
-        def index_stream():
-            while True:
-                yield self.next_batch()
-
-        def load(indices, weights):
-            x_batch, y_batch = tf.numpy_function(self.gather, [indices], [x_dtype, y_dtype])
-            x_batch.set_shape(x_shape)
-            y_batch.set_shape(y_shape)
-            if self.unbiased:
-                return x_batch, y_batch, indices, weights
-            return x_batch, y_batch, indices
-
-        signature = (tf.TensorSpec(shape=(batch,), dtype=tf.int64), tf.TensorSpec(shape=(batch,), dtype=tf.float32))
-        ds = tf.data.Dataset.from_generator(index_stream, output_signature=signature).map(load)
-        if prefetch:
-            ds = ds.prefetch(prefetch)
-        # tf.data would otherwise inject prefetching of its own and draw batches further ahead
-        options = tf.data.Options()
-        options.experimental_optimization.inject_prefetch = False
-        options.autotune.enabled = False
-        return ds.with_options(options)
+        return generator_dataset(self, prefetch)
 
 
 def _as_table(initial_losses, num_samples: int) -> np.ndarray:

@@ -45,5 +45,11 @@ class HighSubsetSampler(TopLossSampler):
         subset = self._tree.top(self.subset_size)
         weights = finite_weights(self.table[subset], self.exponent)
         total = weights.sum()
+        if not np.isfinite(total):  # huge losses or exponent: the same distribution, computed relative to the max
+            losses = self.table[subset]
+            finite = np.isfinite(losses)
+            top = losses[finite].max() if finite.any() else 0.0
+            weights = finite_weights(losses / top, self.exponent) if top > 0 else np.zeros(subset.size)
+            total = weights.sum()
         p = weights / total if total > 0 else None
         return subset[rng.choice(subset.size, size=batch_size, replace=True, p=p)].astype(np.int64)

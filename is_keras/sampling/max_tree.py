@@ -70,6 +70,10 @@ class MaxTree:
         self._offsets = np.arange(LEAVES_PER_BLOCK, dtype=np.int64)
         self.rebuild()
 
+    def __setstate__(self, state):  # pickle copies views: make the node pairs a view of the tree again
+        self.__dict__.update(state)
+        self._pairs = self._tree.reshape(self.capacity, 2)
+
     @property
     def nbytes(self) -> int:
         """Memory held by the tree and its window (the table is not counted), in bytes."""
@@ -91,6 +95,25 @@ class MaxTree:
         self._pending = []
         self._pending_count = 0
         self._clear_window()
+
+    def get_state(self) -> dict:
+        """The window (whose tie order shapes later draws) as copies; the tree is rebuilt from the table."""
+        return {"window_ids": self._window_ids.copy(), "window_values": self._window_values.copy(),
+                "floor": self._floor}
+
+    def set_state(self, state: dict) -> None:
+        """Restore :meth:`get_state`'s window over the current table (``ValueError`` if it does not fit it)."""
+        try:
+            ids, values = np.asarray(state["window_ids"]), np.asarray(state["window_values"], dtype=np.float64)
+            floor = None if state["floor"] is None else float(state["floor"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"corrupt max-tree state: {error!r}") from None
+        if ids.ndim != 1 or ids.shape != values.shape or (ids.size and (
+                ids.dtype.kind not in "iu" or ids.min() < 0 or ids.max() >= self.size)):
+            raise ValueError("corrupt max-tree state: window indices do not fit the table")
+        if not np.array_equal(self.table[ids], values):
+            raise ValueError("corrupt max-tree state: the window does not match the loss table")
+        self._window_ids, self._window_values, self._floor = ids.astype(np.int64), values, floor
 
     def _clear_window(self) -> None:
         self._window_ids = np.empty(0, dtype=np.int64)

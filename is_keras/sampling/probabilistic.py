@@ -44,30 +44,72 @@ class ProbabilisticSampler(Sampler):
 
     @property
     def exponent(self) -> float:
+        """The loss exponent; setting it rebuilds the tree once, or changes nothing if it would overflow."""
         return self._exponent
 
     @exponent.setter
     def exponent(self, value: float) -> None:
-        self._exponent = validate_exponent(value)
+        value = validate_exponent(value)
+        old, self._exponent = self._exponent, value
         if self._tree is not None:
-            self.rebuild()
+            try:
+                self.rebuild()  # builds the new tree aside: a refusal leaves the old one
+            except ValueError:
+                self._exponent = old
+                raise
 
     def rebuild(self) -> None:
+        self._tree = self._build_tree(self._exponent)
+
+    def _build_tree(self, exponent: float) -> SumTree:
         n = self.table.size
         tree = SumTree.zeros(n)
+        total = 0.0
         for start in range(0, n, _CHUNK):  # in chunks: no N-sized temporaries at N = 10^7
             stop = min(n, start + _CHUNK)
-            tree.assign(start, finite_weights(self.table[start:stop], self._exponent))
+            weights = finite_weights(self.table[start:stop], exponent)
+            _check_finite(weights, exponent)
+            with np.errstate(over="ignore"):
+                total += float(weights.sum())
+            tree.assign(start, weights)
+        _check_total(total, exponent)
         tree.refresh()
-        self._tree = tree
+        return tree
 
     @property
     def nbytes(self) -> int:
         """Memory of the sum tree (the loss table not counted)."""
         return self._tree.nbytes
 
+    def check_update(self, indices: np.ndarray, losses: np.ndarray) -> None:
+        """Refuse losses whose weights ``L ** exponent`` overflow, alone or in the tree's total.
+
+        Raises:
+            WeightOverflowError: (a ``ValueError``) naming the loss and the exponent.
+        """
+        weights = finite_weights(losses, self._exponent)
+        _check_finite(weights, self._exponent, losses)
+        if indices.size:
+            # the total after the update: the last value written at each index replaces the old weight
+            unique, last = np.unique(indices[::-1], return_index=True)
+            with np.errstate(over="ignore"):  # an overflowing sum shows as inf and is refused
+                after = self._tree.total - float(self._tree.weights[unique].sum()) + float(weights[::-1][last].sum())
+            _check_total(after, self._exponent)
+
     def on_update(self, indices: np.ndarray, losses: np.ndarray) -> None:
         self._tree.update(indices, finite_weights(losses, self._exponent))
+
+    def get_state(self) -> dict:
+        return {"exponent": self._exponent, "tree": self._tree.get_state()}
+
+    def set_state(self, state: dict) -> None:
+        try:
+            exponent, tree = validate_exponent(state["exponent"]), SumTree.from_state(state["tree"])
+        except (KeyError, TypeError) as error:
+            raise ValueError(f"corrupt is-probabilistic sampler state: {error!r}") from None
+        if tree.size != self.table.size or not np.array_equal(tree.weights, finite_weights(self.table, exponent)):
+            raise ValueError("corrupt is-probabilistic sampler state: the saved sum tree does not match the loss table")
+        self._exponent, self._tree = exponent, tree
 
     def sample(self, batch_size: int, rng: np.random.Generator) -> np.ndarray:
         if self._tree.total <= 0:
@@ -93,7 +135,49 @@ class ProbabilisticSampler(Sampler):
         return self.draw_probabilities(np.arange(self.table.size))
 
 
+#: Largest sum of weights the tree may hold (far from float64's 1.8e308, so no partial sum overflows).
+MAX_TOTAL = 1e300
+
+
+class WeightOverflowError(ValueError):
+    """``loss ** exponent`` (or the sum of all weights) is too large for float64; nothing was changed.
+
+    Example:
+        >>> sampler = ProbabilisticSampler(exponent=1.0)
+        >>> sampler.bind(np.ones(3))
+        >>> try:
+        ...     sampler.check_update(np.array([0, 1]), np.array([1e308, 1e308]))
+        ... except WeightOverflowError as error:
+        ...     print(str(error)[:45])
+        the sum of loss ** exponent (inf, exponent 1)
+    """
+
+
+def _check_finite(weights: np.ndarray, exponent: float, losses: np.ndarray | None = None) -> None:
+    if weights.size and not np.all(np.isfinite(weights)):
+        where = int(np.argmax(~np.isfinite(weights)))
+        loss = f"loss {losses[where]:g} " if losses is not None else "a loss "
+        raise WeightOverflowError(
+            f"{loss}** exponent {exponent:g} overflows float64; lower the exponent or scale the losses "
+            "(nothing was changed)"
+        )
+
+
+def _check_total(total: float, exponent: float) -> None:
+    if not total <= MAX_TOTAL:
+        raise WeightOverflowError(
+            f"the sum of loss ** exponent ({total:g}, exponent {exponent:g}) exceeds {MAX_TOTAL:g}; lower the "
+            "exponent or scale the losses (nothing was changed)"
+        )
+
+
 def validate_uniform_mix(uniform_mix: float) -> float:
+    """``uniform_mix`` as a float in [0, 1] (``ValueError`` otherwise).
+
+    Example:
+        >>> validate_uniform_mix(0.25)
+        0.25
+    """
     uniform_mix = float(uniform_mix)
     if not 0.0 <= uniform_mix <= 1.0:
         raise ValueError(f"uniform_mix must be in [0, 1], got {uniform_mix}")
@@ -101,6 +185,12 @@ def validate_uniform_mix(uniform_mix: float) -> float:
 
 
 def validate_exponent(exponent: float) -> float:
+    """``exponent`` as a finite float >= 0 (``ValueError`` otherwise).
+
+    Example:
+        >>> validate_exponent(2)
+        2.0
+    """
     exponent = float(exponent)
     if not np.isfinite(exponent) or exponent < 0:
         raise ValueError(f"exponent must be a finite number >= 0, got {exponent}")

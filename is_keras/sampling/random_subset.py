@@ -52,11 +52,16 @@ class RandomSubsetSampler(TopLossSampler):
         return min(n, max(batch_size, int(round(self.subset_fraction * n))))
 
     def sample(self, batch_size: int, rng: np.random.Generator) -> np.ndarray:
+        """``batch_size`` indices; a batch larger than N is made of several draws of N (each without repeats)."""
         n = self.table.size
         m = self.subset_size(batch_size)
-        ranks = smallest_of_random_subset(n, m, min(batch_size, m), rng)
-        window = self._ranked(int(ranks[-1]) + 1, rng)
-        return window[ranks]
+        parts, needed = [], batch_size
+        while needed > 0:
+            ranks = smallest_of_random_subset(n, m, min(needed, m), rng)
+            window = self._ranked(int(ranks[-1]) + 1, rng)
+            parts.append(window[ranks])
+            needed -= ranks.size
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def _ranked(self, needed: int, rng: np.random.Generator) -> np.ndarray:
         """The samples at ranks ``0 .. needed-1`` (highest loss first, ties in random order)."""

@@ -1,14 +1,16 @@
-"""Method names -> sampler classes."""
+"""Method names -> samplers: thin wrappers over the registry in :mod:`is_keras.sampling.methods`.
+
+Kept so that code written against the old names keeps working; new code uses
+:class:`~is_keras.sampling.config.SamplerConfig` and :mod:`is_keras.sampling.methods`.
+"""
 
 from __future__ import annotations
 
-from is_keras.sampling.high_subset import HighSubsetSampler
-from is_keras.sampling.probabilistic import ProbabilisticSampler
-from is_keras.sampling.random_subset import RandomSubsetSampler
+from is_keras.sampling.config import SamplerConfig
+from is_keras.sampling.methods import METHODS
 from is_keras.sampling.sampler import Sampler
-from is_keras.sampling.uniform import UniformSampler
 
-METHODS = ("nis", "is-probabilistic", "is-randomsubset", "is-highsubset")
+__all__ = ["METHODS", "make_sampler"]
 
 
 def make_sampler(
@@ -18,20 +20,15 @@ def make_sampler(
     subset_size: int = 1000,
     uniform_mix: float = 0.0,
 ) -> Sampler:
-    """Build the sampler for ``method`` (one of :data:`METHODS`).
+    """Build the sampler for ``method`` (one of :data:`METHODS`); see :class:`SamplerConfig`.
+
+    Raises:
+        ValueError: for an unknown method or an invalid option (see :class:`SamplerConfig`).
 
     Example:
         >>> make_sampler("is-probabilistic", exponent=0.5).exponent
         0.5
     """
-    if uniform_mix and method != "is-probabilistic":
-        raise ValueError(f"uniform_mix applies to 'is-probabilistic' only, not to {method!r}")
-    if method == "nis":
-        return UniformSampler()
-    if method == "is-probabilistic":
-        return ProbabilisticSampler(exponent=exponent, uniform_mix=uniform_mix)
-    if method == "is-randomsubset":
-        return RandomSubsetSampler(subset_fraction=subset_fraction)
-    if method == "is-highsubset":
-        return HighSubsetSampler(subset_size=subset_size, exponent=exponent)
-    raise ValueError(f"unknown sampling method {method!r}; valid methods are: {', '.join(METHODS)}")
+    config = SamplerConfig(method=method, exponent=exponent, subset_fraction=subset_fraction,
+                           subset_size=subset_size, uniform_mix=uniform_mix)
+    return config.build_sampler()

@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Methods whose per-draw probabilities are known, so they can be reweighted.
-REWEIGHTABLE_METHODS = ("nis", "is-probabilistic")
-
 
 def importance_weights(draw_probabilities: np.ndarray, num_samples: int) -> np.ndarray:
     """``1 / (N p_i)`` as float32: 1 for uniform draws, below 1 for over-sampled items.
@@ -30,9 +27,22 @@ def importance_weights(draw_probabilities: np.ndarray, num_samples: int) -> np.n
 
 
 def check_reweightable(method: str) -> None:
-    """Refuse ``unbiased=True`` for methods with no per-draw probability."""
-    if method not in REWEIGHTABLE_METHODS:
-        raise ValueError(
-            f"unbiased=True needs a method whose draw probabilities are known ({', '.join(REWEIGHTABLE_METHODS)}); "
-            f"{method!r} takes the top of a subset and cannot be reweighted"
-        )
+    """Refuse ``unbiased=True`` for methods with no per-draw probability (reads the method registry).
+
+    Raises:
+        ValueError: for an unknown method or one without draw probabilities.
+
+    Example:
+        >>> check_reweightable("nis")
+    """
+    from is_keras.sampling.config import SamplerConfig
+
+    SamplerConfig(method=method, unbiased=True)
+
+
+def __getattr__(name: str):
+    if name == "REWEIGHTABLE_METHODS":  # the registered methods with draw probabilities, read when asked
+        from is_keras.sampling.methods import reweightable_methods
+
+        return reweightable_methods()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

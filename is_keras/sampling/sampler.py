@@ -14,7 +14,18 @@ class Sampler(abc.ABC):
     training sample; ``inf`` marks a sample not visited yet). The generator
     calls :meth:`on_update` after every change to the table, so a sampler can
     keep an index structure (a sum tree, a top-k set) in step with it instead
-    of rebuilding it on every draw.
+    of rebuilding it on every draw. A new method is a subclass with a ``name``,
+    registered in :mod:`is_keras.sampling.methods`.
+
+    Example:
+        >>> class FirstK(Sampler):
+        ...     name = "first-k"
+        ...     def sample(self, batch_size, rng):
+        ...         return np.arange(batch_size, dtype=np.int64)
+        >>> sampler = FirstK()
+        >>> sampler.bind(np.zeros(5))
+        >>> sampler.sample(3, None).tolist()
+        [0, 1, 2]
     """
 
     #: The method name users pass to ``ImportanceBatchGenerator(method=...)``.
@@ -28,8 +39,35 @@ class Sampler(abc.ABC):
     def rebuild(self) -> None:
         """Recompute any index structure from the whole table (O(N))."""
 
+    def check_update(self, indices: np.ndarray, losses: np.ndarray) -> None:
+        """Raise (a ``ValueError``) if :meth:`on_update` with these losses would fail.
+
+        Called before the table is written, so a refused update changes nothing.
+        """
+
     def on_update(self, indices: np.ndarray, losses: np.ndarray) -> None:
-        """The table entries ``indices`` now hold ``losses``."""
+        """The table entries ``indices`` now hold ``losses`` (already passed :meth:`check_update`)."""
+
+    def get_state(self) -> dict:
+        """The sampler's own structures (not the table) as a dict of copies, for resuming a run."""
+        return {}
+
+    def set_state(self, state: dict) -> None:
+        """Restore :meth:`get_state`'s dict; the table is already bound. ``ValueError`` if it does not fit."""
+        self.rebuild()
+
+    def set_progress(self, fraction: float) -> None:
+        """Training progress: the fraction of the run done, in [0, 1] (the trainer reports it every epoch).
+
+        Scheduled methods (is-switch, is-annealed, infobatch) follow it; the default ignores it.
+        """
+
+    #: True if :meth:`batch_weights` gives loss weights of the method's own (e.g. InfoBatch's rescale).
+    has_batch_weights: bool = False
+
+    def batch_weights(self, indices: np.ndarray) -> np.ndarray | None:
+        """The method's own float32 loss weights for the batch just drawn; ``None`` (the default): all 1."""
+        return None
 
     @abc.abstractmethod
     def sample(self, batch_size: int, rng: np.random.Generator) -> np.ndarray:
@@ -45,9 +83,18 @@ class Sampler(abc.ABC):
 
 
 def finite_weights(losses: np.ndarray, exponent: float) -> np.ndarray:
-    """``L ** exponent`` with unvisited (non-finite) entries given weight 0."""
+    """``L ** exponent`` with unvisited (non-finite) entries given weight 0 (an overflow gives ``inf``).
+
+    Example:
+        >>> finite_weights(np.array([2.0, np.inf, 0.0]), 2.0).tolist()
+        [4.0, 0.0, 0.0]
+    """
     losses = np.asarray(losses, dtype=np.float64)
     weights = np.zeros_like(losses)
     visited = np.isfinite(losses)
-    weights[visited] = losses[visited] if exponent == 1.0 else losses[visited] ** exponent
+    if exponent == 1.0:
+        weights[visited] = losses[visited]
+    else:
+        with np.errstate(over="ignore"):  # an overflow shows as inf; callers check
+            weights[visited] = losses[visited] ** exponent
     return weights

@@ -84,6 +84,14 @@ class SumTree:
         #: levels walked by a draw (the leaf rows included)
         self.depth = len(self._levels)
 
+    def __getstate__(self):
+        return {"size": self.size, "levels": self._levels}
+
+    def __setstate__(self, state):  # pickle copies views: make the leaves a view of level 0 again
+        self._allocate(state["size"])
+        for mine, level in zip(self._levels, state["levels"]):
+            mine[...] = level
+
     @property
     def total(self) -> float:
         """The sum of all weights."""
@@ -100,6 +108,36 @@ class SumTree:
     def nbytes(self) -> int:
         """Memory held by the tree's arrays, in bytes."""
         return sum(level.nbytes for level in self._levels)
+
+    def get_state(self) -> dict:
+        """Copies of every level (leaves first), so that a restored tree draws bit-identically.
+
+        Example:
+            >>> tree = SumTree(np.array([1.0, 2.0]))
+            >>> SumTree.from_state(tree.get_state()).total
+            3.0
+        """
+        return {"size": int(self.size), "levels": [level.copy() for level in self._levels]}
+
+    @classmethod
+    def from_state(cls, state: dict) -> SumTree:
+        """The tree saved by :meth:`get_state`.
+
+        Raises:
+            ValueError: if the levels do not form a tree of ``size`` leaves with finite, non-negative sums.
+        """
+        try:
+            size, levels = int(state["size"]), [np.asarray(level, dtype=np.float64) for level in state["levels"]]
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"corrupt sum-tree state: {error!r}") from None
+        tree = cls.zeros(size)
+        if len(levels) != len(tree._levels) or any(a.shape != b.shape for a, b in zip(levels, tree._levels)):
+            raise ValueError(f"corrupt sum-tree state: its levels do not fit a tree of {size} leaves")
+        for level in levels:
+            _check_weights(level.reshape(-1))
+        for mine, level in zip(tree._levels, levels):
+            mine[...] = level
+        return tree
 
     def assign(self, start: int, weights: np.ndarray) -> None:
         """Set the leaves ``start, start+1, ...`` without touching the sums; call :meth:`refresh` after."""

@@ -32,6 +32,14 @@ class TopLossSampler(Sampler):
     def on_update(self, indices: np.ndarray, losses: np.ndarray) -> None:
         self._tree.update(indices)
 
+    def get_state(self) -> dict:
+        return self._tree.get_state()
+
+    def set_state(self, state: dict) -> None:
+        tree = MaxTree(self.table)
+        tree.set_state(state)
+        self._tree = tree
+
     @property
     def nbytes(self) -> int:
         """Memory of the sampler's index structure (the loss table not counted)."""

@@ -28,6 +28,22 @@ class UniformSampler(Sampler):
         self._order = np.empty(0, dtype=np.int64)
         self._cursor = 0
 
+    def get_state(self) -> dict:
+        return {"order": self._order.copy(), "cursor": int(self._cursor)}
+
+    def set_state(self, state: dict) -> None:
+        try:
+            order, cursor = np.asarray(state["order"]), int(state["cursor"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"corrupt nis sampler state: {error!r}") from None
+        n = self.table.size
+        if order.ndim != 1 or (order.size and (order.size != n or order.dtype.kind not in "iu"
+                                               or not np.array_equal(np.sort(order), np.arange(n)))):
+            raise ValueError(f"corrupt nis sampler state: the epoch order is not a permutation of {n} samples")
+        if not 0 <= cursor <= order.size:
+            raise ValueError(f"corrupt nis sampler state: position {cursor} outside the epoch order")
+        self._order, self._cursor = order.astype(np.int64), cursor
+
     def draw_probabilities(self, indices: np.ndarray) -> np.ndarray:
         """Every sample is equally likely: ``1 / N`` (each draw's marginal, without replacement too)."""
         return np.full(np.shape(indices), 1.0 / self.table.size)

@@ -10,6 +10,13 @@ def check_dataset(x, y) -> int:
 
     ``y`` is either a 1-D array of integer class labels (>= 0) or an array of
     dense per-sample targets (ndim >= 2, e.g. YOLO target grids).
+
+    Raises:
+        ValueError: for non-arrays, an empty dataset, x and y of different lengths, or bad labels.
+
+    Example:
+        >>> check_dataset(np.zeros((3, 2)), np.array([0, 1, 1]))
+        3
     """
     if not hasattr(x, "shape") or not hasattr(y, "shape"):
         raise ValueError("x and y must be arrays (numpy arrays or memmaps)")
@@ -23,7 +30,15 @@ def check_dataset(x, y) -> int:
 
 
 def check_labels(y: np.ndarray, name: str = "y") -> np.ndarray:
-    """Integer class labels >= 0, returned as int64."""
+    """Integer class labels >= 0, returned as int64.
+
+    Raises:
+        ValueError: for labels that are not 1-D, not integer-valued, or negative.
+
+    Example:
+        >>> check_labels(np.array([0.0, 2.0])).tolist()
+        [0, 2]
+    """
     y = np.asarray(y)
     if y.ndim != 1:
         raise ValueError(f"{name} must be a 1-D array of integer class labels, got shape {y.shape}")
@@ -36,13 +51,34 @@ def check_labels(y: np.ndarray, name: str = "y") -> np.ndarray:
 
 
 def check_batch_size(batch_size) -> int:
+    """``batch_size`` as an int, if it is an integer >= 1.
+
+    Raises:
+        ValueError: otherwise.
+
+    Example:
+        >>> check_batch_size(32.0)
+        32
+    """
     if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
         raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
     return int(batch_size)
 
 
 def check_update(indices, losses, num_samples: int) -> tuple[np.ndarray, np.ndarray]:
-    """Validate one step's (indices, per-sample losses) before they touch the table."""
+    """Validate one step's (indices, per-sample losses) before they touch the table.
+
+    Returns:
+        ``(indices as int64, losses as float64)``.
+
+    Raises:
+        ValueError: for indices that are not 1-D integers in ``[0, num_samples)``, losses of another
+            shape, or NaN / infinite / negative losses.
+
+    Example:
+        >>> check_update([2, 0], [0.5, 1.0], num_samples=3)[0].tolist()
+        [2, 0]
+    """
     indices = np.asarray(indices)
     losses = np.asarray(losses, dtype=np.float64)
     if indices.ndim != 1:

@@ -1,8 +1,9 @@
-"""The GradientTape trainer and its per-sample losses."""
+"""Training with importance sampling: the GradientTape trainer, the Keras-fit wrapper, per-sample losses."""
 
 from is_keras.training.distributed import DistributedImportanceTrainer
 from is_keras.training.keras_fit import ImportanceSamplingModel
 from is_keras.training.losses import PER_SAMPLE_LOSSES, get_per_sample_loss
+from is_keras.training.run_backup import RunBackup
 from is_keras.training.trainer import ImportanceTrainer
 
 __all__ = [
@@ -10,5 +11,6 @@ __all__ = [
     "ImportanceSamplingModel",
     "ImportanceTrainer",
     "PER_SAMPLE_LOSSES",
+    "RunBackup",
     "get_per_sample_loss",
 ]

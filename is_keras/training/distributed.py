@@ -36,17 +36,21 @@ class DistributedImportanceTrainer(ImportanceTrainer):
             (same data and seed on every worker); its ``batch_size`` must be a
             multiple of ``strategy.num_replicas_in_sync``.
         strategy: the ``tf.distribute.Strategy``.
-        **kwargs: as for :class:`ImportanceTrainer` (``loss``, ``optimizer``,
+        **kwargs: as for :class:`ImportanceTrainer` (``loss``, ``from_logits``, ``optimizer``,
             ``learning_rate``, ``table_score``, ``data_on_device``,
             ``mixed_precision``, ``prefetch``).
 
     Example:
-        >>> strategy = tf.distribute.MirroredStrategy()
+        >>> import numpy as np, keras
+        >>> from is_keras.sampling.generator import ImportanceBatchGenerator
+        >>> strategy = tf.distribute.get_strategy()  # e.g. tf.distribute.MirroredStrategy() with several devices
         >>> with strategy.scope():
-        ...     model = is_keras.models.crapnet((28, 28, 1), num_classes=10)
-        >>> gen = ImportanceBatchGenerator(x, y, batch_size=256, seed=0)
+        ...     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, activation="softmax")])
+        >>> gen = ImportanceBatchGenerator(np.zeros((8, 2), "float32"), np.arange(8) % 2, batch_size=4, seed=0)
         >>> trainer = DistributedImportanceTrainer(model, gen, strategy)
-        >>> trainer.fit(epochs=3)
+        >>> _ = trainer.fit(epochs=1)
+        >>> trainer.samples_seen
+        8
     """
 
     def __init__(self, model, generator, strategy, **kwargs):
@@ -71,9 +75,15 @@ class DistributedImportanceTrainer(ImportanceTrainer):
         self._per_replica = generator.batch_size // replicas
         super().__init__(model, generator, **kwargs)
 
+    _guard_step = False  # a conditional update would put merge_call inside tf.cond, which strategies refuse
+
     def _make_optimizer(self, optimizer, learning_rate):
         with self.strategy.scope():
             return super()._make_optimizer(optimizer, learning_rate)
+
+    def _compile_model(self, metrics) -> None:
+        with self.strategy.scope():
+            super()._compile_model(metrics)
 
     def _build_step(self):
         with self.strategy.scope():  # the optimizer's slots must be mirrored variables too

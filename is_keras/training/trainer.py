@@ -9,7 +9,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from is_keras.training.losses import get_per_sample_loss
+from is_keras.training.checks import check_finite_inputs, check_model_and_data
+from is_keras.training.fit_loop import fit_loop
+from is_keras.training.losses import get_per_sample_loss, loss_name
 
 #: In-memory training sets up to this size are copied to the device once, and
 #: the compiled step gathers each batch there; only indices cross per step.
@@ -20,83 +22,82 @@ class ImportanceTrainer:
     """Trains a Keras model on batches chosen by an :class:`ImportanceBatchGenerator`.
 
     Every step runs one forward pass under ``tf.GradientTape`` that yields
-    per-sample losses; their mean drives the gradient (Adam by default), and
-    the same losses (no second forward pass) are written into the
-    generator's loss table before the next batch is drawn.
+    per-sample losses; their mean (plus ``model.losses``) drives the gradient
+    (Adam by default), and the same losses (no second forward pass) are written
+    into the generator's loss table before the next batch is drawn.
+
+    It behaves like ``Model.fit`` for Keras callbacks: the model is compiled
+    with the trainer's optimizer and loss, so ``ReduceLROnPlateau``,
+    ``LearningRateScheduler``, ``EarlyStopping(restore_best_weights=True)``,
+    ``CSVLogger``, ``TensorBoard`` and ``ModelCheckpoint`` work, and
+    ``validation_data`` gives ``val_*`` logs.
+
+    Before the first step the labels (built-in losses: in ``[0, num_classes)``),
+    the inputs (finite) and the model's outputs (probabilities unless
+    ``from_logits``) are checked. A step whose losses are NaN or infinite
+    changes nothing: weights, batch-norm statistics, optimizer state, table and
+    generator position stay as they were (the batch is trained first next time).
 
     Where the data lives:
 
     * in-memory arrays (under 2 GiB) are copied to the device once; each step
       sends only the B indices and the compiled step gathers the batch there.
-      Every batch is drawn from the table as updated by the previous step.
     * memmaps / large arrays are gathered on the host. With ``prefetch=True``
-      (the default for this path) the next batch's indices are drawn right
-      before the current step runs and its rows are read by a background
-      thread while the device computes, so disk reads overlap with compute;
-      the price is that a batch is drawn before the previous step's losses
-      reach the table (at most one step stale, like ``as_dataset(prefetch=1)``).
-      Draws stay deterministic: they happen on the calling thread in a fixed
-      order, only the copying runs in the background.
+      the next batch's rows are read by a background thread while the device
+      computes (that batch is drawn before the current step's losses reach the
+      table: at most one step stale). Draws stay on the calling thread.
 
     GPU options: ``jit_compile=True`` compiles the step with XLA.
     ``mixed_precision=True`` trains a model built under the ``"mixed_float16"``
-    (or ``"mixed_bfloat16"``) Keras policy: the optimizer is wrapped in
-    ``keras.optimizers.LossScaleOptimizer`` (dynamic loss scaling) and the
-    per-sample losses are cast to float32 before they reach the table. Build
-    the model after ``keras.mixed_precision.set_global_policy("mixed_float16")``
-    and keep its output layer in float32 (``dtype="float32"``, as the library's
-    models do).
+    policy with ``keras.optimizers.LossScaleOptimizer``; the per-sample losses
+    are cast to float32 before they reach the table.
 
     Args:
         model: a Keras model mapping a batch of ``x`` to predictions.
-        generator: the :class:`~is_keras.sampling.ImportanceBatchGenerator`
-            holding the training data and the loss table.
-        loss: ``"sparse_categorical_crossentropy"`` (model outputs
-            probabilities) or a callable ``(y_true, y_pred) -> (B,)`` giving one
-            loss per sample.
+        generator: the :class:`~is_keras.sampling.ImportanceBatchGenerator`.
+        loss: ``"sparse_categorical_crossentropy"`` or a callable
+            ``(y_true, y_pred) -> (B,)`` giving one loss per sample.
+        from_logits: the model outputs logits (built-in loss names only).
         optimizer: a Keras optimizer or its name (default Adam).
         learning_rate: used when ``optimizer`` is given by name.
+        metrics: Keras metrics for ``validation_data`` (e.g. ``["accuracy"]``).
         table_score: optional callable ``(y_true, y_pred, per_sample_loss) -> (B,)``
-            whose result is written to the table instead of the loss (e.g. an
-            uncertainty score for detection).
+            written to the table instead of the loss.
         jit_compile: compile the step with XLA.
-        data_on_device: keep ``x`` and ``y`` on the device and gather batches
-            there (default: yes for in-memory arrays under 2 GiB, no for memmaps).
-        mixed_precision: train with float16 compute and dynamic loss scaling
-            (the model must have been built under a mixed policy).
-        prefetch: on the host-gather path, read the next batch in a background
-            thread during the current step (default ``True``; ignored when the
-            data is on the device).
+        data_on_device: keep ``x`` and ``y`` on the device (default: in-memory arrays under 2 GiB).
+        mixed_precision: float16 compute with dynamic loss scaling.
+        prefetch: on the host-gather path, read the next batch in a background thread.
+
+    Raises:
+        ValueError: for an unknown loss, a mixed-precision request on a float32 model,
+            bad labels, non-finite inputs or outputs that are not probabilities.
 
     Example:
-        >>> gen = ImportanceBatchGenerator(x_train, y_train, batch_size=64)
-        >>> model = is_keras.models.crapnet(x_train.shape[1:], num_classes=10)
-        >>> trainer = ImportanceTrainer(model, gen)
-        >>> history = trainer.fit(epochs=3, callbacks=[OneMinusAUC(x_val, y_val)])
-        >>> trainer.samples_seen
-        ...
+        >>> import numpy as np, keras
+        >>> from is_keras.sampling.generator import ImportanceBatchGenerator
+        >>> x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+        >>> y = np.arange(64) % 3
+        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+        >>> trainer = ImportanceTrainer(model, ImportanceBatchGenerator(x, y, batch_size=16), learning_rate=0.01)
+        >>> history = trainer.fit(epochs=2, validation_data=(x, y))
+        >>> trainer.samples_seen, sorted(history.history)
+        (128, ['loss', 'samples_seen', 'training_seconds', 'val_loss'])
     """
 
-    def __init__(
-        self,
-        model,
-        generator,
-        loss="sparse_categorical_crossentropy",
-        optimizer="adam",
-        learning_rate: float = 1e-3,
-        table_score=None,
-        jit_compile: bool = False,
-        data_on_device: bool | None = None,
-        mixed_precision: bool = False,
-        prefetch: bool = True,
-    ):
+    _replicas = 1
+    _guard_step = True  # skip the update inside the compiled step when the losses are not finite
+
+    def __init__(self, model, generator, *, loss="sparse_categorical_crossentropy", from_logits: bool = False,
+                 optimizer="adam", learning_rate: float = 1e-3, metrics=None, table_score=None,
+                 jit_compile: bool = False, data_on_device: bool | None = None, mixed_precision: bool = False,
+                 prefetch: bool = True):
         self.model = model
         self.generator = generator
-        self.loss_fn = get_per_sample_loss(loss)
+        self.loss = get_per_sample_loss(loss, from_logits=from_logits)
+        self.from_logits = bool(from_logits)
         self.mixed_precision = bool(mixed_precision)
         if self.mixed_precision:
             _check_mixed_model(model)
-        self.optimizer = self._make_optimizer(optimizer, learning_rate)
         self.table_score = table_score
         self.jit_compile = bool(jit_compile)
         self.samples_seen = 0
@@ -110,7 +111,12 @@ class ImportanceTrainer:
             data_on_device = data_on_device and x.nbytes + np.asarray(generator.y).nbytes < DEVICE_DATA_LIMIT_BYTES
         self.data_on_device = bool(data_on_device)
         self.prefetch = bool(prefetch) and not self.data_on_device
+        check_model_and_data(model, generator.x, generator.y, classification=loss_name(loss) is not None,
+                             from_logits=self.from_logits, scan_inputs=self.data_on_device)
+        self.optimizer = self._make_optimizer(optimizer, learning_rate)
+        self._compile_model(metrics)
         self._pending = None  # (indices, weights, future of their gathered rows) on the prefetching path
+        self._retry = None  # (indices, weights) of a failed step, trained first next time
         self._pool = None
         self._build_step()
 
@@ -121,7 +127,12 @@ class ImportanceTrainer:
             optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
         return optimizer
 
+    def _compile_model(self, metrics) -> None:
+        """Give the model the trainer's optimizer (for LR callbacks) and loss (for ``validation_data``)."""
+        self.model.compile(optimizer=self.optimizer, loss=self.loss, metrics=metrics, jit_compile=False)
+
     def _build_step(self):
+        self.optimizer.build(self.model.trainable_variables)  # before tracing: the step may skip the update
         if self.data_on_device:
             self._x = tf.constant(self.generator.x)
             self._y = tf.constant(self.generator.y)
@@ -133,12 +144,14 @@ class ImportanceTrainer:
     def _forward(self, x, y, weights, global_batch):
         """Per-sample losses; applies the gradient of their ``weights``-weighted sum divided by ``global_batch``.
 
-        The weights are 1 unless the generator is ``unbiased``; the table always
-        receives the unweighted losses.
+        With ``_guard_step`` the update is skipped, and the non-trainable
+        variables (batch-norm statistics) are put back, when a loss is not finite.
         """
+        frozen = self.model.non_trainable_variables if self._guard_step else []
+        saved = [tf.identity(v.value) for v in frozen]
         with tf.GradientTape() as tape:
             y_pred = self.model(x, training=True)
-            per_sample = tf.cast(self.loss_fn(y, y_pred), tf.float32)
+            per_sample = tf.cast(self.loss(y, y_pred), tf.float32)
             loss = tf.reduce_sum(per_sample * weights) / global_batch
             if self.model.losses:
                 regularization = tf.add_n([tf.cast(v, tf.float32) for v in self.model.losses])
@@ -146,11 +159,22 @@ class ImportanceTrainer:
             scaled = self.optimizer.scale_loss(loss) if self.mixed_precision else loss
         variables = self.model.trainable_variables
         gradients = tape.gradient(scaled, variables)
-        self.optimizer.apply_gradients(zip(gradients, variables))
         scores = per_sample if self.table_score is None else self.table_score(y, y_pred, per_sample)
-        return per_sample, tf.cast(scores, tf.float32)
+        if not self._guard_step:
+            self.optimizer.apply_gradients(zip(gradients, variables))
+            return per_sample, tf.cast(scores, tf.float32)
 
-    _replicas = 1
+        def apply():
+            self.optimizer.apply_gradients(zip(gradients, variables))
+            return tf.constant(True)
+
+        def restore():
+            for variable, value in zip(frozen, saved):
+                variable.assign(value)
+            return tf.constant(False)
+
+        tf.cond(tf.reduce_all(tf.math.is_finite(per_sample)), apply, restore)
+        return per_sample, tf.cast(scores, tf.float32)
 
     def _step(self, x, y, weights):
         return self._forward(x, y, weights, tf.cast(tf.shape(x)[0], tf.float32))
@@ -159,12 +183,7 @@ class ImportanceTrainer:
         return self._step(tf.gather(self._x, indices), tf.gather(self._y, indices), weights)
 
     def _trace_step(self, indices) -> None:
-        """Trace the compiled step for this batch's signature without running it.
-
-        Tracing (Python → graph, ~1 s for a small CNN) happens once per run and
-        says nothing about a sampler's cost, so ``train_step`` does it before
-        starting the clock. Later calls with the same shapes reuse the trace.
-        """
+        """Trace the compiled step for this batch's signature without running it (kept off the clock)."""
         weights = tf.TensorSpec((indices.size,), tf.float32)
         if self.data_on_device:
             self._compiled_step.get_concrete_function(tf.TensorSpec(indices.shape, tf.as_dtype(indices.dtype)), weights)
@@ -181,12 +200,16 @@ class ImportanceTrainer:
         if self.data_on_device:
             per_sample, scores = self._compiled_step(indices, weights)
         else:
-            per_sample, scores = self._compiled_step(*self._host_batch(indices), weights)
+            x, y = self._host_batch(indices)
+            check_finite_inputs(x, name="x (training batch)")
+            per_sample, scores = self._compiled_step(x, y, weights)
         per_sample = per_sample.numpy()
         return per_sample, (per_sample if self.table_score is None else scores.numpy())
 
     def _next_batch(self):
         """``(indices, weights)`` of the batch to train on now."""
+        if self._retry is not None:
+            return self._retry
         if self._pending is not None:
             return self._pending[0], self._pending[1]
         return self.generator.next_batch()
@@ -198,19 +221,26 @@ class ImportanceTrainer:
             return generator.gather(indices)
         if self._pending is not None and self._pending[0] is indices:
             batch = self._pending[2].result()
+            self._pending = None
         else:
             batch = generator.gather(indices)
-        if self._pool is None:
-            self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="is_keras_gather")
-        upcoming, weights = generator.next_batch()  # drawn before this step's update: at most one step stale
-        self._pending = (upcoming, weights, self._pool.submit(generator.gather, upcoming))
+        if self._pending is None:
+            if self._pool is None:
+                self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="is_keras_gather")
+            upcoming, weights = generator.next_batch()  # drawn before this step's update: at most one step stale
+            self._pending = (upcoming, weights, self._pool.submit(generator.gather, upcoming))
         return batch
 
     def train_step(self) -> dict:
-        """Draw a batch, train on it, update the loss table; return the step's logs."""
+        """Draw a batch, train on it, update the loss table; return the step's logs.
+
+        Raises:
+            FloatingPointError: the losses were NaN or infinite (nothing was changed).
+            ValueError: a host-gathered batch holds NaN or infinite inputs.
+        """
         start = time.perf_counter()
-        generator = self.generator
         indices, weights = self._next_batch()
+        self._retry = (indices, weights)  # until the step succeeds
         if not self._traced:
             paused = time.perf_counter()
             self._trace_step(indices)
@@ -220,10 +250,12 @@ class ImportanceTrainer:
         per_sample, scores = self._run_step(indices, weights)
         if not np.all(np.isfinite(per_sample)):
             raise FloatingPointError(
-                f"the training loss became NaN or infinite at step {self.steps_done + 1}; "
-                "the loss table was left unchanged (try a lower learning rate)"
+                f"the training loss became NaN or infinite at step {self.steps_done + 1} (the inputs were checked "
+                "and are finite; try a lower learning rate); the loss table was left unchanged, and so were the "
+                "weights, batch-norm statistics, optimizer state and generator position"
             )
-        generator.update(indices, scores)
+        self.generator.update(indices, scores)
+        self._retry = None
         self.training_seconds += time.perf_counter() - start
         self.samples_seen += indices.size
         self.steps_done += 1
@@ -234,51 +266,36 @@ class ImportanceTrainer:
         }
 
     # ------------------------------------------------------------------ fit
-    def fit(self, epochs: int = 1, steps_per_epoch: int | None = None, callbacks=None, verbose=0):
+    def fit(self, epochs: int = 1, *, steps_per_epoch: int | None = None, callbacks=None, validation_data=None,
+            validation_batch_size: int = 256, backup_dir=None, backup_every: int | None = None, verbose=0):
         """Train for ``epochs`` epochs of ``steps_per_epoch`` steps (default ``ceil(N / batch)``).
 
-        Keras callbacks receive ``on_train_begin``, ``on_epoch_begin/end``,
-        ``on_train_batch_begin/end`` and ``on_train_end``, with ``logs``
-        carrying ``loss``, ``samples_seen`` and ``training_seconds`` (time in
-        training steps only: callbacks' own time and the one-time tracing of the
-        compiled step, ``trace_seconds``, are excluded; XLA compilation with
-        ``jit_compile=True`` happens in the first step and is included). Setting
-        ``model.stop_training = True`` in a callback stops training.
+        Keras callbacks receive the ``Model.fit`` hooks, with ``logs`` carrying
+        ``loss``, ``samples_seen`` and ``training_seconds`` (time in training
+        steps only: callbacks, validation and the one-time tracing are
+        excluded), and ``val_*`` at the end of an epoch when ``validation_data``
+        is given. ``model.stop_training = True`` in a callback stops training.
+
+        Args:
+            epochs: number of epochs (>= 0).
+            steps_per_epoch: steps per epoch (default ``generator.steps_per_epoch``).
+            callbacks: Keras callbacks.
+            validation_data: ``(x_val, y_val)`` evaluated with ``model.evaluate`` after every epoch.
+            validation_batch_size: batch size of that evaluation.
+            backup_dir: save the whole run state there (weights, optimizer, table,
+                sampler, RNG, counters, position) and resume from it if it exists.
+            backup_every: steps between backups (default: once per epoch).
+            verbose: show a Keras progress bar.
 
         Returns:
             the ``keras.callbacks.History`` of per-epoch logs.
+
+        Raises:
+            ValueError: for a bad ``epochs`` or a backup from another run.
         """
-        if int(epochs) != epochs or epochs < 0:
-            raise ValueError(f"epochs must be an integer >= 0, got {epochs!r}")
-        steps = steps_per_epoch or self.generator.steps_per_epoch
-        history = keras.callbacks.History()
-        callback_list = keras.callbacks.CallbackList(
-            list(callbacks or []) + [history],
-            add_progbar=bool(verbose),
-            model=self.model,
-            verbose=verbose,
-            epochs=epochs,
-            steps=steps,
-        )
-        self.model.stop_training = False
-        callback_list.on_train_begin()
-        logs = {}
-        for epoch in range(int(epochs)):
-            callback_list.on_epoch_begin(epoch)
-            losses = []
-            for step in range(steps):
-                callback_list.on_train_batch_begin(step)
-                logs = self.train_step()
-                losses.append(logs["loss"])
-                callback_list.on_train_batch_end(step, logs)
-                if self.model.stop_training:
-                    break
-            logs = dict(logs, loss=float(np.mean(losses)))
-            callback_list.on_epoch_end(epoch, logs)
-            if self.model.stop_training:
-                break
-        callback_list.on_train_end(logs)
-        return history
+        return fit_loop(self, epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks,
+                        validation_data=validation_data, validation_batch_size=validation_batch_size,
+                        backup_dir=backup_dir, backup_every=backup_every, verbose=verbose)
 
 
 def _check_mixed_model(model) -> None:

@@ -1,0 +1,85 @@
+"""``--dataset`` and ``--data-root``: check the name and the folder, then load the data, before any training."""
+
+from __future__ import annotations
+
+import inspect
+
+from is_keras.cli.options import UsageError, readable_folder
+
+
+def add_dataset_options(parser) -> None:
+    """Add ``--dataset`` (default ``digits``) and ``--data-root`` to ``parser``.
+
+    Example:
+        >>> import argparse
+        >>> parser = argparse.ArgumentParser()
+        >>> add_dataset_options(parser)
+        >>> parser.parse_args([]).dataset
+        'digits'
+    """
+    parser.add_argument("--dataset", default="digits",
+                        help="digits, synthetic-signs, gtsrb, mapillary or tfds:NAME (default: digits)")
+    parser.add_argument("--data-root", default=None,
+                        help="folder of a local dataset (needed by gtsrb and mapillary; tfds: its data_dir)")
+
+
+def check_dataset(name: str, data_root, *, root_option: str = "--data-root") -> dict:
+    """Check ``--dataset`` and ``--data-root`` together; return the loader's keyword arguments.
+
+    Args:
+        name: a name of :data:`~is_keras.data.registry.DATASETS` or ``tfds:NAME``.
+        data_root: the ``--data-root`` value or ``None``.
+        root_option: how the user gives the folder, for messages.
+
+    Returns:
+        ``{"root": Path}`` or ``{}``.
+
+    Raises:
+        UsageError: an unknown dataset, a dataset that needs ``--data-root`` without
+            one, or a ``--data-root`` that is not a readable folder.
+
+    Example:
+        >>> check_dataset("digits", None)
+        {}
+    """
+    from is_keras.data.registry import DATASETS, TFDS_PREFIX
+
+    if not name.startswith(TFDS_PREFIX) and name not in DATASETS:
+        raise UsageError("--dataset", f"unknown dataset {name!r}; known datasets: "
+                         f"{', '.join(sorted(DATASETS) + [TFDS_PREFIX + 'NAME'])}")
+    if data_root is None:
+        loader = DATASETS.get(name)
+        root = inspect.signature(loader).parameters.get("root") if loader else None
+        if root is not None and root.default is inspect.Parameter.empty:
+            raise UsageError(root_option, f"dataset {name!r} reads a local folder: give it as {root_option} DIR")
+        return {}
+    return {"root": readable_folder(data_root, root_option)}
+
+
+def load_data(name: str, data_root, *, seed: int):
+    """Check and load ``--dataset`` as ``(train, val)``; a failure while reading is a usage error.
+
+    Args:
+        name: the dataset name.
+        data_root: the ``--data-root`` value or ``None``.
+        seed: seeds the split.
+
+    Returns:
+        ``((x_train, y_train), (x_val, y_val))``.
+
+    Raises:
+        UsageError: see :func:`check_dataset`; or the data could not be read (the message
+            names the dataset and the error).
+
+    Example:
+        >>> (x, y), _ = load_data("digits", None, seed=0)
+        >>> x.shape[1:]
+        (8, 8, 1)
+    """
+    from is_keras.data.registry import load_dataset
+
+    kwargs = check_dataset(name, data_root)
+    try:
+        return load_dataset(name, seed=seed, **kwargs)
+    except Exception as error:  # noqa: BLE001 - unreadable data is the user's input: one line, exit 2
+        raise UsageError(f"--dataset {name}", f"cannot load it: {type(error).__name__}: {error}") from None

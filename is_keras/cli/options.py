@@ -1,0 +1,206 @@
+"""Option checks shared by the subcommands: argparse ``type=`` functions and :class:`UsageError`.
+
+Each ``type=`` function raises ``argparse.ArgumentTypeError``, which argparse
+turns into a one-line ``error: argument --OPTION: ...`` and exit status 2
+(see :class:`is_keras.cli.main.CliParser`). Checks that need several options or
+the data raise :class:`UsageError` naming the option.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from pathlib import Path
+
+
+class UsageError(Exception):
+    """A command-line mistake found before training: ``is-keras`` prints it on one line and exits with 2.
+
+    Args:
+        option: the option at fault, as typed (``"--methods"``), or a file name.
+        message: what is wrong and what would be right.
+
+    Example:
+        >>> str(UsageError("--methods", "is empty"))
+        '--methods: is empty'
+    """
+
+    def __init__(self, option: str, message: str):
+        super().__init__(f"{option}: {message}")
+        self.option = option
+
+
+def positive_int(text: str) -> int:
+    """An integer >= 1 (``--epochs``, ``--batch-size``, ``--eval-every``, ``--runs``).
+
+    Raises:
+        argparse.ArgumentTypeError: not an integer, or below 1.
+
+    Example:
+        >>> positive_int("3")
+        3
+    """
+    value = _parse(int, text, "an integer")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """An integer >= 0 (``--seed``).
+
+    Raises:
+        argparse.ArgumentTypeError: not an integer, or negative.
+
+    Example:
+        >>> non_negative_int("0")
+        0
+    """
+    value = _parse(int, text, "an integer")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A finite number > 0 (``--learning-rate``, ``--width``).
+
+    Raises:
+        argparse.ArgumentTypeError: not a number, not finite, or <= 0.
+
+    Example:
+        >>> positive_float("1e-3")
+        0.001
+    """
+    value = _parse(float, text, "a number")
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    """A finite number >= 0 (``--exponent``).
+
+    Raises:
+        argparse.ArgumentTypeError: not a number, not finite, or negative.
+
+    Example:
+        >>> non_negative_float("0")
+        0.0
+    """
+    value = _parse(float, text, "a number")
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
+    return value
+
+
+def share(text: str) -> float:
+    """A number in [0, 1] (``--uniform-mix``).
+
+    Raises:
+        argparse.ArgumentTypeError: not a number, or outside [0, 1].
+
+    Example:
+        >>> share("0.2")
+        0.2
+    """
+    value = _parse(float, text, "a number")
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be a number in [0, 1], got {text}")
+    return value
+
+
+def name_list(text: str, option: str) -> list[str]:
+    """The names of a comma-separated option, blanks dropped; at least one.
+
+    Args:
+        text: the option's value, e.g. ``"nis, is-probabilistic"``.
+        option: the option's name, for the error.
+
+    Returns:
+        The names in order, e.g. ``["nis", "is-probabilistic"]``.
+
+    Raises:
+        UsageError: no name in ``text``.
+
+    Example:
+        >>> name_list("nis, is-probabilistic,", "--methods")
+        ['nis', 'is-probabilistic']
+    """
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise UsageError(option, f"is empty (got {text!r}); give one or more names separated by commas")
+    return names
+
+
+def readable_file(path, option: str) -> Path:
+    """``path`` as a :class:`~pathlib.Path` if it is a file this process can read.
+
+    Raises:
+        UsageError: naming ``option`` and the file, if it is missing, a folder or unreadable.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.NamedTemporaryFile(suffix=".yaml") as file:
+        ...     readable_file(file.name, "CONFIG").suffix
+        '.yaml'
+    """
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise UsageError(option, f"{str(path)!r} does not exist")
+    if not path.is_file():
+        raise UsageError(option, f"{str(path)!r} is not a file")
+    if not os.access(path, os.R_OK):
+        raise UsageError(option, f"{str(path)!r} is not readable")
+    return path
+
+
+def readable_folder(path, option: str) -> Path:
+    """``path`` as a :class:`~pathlib.Path` if it is a folder this process can read.
+
+    Raises:
+        UsageError: naming ``option`` and the folder, if it is missing, a file or unreadable.
+
+    Example:
+        >>> import tempfile
+        >>> readable_folder(tempfile.gettempdir(), "--data-root").is_dir()
+        True
+    """
+    path = Path(path).expanduser()
+    if not path.is_dir():
+        what = "is not a folder" if path.exists() else "does not exist"
+        raise UsageError(option, f"{str(path)!r} {what}")
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise UsageError(option, f"{str(path)!r} is not readable")
+    return path
+
+
+def output_folder(path, option: str = "--out") -> Path:
+    """Create the output folder ``path`` (and its parents) now, before any training.
+
+    Raises:
+        UsageError: ``path`` is a file, or cannot be created or written.
+
+    Example:
+        >>> import tempfile
+        >>> output_folder(tempfile.mkdtemp() + "/a/b").is_dir()
+        True
+    """
+    path = Path(path).expanduser()
+    if path.exists() and not path.is_dir():
+        raise UsageError(option, f"{str(path)!r} exists and is not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(option, f"cannot create {str(path)!r}: {error.strerror or error}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise UsageError(option, f"{str(path)!r} is not writable")
+    return path
+
+
+def _parse(kind, text: str, what: str):
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None

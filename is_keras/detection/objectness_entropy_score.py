@@ -1,0 +1,43 @@
+"""Objectness entropy: a detection table score that is high where the detector is unsure (see :mod:`.scores`)."""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from is_keras.detection.score_helpers import check_score_options, reduce_over_image
+
+
+class ObjectnessEntropyScore:
+    """Binary entropy (nats) of every anchor's objectness ``σ(to)``, reduced over the image.
+
+    High when many anchors sit near 0.5: the detector cannot tell object
+    from background there. Pass it as ``table_score=`` to the trainer.
+
+    Args:
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"max"`` over anchors and cells.
+        floor: added to every score so no image gets probability zero.
+
+    Returns:
+        A callable ``(y_true, y_pred, loss=None) -> (B,)`` scores.
+
+    Raises:
+        ValueError: an unknown ``reduction`` or a negative ``floor``.
+
+    Example:
+        >>> import numpy as np
+        >>> y_pred = np.zeros((2, 1, 1, 1, 5), np.float32)   # objectness 0.5: the most uncertain
+        >>> y_pred[1, ..., 4] = 20.0                          # sure of an object
+        >>> [round(float(v), 4) for v in ObjectnessEntropyScore(floor=0.0)(None, y_pred)]
+        [0.6931, 0.0]
+    """
+
+    def __init__(self, reduction: str = "mean", *, floor: float = 1e-6):
+        check_score_options(reduction, floor)
+        self.reduction = reduction
+        self.floor = float(floor)
+        self.__name__ = "objectness_entropy"
+
+    def __call__(self, y_true, y_pred, loss=None):
+        p = tf.clip_by_value(tf.sigmoid(tf.cast(y_pred, tf.float32)[..., 4]), 1e-7, 1 - 1e-7)
+        entropy = -(p * tf.math.log(p) + (1 - p) * tf.math.log(1 - p))
+        return reduce_over_image(entropy, self.reduction) + self.floor

@@ -1,0 +1,49 @@
+"""The sweep analysis tables as aligned text (for the terminal and notebooks)."""
+
+from __future__ import annotations
+
+
+def _label_width(rows: list[dict]) -> int:
+    """Method column width: 24, or wider for long labels (e.g. "IS-probabilistic ω=1.5 unbiased")."""
+    return max([24] + [len(row["label"]) + 2 for row in rows])
+
+
+def format_convergence_table(rows: list[dict]) -> str:
+    """The table of :func:`~is_keras.experiments.sweep_analysis.convergence_table` as aligned text.
+
+    Example:
+        >>> row = {"model": "crapnet", "parameters": 1398, "label": "NIS", "runs": 3, "speed_mean": 1600.0,
+        ...        "speed_std": 0.0, "performance_mean": 0.11, "performance_std": 0.01}
+        >>> "1600 ± 0" in format_convergence_table([row])
+        True
+    """
+    width = _label_width(rows)
+    header = (f"{'model':<10}{'params':>9}  {'method':<{width}}{'runs':>5}"
+              f"{'convergence speed (samples)':>31}{'max performance (1-AUC)':>28}")
+    lines = [header]
+    for row in rows:
+        lines.append(
+            f"{row['model']:<10}{row['parameters']:>9}  {row['label']:<{width}}{row['runs']:>5}"
+            f"{row['speed_mean']:>18.0f} ± {row['speed_std']:<10.0f}"
+            f"{row['performance_mean']:>16.5f} ± {row['performance_std']:<9.5f}"
+        )
+    return "\n".join(lines)
+
+
+def format_checkpoints(rows: list[dict]) -> str:
+    """:func:`~is_keras.experiments.sweep_analysis.curve_checkpoints` as aligned text, one column per epoch.
+
+    Example:
+        >>> row = {"model": "crapnet", "parameters": 1398, "label": "NIS", "runs": 3, "epochs": [2],
+        ...        "mean": [0.21], "std": [0.01]}
+        >>> "epoch 2" in format_checkpoints([row])
+        True
+    """
+    width = _label_width(rows)
+    header = f"{'model':<10}{'params':>9}  {'method':<{width}}{'runs':>5}" + "".join(
+        f"{f'epoch {e}':>20}" for e in rows[0]["epochs"])
+    lines = [header + "   (mean 1-AUC ± std)"]
+    for row in rows:
+        cells = "".join(f"{m:>11.4f} ± {s:<6.4f}" for m, s in zip(row["mean"], row["std"]))
+        lines.append(f"{row['model']:<10}{row['parameters']:>9}  {row['label']:<{width}}{row['runs']:>5}{cells}")
+    return "\n".join(lines)

@@ -1,0 +1,118 @@
+"""What differs between experiments: a :class:`Task` supplies the data checks, model, loss and evaluation.
+
+:func:`is_keras.experiments.run.run` trains any task the same way: the task's
+:meth:`Task.setup` turns ``(train, val)`` and a
+:class:`~is_keras.experiments.training_config.TrainingConfig` into a
+:class:`TaskSetup` (the generator's inputs and targets, a model builder, the
+per-sample loss, an optional table score and the evaluation callback); the core
+builds the :class:`~is_keras.sampling.generator.ImportanceBatchGenerator` and the
+:class:`~is_keras.training.trainer.ImportanceTrainer`, trains, and reads the curve
+back with :meth:`Task.curve`.
+
+To add a task: subclass :class:`Task`, set :attr:`Task.name` and :attr:`Task.metric`,
+implement :meth:`Task.setup`, :meth:`Task.curve` and :meth:`Task.default_training_config`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import numpy as np
+
+from is_keras.experiments.metric import Metric
+from is_keras.experiments.training_config import TrainingConfig
+
+
+@dataclasses.dataclass
+class TaskSetup:
+    """Everything a task prepares for one run.
+
+    Attributes:
+        x, y: the training inputs and targets the generator draws from (targets may be any array per sample).
+        build_model: called once, after the generator is built: returns the seeded, untrained model.
+        evaluator: the Keras callback that records the metric curve.
+        loss: the per-sample loss (a name or a callable ``(y_true, y_pred) -> (B,)``).
+        table_score: what the trainer writes into the loss table instead of the loss (``None``: the loss).
+        config: task facts recorded in the result's config (data sizes, classes, anchors, ...).
+        artifacts: objects handed back in ``RunResult.artifacts`` (detection: the anchors).
+
+    Example:
+        >>> import numpy as np
+        >>> TaskSetup(np.zeros((4, 2)), np.zeros(4), build_model=lambda: None, evaluator=None).loss
+        'sparse_categorical_crossentropy'
+    """
+
+    x: object
+    y: object
+    build_model: Callable
+    evaluator: object
+    loss: object = "sparse_categorical_crossentropy"
+    table_score: object = None
+    config: dict = dataclasses.field(default_factory=dict)
+    artifacts: dict = dataclasses.field(default_factory=dict)
+
+
+class Task:
+    """Base class of experiment tasks (see the module docstring).
+
+    Attributes:
+        name: recorded as ``config["task"]`` (``"classification"``, ``"detection"``).
+        metric: the evaluation metric of :meth:`curve`.
+    """
+
+    name: str = "task"
+    metric: Metric
+
+    def default_training_config(self) -> TrainingConfig:
+        """The schedule used when :func:`run` is given none.
+
+        Returns:
+            A :class:`TrainingConfig`.
+        """
+        raise NotImplementedError
+
+    def setup(self, train, val, training_config: TrainingConfig) -> TaskSetup:
+        """Check the data and prepare one run.
+
+        Args:
+            train, val: the task's training and validation data.
+            training_config: the run's schedule (model name and kwargs, seed, evaluation period).
+
+        Returns:
+            A :class:`TaskSetup`.
+
+        Raises:
+            ValueError: for data or options the task cannot use.
+        """
+        raise NotImplementedError
+
+    def curve(self, evaluator) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        """``(samples, seconds, values, epochs or None)`` recorded by ``evaluator`` during training."""
+        raise NotImplementedError
+
+    def parameters(self, model) -> int:
+        """The parameter count recorded in results (default: trainable weights).
+
+        Example:
+            >>> import keras
+            >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+            >>> Task().parameters(model)
+            8
+        """
+        return int(sum(int(np.prod(v.shape)) for v in model.trainable_weights))
+
+    def variant(self, spec: str) -> tuple[Task, str]:
+        """The task and sampling method named by a compare spec (default: this task, the spec as method).
+
+        Args:
+            spec: a method name (detection also accepts ``"method+score"``).
+
+        Returns:
+            ``(task, method)``.
+
+        Example:
+            >>> Task().variant("nis")[1]
+            'nis'
+        """
+        return self, spec

@@ -1,0 +1,116 @@
+"""The training schedule of a run: model, its size, epochs, batch size, learning rate, evaluations, seed."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainingConfig:
+    """Everything about a run except the data, the task and the sampler.
+
+    Attributes:
+        model: model name (classification: ``"crapnet"``, ``"resnet18"``; detection: ``"yolov2"``).
+        model_kwargs: passed to the model's builder (``width=``, ``params=``, ``bn_momentum=``).
+        epochs: training epochs (>= 1).
+        batch_size: samples per step (>= 1).
+        learning_rate: Adam's learning rate (> 0).
+        eval_every: evaluate every this many batches; ``None``: the task's own schedule
+            (detection: every epoch and twice in the first).
+        seed: seeds model initialisation and the sampler.
+        histogram_epochs: epochs (1-based) after which to snapshot the loss table.
+
+    Raises:
+        ValueError: naming the first bad field.
+
+    Example:
+        >>> config = TrainingConfig(epochs=2, batch_size=64)
+        >>> TrainingConfig.from_dict(config.to_dict()) == config
+        True
+    """
+
+    model: str = "crapnet"
+    model_kwargs: dict = dataclasses.field(default_factory=dict)
+    epochs: int = 5
+    batch_size: int = 256
+    learning_rate: float = 1e-3
+    eval_every: int | None = 10
+    seed: int = 0
+    histogram_epochs: tuple = ()
+
+    def __post_init__(self):
+        if not isinstance(self.model, str) or not self.model:
+            raise ValueError(f"model must be a model name, got {self.model!r}")
+        if not isinstance(self.model_kwargs, dict):
+            raise ValueError(f"model_kwargs must be a mapping, got {self.model_kwargs!r}")
+        object.__setattr__(self, "model_kwargs", dict(self.model_kwargs))
+        for name in ("epochs", "batch_size") + (("eval_every",) if self.eval_every is not None else ()):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+            object.__setattr__(self, name, int(value))
+        if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral):
+            raise ValueError(f"seed must be an integer, got {self.seed!r}")
+        object.__setattr__(self, "seed", int(self.seed))
+        rate = self.learning_rate
+        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not (math.isfinite(rate) and rate > 0):
+            raise ValueError(f"learning_rate must be a finite number > 0, got {rate!r}")
+        object.__setattr__(self, "learning_rate", float(rate))
+        epochs = tuple(self.histogram_epochs)
+        if any(isinstance(e, bool) or not isinstance(e, numbers.Integral) or e < 1 for e in epochs):
+            raise ValueError(f"histogram_epochs must be epoch numbers >= 1, got {self.histogram_epochs!r}")
+        object.__setattr__(self, "histogram_epochs", tuple(int(e) for e in epochs))
+
+    def to_dict(self) -> dict:
+        """Plain JSON-able dict of every field.
+
+        Example:
+            >>> TrainingConfig().to_dict()["batch_size"]
+            256
+        """
+        data = dataclasses.asdict(self)
+        data["histogram_epochs"] = list(self.histogram_epochs)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TrainingConfig:
+        """Build from a mapping of field names (missing ones take their defaults).
+
+        Args:
+            data: e.g. ``{"epochs": 3, "batch_size": 64}``.
+
+        Returns:
+            The :class:`TrainingConfig`.
+
+        Raises:
+            ValueError: for a key that is not a field (named in the message) or a bad value.
+
+        Example:
+            >>> try:
+            ...     TrainingConfig.from_dict({"epoch": 3})
+            ... except ValueError as error:
+            ...     print(str(error).split(";")[0])
+            unknown training config key(s) epoch
+        """
+        if not isinstance(data, dict):
+            raise ValueError(f"a training config must be a mapping, got {type(data).__name__}")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown training config key(s) {', '.join(unknown)}; "
+                             f"known keys: {', '.join(sorted(known))}")
+        data = dict(data)
+        if "histogram_epochs" in data:
+            data["histogram_epochs"] = tuple(data["histogram_epochs"])
+        return cls(**data)
+
+    def replace(self, **changes) -> TrainingConfig:
+        """A copy with ``changes`` applied (and validated).
+
+        Example:
+            >>> TrainingConfig().replace(seed=3).seed
+            3
+        """
+        return dataclasses.replace(self, **changes)

@@ -1,0 +1,135 @@
+"""darknet's ``reorg`` layer (the YOLOv2 passthrough), reproduced element for element.
+
+darknet keeps feature maps as flat CHW arrays. Its reorg layer (stride ``s``,
+input ``c × h × w``) calls ``reorg_cpu(x, w, h, c, batch, s, forward=0, out)``,
+which runs, for every batch ``b``, channel ``k``, row ``j`` and column ``i``::
+
+    in_index  = i + w*(j + h*(k + c*b))
+    c2        = k % (c/s²);  offset = k / (c/s²)
+    w2        = i*s + offset % s;  h2 = j*s + offset / s
+    out_index = w2 + w*s*(h2 + h*s*(c2 + (c/s²)*b))
+    out[in_index] = x[out_index]
+
+and the flat ``out`` is then read as ``(c·s², h/s, w/s)``. In words: the input
+is reinterpreted as ``(c/s², h·s, w·s)``, each ``s × s`` block of *that* view is
+split into ``s²`` channel groups (group ``dy·s + dx``), and the resulting
+``(c, h, w)`` array is reinterpreted again as ``(c·s², h/s, w/s)``. This is not
+``tf.nn.space_to_depth`` (which moves pixel blocks into channels of the same
+location), and pretrained YOLOv2 weights only work with darknet's ordering.
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+
+def check_reorg_shape(height: int, width: int, channels: int, stride: int) -> None:
+    """Check that a ``height × width × channels`` map can be reorganised by ``stride``.
+
+    Args:
+        height: rows of the feature map.
+        width: columns of the feature map.
+        channels: channels of the feature map.
+        stride: the reorg stride ``s``.
+
+    Returns:
+        None.
+
+    Raises:
+        ValueError: ``stride`` is not an integer >= 1, height or width is not divisible by it,
+            or the channel count is not divisible by ``stride²``.
+
+    Example:
+        >>> check_reorg_shape(26, 26, 64, 2)
+        >>> check_reorg_shape(26, 26, 6, 2)
+        Traceback (most recent call last):
+        ...
+        ValueError: reorg needs the channel count divisible by stride² = 4, got 6 channels
+    """
+    if int(stride) != stride or stride < 1:
+        raise ValueError(f"reorg stride must be an integer >= 1, got {stride!r}")
+    if height % stride or width % stride:
+        raise ValueError(f"reorg needs height and width divisible by the stride {stride}, got {height}×{width}")
+    if channels % (stride * stride):
+        raise ValueError(
+            f"reorg needs the channel count divisible by stride² = {stride * stride}, got {channels} channels"
+        )
+
+
+def darknet_reorg(x, stride: int = 2):
+    """darknet's reorg of an NHWC tensor ``(B, H, W, C)`` into ``(B, H/s, W/s, C·s²)``.
+
+    Built from reshapes and transposes only, so it runs in the graph (and
+    under XLA) and has a gradient.
+
+    Args:
+        x: a rank-4 NHWC tensor (or array) with static height, width and channels.
+        stride: the reorg stride ``s`` (darknet's YOLOv2 uses 2).
+
+    Returns:
+        A ``tf.Tensor`` of shape ``(B, H/s, W/s, C·s²)``, same dtype as ``x``.
+
+    Raises:
+        ValueError: ``x`` is not rank 4, its height/width/channels are not static, or
+            :func:`check_reorg_shape` refuses the shape.
+
+    Example:
+        >>> import tensorflow as tf
+        >>> x = tf.reshape(tf.range(16.0), (1, 2, 2, 4))
+        >>> darknet_reorg(x, stride=2).shape
+        TensorShape([1, 1, 1, 16])
+    """
+    x = tf.convert_to_tensor(x)
+    if x.shape.rank != 4:
+        raise ValueError(f"darknet_reorg expects an NHWC tensor of rank 4, got shape {x.shape}")
+    height, width, channels = x.shape[1], x.shape[2], x.shape[3]
+    if None in (height, width, channels):
+        raise ValueError(f"darknet_reorg needs static height, width and channels, got shape {x.shape}")
+    s = int(stride)
+    check_reorg_shape(height, width, channels, s)
+    out_c = channels // (s * s)
+    batch = tf.shape(x)[0]
+    chw = tf.transpose(x, (0, 3, 1, 2))  # (B, C, H, W): darknet's memory order
+    # darknet reads the same memory as (C/s², H·s, W·s); split rows and columns into (j, dy) and (i, dx).
+    view = tf.reshape(chw, (batch, out_c, height, s, width, s))  # [b, c2, j, dy, i, dx]
+    # out[b, k, j, i] with k = (dy·s + dx)·(C/s²) + c2
+    grouped = tf.transpose(view, (0, 3, 5, 1, 2, 4))  # [b, dy, dx, c2, j, i]
+    out = tf.reshape(grouped, (batch, channels * s * s, height // s, width // s))
+    return tf.transpose(out, (0, 2, 3, 1))
+
+
+@keras.saving.register_keras_serializable(package="is_keras")
+class DarknetReorg(keras.layers.Layer):
+    """Keras layer wrapping :func:`darknet_reorg` (darknet's ``[reorg]``).
+
+    Args:
+        stride: the reorg stride ``s``.
+        **kwargs: passed to ``keras.layers.Layer`` (``name``, ``dtype``, ...).
+
+    Returns:
+        A layer mapping ``(B, H, W, C)`` to ``(B, H/s, W/s, C·s²)``.
+
+    Raises:
+        ValueError: when called on a shape :func:`darknet_reorg` refuses.
+
+    Example:
+        >>> import keras
+        >>> DarknetReorg(stride=2)(keras.Input((26, 26, 64))).shape
+        (None, 13, 13, 256)
+    """
+
+    def __init__(self, stride: int = 2, **kwargs):
+        super().__init__(**kwargs)
+        self.stride = int(stride)
+
+    def call(self, inputs):
+        return darknet_reorg(inputs, self.stride)
+
+    def compute_output_shape(self, input_shape):
+        b, h, w, c = input_shape
+        s = self.stride
+        return (b, h // s, w // s, c * s * s)
+
+    def get_config(self):
+        return {**super().get_config(), "stride": self.stride}

@@ -1,0 +1,115 @@
+"""A keyed pseudo-random permutation of ``range(n)``, element by element, in TensorFlow ops (XLA-compilable).
+
+``tf.random.experimental.index_shuffle`` does the same but has no XLA kernel,
+and a materialized permutation costs O(N log N) to redraw. Here position ``i``
+of the permutation keyed by ``key`` is computed on its own, in O(1) work: a
+Feistel network on pairs ``(left, right)`` of digits in base ``a = ceil(sqrt(n))``
+(rounds ``(L, R) -> (R, (L + F(R)) mod a)``, ``F`` a keyed 32-bit integer hash)
+is a bijection of ``range(a * a)``, and *cycle walking* (apply it again while
+the result is ``>= n``) restricts it to a bijection of ``range(n)``. As
+``a * a / n`` is close to 1, a walk rarely takes a second step. So a batch of
+B positions costs O(B), and a fresh uniform random m-subset of ``range(n)``
+(positions ``0 .. m-1`` of a fresh permutation) costs O(m), with no N-sized
+state. All arithmetic is on int64 values below ``2**59``.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+_MASK32 = 0xFFFFFFFF
+_MULTIPLIER = 0x45D9F3B  # from the "hash prospector" 32-bit integer hash; < 2**27, so products stay < 2**59
+_ROUNDS = 6
+_MIN_BASE = 16  # domains of at least 256 values, so tiny n still get a well-mixed permutation
+
+
+def hash32(x: tf.Tensor) -> tf.Tensor:
+    """Mix int64 values in ``[0, 2**32)`` into int64 values in ``[0, 2**32)``.
+
+    Example:
+        >>> import tensorflow as tf
+        >>> h = hash32(tf.constant([0, 1, 2], tf.int64)).numpy()
+        >>> bool(h.min() >= 0 and h.max() < 2**32 and len(set(h.tolist())) == 3)
+        True
+    """
+    x = tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, 16))
+    x = tf.bitwise.bitwise_and(x * _MULTIPLIER, _MASK32)
+    x = tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, 16))
+    x = tf.bitwise.bitwise_and(x * _MULTIPLIER, _MASK32)
+    return tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, 16))
+
+
+def derive_key(seed, stream: int, counter) -> tf.Tensor:
+    """A 32-bit key (int64) for one ``(seed, stream, counter)``; ``counter`` may be a vector.
+
+    Example:
+        >>> import tensorflow as tf
+        >>> a = derive_key(tf.constant(0, tf.int64), 1, tf.constant([0, 1], tf.int64)).numpy()
+        >>> bool(a[0] != a[1])
+        True
+    """
+    seed = tf.cast(seed, tf.int64)
+    counter = tf.cast(counter, tf.int64)
+    key = hash32(tf.bitwise.bitwise_and(seed, _MASK32))
+    key = hash32(tf.bitwise.bitwise_xor(key, tf.bitwise.bitwise_and(tf.bitwise.right_shift(seed, 32), _MASK32)))
+    key = hash32(tf.bitwise.bitwise_xor(key, tf.constant(stream & _MASK32, tf.int64)))
+    key = hash32(tf.bitwise.bitwise_xor(key, tf.bitwise.bitwise_and(counter, _MASK32)))
+    return hash32(tf.bitwise.bitwise_xor(key, tf.bitwise.bitwise_and(tf.bitwise.right_shift(counter, 32), _MASK32)))
+
+
+def base(n) -> tf.Tensor:
+    """The digit base ``a``: the smallest ``a >= 16`` with ``a * a >= n`` (int64 tensor).
+
+    Example:
+        >>> import tensorflow as tf
+        >>> [int(base(tf.constant(n, tf.int64))) for n in (10, 257, 10**7)]
+        [16, 17, 3163]
+    """
+    n = tf.cast(n, tf.int64)
+    a = tf.cast(tf.math.ceil(tf.sqrt(tf.cast(n, tf.float64))), tf.int64)  # exact up to +-1
+    a = tf.where(a * a < n, a + 1, a)
+    a = tf.where((a - 1) * (a - 1) >= n, a - 1, a)
+    return tf.maximum(a, _MIN_BASE)
+
+
+def permute(positions, key, n) -> tf.Tensor:
+    """Element ``positions`` of the permutation of ``range(n)`` keyed by ``key``.
+
+    Args:
+        positions: int tensor of values in ``[0, n)``, any shape.
+        key: int64 key(s) from :func:`derive_key`, a scalar or broadcastable to ``positions``.
+        n: the domain size (>= 1), a Python int or a scalar tensor.
+
+    Returns:
+        int64 tensor shaped like ``positions``; distinct positions give distinct values in ``[0, n)``.
+
+    Example:
+        >>> import tensorflow as tf
+        >>> key = derive_key(tf.constant(7, tf.int64), 0, tf.constant(0, tf.int64))
+        >>> sorted(permute(tf.range(10, dtype=tf.int64), key, 10).numpy().tolist())
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+    """
+    positions = tf.cast(positions, tf.int64)
+    n = tf.cast(n, tf.int64)
+    key = tf.cast(key, tf.int64)
+    digits = base(n)
+    round_keys = [
+        hash32(tf.bitwise.bitwise_xor(key, tf.constant(((r + 1) * 0x9E3779B9) & _MASK32, tf.int64)))
+        for r in range(_ROUNDS)
+    ]
+
+    def once(x):
+        left, right = x // digits, x % digits
+        for round_key in round_keys:
+            mixed = hash32(tf.bitwise.bitwise_xor(right, round_key)) % digits
+            left, right = right, (left + mixed) % digits
+        return left * digits + right
+
+    def walk(y, first):  # the first pass applies the network to every element, later ones only where y >= n
+        return tf.where(tf.logical_or(first, y >= n), once(y), y), tf.constant(False)
+
+    def unfinished(y, first):
+        return tf.logical_or(first, tf.reduce_any(y >= n))
+
+    result, _ = tf.while_loop(unfinished, walk, (positions, tf.constant(True)))
+    return result

@@ -1,0 +1,315 @@
+"""The in-graph backend: a loss table in a ``tf.Variable`` and draws, weights and updates as TensorFlow ops.
+
+The whole training step (draw indices, gather the batch from data held on the
+device, forward, backward, write the losses) can then run inside one
+``tf.function(jit_compile=True)``, several steps per call, with no host round trip.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from is_keras.sampling.config import SamplerConfig
+from is_keras.sampling.in_graph_permutation import derive_key, permute
+from is_keras.sampling.in_graph_weighted import block_size, draw_proportional
+
+#: Methods the in-graph backend implements.
+IN_GRAPH_METHODS = ("nis", "is-probabilistic", "is-randomsubset")
+
+# key streams of the keyed permutations (one per use, so they never share a permutation)
+_FIRST_PASS, _FILL, _EPOCH, _SUBSET = 1, 2, 3, 4
+_STATE_VERSION = 1
+_COUNTERS = ("step", "first_pass_cursor", "num_unvisited", "epoch", "epoch_cursor", "num_invalid_losses")
+
+
+class InGraphSampler(tf.Module):
+    """The samplers of :class:`~is_keras.sampling.generator.ImportanceBatchGenerator` as TensorFlow ops.
+
+    The table starts at ``+inf`` (unvisited). The **first pass** hands out every
+    sample exactly once, in a random order (its last, partial batch is completed
+    with distinct visited samples); it ends when every entry holds a finite loss
+    (should updates have been skipped, the unvisited entries are drawn next).
+    Then the method draws:
+
+    * ``"nis"``: uniform without replacement, a fresh permutation every epoch;
+    * ``"is-probabilistic"``: i.i.d., ``p_i = (1 - λ) L_i^w / sum_j L_j^w + λ / N``
+      (losses scaled by their maximum first, so huge losses cannot overflow);
+    * ``"is-randomsubset"``: the ``batch_size`` highest losses of a uniform random
+      subset of ``subset_fraction * N`` samples (at least ``batch_size``), highest first.
+
+    With ``unbiased=True`` the weights are ``1 / (N p_i)``; otherwise (and in the
+    first pass) 1. Every random choice is a function of ``(seed, step)`` (stateless
+    ops and keyed permutations), so :meth:`get_state` / :meth:`set_state` resume a
+    run exactly. Per step: nis O(B), is-probabilistic O(N), is-randomsubset
+    O(subset size); no N-sized state besides the table. Call the methods inside a
+    ``tf.function`` (eagerly they work, but op by op).
+
+    Args:
+        num_samples: N, the number of training samples.
+        batch_size: B, indices per draw (at most N for is-randomsubset).
+        sampler_config: a :class:`~is_keras.sampling.config.SamplerConfig` (or its dict);
+            alternatively pass its fields as keyword ``options`` (``method=``, ``exponent=``, ...).
+        seed: a non-negative integer; the same seed gives the same draws.
+
+    Raises:
+        ValueError: for a method this backend does not implement, both a config and options,
+            a size below 1, ``batch_size > num_samples`` with is-randomsubset, or a negative seed.
+
+    Example:
+        >>> import tensorflow as tf
+        >>> sampler = InGraphSampler(8, batch_size=4, method="nis", seed=1)
+        >>> first = sampler.next_batch()[0]
+        >>> sampler.update(first, tf.ones(4))
+        >>> second = sampler.next_batch()[0]
+        >>> sorted(tf.concat([first, second], 0).numpy().tolist())   # the first pass: each sample once
+        [0, 1, 2, 3, 4, 5, 6, 7]
+    """
+
+    def __init__(self, num_samples: int, *, batch_size: int, sampler_config=None, seed: int = 0, **options):
+        super().__init__(name="in_graph_sampler")
+        if sampler_config is not None and options:
+            raise ValueError(f"pass either sampler_config or its fields as options, not both ({', '.join(options)})")
+        if isinstance(sampler_config, dict):
+            sampler_config = SamplerConfig.from_dict(sampler_config)
+        config = sampler_config if sampler_config is not None else SamplerConfig(**options)
+        if config.method not in IN_GRAPH_METHODS:
+            raise ValueError(f"the in-graph backend implements {', '.join(IN_GRAPH_METHODS)}, not {config.method!r}")
+        self.num_samples = int(num_samples)
+        self.batch_size = int(batch_size)
+        if self.num_samples < 1 or self.batch_size < 1:
+            raise ValueError(f"num_samples and batch_size must be >= 1, got {num_samples} and {batch_size}")
+        if config.method == "is-randomsubset" and self.batch_size > self.num_samples:
+            raise ValueError(f"is-randomsubset needs batch_size <= num_samples={self.num_samples}, got {batch_size}")
+        if int(seed) < 0:
+            raise ValueError(f"seed must be >= 0, got {seed}")
+        self.sampler_config = config
+        self.method = config.method
+        self.unbiased = config.unbiased
+        n = self.num_samples
+        self.subset_size = min(n, max(self.batch_size, int(round(config.subset_fraction * n))))
+        self._block = block_size(n, self.batch_size)
+        self.table = tf.Variable(tf.fill([n], np.float32(np.inf)), trainable=False, name="loss_table")
+        self.seed = tf.Variable(int(seed), dtype=tf.int64, trainable=False, name="seed")
+        #: draws so far (the stateless RNG's counter)
+        self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+        self.first_pass_cursor = tf.Variable(0, dtype=tf.int64, trainable=False, name="first_pass_cursor")
+        self.num_unvisited = tf.Variable(n, dtype=tf.int64, trainable=False, name="num_unvisited")
+        self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
+        self.epoch_cursor = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch_cursor")
+        #: losses refused by :meth:`update` (NaN, infinite or negative); their entries were left unchanged
+        self.num_invalid_losses = tf.Variable(0, dtype=tf.int64, trainable=False, name="num_invalid_losses")
+
+    # ------------------------------------------------------------------ drawing
+    def in_first_pass(self) -> tf.Tensor:
+        """A bool tensor: True until every entry of the table holds a finite loss."""
+        return self.num_unvisited > 0
+
+    def next_batch(self) -> tuple[tf.Tensor, tf.Tensor]:
+        """The next batch: ``(indices int32 (B,), weights float32 (B,))``; advances the RNG counter."""
+        indices, weights = tf.cond(
+            self.first_pass_cursor < self.num_samples,
+            self._first_pass,
+            lambda: tf.cond(self.num_unvisited > 0, self._unvisited_first, self._method_draw),
+        )
+        self.step.assign_add(1)
+        return tf.cast(indices, tf.int32), weights
+
+    def _ones(self) -> tf.Tensor:
+        return tf.ones([self.batch_size], tf.float32)
+
+    def _first_pass(self):
+        n, b = self.num_samples, self.batch_size
+        cursor = tf.identity(self.first_pass_cursor)
+        lanes = tf.range(b, dtype=tf.int64)
+        remaining = tf.minimum(n - cursor, b)
+
+        def with_fill():  # the pass's last batch: complete it with distinct, already visited positions
+            missing = b - remaining
+            domain = tf.where(missing <= cursor, cursor, n)  # fewer visited than missing only if B > N: repeats
+            lane = tf.math.floormod(tf.maximum(lanes - remaining, 0), domain)
+            return tf.where(lanes < remaining, cursor + lanes, permute(lane, derive_key(self.seed, _FILL, 0), domain))
+
+        positions = tf.cond(remaining < b, with_fill, lambda: cursor + lanes)
+        indices = permute(positions, derive_key(self.seed, _FIRST_PASS, 0), n)
+        self.first_pass_cursor.assign(cursor + remaining)
+        return indices, self._ones()
+
+    def _unvisited_first(self):
+        # only if updates were skipped in the first pass: the highest entries, +inf (unvisited) first
+        k = min(self.batch_size, self.num_samples)
+        top = tf.cast(tf.math.top_k(self.table, k).indices, tf.int64)
+        return tf.gather(top, tf.range(self.batch_size) % k), self._ones()
+
+    def _method_draw(self):
+        if self.method == "nis":
+            return self._draw_nis(), self._ones()
+        if self.method == "is-probabilistic":
+            return self._draw_probabilistic()
+        return self._draw_random_subset(), self._ones()
+
+    def _draw_nis(self) -> tf.Tensor:
+        n, b = self.num_samples, self.batch_size
+        cursor, epoch = tf.identity(self.epoch_cursor), tf.identity(self.epoch)
+        positions = cursor + tf.range(b, dtype=tf.int64)
+        keys = derive_key(self.seed, _EPOCH, epoch + positions // n)  # a batch may cross epoch boundaries
+        indices = permute(tf.math.floormod(positions, n), keys, n)
+        self.epoch_cursor.assign(tf.math.floormod(cursor + b, n))
+        self.epoch.assign_add((cursor + b) // n)
+        return indices
+
+    def sampling_weights(self) -> tf.Tensor:
+        """is-probabilistic's unnormalized weights ``(L / max L)^w`` (float32 (N,), 0 for unvisited entries)."""
+        table = tf.convert_to_tensor(self.table)
+        finite = tf.math.is_finite(table)
+        losses = tf.where(finite, table, 0.0)
+        peak = tf.reduce_max(losses)
+        scaled = tf.where(peak > 0, losses / tf.where(peak > 0, peak, 1.0), 0.0)
+        exponent = self.sampler_config.exponent
+        weights = scaled if exponent == 1.0 else tf.pow(scaled, exponent)
+        return tf.where(finite, weights, 0.0)
+
+    def draw_probabilities(self, indices) -> tf.Tensor:
+        """``p_i`` of one draw under the current table, for ``indices`` (float32).
+
+        ``1 / N`` for nis, and for is-probabilistic when every weight is 0.
+
+        Raises:
+            ValueError: for is-randomsubset, whose draws have no per-draw probability.
+        """
+        n = self.num_samples
+        indices = tf.cast(indices, tf.int64)
+        if self.method == "is-randomsubset":
+            raise ValueError("is-randomsubset takes the top of a subset: its draws have no per-draw probability")
+        if self.method != "is-probabilistic":
+            return tf.fill(tf.shape(indices), np.float32(1.0 / n))
+        weights = self.sampling_weights()
+        total = tf.reduce_sum(weights)
+        mix = self.sampler_config.uniform_mix
+        share = tf.gather(weights, indices) / tf.where(total > 0, total, 1.0)
+        return tf.where(total > 0, (1.0 - mix) * share + mix / n, 1.0 / n)
+
+    def _draw_probabilistic(self):
+        n, b = self.num_samples, self.batch_size
+        mix = self.sampler_config.uniform_mix
+        uniforms = tf.random.stateless_uniform([2, b], seed=tf.stack([self.seed, self.step]), alg="philox")
+        weights = self.sampling_weights()
+        drawn, total = draw_proportional(weights, uniforms[1], block=self._block)
+        uniform = tf.minimum(tf.cast(tf.floor(uniforms[1] * n), tf.int64), n - 1)
+        take_uniform = uniforms[0] < mix if mix > 0 else tf.zeros([b], tf.bool)
+        indices = tf.where(tf.logical_or(take_uniform, total <= 0), uniform, drawn)
+        if not self.unbiased:
+            return indices, self._ones()
+        # 1 / (N p_i) with p_i = (1 - λ) w_i / W + λ / N, i.e. 1 / ((1 - λ) N w_i / W + λ)
+        relative = n * tf.gather(weights, indices) / tf.where(total > 0, total, 1.0)
+        weights_out = tf.where(total > 0, 1.0 / ((1.0 - mix) * relative + mix), 1.0)
+        return indices, weights_out
+
+    def random_subset(self, step) -> tf.Tensor:
+        """The uniform random subset that is-randomsubset uses at draw ``step`` (int64 ids, ``subset_size`` of them).
+
+        ``step`` may be a vector of S draw counters: then the result has shape ``(S, subset_size)``.
+        """
+        positions = tf.range(self.subset_size, dtype=tf.int64)
+        keys = tf.expand_dims(derive_key(self.seed, _SUBSET, step), -1)
+        return permute(positions, keys, self.num_samples)
+
+    def _draw_random_subset(self) -> tf.Tensor:
+        subset = self.random_subset(self.step)
+        top = tf.math.top_k(tf.gather(self.table, subset), self.batch_size).indices
+        return tf.gather(subset, top)
+
+    # ----------------------------------------------------------------- updates
+    def update(self, indices, losses) -> None:
+        """Write one step's per-sample losses into the table (pure TF ops).
+
+        A NaN, infinite or negative loss leaves its entry unchanged and is counted in
+        :attr:`num_invalid_losses`. A repeated index takes its last loss.
+        """
+        indices = tf.reshape(tf.cast(indices, tf.int64), [-1])
+        losses = tf.reshape(tf.cast(losses, tf.float32), [-1])
+        valid = tf.logical_and(tf.math.is_finite(losses), losses >= 0)
+        old = tf.gather(self.table, indices)
+        new = tf.where(valid, losses, old)
+        # repeated indices: every write of one index carries its last occurrence's value (deterministic)
+        order = tf.argsort(indices, stable=True)
+        ids = tf.gather(indices, order)
+        values = tf.gather(new, order)
+        count = tf.size(ids)
+        starts = tf.concat([[True], ids[1:] != ids[:-1]], axis=0)
+        ends = tf.concat([ids[1:] != ids[:-1], [True]], axis=0)
+        group = tf.cumsum(tf.cast(starts, tf.int32)) - 1
+        last = tf.math.unsorted_segment_max(tf.range(count), group, count)
+        values = tf.gather(values, tf.gather(last, group))
+        newly = tf.logical_and(ends, tf.logical_and(tf.math.is_inf(tf.gather(old, order)), tf.math.is_finite(values)))
+        self.table.scatter_update(tf.IndexedSlices(values, ids))
+        self.num_unvisited.assign_sub(tf.reduce_sum(tf.cast(newly, tf.int64)))
+        self.num_invalid_losses.assign_add(tf.reduce_sum(tf.cast(tf.logical_not(valid), tf.int64)))
+
+    def set_losses(self, losses) -> None:
+        """Start from a full table of finite losses >= 0 (warm start): the first pass is skipped.
+
+        Raises:
+            ValueError: for a wrong shape or NaN, infinite or negative losses.
+
+        Example:
+            >>> sampler = InGraphSampler(3, batch_size=1, method="is-randomsubset", subset_fraction=1.0)
+            >>> sampler.set_losses([0.1, 0.9, 0.5])
+            >>> int(sampler.next_batch()[0][0])
+            1
+        """
+        table = np.asarray(losses, dtype=np.float32)
+        if table.shape != (self.num_samples,) or not np.isfinite(table).all() or (table < 0).any():
+            raise ValueError(f"losses must be {self.num_samples} finite values >= 0")
+        self.table.assign(table)
+        self.first_pass_cursor.assign(self.num_samples)
+        self.num_unvisited.assign(0)
+
+    # ------------------------------------------------------------------- state
+    def get_state(self) -> dict:
+        """Everything needed to resume: table, RNG counter and seed, first-pass and epoch positions (numpy values).
+
+        Example:
+            >>> sampler = InGraphSampler(4, batch_size=2, method="nis")
+            >>> sorted(sampler.get_state())[:3]
+            ['batch_size', 'epoch', 'epoch_cursor']
+        """
+        state = {name: np.int64(getattr(self, name).numpy()) for name in _COUNTERS}
+        state.update(
+            version=_STATE_VERSION,
+            num_samples=self.num_samples,
+            batch_size=self.batch_size,
+            seed=np.int64(self.seed.numpy()),
+            sampler_config=self.sampler_config.to_dict(),
+            table=self.table.numpy().copy(),
+        )
+        return state
+
+    def set_state(self, state: dict) -> None:
+        """Restore :meth:`get_state`'s dict.
+
+        Raises:
+            ValueError: for a missing key, another dataset size, batch size or sampler configuration,
+                or a table with NaN or negative entries.
+        """
+        required = ("version", "num_samples", "batch_size", "seed", "sampler_config", "table") + _COUNTERS
+        missing = [key for key in required if key not in state]
+        if missing:
+            raise ValueError(f"not an InGraphSampler state: missing {', '.join(missing)}")
+        if int(state["version"]) != _STATE_VERSION:
+            raise ValueError(f"state version {state['version']} is not {_STATE_VERSION}")
+        if int(state["num_samples"]) != self.num_samples or int(state["batch_size"]) != self.batch_size:
+            raise ValueError(
+                f"state of N={state['num_samples']}, B={state['batch_size']} does not fit this sampler "
+                f"(N={self.num_samples}, B={self.batch_size})"
+            )
+        if dict(state["sampler_config"]) != self.sampler_config.to_dict():
+            raise ValueError(f"state was saved with sampler {state['sampler_config']}, this sampler is "
+                             f"{self.sampler_config.to_dict()}")
+        table = np.asarray(state["table"], dtype=np.float32)
+        if table.shape != (self.num_samples,) or np.isnan(table).any() or (table < 0).any():
+            raise ValueError("the state's loss table has the wrong shape or NaN / negative entries")
+        self.table.assign(table)
+        self.seed.assign(int(state["seed"]))
+        for name in _COUNTERS:
+            getattr(self, name).assign(int(state[name]))

@@ -1,0 +1,129 @@
+"""InfoBatch-style pruning: each pass skips a random share of the below-mean-loss samples and rescales the rest."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from is_keras.sampling.sampler import Sampler
+from is_keras.sampling.schedules import check_fraction
+
+
+class InfoBatchSampler(Sampler):
+    """Walks through permutations of a pruned training set (after Qin et al., InfoBatch, ICLR 2024).
+
+    At the start of every pass over the data the table's mean loss ``m`` is
+    taken over the visited samples. Each sample with ``L_i < m`` is skipped
+    for this pass with probability ``prune_ratio = r``; the kept low-loss
+    samples get the loss weight ``1 / (1 - r)`` (:meth:`batch_weights`), so a
+    pass's weighted loss sum is an unbiased estimate of the full pass's sum:
+    ``E[Σ_kept w_i L_i] = Σ_high L_i + Σ_low (1 - r) L_i / (1 - r) = Σ_i L_i``.
+    Samples at or above the mean (and unvisited ones) are always kept, with
+    weight 1. The pass is a random permutation of the kept samples, walked in
+    batches as ``"nis"`` walks the full data, so a pruned pass is shorter and
+    high-loss samples come round more often. From ``prune_until`` of the run
+    on (progress from :meth:`set_progress`), passes are full permutations with
+    weights 1, as InfoBatch anneals its last epochs.
+
+    Args:
+        prune_ratio: the share r of below-mean samples skipped per pass, in [0, 1).
+        prune_until: the fraction of the run after which nothing is pruned, in (0, 1].
+
+    Example:
+        >>> sampler = InfoBatchSampler(prune_ratio=0.5)
+        >>> sampler.bind(np.array([0.1, 0.1, 0.1, 0.1, 5.0, 5.0]))   # mean 1.73: four low, two high
+        >>> batch = sampler.sample(2, np.random.default_rng(0))
+        >>> sorted(set(sampler.batch_weights(batch).tolist()) | {1.0, 2.0})
+        [1.0, 2.0]
+        >>> sampler.pass_size <= 6 and {4, 5} <= set(sampler.pass_order.tolist())
+        True
+    """
+
+    name = "infobatch"
+    has_batch_weights = True
+
+    def __init__(self, prune_ratio: float = 0.5, prune_until: float = 0.875):
+        self.prune_ratio = check_fraction("prune_ratio", prune_ratio, allow_zero=True, allow_one=False)
+        self.prune_until = check_fraction("prune_until", prune_until)
+        self.progress = 0.0
+
+    def rebuild(self) -> None:
+        self.pass_order = np.empty(0, dtype=np.int64)
+        self._cursor = 0
+        self._pass_weights = np.ones(self.table.size, dtype=np.float32)
+        self._last = None  # (indices, weights) of the latest batch
+
+    @property
+    def pruning(self) -> bool:
+        """True while passes are pruned (progress below ``prune_until``)."""
+        return self.progress < self.prune_until
+
+    @property
+    def pass_size(self) -> int:
+        """Samples in the current pass (N minus the pruned ones)."""
+        return int(self.pass_order.size)
+
+    def set_progress(self, fraction: float) -> None:
+        """The fraction of the run done, in [0, 1]; takes effect at the next pass."""
+        self.progress = min(1.0, max(0.0, float(fraction)))
+
+    def get_state(self) -> dict:
+        """Progress and the current pass (order, position, weights), as copies."""
+        return {"progress": self.progress, "pass_order": self.pass_order.copy(), "cursor": self._cursor,
+                "pass_weights": self._pass_weights.copy()}
+
+    def set_state(self, state: dict) -> None:
+        """Restore :meth:`get_state`'s dict; ``ValueError`` if it belongs to a table of another size."""
+        weights = np.asarray(state["pass_weights"], dtype=np.float32)
+        order = np.asarray(state["pass_order"], dtype=np.int64)
+        if weights.shape != (self.table.size,) or (order.size and order.max() >= self.table.size):
+            raise ValueError(f"the InfoBatch state belongs to a table of {weights.size} samples, "
+                             f"not {self.table.size}")
+        self.progress = float(state["progress"])
+        self.pass_order = order.copy()
+        self._cursor = int(state["cursor"])
+        self._pass_weights = weights.copy()
+        self._last = None
+
+    def _new_pass(self, rng: np.random.Generator) -> None:
+        n = self.table.size
+        weights = np.ones(n, dtype=np.float32)
+        if self.pruning and self.prune_ratio > 0:
+            table = self.table
+            visited = np.isfinite(table)
+            low = np.zeros(n, dtype=bool)
+            if visited.any():
+                low[visited] = table[visited] < table[visited].mean()
+            pruned = low & (rng.random(n) < self.prune_ratio)
+            kept = np.flatnonzero(~pruned)
+            weights[low] = 1.0 / (1.0 - self.prune_ratio)
+            order = kept[rng.permutation(kept.size)]
+        else:
+            order = rng.permutation(n)
+        self.pass_order = order.astype(np.int64)
+        self._pass_weights = weights
+        self._cursor = 0
+
+    def sample(self, batch_size: int, rng: np.random.Generator) -> np.ndarray:
+        parts, weights = [], []
+        needed = batch_size
+        while needed > 0:
+            if self._cursor >= self.pass_order.size:
+                self._new_pass(rng)
+            take = self.pass_order[self._cursor : self._cursor + needed]
+            self._cursor += take.size
+            needed -= take.size
+            parts.append(take)
+            weights.append(self._pass_weights[take])
+        batch = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        self._last = (batch, np.concatenate(weights) if len(weights) > 1 else weights[0])
+        return batch
+
+    def batch_weights(self, indices: np.ndarray) -> np.ndarray:
+        """Loss weights of a batch: ``1 / (1 - r)`` for kept below-mean samples, 1 otherwise (float32).
+
+        For the batch just drawn the weights of the pass each index was drawn
+        in are returned (a batch may straddle two passes).
+        """
+        if self._last is not None and self._last[0] is indices:
+            return self._last[1]
+        return self._pass_weights[np.asarray(indices, dtype=np.int64)]

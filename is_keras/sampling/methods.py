@@ -1,0 +1,176 @@
+"""The registry of sampling methods: each method described once (sampler class, options, labels).
+
+A method is one :class:`MethodSpec`, keyed by the name its sampler class
+declares in :attr:`~is_keras.sampling.sampler.Sampler.name`. Validation
+(:class:`~is_keras.sampling.config.SamplerConfig`), the sweep grid, labels in
+tables and plots and the command line all read this registry. Adding a method
+is one sampler file, one :func:`register_method` call, and its tests.
+
+Example:
+    >>> from is_keras.sampling.methods import METHODS, get_method_spec
+    >>> METHODS[:4]
+    ('nis', 'is-probabilistic', 'is-randomsubset', 'is-highsubset')
+    >>> get_method_spec("is-randomsubset").options
+    ('subset_fraction',)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from is_keras.sampling.annealed import AnnealedSampler
+from is_keras.sampling.auto import AUTO_CONFIG, AutoSampler
+from is_keras.sampling.high_subset import HighSubsetSampler
+from is_keras.sampling.info_batch import InfoBatchSampler
+from is_keras.sampling.probabilistic import ProbabilisticSampler
+from is_keras.sampling.random_subset import RandomSubsetSampler
+from is_keras.sampling.revisit import RevisitSampler
+from is_keras.sampling.switch import SwitchSampler
+from is_keras.sampling.uniform import UniformSampler
+
+#: Every option a method may read (fields of :class:`~is_keras.sampling.config.SamplerConfig`).
+OPTION_NAMES = ("exponent", "subset_fraction", "subset_size", "uniform_mix", "switch_fraction", "prune_ratio",
+                "prune_until")
+
+
+@dataclasses.dataclass(frozen=True)
+class MethodSpec:
+    """What the rest of the library needs to know about one sampling method.
+
+    Args:
+        name: the method name (must equal ``sampler_class.name``).
+        sampler_class: the :class:`~is_keras.sampling.sampler.Sampler` subclass; it is built
+            with the options below as keyword arguments.
+        options: the :class:`~is_keras.sampling.config.SamplerConfig` fields the sampler reads.
+        has_draw_probabilities: True if every draw has a known probability, so that
+            ``unbiased=True`` (weights ``1 / (N p_i)``) applies.
+        label: the name in tables and plots, e.g. ``"IS-probabilistic"``.
+        description: one line for ``--help`` texts and the README's method table.
+
+    Example:
+        >>> spec = get_method_spec("nis")
+        >>> spec.label, spec.has_draw_probabilities
+        ('NIS', True)
+    """
+
+    name: str
+    sampler_class: type
+    options: tuple[str, ...]
+    has_draw_probabilities: bool
+    label: str
+    description: str
+
+    def __post_init__(self):
+        declared = getattr(self.sampler_class, "name", None)
+        if self.name != declared:
+            raise ValueError(f"MethodSpec name {self.name!r} differs from {self.sampler_class.__name__}.name "
+                             f"{declared!r}; a method is keyed by the name its sampler declares")
+        unknown = [option for option in self.options if option not in OPTION_NAMES]
+        if unknown:
+            raise ValueError(f"MethodSpec {self.name!r}: unknown option(s) {', '.join(unknown)}; "
+                             f"options are: {', '.join(OPTION_NAMES)}")
+        object.__setattr__(self, "options", tuple(self.options))
+
+
+#: The registered methods by name, in registration order.
+METHOD_SPECS: dict[str, MethodSpec] = {}
+#: The registered method names (kept in step with :data:`METHOD_SPECS` by :func:`register_method`).
+METHODS: tuple[str, ...] = ()
+
+
+def register_method(spec: MethodSpec) -> None:
+    """Add ``spec`` to the registry under ``spec.sampler_class.name``.
+
+    Raises:
+        ValueError: if a different method is already registered under that name.
+
+    Example:
+        >>> register_method(get_method_spec("nis"))   # registering the same spec again is a no-op
+        >>> "nis" in METHODS
+        True
+    """
+    global METHODS
+    if not isinstance(spec, MethodSpec):
+        raise ValueError(f"register_method needs a MethodSpec, got {type(spec).__name__}")
+    existing = METHOD_SPECS.get(spec.name)
+    if existing is not None and existing != spec:
+        raise ValueError(f"a different method is already registered as {spec.name!r}")
+    METHOD_SPECS[spec.name] = spec
+    METHODS = tuple(METHOD_SPECS)
+
+
+def get_method_spec(name: str) -> MethodSpec:
+    """The spec of method ``name``.
+
+    Raises:
+        ValueError: for an unknown name; the message lists the valid ones.
+
+    Example:
+        >>> get_method_spec("is-highsubset").options
+        ('subset_size', 'exponent')
+    """
+    try:
+        return METHOD_SPECS[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown sampling method {name!r}; valid methods are: {', '.join(METHOD_SPECS)}") from None
+
+
+def methods_with(option: str) -> tuple[str, ...]:
+    """The registered methods that read ``option`` (e.g. ``"exponent"``).
+
+    Example:
+        >>> methods_with("exponent")
+        ('is-probabilistic', 'is-highsubset', 'is-switch', 'is-annealed', 'is-revisit')
+    """
+    return tuple(name for name, spec in METHOD_SPECS.items() if option in spec.options)
+
+
+def reweightable_methods() -> tuple[str, ...]:
+    """The registered methods with per-draw probabilities (usable with ``unbiased=True``).
+
+    Example:
+        >>> reweightable_methods()[:2]
+        ('nis', 'is-probabilistic')
+    """
+    return tuple(name for name, spec in METHOD_SPECS.items() if spec.has_draw_probabilities)
+
+
+register_method(MethodSpec(
+    name="nis", sampler_class=UniformSampler, options=(), has_draw_probabilities=True, label="NIS",
+    description="uniform, without replacement, a fresh permutation every epoch (the baseline)"))
+register_method(MethodSpec(
+    name="is-probabilistic", sampler_class=ProbabilisticSampler, options=("exponent", "uniform_mix"),
+    has_draw_probabilities=True, label="IS-probabilistic",
+    description="i.i.d. draws with p_i proportional to loss_i ** exponent (sum tree), optionally mixed with uniform"))
+register_method(MethodSpec(
+    name="is-randomsubset", sampler_class=RandomSubsetSampler, options=("subset_fraction",),
+    has_draw_probabilities=False, label="IS-randomsubset",
+    description="the batch_size highest losses of a random subset of subset_fraction * N samples"))
+register_method(MethodSpec(
+    name="is-highsubset", sampler_class=HighSubsetSampler, options=("subset_size", "exponent"),
+    has_draw_probabilities=False, label="IS-highsubset",
+    description="i.i.d. draws proportional to loss ** exponent among the subset_size highest losses"))
+# methods beyond the thesis (issue 11)
+register_method(MethodSpec(
+    name="is-switch", sampler_class=SwitchSampler, options=("exponent", "uniform_mix", "switch_fraction"),
+    has_draw_probabilities=True, label="IS→uniform",
+    description="is-probabilistic until switch_fraction of the run, uniform permutations after it"))
+register_method(MethodSpec(
+    name="is-annealed", sampler_class=AnnealedSampler, options=("exponent", "uniform_mix", "switch_fraction"),
+    has_draw_probabilities=True, label="IS-annealed",
+    description="is-probabilistic with the exponent falling linearly to 0 at switch_fraction of the run, then uniform"))
+register_method(MethodSpec(
+    name="infobatch", sampler_class=InfoBatchSampler, options=("prune_ratio", "prune_until"),
+    has_draw_probabilities=False, label="InfoBatch",
+    description="per pass, skip a random prune_ratio of the below-mean-loss samples and weight the kept ones "
+                "1/(1 - prune_ratio); no pruning after prune_until of the run"))
+register_method(MethodSpec(
+    name="is-revisit", sampler_class=RevisitSampler, options=("exponent", "uniform_mix"),
+    has_draw_probabilities=True, label="IS-revisit",
+    description="a share uniform_mix of every batch (at least 1) from a running permutation, the rest "
+                "proportional to loss ** exponent: every table entry is refreshed at least every N/k batches"))
+register_method(MethodSpec(
+    name="auto", sampler_class=AutoSampler, options=(),
+    has_draw_probabilities=METHOD_SPECS[AUTO_CONFIG["method"]].has_draw_probabilities, label="auto",
+    description=f"the fastest configuration of the time-to-accuracy benchmark (now {AUTO_CONFIG}); "
+                "uniform when importance sampling does not pay"))

@@ -1,0 +1,100 @@
+"""IS-revisit: IS-probabilistic with a guaranteed minimum revisit rate, so no table entry grows too stale."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from is_keras.sampling.probabilistic import ProbabilisticSampler
+from is_keras.sampling.sampler import Sampler
+from is_keras.sampling.uniform import UniformSampler
+
+
+class RevisitSampler(Sampler):
+    """Each batch: ``k = max(1, round(uniform_mix · B))`` samples from a running permutation, the rest ``∝ L^ω``.
+
+    A table entry is only refreshed when its sample is drawn, so with plain
+    importance sampling a sample whose loss was low once may keep that stale
+    value for a very long time, even after the model has drifted. Here the
+    permutation part walks through all N samples again and again, so every
+    entry is refreshed at least once every ``ceil(N / k)`` batches (a minimum
+    revisit rate), whatever the losses. Unlike ``is-probabilistic``'s
+    ``uniform_mix`` (a random share, i.i.d. uniform draws), the share is exact
+    and the uniform draws come without replacement.
+
+    One draw's marginal probability is ``p_i = (k / B) / N + (1 - k / B) L_i^ω / Σ L^ω``,
+    so ``unbiased=True`` reweights by ``1 / (N p_i) <= B / k``.
+
+    Args:
+        exponent: the loss exponent ω >= 0 of the importance part.
+        uniform_mix: the share of every batch taken from the permutation, in [0, 1]
+            (at least one sample per batch, so 0 still refreshes every entry once every N batches).
+
+    Example:
+        >>> sampler = RevisitSampler(exponent=1.0, uniform_mix=0.25)
+        >>> sampler.bind(np.array([0.0, 0.0, 0.0, 8.0]))
+        >>> batch = sampler.sample(8, np.random.default_rng(0))
+        >>> int((batch == 3).sum()) >= 6   # 6 importance draws all pick sample 3, 2 come from the permutation
+        True
+        >>> sampler.draw_probabilities(np.array([0, 3]), batch_size=8).tolist()   # 0.25/4, 0.25/4 + 0.75
+        [0.0625, 0.8125]
+    """
+
+    name = "is-revisit"
+
+    def __init__(self, exponent: float = 1.0, uniform_mix: float = 0.2):
+        uniform_mix = float(uniform_mix)
+        if not 0.0 <= uniform_mix <= 1.0:
+            raise ValueError(f"uniform_mix (the revisit share) must be in [0, 1], got {uniform_mix}")
+        self.uniform_mix = uniform_mix
+        self._importance = ProbabilisticSampler(exponent=exponent)
+        self._uniform = UniformSampler()
+        self._batch_size = None
+
+    @property
+    def exponent(self) -> float:
+        return self._importance.exponent
+
+    @exponent.setter
+    def exponent(self, value: float) -> None:
+        self._importance.exponent = value
+
+    def revisit_count(self, batch_size: int) -> int:
+        """``k``: the samples of a batch taken from the permutation (at least 1)."""
+        return max(1, min(batch_size, int(round(self.uniform_mix * batch_size))))
+
+    def bind(self, table: np.ndarray) -> None:
+        self.table = table
+        self._importance.bind(table)
+        self._uniform.bind(table)
+
+    def rebuild(self) -> None:
+        self._importance.rebuild()
+        self._uniform.rebuild()
+
+    def check_update(self, indices: np.ndarray, losses: np.ndarray) -> None:
+        self._importance.check_update(indices, losses)
+
+    def on_update(self, indices: np.ndarray, losses: np.ndarray) -> None:
+        self._importance.on_update(indices, losses)
+
+    def get_state(self) -> dict:
+        return {"uniform": self._uniform.get_state(), "importance": self._importance.get_state()}
+
+    def set_state(self, state: dict) -> None:
+        self._uniform.set_state(state["uniform"])
+        self._importance.set_state(state["importance"])
+
+    def sample(self, batch_size: int, rng: np.random.Generator) -> np.ndarray:
+        self._batch_size = batch_size
+        k = self.revisit_count(batch_size)
+        parts = [self._uniform.sample(k, rng)]
+        if batch_size > k:
+            parts.append(self._importance.sample(batch_size - k, rng))
+        return np.concatenate(parts)
+
+    def draw_probabilities(self, indices: np.ndarray, batch_size: int | None = None) -> np.ndarray:
+        """``(k / B) / N + (1 - k / B) L_i^ω / Σ L^ω`` (B: ``batch_size``, default the last batch's size)."""
+        batch_size = batch_size or self._batch_size or 1
+        share = self.revisit_count(batch_size) / batch_size
+        uniform = self._uniform.draw_probabilities(indices)
+        return share * uniform + (1.0 - share) * self._importance.draw_probabilities(indices)

@@ -1,0 +1,121 @@
+"""IS→uniform switch: IS-probabilistic for the first part of the run, uniform sampling after it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from is_keras.sampling.probabilistic import ProbabilisticSampler
+from is_keras.sampling.sampler import Sampler
+from is_keras.sampling.schedules import check_fraction
+from is_keras.sampling.uniform import UniformSampler
+
+
+class SwitchSampler(Sampler):
+    """Draws like ``is-probabilistic`` (``p_i ∝ L_i^ω``) until ``switch_fraction`` of the run, then uniformly.
+
+    Importance sampling helps most early, while the losses differ a lot;
+    late in training it over-visits a few hard (often mislabelled or
+    ambiguous) samples. Switching to uniform sampling — each epoch a fresh
+    permutation, as ``"nis"`` — is the thesis's own suggested future work.
+    Progress comes from :meth:`set_progress` (the trainer calls
+    ``generator.set_progress(epoch / epochs)`` at every epoch start); a
+    sampler never told its progress stays at 0 (importance sampling).
+
+    After the switch the sum tree is no longer kept up to date (saving its
+    O(B log N) update per step); it is rebuilt once if progress goes back
+    below the switch (e.g. restoring an earlier state).
+
+    Args:
+        exponent: the loss exponent ω >= 0 before the switch.
+        uniform_mix: share λ of uniform draws before the switch (as ``is-probabilistic``).
+        switch_fraction: the fraction of the run after which sampling is uniform, in (0, 1].
+
+    Example:
+        >>> sampler = SwitchSampler(exponent=1.0, switch_fraction=0.5)
+        >>> sampler.bind(np.array([0.0, 1.0, 3.0]))
+        >>> sampler.draw_probabilities(np.arange(3)).tolist()
+        [0.0, 0.25, 0.75]
+        >>> sampler.set_progress(0.5)
+        >>> sampler.draw_probabilities(np.arange(3)).round(3).tolist()
+        [0.333, 0.333, 0.333]
+    """
+
+    name = "is-switch"
+
+    def __init__(self, exponent: float = 1.0, uniform_mix: float = 0.0, switch_fraction: float = 0.5):
+        self._importance = ProbabilisticSampler(exponent=exponent, uniform_mix=uniform_mix)
+        self._uniform = UniformSampler()
+        self.switch_fraction = check_fraction("switch_fraction", switch_fraction)
+        self.progress = 0.0
+        self._tree_stale = False
+
+    @property
+    def exponent(self) -> float:
+        """The loss exponent ω used before the switch."""
+        return self._importance.exponent
+
+    @exponent.setter
+    def exponent(self, value: float) -> None:
+        self._importance.exponent = value
+
+    @property
+    def uniform_mix(self) -> float:
+        return self._importance.uniform_mix
+
+    @property
+    def switched(self) -> bool:
+        """True once sampling is uniform (progress >= ``switch_fraction``)."""
+        return self.progress >= self.switch_fraction
+
+    def bind(self, table: np.ndarray) -> None:
+        self.table = table
+        self._importance.bind(table)
+        self._uniform.bind(table)
+        self._tree_stale = False
+
+    def rebuild(self) -> None:
+        self._importance.rebuild()
+        self._uniform.rebuild()
+        self._tree_stale = False
+
+    def set_progress(self, fraction: float) -> None:
+        """The fraction of the run done, in [0, 1]; from ``switch_fraction`` on, draws are uniform."""
+        self.progress = min(1.0, max(0.0, float(fraction)))
+        if not self.switched and self._tree_stale:
+            self._importance.rebuild()
+            self._tree_stale = False
+
+    def check_update(self, indices: np.ndarray, losses: np.ndarray) -> None:
+        if not self.switched:
+            self._importance.check_update(indices, losses)
+
+    def get_state(self) -> dict:
+        """Progress and both inner samplers' structures (copies)."""
+        return {"progress": self.progress, "exponent": self._importance.exponent,
+                "tree_stale": self._tree_stale, "uniform": self._uniform.get_state(),
+                "importance": self._importance.get_state()}
+
+    def set_state(self, state: dict) -> None:
+        """Restore :meth:`get_state`'s dict (the table is already bound)."""
+        self.progress = float(state["progress"])
+        self._importance.exponent = float(state["exponent"])
+        self._uniform.set_state(state["uniform"])
+        self._importance.set_state(state["importance"])
+        self._tree_stale = False  # set_state rebuilt the tree from the current table
+
+    def on_update(self, indices: np.ndarray, losses: np.ndarray) -> None:
+        if self.switched:
+            self._tree_stale = True
+        else:
+            self._importance.on_update(indices, losses)
+
+    def sample(self, batch_size: int, rng: np.random.Generator) -> np.ndarray:
+        if self.switched:
+            return self._uniform.sample(batch_size, rng)
+        return self._importance.sample(batch_size, rng)
+
+    def draw_probabilities(self, indices: np.ndarray) -> np.ndarray:
+        """``(1 - λ) L_i^ω / Σ L^ω + λ / N`` before the switch, ``1 / N`` after it."""
+        if self.switched:
+            return self._uniform.draw_probabilities(indices)
+        return self._importance.draw_probabilities(indices)

@@ -1,0 +1,145 @@
+"""Save and resume a whole :class:`ImportanceTrainer` run: weights, optimizer, generator, counters, position."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+
+import numpy as np
+
+#: The file in ``backup_dir`` that holds the run state.
+STATE_FILE = "run_state.pkl"
+_FORMAT = 1
+_NOT_GENERATOR_STATE = ("x", "y", "_lock")
+
+
+def generator_state(generator) -> dict:
+    """A picklable copy of the generator's state (``get_state()`` where the generator has it).
+
+    Example:
+        >>> import numpy as np
+        >>> from is_keras.sampling.generator import ImportanceBatchGenerator
+        >>> gen = ImportanceBatchGenerator(np.zeros((8, 1)), np.zeros(8, int), batch_size=4)
+        >>> state = generator_state(gen)
+        >>> _ = gen.next_indices()
+        >>> set_generator_state(gen, state)
+        >>> bool(gen.in_first_pass)
+        True
+    """
+    if hasattr(generator, "get_state"):
+        return {"get_state": generator.get_state()}
+    with generator._lock:
+        fields = {k: v for k, v in vars(generator).items() if k not in _NOT_GENERATOR_STATE}
+        return {"fields": pickle.loads(pickle.dumps(fields))}  # a deep copy that keeps shared references
+
+
+def set_generator_state(generator, state: dict) -> None:
+    """Restore a state from :func:`generator_state`.
+
+    Raises:
+        ValueError: the state belongs to another dataset size, batch size or method.
+    """
+    if "get_state" in state:
+        generator.set_state(state["get_state"])
+        return
+    fields = state["fields"]
+    for key in ("num_samples", "batch_size", "method"):
+        if key in fields and fields[key] != getattr(generator, key, fields[key]):
+            raise ValueError(f"the saved generator has {key}={fields[key]!r}, this one {getattr(generator, key)!r}")
+    with generator._lock:
+        vars(generator).update(fields)
+
+
+class RunBackup:
+    """The run state of a trainer in ``backup_dir`` (one pickle, replaced atomically).
+
+    Args:
+        backup_dir: the folder (created when needed).
+        trainer: the :class:`~is_keras.training.trainer.ImportanceTrainer`.
+
+    Example:
+        >>> import tempfile, numpy as np, keras
+        >>> from is_keras.sampling.generator import ImportanceBatchGenerator
+        >>> from is_keras.training.trainer import ImportanceTrainer
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, activation="softmax")])
+        >>> gen = ImportanceBatchGenerator(np.zeros((8, 2), "float32"), np.arange(8) % 2, batch_size=4)
+        >>> backup = RunBackup(tempfile.mkdtemp(), ImportanceTrainer(model, gen))
+        >>> backup.restore()
+        (0, 0, [])
+    """
+
+    def __init__(self, backup_dir, trainer):
+        self.path = Path(backup_dir) / STATE_FILE
+        self.trainer = trainer
+
+    def save(self, epoch: int, step: int, epoch_losses: list) -> None:
+        """Write the state reached after ``step`` steps of epoch ``epoch`` (0-based)."""
+        trainer = self.trainer
+        pending = trainer._pending
+        state = {
+            "format": _FORMAT,
+            "num_samples": int(trainer.generator.num_samples),
+            "epoch": int(epoch),
+            "step": int(step),
+            "epoch_losses": list(epoch_losses),
+            "model": [np.array(v.numpy()) for v in trainer.model.variables],
+            "optimizer": [np.array(v.numpy()) for v in trainer.optimizer.variables],
+            "generator": generator_state(trainer.generator),
+            "pending": None if pending is None else (pending[0], pending[1]),
+            "retry": trainer._retry,
+            "counters": {"samples_seen": trainer.samples_seen, "steps_done": trainer.steps_done,
+                         "training_seconds": trainer.training_seconds},
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.path)
+
+    def restore(self) -> tuple[int, int, list]:
+        """Load the saved state into the trainer, if there is one.
+
+        Returns:
+            ``(epoch, step, losses so far in that epoch)`` to resume from; ``(0, 0, [])`` without a backup.
+
+        Raises:
+            ValueError: the file is corrupt or belongs to another run (data size, model, optimizer).
+        """
+        if not self.path.exists():
+            return 0, 0, []
+        try:
+            with open(self.path, "rb") as f:
+                state = pickle.load(f)
+        except Exception as err:  # noqa: BLE001 - any unpickling failure means a corrupt file
+            raise ValueError(f"the backup {self.path} is corrupt or unreadable: {err}") from err
+        if not isinstance(state, dict) or state.get("format") != _FORMAT:
+            raise ValueError(f"the backup {self.path} is not a run state of this version")
+        trainer = self.trainer
+        if state["num_samples"] != trainer.generator.num_samples:
+            raise ValueError(f"the backup {self.path} is of a run on {state['num_samples']} samples, "
+                             f"this one has {trainer.generator.num_samples}")
+        _assign_all(trainer.model.variables, state["model"], f"{self.path}: the model's variables")
+        _assign_all(trainer.optimizer.variables, state["optimizer"], f"{self.path}: the optimizer's variables")
+        set_generator_state(trainer.generator, state["generator"])
+        counters = state["counters"]
+        trainer.samples_seen = counters["samples_seen"]
+        trainer.steps_done = counters["steps_done"]
+        trainer.training_seconds = counters["training_seconds"]
+        trainer._retry = state["retry"]
+        trainer._pending = None
+        if state["pending"] is not None:
+            trainer._retry = trainer._retry or state["pending"]
+            if trainer._retry is not state["pending"]:
+                raise ValueError(f"the backup {self.path} holds both a failed and a prefetched batch")
+        return state["epoch"], state["step"], list(state["epoch_losses"])
+
+
+def _assign_all(variables, values, what: str) -> None:
+    if len(variables) != len(values):
+        raise ValueError(f"{what}: the backup has {len(values)}, this run {len(variables)}")
+    for variable, value in zip(variables, values):
+        if tuple(variable.shape) != value.shape:
+            raise ValueError(f"{what}: {variable.path} has shape {tuple(variable.shape)}, the backup {value.shape}")
+    for variable, value in zip(variables, values):
+        variable.assign(value)

@@ -1,0 +1,88 @@
+"""The time-to-accuracy benchmark: its statistics against hand-computed values, and a smoke run end to end."""
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+import time_to_accuracy_stats as stats  # noqa: E402
+
+SAMPLES = np.array([10, 20, 30, 40])
+# uniform: validation best at evaluation 2 for both seeds; test mean [0.5, 0.3, 0.2, 0.2]; seconds mean [2, 3, 4, 5]
+BASE = stats.Runs(SAMPLES, np.array([[1.0, 2, 3, 4], [3, 4, 5, 6]]),
+                  np.array([[0.5, 0.3, 0.2, 0.25], [0.5, 0.3, 0.2, 0.25]]),
+                  np.array([[0.6, 0.4, 0.3, 0.3], [0.4, 0.2, 0.1, 0.1]]))
+# method: test mean [0.4, 0.2, 0.15, 0.15]; seconds [2, 4, 6, 8]
+METHOD = stats.Runs(SAMPLES, np.array([[2.0, 4, 6, 8], [2, 4, 6, 8]]), BASE.val.copy(),
+                    np.array([[0.5, 0.2, 0.2, 0.2], [0.3, 0.2, 0.1, 0.1]]))
+
+
+def test_targets_and_ratios_by_hand():
+    assert stats.targets(BASE) == pytest.approx({"best": 0.2, "half": 0.3})
+    assert stats.time_to(BASE, 0.2) == (30.0, 4.0)
+    assert stats.time_to(METHOD, 0.2) == (20.0, 4.0)
+    r = stats.ratios(METHOD, BASE)
+    assert r["best"] == pytest.approx((4 / 4, 20 / 30))
+    assert r["half"] == pytest.approx((4 / 3, 20 / 20))
+
+
+def test_bootstrap_enumerated_resamples_by_hand():
+    resamples = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+    boot = stats.bootstrap_ratios(METHOD, BASE, resamples)
+    # (0,0): uniform seed 0 alone: best level 0.3 at 3 s (30 samples), half 0.4 at 2 s; method 0.3 and 0.4 at 4 s
+    # (1,1): uniform seed 1 alone: best level 0.1 at 5 s, half 0.2 at 4 s; method 0.1 at 6 s, 0.2 at 4 s
+    np.testing.assert_allclose(boot["best"][:, 0], [4 / 3, 1.0, 1.0, 6 / 5])
+    np.testing.assert_allclose(boot["best"][:, 1], [20 / 30, 20 / 30, 20 / 30, 30 / 30])
+    np.testing.assert_allclose(boot["half"][:, 0], [4 / 2, 4 / 3, 4 / 3, 4 / 4])
+    # many random resamples: each of the 4 outcomes has probability 1/4, so the 95% interval is [min, max]
+    many = stats.bootstrap_ratios(METHOD, BASE, stats.resample_seeds(2, 400, np.random.default_rng(0)))
+    assert stats.interval(many["best"][:, 0]) == pytest.approx((1.0, 4 / 3))
+    assert stats.interval(many["half"][:, 0]) == pytest.approx((1.0, 2.0))
+
+
+def test_never_reaching_gives_inf_and_per_seed_flags():
+    slow = stats.Runs(SAMPLES, METHOD.seconds, BASE.val, np.full((2, 4), 0.9))
+    assert stats.ratios(slow, BASE)["best"] == (float("inf"), float("inf"))
+    assert stats.interval(np.array([1.0, 2.0, np.inf, np.inf]), 0.5) == (1.0, float("inf"))
+    rows = stats.per_seed(METHOD, BASE, 0.2)
+    assert [r["reached"] for r in rows] == [True, True]
+    assert np.isnan(rows[0]["seconds_ratio"])  # uniform's seed 0 alone never gets to 0.2
+    assert rows[1]["seconds"] == 4.0 and rows[1]["seconds_ratio"] == 1.0
+
+
+def test_interval_order_statistics():
+    values = np.arange(1, 41, dtype=float)  # 40 values: CDF 1/40 = 2.5% at the 1st, 39/40 = 97.5% at the 39th
+    assert stats.interval(values) == (1.0, 39.0)
+    assert stats.half_index(np.array([8, 16, 24, 32, 40])) == 1
+
+
+def test_smoke_run_end_to_end(tmp_path):
+    import time_to_accuracy
+
+    summary = time_to_accuracy.main(["--smoke", "--out", str(tmp_path)])
+    stem = tmp_path / "time_to_accuracy_digits_smoke"
+    for suffix in (".md", ".json", ".png"):
+        assert stem.with_suffix(suffix).stat().st_size > 0
+    data = json.loads(stem.with_suffix(".json").read_text())  # strict JSON (no NaN literals)
+    assert [row["method"] for row in data["rows"]] == ["nis", "is-switch-0.3"]
+    nis = data["rows"][0]["targets"]["best"]
+    assert nis["seconds_ratio"] == 1.0 and nis["seconds_ratio_ci"] == [1.0, 1.0]
+    assert len(nis["per_seed"]) == 2
+    # the table's ratios follow from the recorded curves
+    curves = {m: stats.Runs(np.array(c["samples"]), np.array(c["seconds"]), np.array(c["val"]), np.array(c["test"]))
+              for m, c in data["curves"].items()}
+    expected = stats.ratios(curves["is-switch-0.3"], curves["nis"])
+    got = data["rows"][1]["targets"]
+    for name in stats.TARGETS:
+        value = got[name]["seconds_ratio"]
+        assert (value == "inf" and expected[name][0] == float("inf")) or value == pytest.approx(expected[name][0])
+    assert summary["targets"] == pytest.approx(stats.targets(curves["nis"]))
+    # an interrupted run can be summarized from the seeds it saved, with the same result
+    again = time_to_accuracy.main(["--smoke", "--out", str(tmp_path), "--summarize-partial"])
+    assert again["targets"] == pytest.approx(summary["targets"])
+    assert again["rows"][1]["targets"]["best"]["seconds_ratio"] == summary["rows"][1]["targets"]["best"][
+        "seconds_ratio"]
