@@ -20,10 +20,11 @@ demo: $(STAMP)
 	$(BIN)/is-keras compare --out $(OUT)
 
 test: $(STAMP)
+	$(BIN)/ruff check is_keras tests benchmarks data_scripts notebooks
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check is_keras tests benchmarks data_scripts
+	$(BIN)/ruff check is_keras tests benchmarks data_scripts notebooks
 
 clean:
 	rm -rf $(VENV) results

@@ -4,12 +4,14 @@ import keras
 import numpy as np
 import pytest
 
-from is_keras.detection.histograms import LossTableHistograms, plot_loss_histograms
+from is_keras.callbacks.loss_table_histograms import LossTableHistograms
 from is_keras.detection.scores import ObjectnessEntropyScore, ThresholdClosenessScore, get_table_score
 from is_keras.detection.targets import build_yolo_targets
 from is_keras.detection.yolo_loss import YoloV2Loss
 from is_keras.experiments.detection_task import parse_method
+from is_keras.experiments.figure_files import save_figure
 from is_keras.models.yolov2 import yolov2
+from is_keras.plotting.loss_table import plot_loss_histograms
 from is_keras.sampling import ImportanceBatchGenerator
 from is_keras.training import ImportanceTrainer
 
@@ -73,7 +75,7 @@ def test_loss_table_histograms(tmp_path):
         hist.on_epoch_end(epoch)
     assert sorted(hist.snapshots) == [1, 3]
     np.testing.assert_array_equal(hist.snapshots[1], [1.0, 2.0, 4.0])
-    path = plot_loss_histograms(hist.snapshots, tmp_path / "h.png", exponent=2.0)
+    path = save_figure(plot_loss_histograms(hist.snapshots, exponent=2.0), tmp_path / "h.png")
     assert path.read_bytes()[:4] == b"\x89PNG"
     with pytest.raises(ValueError, match="epoch"):
         LossTableHistograms(FakeGenerator(), epochs=(0,))

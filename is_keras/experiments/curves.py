@@ -155,22 +155,22 @@ def format_table(rows: list[dict]) -> str:
         ...          "seconds": 1.0, "samples_ratio": 1.0, "seconds_ratio": 1.0}]
         >>> print(format_table(rows))
         target: uniform sampling's best mean 1-AUC = 0.10000
-        method              best 1-AUC   samples   ratio   seconds   ratio
-        nis                    0.10000        64    1.00      1.00    1.00
+        method              best mean 1-AUC   samples   ratio   seconds   ratio
+        nis                         0.10000        64    1.00      1.00    1.00
     """
     name = next(key[len("target_"):] for key in rows[0] if key.startswith("target_"))
     metric = get_metric(name)
     d = metric.digits
     width = max([18] + [len(row["method"]) + 2 for row in rows])
-    best = f"best {metric.label}"
-    header = f"{'method':<{width}}{best:>12}{'samples':>10}{'ratio':>8}{'seconds':>10}{'ratio':>8}"
+    best = f"best mean {metric.label}"  # the best point of the mean curve over runs, not the best single run
+    header = f"{'method':<{width}}{best:>17}{'samples':>10}{'ratio':>8}{'seconds':>10}{'ratio':>8}"
     lines = [f"target: uniform sampling's best mean {metric.label} = {rows[0][f'target_{name}']:.{d}f}", header]
     for row in rows:
         if np.isnan(row["samples"]):
-            lines.append(f"{row['method']:<{width}}{row[f'best_{name}']:>12.{d}f}{'not reached':>36}")
+            lines.append(f"{row['method']:<{width}}{row[f'best_{name}']:>17.{d}f}{'not reached':>36}")
             continue
         lines.append(
-            f"{row['method']:<{width}}{row[f'best_{name}']:>12.{d}f}{row['samples']:>10.0f}"
+            f"{row['method']:<{width}}{row[f'best_{name}']:>17.{d}f}{row['samples']:>10.0f}"
             f"{row['samples_ratio']:>8.2f}{row['seconds']:>10.2f}{row['seconds_ratio']:>8.2f}"
         )
     return "\n".join(lines)

@@ -21,12 +21,23 @@ from is_keras.sampling.sampler import Sampler
 from is_keras.sampling.sum_tree import SumTree
 from is_keras.sampling.uniform import UniformSampler
 
+
+def __getattr__(name):
+    """``InGraphSampler`` is imported on first use: it needs TensorFlow, the rest of this package does not."""
+    if name == "InGraphSampler":
+        from is_keras.sampling.in_graph_sampler import InGraphSampler
+
+        return InGraphSampler
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "METHODS",
     "METHOD_SPECS",
     "FirstPass",
     "HighSubsetSampler",
     "ImportanceBatchGenerator",
+    "InGraphSampler",
     "MaxTree",
     "MethodSpec",
     "ProbabilisticSampler",

@@ -6,12 +6,12 @@ import numpy as np
 
 from is_keras.sampling.sampler import Sampler
 
-#: What ``"auto"`` runs, as fields of a SamplerConfig: the fastest configuration of
-#: ``benchmarks/time_to_accuracy.py`` on digits (2026-12-01): IS-annealed, ω falling from 1 to 0 at half
-#: the run, then uniform — 0.94× uniform's seconds to uniform's best test 1-AUC and 0.79× to its half-run
-#: 1-AUC (5 seeds; the 95 % intervals include 1, see benchmarks/README.md). Falls back to uniform
-#: sampling ("nis") where importance sampling does not pay; change it when the benchmark says so.
-AUTO_CONFIG: dict = {"method": "is-annealed", "exponent": 1.0, "switch_fraction": 0.5}
+#: What ``"auto"`` runs, as fields of a SamplerConfig. ``benchmarks/time_to_accuracy.py`` (2026-12-01) found
+#: no configuration faster than uniform sampling on both reference tasks: IS-annealed (ω 1 → 0 at half the
+#: run) was fastest on digits (0.94× / 0.79× uniform's seconds, intervals including 1) but slower on
+#: synthetic signs (1.11×, best not reached), so "auto" falls back to uniform sampling ("nis").
+#: Change it here when a new run of the benchmark says otherwise.
+AUTO_CONFIG: dict = {"method": "nis"}
 
 
 class AutoSampler(Sampler):

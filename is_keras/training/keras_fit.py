@@ -13,6 +13,7 @@ from is_keras.training.checks import check_model_and_data
 from is_keras.training.fit_clock import clock_callbacks
 from is_keras.training.losses import get_per_sample_loss, loss_name
 from is_keras.training.run_backup import generator_state, set_generator_state
+from is_keras.training.sampler_backend import resolve_backend
 from is_keras.training.sampling_progress import SamplingProgress
 
 _SIDECAR = ".generator.pkl"
@@ -48,7 +49,9 @@ class ImportanceSamplingModel(keras.Model):
         generator: the :class:`~is_keras.sampling.ImportanceBatchGenerator` (``None`` for a loaded model).
         loss: per-sample loss: a name or a callable ``(y_true, y_pred) -> (B,)``.
         from_logits: the model outputs logits (built-in loss names only).
-        backend: ``"host"`` or ``"in-graph"`` (default: ``generator.backend`` if it has one, else host).
+        backend: ``"auto"`` (default), ``"host"`` or ``"in-graph"``; ``"auto"`` is the in-graph backend when a
+            GPU is visible, the method has an in-graph implementation and the data is an in-memory array, the
+            host backend otherwise (see :func:`~is_keras.training.sampler_backend.resolve_backend`).
         sampler_config: the sampler configuration dict (set from the generator when there is one).
 
     Raises:
@@ -95,9 +98,7 @@ class ImportanceSamplingModel(keras.Model):
         Raises:
             ValueError: for bad labels, non-finite inputs, outputs that are not probabilities, an unknown backend.
         """
-        backend = backend or self.sampler_backend or getattr(generator, "backend", None) or "host"
-        if backend not in ("host", "in-graph"):
-            raise ValueError(f"backend must be 'host' or 'in-graph', got {backend!r}")
+        backend = resolve_backend(backend or self.sampler_backend or getattr(generator, "backend", None), generator)
         check_model_and_data(self.wrapped, generator.x, generator.y, classification=self.loss_name is not None,
                              from_logits=self.from_logits, scan_inputs=isinstance(generator.x, np.ndarray))
         self.generator = generator

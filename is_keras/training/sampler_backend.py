@@ -1,0 +1,59 @@
+"""Which sampler backend a Keras-fit run uses: the host (numpy) sampler or the in-graph one.
+
+The rule behind ``backend="auto"``, measured on this project's 2-core CPU
+machine (``benchmarks/in_graph_cost.py``, ``benchmarks/overhead.py``): on a CPU
+the host sampler is faster (its sum tree costs O(B log N) per step, the
+in-graph is-probabilistic pass O(N), and the in-graph step takes longer to
+trace); on a GPU the in-graph sampler removes the per-step host round trip,
+which a step of a few milliseconds feels. So ``"auto"`` picks the in-graph
+backend when a GPU is visible, the method has an in-graph implementation and
+the data is an in-memory array (it is copied to the device); the host backend
+otherwise (memmaps, very large data, methods that follow the training
+progress on the host).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+BACKENDS = ("auto", "host", "in-graph")
+
+
+def resolve_backend(backend: str | None, generator, *, gpu_available: bool | None = None) -> str:
+    """The concrete backend (``"host"`` or ``"in-graph"``) for ``generator``.
+
+    Args:
+        backend: ``"auto"`` (or ``None``), ``"host"`` or ``"in-graph"``.
+        generator: the :class:`~is_keras.sampling.generator.ImportanceBatchGenerator`.
+        gpu_available: whether a GPU is visible (default: ask TensorFlow).
+
+    Returns:
+        ``"host"`` or ``"in-graph"``.
+
+    Raises:
+        ValueError: for an unknown backend name.
+
+    Example:
+        >>> import numpy as np
+        >>> from is_keras.sampling.generator import ImportanceBatchGenerator
+        >>> gen = ImportanceBatchGenerator(np.zeros((8, 2), "float32"), np.arange(8) % 2, batch_size=4)
+        >>> resolve_backend("auto", gen, gpu_available=False), resolve_backend("auto", gen, gpu_available=True)
+        ('host', 'in-graph')
+        >>> resolve_backend("host", gen, gpu_available=True)
+        'host'
+    """
+    backend = "auto" if backend is None else backend
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, got {backend!r}")
+    if backend != "auto":
+        return backend
+    from is_keras.sampling.in_graph_sampler import IN_GRAPH_METHODS
+
+    if gpu_available is None:
+        import tensorflow as tf
+
+        gpu_available = bool(tf.config.list_logical_devices("GPU"))
+    in_memory = isinstance(generator.x, np.ndarray) and not isinstance(generator.x, np.memmap)
+    if gpu_available and in_memory and generator.method in IN_GRAPH_METHODS:
+        return "in-graph"
+    return "host"
