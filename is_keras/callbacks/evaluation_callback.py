@@ -53,8 +53,8 @@ class EvaluationCallback(keras.callbacks.Callback):
         self._batch_start = None
 
     def evaluate(self) -> float:
-        """The metric's current value."""
-        raise NotImplementedError
+        """The metric's current value (each subclass computes its own metric)."""
+        raise TypeError(f"{type(self).__name__} must define evaluate(): the metric it logs")
 
     def on_train_begin(self, logs=None):
         self._batches = 0

@@ -15,6 +15,7 @@ implement :meth:`Task.setup`, :meth:`Task.curve` and :meth:`Task.default_trainin
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 from collections.abc import Callable
 
@@ -53,7 +54,7 @@ class TaskSetup:
     artifacts: dict = dataclasses.field(default_factory=dict)
 
 
-class Task:
+class Task(abc.ABC):
     """Base class of experiment tasks (see the module docstring).
 
     Attributes:
@@ -64,14 +65,15 @@ class Task:
     name: str = "task"
     metric: Metric
 
+    @abc.abstractmethod
     def default_training_config(self) -> TrainingConfig:
         """The schedule used when :func:`run` is given none.
 
         Returns:
             A :class:`TrainingConfig`.
         """
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def setup(self, train, val, training_config: TrainingConfig) -> TaskSetup:
         """Check the data and prepare one run.
 
@@ -85,11 +87,10 @@ class Task:
         Raises:
             ValueError: for data or options the task cannot use.
         """
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def curve(self, evaluator) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
         """``(samples, seconds, values, epochs or None)`` recorded by ``evaluator`` during training."""
-        raise NotImplementedError
 
     def parameters(self, model) -> int:
         """The parameter count recorded in results (default: trainable weights).
@@ -97,7 +98,8 @@ class Task:
         Example:
             >>> import keras
             >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
-            >>> Task().parameters(model)
+            >>> from is_keras.experiments.classification_task import ClassificationTask
+            >>> ClassificationTask().parameters(model)
             8
         """
         return int(sum(int(np.prod(v.shape)) for v in model.trainable_weights))
@@ -112,7 +114,8 @@ class Task:
             ``(task, method)``.
 
         Example:
-            >>> Task().variant("nis")[1]
+            >>> from is_keras.experiments.classification_task import ClassificationTask
+            >>> ClassificationTask().variant("nis")[1]
             'nis'
         """
         return self, spec
