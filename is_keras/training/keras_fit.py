@@ -271,21 +271,11 @@ class ImportanceSamplingModel(keras.Model):
 
 
 def _sampler_config_dict(generator) -> dict:
-    config = getattr(generator, "sampler_config", None)
-    if config is not None and hasattr(config, "to_dict"):
-        return dict(config.to_dict())
-    sampler = generator.sampler
-    fields = {"method": generator.method, "unbiased": bool(getattr(generator, "unbiased", False))}
-    for name in ("exponent", "subset_fraction", "subset_size", "uniform_mix"):
-        if hasattr(sampler, name):
-            fields[name] = getattr(sampler, name)
-    return fields
+    return dict(generator.sampler_config.to_dict())
 
 
 def _make_in_graph_sampler(generator):
-    try:
-        from is_keras.sampling.in_graph_sampler import InGraphSampler
-    except ImportError as err:  # pragma: no cover - until the in-graph backend lands
-        raise ValueError("backend='in-graph' needs is_keras.sampling.in_graph_sampler") from err
+    from is_keras.sampling.in_graph_sampler import InGraphSampler
+
     return InGraphSampler(generator.num_samples, batch_size=generator.batch_size,
                           sampler_config=generator.sampler_config, seed=generator.seed)
