@@ -63,6 +63,9 @@ PRESETS = {
     "infobatch": {"method": "infobatch", "prune_ratio": 0.5, "prune_until": 0.875},
     "infobatch-0.7": {"method": "infobatch", "prune_ratio": 0.7, "prune_until": 0.875},
     "is-revisit": {"method": "is-revisit", "exponent": 1.0, "uniform_mix": 0.2},
+    "selective-backprop": {"method": "selective-backprop", "candidate_factor": 4.0, "selectivity": 3.0},
+    "selective-backprop-2": {"method": "selective-backprop", "candidate_factor": 2.0, "selectivity": 1.0},
+    "vr-switch": {"method": "vr-switch", "candidate_factor": 3.0},
     "auto": {"method": "auto"},
 }
 DEFAULT_METHODS = "nis,is-probabilistic,is-randomsubset,is-switch-0.3,is-annealed-0.5,infobatch"

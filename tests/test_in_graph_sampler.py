@@ -234,9 +234,13 @@ def test_random_subset_draws_have_no_duplicates_and_follow_the_top_rule():
 
 
 # ------------------------------------------------------------------ compiled training
-@pytest.mark.parametrize("method", ["nis", "is-probabilistic", "is-randomsubset"])
+ALL_METHODS = ["nis", "is-probabilistic", "is-randomsubset", "is-switch", "is-annealed"]
+PROBABILISTIC = ("is-probabilistic", "is-switch", "is-annealed")
+
+
+@pytest.mark.parametrize("method", ALL_METHODS)
 def test_draw_and_update_compile_with_xla(method):
-    options = {"unbiased": True, "uniform_mix": 0.1} if method == "is-probabilistic" else {}
+    options = {"unbiased": True, "uniform_mix": 0.1} if method in PROBABILISTIC else {}
     sampler = InGraphSampler(100, batch_size=16, method=method, seed=0, **options)
     indices, weights = run_draws(sampler, 12, jit=True, update=index_losses(100))
     assert indices.shape == (12, 16) and np.isfinite(weights).all()
@@ -294,20 +298,26 @@ def test_update_refuses_bad_losses_and_takes_the_last_of_repeats():
     assert int(sampler.num_invalid_losses.numpy()) == 2 and int(sampler.num_unvisited.numpy()) == 4
 
 
-@pytest.mark.parametrize("method", ["nis", "is-probabilistic", "is-randomsubset"])
-def test_resume_from_state_gives_identical_draws(method):
+@pytest.mark.parametrize("method", ALL_METHODS)
+@pytest.mark.parametrize("jit", [False, True])
+def test_resume_from_state_gives_identical_draws(method, jit):
     n, b = 30, 7
     update = index_losses(n)
-    original = InGraphSampler(n, batch_size=b, method=method, seed=11)
-    run_draws(original, 3, update=update)  # stop inside the first pass
+    options = {"unbiased": True, "uniform_mix": 0.1} if method in PROBABILISTIC else {}
+    original = InGraphSampler(n, batch_size=b, method=method, seed=11, **options)
+    original.set_progress(0.25)  # the scheduled methods: is-annealed at half its exponent
+    run_draws(original, 3, jit=jit, update=update)  # stop inside the first pass
     state = original.get_state()
-    expected, expected_weights = run_draws(original, 9, update=update)
-    resumed = InGraphSampler(n, batch_size=b, method=method, seed=0)
+    expected, expected_weights = run_draws(original, 9, jit=jit, update=update)
+    resumed = InGraphSampler(n, batch_size=b, method=method, seed=0, **options)
     resumed.set_state(state)
-    got, got_weights = run_draws(resumed, 9, update=update)
+    assert float(resumed.progress.numpy()) == 0.25
+    got, got_weights = run_draws(resumed, 9, jit=jit, update=update)
     np.testing.assert_array_equal(got, expected)
     np.testing.assert_array_equal(got_weights, expected_weights)
     np.testing.assert_array_equal(resumed.table.numpy(), original.table.numpy())
+    for name in ("step", "epoch", "epoch_cursor", "first_pass_cursor", "num_unvisited"):
+        assert int(getattr(resumed, name).numpy()) == int(getattr(original, name).numpy())
 
 
 def test_mismatched_state_is_refused():
@@ -332,3 +342,96 @@ def test_configuration():
         InGraphSampler(10, batch_size=11, method="is-randomsubset")
     with pytest.raises(ValueError, match="unbiased"):
         InGraphSampler(10, batch_size=2, method="is-randomsubset", unbiased=True)
+
+
+# ------------------------------------------------------------------ scheduled methods: is-switch, is-annealed
+def host_probabilities(method, losses, progress, **options):
+    """The host sampler's draw probabilities (the same formulas) at ``progress``."""
+    from is_keras.sampling.methods import METHOD_SPECS
+
+    sampler = METHOD_SPECS[method].sampler_class(**options)
+    sampler.bind(np.asarray(losses, np.float64))
+    sampler.set_progress(progress)
+    return sampler.draw_probabilities(np.arange(len(losses)))
+
+
+@pytest.mark.parametrize("method, progress, exponent_now", [
+    ("is-switch", 0.0, 2.0), ("is-switch", 0.45, 2.0),
+    ("is-annealed", 0.0, 2.0), ("is-annealed", 0.25, 1.0), ("is-annealed", 0.4, 0.4),
+])
+def test_scheduled_draws_follow_the_host_formulas_before_the_switch(method, progress, exponent_now):
+    n, b, steps, mix = 16, 256, 120, 0.1
+    losses = np.linspace(0.05, 3.0, n)
+    options = {"exponent": 2.0, "uniform_mix": mix, "switch_fraction": 0.5}
+    sampler = InGraphSampler(n, batch_size=b, method=method, seed=3, **options)
+    sampler.set_losses(losses)
+    sampler.set_progress(progress)
+    assert not bool(sampler.switched())
+    indices, weights = run_draws(sampler, steps)
+    np.testing.assert_array_equal(weights, 1.0)
+    counts = np.bincount(indices.reshape(-1), minlength=n).astype(float)
+    p = host_probabilities(method, losses, progress, **options)
+    np.testing.assert_allclose(p, probabilistic_p(losses, exponent_now, mix), rtol=1e-9)
+    assert stats.chisquare(counts, p * counts.sum()).pvalue > 1e-3
+    assert total_variation(counts, p) < 0.02
+    # the exponent one schedule step away (or not annealed at all) is far from what was drawn
+    for wrong in {exponent_now + 0.6, max(exponent_now - 0.6, 0.0), 2.0} - {exponent_now}:
+        assert total_variation(counts, probabilistic_p(losses, wrong, mix)) > 0.045  # >= 0.06 apart; noise ~0.01
+
+
+@pytest.mark.parametrize("method", ["is-switch", "is-annealed"])
+def test_scheduled_methods_draw_nis_epochs_after_the_switch(method):
+    n, b = 40, 8
+    sampler = InGraphSampler(n, batch_size=b, method=method, exponent=3.0, uniform_mix=0.2, unbiased=True,
+                             switch_fraction=0.6, seed=4)
+    sampler.set_losses(np.linspace(0.01, 10.0, n))
+    before, _ = run_draws(sampler, 10)
+    assert np.bincount(before.reshape(-1), minlength=n)[-8:].sum() > 25  # importance sampling: ~42 of 80 (uniform: 16)
+    sampler.set_progress(0.6)
+    assert bool(sampler.switched())
+    np.testing.assert_allclose(sampler.draw_probabilities(tf.range(n)).numpy(), 1.0 / n)
+    np.testing.assert_allclose(host_probabilities(method, np.ones(n), 0.6, switch_fraction=0.6), 1.0 / n)
+    indices, weights = run_draws(sampler, 4 * n // b)
+    np.testing.assert_array_equal(weights, 1.0)  # unbiased, p = 1 / N
+    for epoch in indices.reshape(-1, n):
+        assert sorted(epoch.tolist()) == list(range(n))
+    sampler.set_progress(0.3)  # back before the switch (e.g. a restored state): importance sampling again
+    assert not bool(sampler.switched())
+
+
+def test_annealed_unbiased_weights_use_the_current_exponent():
+    n = 30
+    losses = np.random.default_rng(5).random(n) * 4 + 0.05
+    sampler = InGraphSampler(n, batch_size=64, method="is-annealed", exponent=2.0, uniform_mix=0.2, unbiased=True,
+                             switch_fraction=0.8, seed=1)
+    sampler.set_losses(losses)
+    sampler.set_progress(0.2)  # exponent 2 * (1 - 0.25) = 1.5
+    assert float(sampler.current_exponent()) == pytest.approx(1.5)
+    indices, weights = run_draws(sampler, 20, jit=True)
+    p = probabilistic_p(np.float32(losses), 1.5, 0.2)
+    np.testing.assert_allclose(weights, 1.0 / (n * p[indices]), rtol=2e-5)
+    np.testing.assert_allclose(sampler.draw_probabilities(indices[0]).numpy(), p[indices[0]], rtol=2e-5)
+
+
+def test_sampling_progress_callback_tells_the_in_graph_sampler():
+    from is_keras.training.sampling_progress import SamplingProgress
+
+    class Model:  # as ImportanceSamplingModel with backend="in-graph"
+        in_graph_sampler = InGraphSampler(10, batch_size=2, method="is-annealed", switch_fraction=0.5)
+
+    told = []
+
+    class Generator:
+        def set_progress(self, fraction):
+            told.append(fraction)
+
+    callback = SamplingProgress(Generator())
+    callback.set_model(Model())
+    callback.set_params({"epochs": 4})
+    callback.on_epoch_begin(1)
+    assert told == [0.25] and float(Model.in_graph_sampler.progress.numpy()) == 0.25
+    explicit = InGraphSampler(10, batch_size=2, method="is-switch", switch_fraction=0.5)
+    callback = SamplingProgress(None, in_graph_sampler=explicit)
+    callback.set_params({"epochs": 4})
+    callback.on_epoch_begin(2)
+    assert bool(explicit.switched())

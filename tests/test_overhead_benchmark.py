@@ -98,3 +98,27 @@ def test_smoke_run_writes_tables_whose_ratios_match_its_runs(overhead, tmp_path)
     text = Path(f"{out}.md").read_text()
     assert "IS / nis, ImportanceTrainer" in text and "≤ 1.10" in text
     assert result["comparisons"] == saved["comparisons"]
+
+
+def test_bookkeeping_benchmark_smoke_run_reports_each_structure():
+    import overhead_bookkeeping
+
+    rows = overhead_bookkeeping.main(["--sizes", "300:16", "--steps", "40", "--chunk", "20",
+                                      "--methods", "nis,is-probabilistic,is-probabilistic:flat,is-probabilistic:tree"])
+    structures = {row["method"]: row["structure"] for row in rows}
+    assert structures == {"nis": "NoneType", "is-probabilistic": "FlatWeights",
+                          "is-probabilistic:flat": "FlatWeights", "is-probabilistic:tree": "SumTree"}
+    assert all(row["chunks"] == 2 and 0 < row["min_ms"] <= row["median_ms"] <= row["max_ms"] for row in rows)
+    from is_keras.sampling.probabilistic import FLAT_MAX_SIZE, ProbabilisticSampler
+
+    assert ProbabilisticSampler.flat_max_size == FLAT_MAX_SIZE  # forcing a structure leaves the threshold as it was
+
+
+def test_interleaved_trainer_steps_smoke_run():
+    import overhead_steps
+
+    rows = overhead_steps.main(["--configs", "nis,is-probabilistic:tree,nis:aa", "--chunks", "2", "--steps", "2"])
+    assert [row["config"] for row in rows] == ["nis", "is-probabilistic:tree", "nis:aa"]
+    assert rows[0]["ratio_wall"] == 1.0 and all(row["wall_ms"] > 0 and row["cpu_ms"] > 0 for row in rows)
+    with pytest.raises(SystemExit):
+        overhead_steps.main(["--configs", "nis,nis"])

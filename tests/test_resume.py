@@ -124,3 +124,32 @@ def test_keras_fit_with_backup_and_restore_resumes_bit_identically(tmp_path, bac
     for got, want in zip(resumed.get_weights(), full.get_weights()):
         np.testing.assert_array_equal(got, want)
     assert int(resumed.samples_seen.numpy()) == int(full.samples_seen.numpy()) == 18 * 16
+
+
+class StopAfter(keras.callbacks.Callback):
+    """Sets model.stop_training after `steps` batches (an early-stopping callback's effect)."""
+
+    def __init__(self, steps):
+        super().__init__()
+        self.steps, self.seen = steps, 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen += 1
+        if self.seen == self.steps:
+            self.model.stop_training = True
+
+
+def test_a_run_stopped_by_a_callback_is_not_continued_on_resume(tmp_path):
+    x, y = _data()
+    gen = ImportanceBatchGenerator(x, y, batch_size=16, method="is-probabilistic", seed=0)
+    trainer = ImportanceTrainer(mlp((6,), 3), gen, learning_rate=0.01)
+    trainer.fit(epochs=EPOCHS, callbacks=[StopAfter(8)], backup_dir=tmp_path)  # stops inside epoch 2 (6 steps each)
+    assert trainer.steps_done == 8
+    weights = [w.copy() for w in trainer.model.get_weights()]
+
+    gen2 = ImportanceBatchGenerator(x, y, batch_size=16, method="is-probabilistic", seed=0)
+    resumed = ImportanceTrainer(mlp((6,), 3), gen2, learning_rate=0.01)
+    resumed.fit(epochs=EPOCHS, backup_dir=tmp_path)
+    assert resumed.steps_done == 8  # nothing trained after the stop
+    for saved, now in zip(weights, resumed.model.get_weights()):
+        np.testing.assert_array_equal(saved, now)

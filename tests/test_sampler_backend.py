@@ -29,3 +29,9 @@ def test_an_explicit_backend_is_kept_and_an_unknown_one_refused():
     assert resolve_backend("in-graph", gen, gpu_available=False) == "in-graph"
     with pytest.raises(ValueError, match="backend must be one of"):
         resolve_backend("gpu", gen, gpu_available=False)
+
+
+@pytest.mark.parametrize("method", ["is-switch", "is-annealed", "is-randomsubset", "nis"])
+def test_auto_takes_every_in_graph_method_in_graph_on_gpu(method):
+    gen = _generator(np.zeros((16, 3), "float32"), method)
+    assert resolve_backend("auto", gen, gpu_available=True) == "in-graph"

@@ -98,7 +98,7 @@ def test_every_registered_method_builds_its_sampler_under_its_own_name(name):
     gen = ImportanceBatchGenerator(np.zeros((20, 1)), np.zeros(20, np.int64), batch_size=4,
                                    sampler_config=SamplerConfig(method=name), initial_losses=np.arange(1.0, 21.0))
     idx = gen.next_indices()
-    assert idx.shape == (4,) and idx.min() >= 0 and idx.max() < 20
+    assert idx.shape == (gen.candidates_per_step,) and idx.min() >= 0 and idx.max() < 20  # C for candidate methods
     assert (gen.sampler.draw_probabilities(idx) is not None) == spec.has_draw_probabilities
 
 

@@ -116,9 +116,9 @@ def test_first_pass_visits_every_sample_exactly_once(method, n, batch):
     first = []
     while len(first) < n:
         idx = gen.next_indices()
-        assert idx.shape == (batch,)
+        assert idx.shape == (gen.candidates_per_step,)  # batch, or C candidates (no first pass: a permutation)
         first.extend(idx[: n - len(first)].tolist())
-        gen.update(idx, np.full(batch, 0.5))
+        gen.update(idx, np.full(idx.size, 0.5))
     assert sorted(first) == list(range(n))
     assert not gen.in_first_pass
     assert np.all(np.isfinite(gen.loss_table))

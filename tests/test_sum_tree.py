@@ -55,3 +55,44 @@ def test_bad_weights_are_refused():
         tree.update(np.array([0]), np.array([np.nan]))
     with pytest.raises(ValueError, match="zero"):
         SumTree(np.zeros(4)).sample(1, np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("size", [5_000, 200_000])  # the draw starts at level 1 / level 2 (a cumulative sum there)
+def test_large_tree_draws_follow_the_weights_and_never_a_zero(size):
+    from scipy import stats
+
+    rng = np.random.default_rng(size)
+    weights = rng.random(size) ** 3
+    weights[rng.random(size) < 0.1] = 0.0
+    weights[-100:] = 0.0  # trailing zeros
+    tree = SumTree(weights)
+    assert tree._top >= 1
+    draws = tree.sample(300_000, rng)
+    assert np.all(weights[draws] > 0)
+    bins = np.arange(size) * 50 // size  # 50 groups of consecutive leaves
+    observed = np.bincount(bins[draws], minlength=50)
+    expected = np.bincount(bins, weights=weights, minlength=50) / weights.sum() * draws.size
+    assert stats.chisquare(observed[expected > 0], expected[expected > 0]).pvalue > 1e-4
+    # after updates (the cumulative sum at the top is recomputed lazily)
+    idx = rng.integers(0, size, 1000)
+    new = rng.random(1000)
+    tree.update(idx, new)
+    weights[idx] = new
+    assert tree.total == pytest.approx(weights.sum(), rel=1e-12)
+    draws = tree.sample(300_000, rng)
+    assert np.all(weights[draws] > 0)
+    observed = np.bincount(bins[draws], minlength=50)
+    expected = np.bincount(bins, weights=weights, minlength=50) / weights.sum() * draws.size
+    assert stats.chisquare(observed[expected > 0], expected[expected > 0]).pvalue > 1e-4
+
+
+class _TopRng:
+    def random(self, count):
+        return np.full(count, np.nextafter(1.0, 0.0))
+
+
+@pytest.mark.parametrize("size", [40, 70_000])
+def test_a_mass_at_the_top_draws_the_last_positive_weight(size):
+    weights = np.ones(size)
+    weights[-7:] = 0.0
+    assert SumTree(weights).sample(4, _TopRng()).tolist() == [size - 8] * 4

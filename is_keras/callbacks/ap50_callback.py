@@ -42,6 +42,7 @@ class OneMinusAP50(EvaluationCallback):
     """
 
     metric_name = "one_minus_ap50"
+    record_fields = EvaluationCallback.record_fields + ("epochs",)  # saved and restored with a run backup
 
     def __init__(self, x_val, gt_boxes, gt_labels, anchors, *, steps_per_epoch: int | None = None,
                  batch_size: int = 32, score_threshold: float = 0.005, iou_threshold: float = 0.45,

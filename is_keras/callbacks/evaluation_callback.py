@@ -42,6 +42,9 @@ class EvaluationCallback(keras.callbacks.Callback):
 
     metric_name = "metric"
 
+    #: The per-evaluation lists, equal in length (subclasses may add their own, e.g. ``"epochs"``).
+    record_fields: tuple = ("samples", "seconds", "values", "steps")
+
     def __init__(self):
         super().__init__()
         self.samples: list[int] = []
@@ -82,6 +85,56 @@ class EvaluationCallback(keras.callbacks.Callback):
         logs[self.metric_name] = value
         logs.setdefault("training_seconds", seconds)
         return value
+
+    def get_state(self) -> dict:
+        """The records and the batch count, as plain lists and numbers (for :meth:`set_state`).
+
+        Example:
+            >>> class Constant(EvaluationCallback):
+            ...     metric_name = "constant"
+            ...     def evaluate(self):
+            ...         return 0.5
+            >>> cb = Constant()
+            >>> for step in (2, 4):
+            ...     cb._batches = step
+            ...     _ = cb.record({"samples_seen": 8 * step, "training_seconds": 0.1 * step})
+            >>> twin = Constant()
+            >>> twin.set_state(cb.get_state(), up_to_step=3)
+            >>> twin.samples, twin.steps, twin._batches
+            ([16], [2], 3)
+        """
+        return {"records": {name: list(getattr(self, name)) for name in self.record_fields},
+                "batches": int(self._batches), "own_seconds": float(self._own_seconds)}
+
+    def set_state(self, state: dict, *, up_to_step: int | None = None) -> None:
+        """Put back :meth:`get_state`'s records (replacing the current ones).
+
+        Args:
+            state: from :meth:`get_state` (``None`` values of ``seconds`` / ``values`` read as NaN).
+            up_to_step: keep only the evaluations made at or before this batch count and
+                continue counting batches from it (a run resumed from a backup of that step).
+
+        Raises:
+            ValueError: when the records are missing a field or differ in length.
+        """
+        records = state.get("records") if isinstance(state, dict) else None
+        if not isinstance(records, dict) or any(not isinstance(records.get(n), list) for n in self.record_fields):
+            raise ValueError(f"an evaluation state needs the lists {', '.join(self.record_fields)}")
+        lengths = {len(records[name]) for name in self.record_fields}
+        if len(lengths) != 1:
+            raise ValueError(f"the evaluation records differ in length: "
+                             f"{ {name: len(records[name]) for name in self.record_fields} }")
+        steps = [int(s) for s in records["steps"]]
+        keep = [i for i, s in enumerate(steps) if up_to_step is None or s <= up_to_step]
+        for name in self.record_fields:
+            values = [records[name][i] for i in keep]
+            if name in ("seconds", "values"):
+                values = [float("nan") if v is None else float(v) for v in values]
+            elif name in ("samples", "steps"):
+                values = [int(v) for v in values]
+            setattr(self, name, values)
+        self._batches = int(state.get("batches", 0)) if up_to_step is None else int(up_to_step)
+        self._own_seconds = float(state.get("own_seconds", 0.0))
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:

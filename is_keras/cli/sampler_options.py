@@ -43,8 +43,14 @@ OPTION_HELP = {
     "subset_size": "subset size",
     "uniform_mix": "share of uniform draws, in [0, 1] (bounds unbiased weights)",
     "unbiased": "reweight losses by 1/(N p_i) (default: biased like the thesis)",
+    "candidate_factor": "candidates forwarded per step over the batch size, C = ceil(factor * B), >= 1",
+    "selectivity": "exponent β on the fresh loss percentile of a candidate, >= 0",
+    "vr_threshold": "variance reduction τ above which vr-switch samples candidates by score",
 }
-OPTION_TYPES = {"exponent": non_negative_float, "uniform_mix": share}
+OPTION_TYPES = {"exponent": non_negative_float, "uniform_mix": share, "selectivity": non_negative_float,
+                "vr_threshold": non_negative_float}
+#: Defaults shown in words (``None`` fields).
+DEFAULT_HELP = {"vr_threshold": "the paper's (C + 3B) / (3B)"}
 
 
 def add_sampler_options(parser, *, methods_default: str, methods_help: str | None = None) -> None:
@@ -81,6 +87,9 @@ def add_sampler_options(parser, *, methods_default: str, methods_help: str | Non
         help_text = "; ".join(filter(None, [OPTION_HELP.get(field.name), f"read by: {', '.join(readers) or '-'}"]))
         if isinstance(field.default, bool):
             parser.add_argument(flag, action="store_true", help=help_text)
+        elif field.default is None:
+            parser.add_argument(flag, type=OPTION_TYPES.get(field.name, float), default=None,
+                                help=f"{help_text} (default: {DEFAULT_HELP.get(field.name, 'none')})")
         else:
             kind = OPTION_TYPES.get(field.name, int if isinstance(field.default, int) else float)
             parser.add_argument(flag, type=kind, default=field.default, help=f"{help_text} (default {field.default:g})")

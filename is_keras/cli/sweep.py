@@ -43,7 +43,9 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         NAME, help=HELP,
         description="Run every run of a sweep config (see configs/*.yaml). Each finished run is saved on its "
-        "own as DIR/runs/<run_id>.json; started again, the sweep skips finished runs. With --shard i/n only "
+        "own as DIR/runs/<run_id>.json; started again, the sweep skips finished runs and resumes the run it was "
+        "killed in from that run's backup (DIR/runs/<run_id>/backup/, made at every evaluation and deleted once "
+        "the result is saved; no option needed). With --shard i/n only "
         "every n-th run from the i-th (0-based) is run, so n machines or processes can share a sweep. "
         "The whole grid is checked before its first run.",
     )

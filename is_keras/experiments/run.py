@@ -8,6 +8,7 @@ from is_keras.callbacks.loss_table_histograms import LossTableHistograms
 from is_keras.experiments.classification_task import ClassificationTask
 from is_keras.experiments.environment import environment_info
 from is_keras.experiments.options import apply_options
+from is_keras.experiments.run_records import RunRecordsBackup
 from is_keras.experiments.run_result import RunResult
 from is_keras.experiments.task import Task
 from is_keras.experiments.training_config import TrainingConfig
@@ -18,7 +19,7 @@ from is_keras.training.trainer import ImportanceTrainer
 
 def run(task: Task, train, val, *, sampler_config: SamplerConfig | None = None,
         training_config: TrainingConfig | None = None, callbacks=None, verbose: int = 0,
-        keep_model: bool = False) -> RunResult:
+        keep_model: bool = False, backup_dir=None, backup_every: int | None = None) -> RunResult:
     """Train ``task``'s model on ``train`` with importance sampling and return its evaluation curve.
 
     The task prepares the data, the model builder, the loss and the evaluation
@@ -26,6 +27,14 @@ def run(task: Task, train, val, *, sampler_config: SamplerConfig | None = None,
     :class:`~is_keras.sampling.generator.ImportanceBatchGenerator` (seeded with
     ``training_config.seed``), then the model, then the
     :class:`~is_keras.training.trainer.ImportanceTrainer`, and trains.
+
+    With ``backup_dir`` the run can be killed and started again: the trainer saves
+    its whole state there (``ImportanceTrainer.fit(backup_dir=...)``) and a
+    :class:`~is_keras.experiments.run_records.RunRecordsBackup` keeps the evaluation
+    records and loss-table snapshots beside it; the same call with the same folder
+    resumes from the last backup, and returns (on CPU) the uninterrupted run's curve,
+    loss table and weights value for value; its training seconds continue from the
+    saved clock. The folder is left in place (delete it once the result is stored).
 
     Args:
         task: e.g. :class:`~is_keras.experiments.classification_task.ClassificationTask`.
@@ -35,13 +44,18 @@ def run(task: Task, train, val, *, sampler_config: SamplerConfig | None = None,
         callbacks: more Keras callbacks, after the evaluation callback.
         verbose: the trainer's progress output.
         keep_model: hand the trained model back in ``result.model``.
+        backup_dir: a folder to back the run up in and resume it from (``None``: no backups).
+        backup_every: steps between backups (default: every evaluation, ``eval_every``
+            steps; once per epoch when the task evaluates per epoch).
 
     Returns:
         A :class:`~is_keras.experiments.run_result.RunResult` with the task's metric;
         ``config`` records the task, the training and sampler configs, data sizes and parameters.
 
     Raises:
-        ValueError: for data or options the task refuses (before any training).
+        ValueError: for data or options the task refuses (before any training), a bad
+            ``backup_every``, or a backup in ``backup_dir`` that is corrupt or of another run
+            (the message names the file).
 
     Example:
         >>> import numpy as np
@@ -63,8 +77,16 @@ def run(task: Task, train, val, *, sampler_config: SamplerConfig | None = None,
                                 table_score=setup.table_score)
     hist = LossTableHistograms(generator, epochs=training_config.histogram_epochs) \
         if training_config.histogram_epochs else None
-    trainer.fit(epochs=training_config.epochs,
-                callbacks=[setup.evaluator] + ([hist] if hist else []) + list(callbacks or []), verbose=verbose)
+    run_info = {"task": task.name, **training_config.to_dict(), **sampler_config.to_dict(), **setup.config}
+    own = [setup.evaluator] + ([hist] if hist else [])
+    if backup_dir is not None:
+        own.append(RunRecordsBackup(backup_dir, trainer, setup.evaluator, histograms=hist, run_info=run_info))
+        if backup_every is None:
+            backup_every = setup.config.get("eval_every", training_config.eval_every)
+    elif backup_every is not None:
+        raise ValueError("backup_every needs a backup_dir")
+    trainer.fit(epochs=training_config.epochs, callbacks=own + list(callbacks or []), verbose=verbose,
+                backup_dir=backup_dir, backup_every=backup_every)
     samples, seconds, values, epochs = task.curve(setup.evaluator)
     config = {"task": task.name, **training_config.to_dict(), **sampler_config.to_dict(),
               "parameters": task.parameters(model), **setup.config}
@@ -78,7 +100,7 @@ def run(task: Task, train, val, *, sampler_config: SamplerConfig | None = None,
 
 def run_training(train, val, *, sampler_config: SamplerConfig | None = None,
                  training_config: TrainingConfig | None = None, callbacks=None, verbose: int = 0,
-                 **options) -> RunResult:
+                 backup_dir=None, **options) -> RunResult:
     """Train a classifier with importance sampling and return its 1-AUC curve.
 
     :func:`run` with a :class:`~is_keras.experiments.classification_task.ClassificationTask`;
@@ -90,7 +112,7 @@ def run_training(train, val, *, sampler_config: SamplerConfig | None = None,
         sampler_config: default ``SamplerConfig()`` (``is-probabilistic``, exponent 1).
         training_config: default ``TrainingConfig()`` (crapnet, 5 epochs, batch 256, Adam 1e-3,
             1-AUC every 10 batches, seed 0).
-        callbacks, verbose: as :func:`run`.
+        callbacks, verbose, backup_dir: as :func:`run`.
         **options: any field of :class:`~is_keras.sampling.config.SamplerConfig` (``method``,
             ``exponent``, ``subset_fraction``, ``subset_size``, ``uniform_mix``, ``unbiased``) or of
             :class:`~is_keras.experiments.training_config.TrainingConfig` (``model``, ``model_kwargs``,
@@ -115,7 +137,7 @@ def run_training(train, val, *, sampler_config: SamplerConfig | None = None,
     sampler_config, training_config, _ = apply_options(
         sampler_config or SamplerConfig(), training_config or task.default_training_config(), options)
     return run(task, train, val, sampler_config=sampler_config, training_config=training_config,
-               callbacks=callbacks, verbose=verbose)
+               callbacks=callbacks, verbose=verbose, backup_dir=backup_dir)
 
 
 def default_batch_size(num_samples: int, preferred: int = 256) -> int:

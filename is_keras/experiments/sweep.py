@@ -8,7 +8,10 @@ deterministic, ordered list of :class:`~is_keras.experiments.run_spec.RunSpec`
 :func:`run_sweep` validates the whole grid, then runs the ones not yet finished and
 saves **each run on its own as soon as it ends** (``runs/<run_id>.json``,
 written to a temporary file and renamed, so a killed sweep never leaves a
-half-written result); started again, it skips every finished run.
+half-written result); started again, it skips every finished run. The run in
+progress backs itself up in ``runs/<run_id>/backup/`` (every evaluation), so a
+sweep killed in the middle of a run resumes that run from its last backup, with the
+curve of an uninterrupted run; the backup is deleted once the result is saved.
 
 Example config (YAML)::
 
@@ -52,17 +55,20 @@ from is_keras.experiments.sweep_store import (
     RESULT_FORMAT,
     RUNS_DIR,
     SweepRecord,
+    backup_path,
     is_finished,
     load_sweep_results,
     read_record,
     record_data,
+    remove_backup,
     result_path,
 )
+from is_keras.training.run_backup import saved_steps
 
 #: The sweep API in one place: the config, grid, result files and the runner (here).
 __all__ = [
     "PRESETS", "RESULT_FORMAT", "RUNS_DIR", "RunSpec", "SweepConfig", "SweepOutcome", "SweepRecord",
-    "atomic_write_json", "check_window_fits", "expand_sweep", "is_finished", "load_sweep_config",
+    "atomic_write_json", "backup_path", "check_window_fits", "expand_sweep", "is_finished", "load_sweep_config",
     "load_sweep_results", "parse_shard", "read_record", "result_path", "reuse_finished", "run_sweep",
     "shard_specs", "smoke_config",
 ]
@@ -147,7 +153,10 @@ def run_sweep(config, out_dir, *, shard=(0, 1), progress=print, reuse=(), smoke:
     ``sweep`` (name, kind, window) and ``result``
     (:meth:`~is_keras.experiments.run_result.RunResult.to_dict`: the curve, the full
     training configuration with the seed, and the environment). The config itself
-    is copied to ``<out_dir>/sweep.json``.
+    is copied to ``<out_dir>/sweep.json``. While a run trains it is backed up in
+    ``<out_dir>/runs/<run_id>/backup/`` (:func:`~is_keras.experiments.sweep_store.backup_path`)
+    at every evaluation; started again after a kill, the sweep resumes that run from
+    there, and deletes the backup once the run's result is saved.
 
     Args:
         config: a :class:`SweepConfig`, a mapping, or a YAML/JSON path.
@@ -162,7 +171,8 @@ def run_sweep(config, out_dir, *, shard=(0, 1), progress=print, reuse=(), smoke:
         A :class:`SweepOutcome`.
 
     Raises:
-        ValueError: for a bad config, shard or window, before any run starts.
+        ValueError: for a bad config, shard or window, before any run starts; for a
+            run's backup that is corrupt (the message names the file).
 
     Example:
         >>> import tempfile
@@ -185,6 +195,8 @@ def run_sweep(config, out_dir, *, shard=(0, 1), progress=print, reuse=(), smoke:
     skipped = [s.run_id for s in specs if s not in pending]
     reused = [s.run_id for s in pending if reuse_finished(s, out_dir, [Path(d) for d in reuse], sweep_info)]
     pending = [s for s in pending if s.run_id not in reused]
+    for run_id in skipped + reused:
+        remove_backup(out_dir, run_id)  # left by a kill between saving the result and deleting the backup
     say(f"sweep {config.name!r} ({config.kind}{', smoke' if config.smoke else ''}): {len(specs)} runs in shard "
         f"{index}/{count}, {len(skipped)} already finished, {len(reused)} copied from other sweeps, "
         f"{len(pending)} to run")
@@ -196,10 +208,19 @@ def run_sweep(config, out_dir, *, shard=(0, 1), progress=print, reuse=(), smoke:
     task = ClassificationTask()
     for number, spec in enumerate(pending, 1):
         start = time.perf_counter()
-        result = run(task, train, val, sampler_config=spec.sampler_config(), training_config=spec.training_config())
+        backup = backup_path(out_dir, spec.run_id)
+        try:
+            resumed_at = saved_steps(backup)
+        except ValueError as err:
+            raise ValueError(f"{err}; delete {backup} to train run {spec.run_id} from its start") from None
+        if resumed_at:
+            say(f"  [{number}/{len(pending)}] {spec.run_id}: resuming from its backup after step {resumed_at}")
+        result = run(task, train, val, sampler_config=spec.sampler_config(), training_config=spec.training_config(),
+                     backup_dir=backup)
         result.config.update({"dataset": spec.dataset, "dataset_kwargs": spec.dataset_kwargs,
                               "data_seed": spec.data_seed})
         atomic_write_json(result_path(out_dir, spec.run_id), record_data(spec, sweep_info, result))
+        remove_backup(out_dir, spec.run_id)
         ran.append(spec.run_id)
         metric = result.metric_info
         say(f"  [{number}/{len(pending)}] {spec.run_id}: final {metric.label} {result.values[-1]:.{metric.digits}f}, "

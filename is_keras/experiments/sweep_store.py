@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 from pathlib import Path
 
 from is_keras.experiments.run_result import RunResult
@@ -25,6 +26,39 @@ def result_path(out_dir, run_id: str) -> Path:
         'out/runs/a.json'
     """
     return Path(out_dir) / RUNS_DIR / f"{run_id}.json"
+
+
+def backup_path(out_dir, run_id: str) -> Path:
+    """The backup folder of ``run_id`` while it trains (removed once its result is saved).
+
+    A sweep killed in the middle of a run resumes that run from here when started again.
+
+    Example:
+        >>> backup_path("out", "a").as_posix()
+        'out/runs/a/backup'
+    """
+    return Path(out_dir) / RUNS_DIR / run_id / "backup"
+
+
+def remove_backup(out_dir, run_id: str) -> bool:
+    """Delete ``run_id``'s backup folder (and its run folder, when that is left empty).
+
+    Returns:
+        True when there was a backup to delete.
+
+    Example:
+        >>> remove_backup("no/such/folder", "a")
+        False
+    """
+    backup = backup_path(out_dir, run_id)
+    existed = backup.exists()
+    if existed:
+        shutil.rmtree(backup)
+    try:
+        backup.parent.rmdir()
+    except OSError:  # absent, or holding something else
+        pass
+    return existed
 
 
 @dataclasses.dataclass

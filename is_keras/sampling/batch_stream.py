@@ -85,7 +85,7 @@ def generator_dataset(generator, prefetch: int):
     prefetch = int(prefetch)
     if prefetch < 0:
         raise ValueError(f"prefetch must be >= 0, got {prefetch}")
-    batch = generator.batch_size
+    batch = getattr(generator, "candidates_per_step", generator.batch_size)  # C candidates for candidate methods
     x_shape = (batch,) + tuple(generator.x.shape[1:])
     y_shape = (batch,) + tuple(generator.y.shape[1:])
     x_dtype = tf.as_dtype(generator.x.dtype)

@@ -28,6 +28,11 @@ class SamplerConfig:
             and at which is-annealed's exponent reaches 0.
         prune_ratio: share r in [0, 1) of below-mean-loss samples infobatch skips per pass.
         prune_until: fraction of the run, in (0, 1], after which infobatch prunes nothing.
+        candidate_factor: candidates per step over the batch size, C = ``ceil(candidate_factor * B)``,
+            a finite number >= 1 (selective-backprop, vr-switch).
+        selectivity: the exponent β >= 0 on the fresh loss percentile (selective-backprop).
+        vr_threshold: the variance reduction τ above which vr-switch samples by score, a finite
+            number >= 0, or None for the paper's ``(C + 3B) / (3B)``.
 
     Raises:
         ValueError: for an unknown method or an option outside its range, ``uniform_mix``
@@ -53,6 +58,9 @@ class SamplerConfig:
     switch_fraction: float = 0.5
     prune_ratio: float = 0.5
     prune_until: float = 0.875
+    candidate_factor: float = 4.0
+    selectivity: float = 3.0
+    vr_threshold: float | None = None
 
     def __post_init__(self):
         spec = get_method_spec(self.method)
@@ -89,6 +97,20 @@ class SamplerConfig:
         object.__setattr__(self, "prune_ratio", check_fraction("prune_ratio", self.prune_ratio, allow_zero=True,
                                                                allow_one=False))
         object.__setattr__(self, "prune_until", check_fraction("prune_until", self.prune_until))
+        factor = _number("candidate_factor", self.candidate_factor)
+        if not math.isfinite(factor) or factor < 1:
+            raise ValueError(f"candidate_factor must be a finite number >= 1, got {self.candidate_factor}")
+        selectivity = _number("selectivity", self.selectivity)
+        if not math.isfinite(selectivity) or selectivity < 0:
+            raise ValueError(f"selectivity must be a finite number >= 0, got {self.selectivity}")
+        threshold = self.vr_threshold
+        if threshold is not None:
+            threshold = _number("vr_threshold", threshold)
+            if not math.isfinite(threshold) or threshold < 0:
+                raise ValueError(f"vr_threshold must be a finite number >= 0 (or None), got {self.vr_threshold}")
+        object.__setattr__(self, "candidate_factor", factor)
+        object.__setattr__(self, "selectivity", selectivity)
+        object.__setattr__(self, "vr_threshold", threshold)
 
     @property
     def spec(self) -> MethodSpec:
@@ -104,6 +126,8 @@ class SamplerConfig:
             'NIS'
             >>> SamplerConfig(uniform_mix=0.2, unbiased=True).label
             'IS-probabilistic (w=1, λ=0.2) unbiased'
+            >>> SamplerConfig(method="selective-backprop").label
+            'Selective-Backprop (C=4B, β=3)'
         """
         spec = self.spec
         parts = []
@@ -121,6 +145,12 @@ class SamplerConfig:
             parts.append(f"r={self.prune_ratio:g}")
         if "prune_until" in spec.options:
             parts.append(f"until {self.prune_until:g}")
+        if "candidate_factor" in spec.options:
+            parts.append(f"C={self.candidate_factor:g}B")
+        if "selectivity" in spec.options:
+            parts.append(f"β={self.selectivity:g}")
+        if "vr_threshold" in spec.options and self.vr_threshold is not None:
+            parts.append(f"τ={self.vr_threshold:g}")
         label = spec.label + (f" ({', '.join(parts)})" if parts else "")
         return label + (" unbiased" if self.unbiased else "")
 
@@ -162,6 +192,19 @@ class SamplerConfig:
         """
         spec = self.spec
         return spec.sampler_class(**{option: getattr(self, option) for option in spec.options})
+
+
+def candidate_count(batch_size: int, candidate_factor: float, num_samples: int | None = None) -> int:
+    """C = ``ceil(candidate_factor * batch_size)``, at most ``num_samples`` (when given) and at least B.
+
+    Example:
+        >>> candidate_count(32, 4.0), candidate_count(32, 1.5), candidate_count(32, 4.0, num_samples=100)
+        (128, 48, 100)
+    """
+    count = int(math.ceil(float(candidate_factor) * int(batch_size) - 1e-9))
+    if num_samples is not None:
+        count = min(count, int(num_samples))
+    return max(int(batch_size), count)
 
 
 def _number(name: str, value) -> float:

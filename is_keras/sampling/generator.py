@@ -9,7 +9,7 @@ import threading
 import numpy as np
 
 from is_keras.sampling.batch_stream import draw_ahead, generator_dataset
-from is_keras.sampling.config import SamplerConfig
+from is_keras.sampling.config import SamplerConfig, candidate_count
 from is_keras.sampling.first_pass import FirstPass
 from is_keras.sampling.generator_state import generator_state, restore_generator_state
 from is_keras.sampling.reweighting import importance_weights
@@ -38,13 +38,20 @@ class ImportanceBatchGenerator:
 
     (The registry, :data:`~is_keras.sampling.methods.METHOD_SPECS`, lists every method.)
 
+    Candidate methods (``"selective-backprop"``, ``"vr-switch"``; ``spec.selects_candidates``)
+    have no first pass: every :meth:`next_batch` returns C = :attr:`candidates_per_step`
+    candidate indices drawn uniformly without replacement (a running permutation)
+    with weights 1, and the training step selects the B it trains from their fresh
+    scores (:class:`~is_keras.training.candidate_selection.CandidateSelector`).
+
     Args:
         x: inputs, an array (or ``np.memmap``) of shape ``(N, ...)``.
         y: 1-D integer labels (classification) or per-sample target arrays.
         batch_size: samples per batch (>= 1).
         sampler_config: the method and its options, a :class:`~is_keras.sampling.config.SamplerConfig`.
             Or give them one by one (``method=``, ``exponent=``, ``subset_fraction=``,
-            ``subset_size=``, ``uniform_mix=``, ``unbiased=``; see ``SamplerConfig``), not both.
+            ``subset_size=``, ``uniform_mix=``, ``unbiased=``, ``candidate_factor=``, ``selectivity=``,
+            ``vr_threshold=``; see ``SamplerConfig``), not both.
         seed: seeds the first-pass order and every draw.
         initial_losses: optional starting table of N finite losses >= 0
             (warm start); the first pass is skipped. Later, use :meth:`set_loss_table`.
@@ -65,10 +72,12 @@ class ImportanceBatchGenerator:
 
     def __init__(self, x, y, *, batch_size: int = 256, sampler_config: SamplerConfig | None = None,
                  seed: int | None = 0, initial_losses=None, method=_UNSET, exponent=_UNSET,
-                 subset_fraction=_UNSET, subset_size=_UNSET, uniform_mix=_UNSET, unbiased=_UNSET):
+                 subset_fraction=_UNSET, subset_size=_UNSET, uniform_mix=_UNSET, unbiased=_UNSET,
+                 candidate_factor=_UNSET, selectivity=_UNSET, vr_threshold=_UNSET):
         options = {name: value for name, value in [
             ("method", method), ("exponent", exponent), ("subset_fraction", subset_fraction),
             ("subset_size", subset_size), ("uniform_mix", uniform_mix), ("unbiased", unbiased),
+            ("candidate_factor", candidate_factor), ("selectivity", selectivity), ("vr_threshold", vr_threshold),
         ] if value is not _UNSET}
         if sampler_config is None:
             sampler_config = SamplerConfig(**options)
@@ -91,9 +100,12 @@ class ImportanceBatchGenerator:
         self._ahead = collections.deque()  # batches drawn for the dataset stream, not yet handed to it
         self._in_flight = collections.deque()  # batches the stream handed out whose update has not come yet
         self._stream = None  # (id, updates at its start, prefetch, elements handed out) of the active stream
+        self._selector = None  # the training step's CandidateSelector (candidate methods), saved with the state
+        self._selector_state = None  # its state when this generator was pickled or restored before attaching
         if initial_losses is None:
             self._table = np.full(self.num_samples, np.inf, dtype=np.float64)
-            self._first_pass = FirstPass(self._rng.permutation(self.num_samples).astype(np.int64))
+            order = np.empty(0, dtype=np.int64) if self.selects_candidates else self._rng.permutation(self.num_samples)
+            self._first_pass = FirstPass(order.astype(np.int64))
         else:
             self._table = _as_table(initial_losses, self.num_samples).copy()
             self._first_pass = FirstPass(np.empty(0, dtype=np.int64))
@@ -129,8 +141,41 @@ class ImportanceBatchGenerator:
 
     @property
     def steps_per_epoch(self) -> int:
-        """Batches needed to see N samples: ``ceil(N / batch_size)``."""
+        """Batches needed to see N samples: ``ceil(N / batch_size)`` (trained samples, also for candidate methods)."""
         return -(-self.num_samples // self.batch_size)
+
+    @property
+    def selects_candidates(self) -> bool:
+        """True for a candidate method: :meth:`next_batch` returns C candidates, the step selects B."""
+        return bool(self._config.spec.selects_candidates)
+
+    @property
+    def candidates_per_step(self) -> int:
+        """Indices per :meth:`next_batch`: C = ``ceil(candidate_factor * batch_size)`` capped at N (but >= B)
+        for a candidate method, ``batch_size`` otherwise.
+
+        Example:
+            >>> x, y = np.zeros((100, 2), "float32"), np.zeros(100, "int64")
+            >>> ImportanceBatchGenerator(x, y, batch_size=8, method="selective-backprop").candidates_per_step
+            32
+        """
+        if not self.selects_candidates:
+            return self.batch_size
+        return candidate_count(self.batch_size, self._config.candidate_factor, self.num_samples)
+
+    def attach_selector(self, selector) -> None:
+        """Keep the training step's :class:`~is_keras.training.candidate_selection.CandidateSelector`
+        in :meth:`get_state` / :meth:`set_state` and pickles (its step counter and τ), so a resumed
+        run selects bit-identically. A state restored before attaching is applied now.
+
+        Raises:
+            ValueError: a pending restored selector state does not fit ``selector``.
+        """
+        with self._lock:
+            if self._selector_state is not None:
+                selector.set_state(self._selector_state)
+                self._selector_state = None
+            self._selector = selector
 
     @property
     def sampler(self):
@@ -165,7 +210,12 @@ class ImportanceBatchGenerator:
             True
         """
         with self._lock:
-            return generator_state(self)
+            state = generator_state(self)
+            if self._selector is not None:
+                state["candidate_selector"] = self._selector.get_state()
+            elif self._selector_state is not None:
+                state["candidate_selector"] = dict(self._selector_state)
+            return state
 
     def set_state(self, state: dict) -> None:
         """Continue from :meth:`get_state`'s dict (any time; nothing changes if it is refused).
@@ -182,7 +232,14 @@ class ImportanceBatchGenerator:
             ValueError: the state was saved for 10 samples; this generator has 5
         """
         with self._lock:
+            selector_state = state.get("candidate_selector") if isinstance(state, dict) else None
+            if selector_state is not None and self._selector is not None:
+                self._selector.check_state(selector_state)  # before anything changes
             restore_generator_state(self, state)
+            if selector_state is not None and self._selector is not None:
+                self._selector.set_state(selector_state)
+            elif selector_state is not None:
+                self._selector_state = dict(selector_state)
 
     def set_loss_table(self, losses) -> None:
         """Replace the whole table (a warm start at any time; the random stream is not touched).
@@ -209,7 +266,7 @@ class ImportanceBatchGenerator:
             sampler = self._config.build_sampler()
             sampler.bind(table)  # raises (e.g. overflow) before anything changes
             self._table, self._sampler = table, sampler
-            if not np.all(np.isfinite(table)) and not self._first_pass.active:
+            if not np.all(np.isfinite(table)) and not self._first_pass.active and not self.selects_candidates:
                 self._first_pass = FirstPass(np.flatnonzero(~np.isfinite(table)).astype(np.int64))
 
     def __getstate__(self):
@@ -218,29 +275,36 @@ class ImportanceBatchGenerator:
         state["_stream"] = None  # a dataset iterator does not survive pickling: a new one re-issues its batches
         state["_ahead"] = collections.deque(list(self._in_flight) + list(self._ahead))
         state["_in_flight"] = collections.deque()
+        if self._selector is not None:  # a tf.Module does not pickle: keep its state, re-attach to continue
+            state["_selector_state"] = self._selector.get_state()
+        state["_selector"] = None
         return state
 
     def __setstate__(self, state):
+        state.setdefault("_selector", None)
+        state.setdefault("_selector_state", None)
         self.__dict__.update(state)
         self._lock = threading.RLock()  # (pickle keeps the sampler and the generator on one shared table)
 
     # --------------------------------------------------------------- drawing
     def next_indices(self) -> np.ndarray:
-        """The indices of the next batch, an int64 array of shape ``(batch_size,)``."""
+        """The indices of the next batch, an int64 array of shape ``(candidates_per_step,)``
+        (``batch_size`` except for candidate methods)."""
         with self._lock:
             draw = self.num_draws
             self.num_draws += 1
             batch = self._first_pass.next_batch(self._table, num_updates=self.num_updates, draw_number=draw,
                                                 batch_size=self.batch_size, rng=self._rng)
             self._last_from_first_pass = batch is not None
-            return batch if batch is not None else self._sampler.sample(self.batch_size, self._rng)
+            return batch if batch is not None else self._sampler.sample(self.candidates_per_step, self._rng)
 
     def next_batch(self) -> tuple[np.ndarray, np.ndarray]:
         """The next batch's indices and their float32 loss weights.
 
         The weights are 1 unless the generator is ``unbiased``; then they are
         ``1 / (N p_i)`` with ``p_i`` the probability the draw had under the
-        table it was drawn from (1 for first-pass batches).
+        table it was drawn from (1 for first-pass batches). A candidate method returns
+        its C candidates with weights 1 (the step selects and weights B of them).
 
         Example:
             >>> x, y = np.zeros((100, 2), "float32"), np.zeros(100, "int64")

@@ -89,9 +89,10 @@ def restore_generator_state(generator, state: dict) -> None:
         raise ValueError(f"corrupt generator state: bad random-generator state ({error})") from None
     first_pass = FirstPass.from_state(state["first_pass"], n)
     ahead = collections.deque()
+    per_draw = getattr(generator, "candidates_per_step", generator.batch_size)  # C for candidate methods
     for item in state["ahead"]:
         idx, weights = (np.asarray(a) for a in item)
-        if idx.shape != (generator.batch_size,) or idx.dtype.kind not in "iu" or idx.min() < 0 or idx.max() >= n \
+        if idx.shape != (per_draw,) or idx.dtype.kind not in "iu" or idx.min() < 0 or idx.max() >= n \
                 or weights.shape != idx.shape:
             raise ValueError("corrupt generator state: a batch drawn ahead does not fit this generator")
         ahead.append((idx.astype(np.int64), weights.astype(np.float32)))

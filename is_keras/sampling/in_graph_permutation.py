@@ -21,6 +21,7 @@ _MASK32 = 0xFFFFFFFF
 _MULTIPLIER = 0x45D9F3B  # from the "hash prospector" 32-bit integer hash; < 2**27, so products stay < 2**59
 _ROUNDS = 6
 _MIN_BASE = 16  # domains of at least 256 values, so tiny n still get a well-mixed permutation
+_ROUND_CONSTANTS = tuple(((r + 1) * 0x9E3779B9) & _MASK32 for r in range(_ROUNDS))
 
 
 def hash32(x: tf.Tensor) -> tf.Tensor:
@@ -39,8 +40,12 @@ def hash32(x: tf.Tensor) -> tf.Tensor:
     return tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, 16))
 
 
-def derive_key(seed, stream: int, counter) -> tf.Tensor:
-    """A 32-bit key (int64) for one ``(seed, stream, counter)``; ``counter`` may be a vector.
+def derive_key(seed, stream, counter) -> tf.Tensor:
+    """A 32-bit key (int64) for one ``(seed, stream, counter)``; ``stream`` and ``counter`` may be vectors.
+
+    The key chains :func:`hash32` over the low and high 32 bits of ``seed``, ``stream``
+    and the low and high 32 bits of ``counter`` (a negative counter is taken modulo
+    ``2**64``). Unrolled: five fused elementwise hashes compile (XLA) far faster than a loop.
 
     Example:
         >>> import tensorflow as tf
@@ -49,12 +54,47 @@ def derive_key(seed, stream: int, counter) -> tf.Tensor:
         True
     """
     seed = tf.cast(seed, tf.int64)
+    stream = tf.cast(stream, tf.int64)
     counter = tf.cast(counter, tf.int64)
-    key = hash32(tf.bitwise.bitwise_and(seed, _MASK32))
-    key = hash32(tf.bitwise.bitwise_xor(key, tf.bitwise.bitwise_and(tf.bitwise.right_shift(seed, 32), _MASK32)))
-    key = hash32(tf.bitwise.bitwise_xor(key, tf.constant(stream & _MASK32, tf.int64)))
-    key = hash32(tf.bitwise.bitwise_xor(key, tf.bitwise.bitwise_and(counter, _MASK32)))
-    return hash32(tf.bitwise.bitwise_xor(key, tf.bitwise.bitwise_and(tf.bitwise.right_shift(counter, 32), _MASK32)))
+
+    def low(x):
+        return tf.bitwise.bitwise_and(x, _MASK32)
+
+    def high(x):
+        return tf.bitwise.bitwise_and(tf.bitwise.right_shift(x, 32), _MASK32)
+
+    key = hash32(low(seed))
+    for part in (high(seed), low(stream), low(counter), high(counter)):
+        key = hash32(tf.bitwise.bitwise_xor(key, part))
+    return key
+
+
+def uniforms(key, count: int) -> tf.Tensor:
+    """``count`` float32 values uniform on ``[0, 1)`` (24 random bits each) from a scalar key: hashes, no RNG op.
+
+    (``tf.random.stateless_uniform``'s Philox kernel alone takes about a CPU-second to compile with XLA.)
+
+    Example:
+        >>> import tensorflow as tf
+        >>> u = uniforms(derive_key(0, 5, 0), 1000).numpy()
+        >>> bool(u.min() >= 0.0 and u.max() < 1.0 and abs(u.mean() - 0.5) < 0.05)
+        True
+    """
+    return tf.cast(tf.bitwise.right_shift(random_bits(key, count), 8), tf.float32) * (1.0 / (1 << 24))
+
+
+def random_bits(key, count: int) -> tf.Tensor:
+    """``count`` int64 values uniform on ``[0, 2**32)`` from a scalar key (a hash of key and lane).
+
+    Example:
+        >>> import tensorflow as tf
+        >>> bits = random_bits(derive_key(0, 5, 0), 4).numpy()
+        >>> bool(bits.min() >= 0 and bits.max() < 2**32 and len(set(bits.tolist())) == 4)
+        True
+    """
+    lanes = tf.range(count, dtype=tf.int64)
+    mixed = tf.bitwise.bitwise_and(tf.cast(key, tf.int64) + lanes * 0x9E3779B9, _MASK32)
+    return hash32(tf.bitwise.bitwise_and(hash32(mixed) + 0x632BE5AB, _MASK32))
 
 
 def base(n) -> tf.Tensor:
@@ -92,14 +132,14 @@ def permute(positions, key, n) -> tf.Tensor:
     positions = tf.cast(positions, tf.int64)
     n = tf.cast(n, tf.int64)
     key = tf.cast(key, tf.int64)
+    positions = tf.broadcast_to(positions, tf.broadcast_dynamic_shape(tf.shape(positions), tf.shape(key)))
     digits = base(n)
-    round_keys = [
-        hash32(tf.bitwise.bitwise_xor(key, tf.constant(((r + 1) * 0x9E3779B9) & _MASK32, tf.int64)))
-        for r in range(_ROUNDS)
-    ]
+    # all round keys in one hash: shape key.shape + [rounds]
+    round_keys = hash32(tf.bitwise.bitwise_xor(tf.expand_dims(key, -1), tf.constant(_ROUND_CONSTANTS, tf.int64)))
+    round_keys = tf.unstack(round_keys, _ROUNDS, axis=-1)
 
-    def once(x):
-        left, right = x // digits, x % digits
+    def once(x):  # the Feistel network, unrolled: one fused kernel (a loop over rounds compiles no faster
+        left, right = x // digits, x % digits  # and costs a loop iteration per round at run time)
         for round_key in round_keys:
             mixed = hash32(tf.bitwise.bitwise_xor(right, round_key)) % digits
             left, right = right, (left + mixed) % digits

@@ -11,14 +11,18 @@ import numpy as np
 import tensorflow as tf
 
 from is_keras.sampling.config import SamplerConfig
-from is_keras.sampling.in_graph_permutation import derive_key, permute
+from is_keras.sampling.in_graph_permutation import derive_key, hash32, permute, random_bits
 from is_keras.sampling.in_graph_weighted import block_size, draw_proportional
 
 #: Methods the in-graph backend implements.
-IN_GRAPH_METHODS = ("nis", "is-probabilistic", "is-randomsubset")
+IN_GRAPH_METHODS = ("nis", "is-probabilistic", "is-randomsubset", "is-switch", "is-annealed")
+#: The methods that follow the training progress (:meth:`InGraphSampler.set_progress`).
+SCHEDULED_METHODS = ("is-switch", "is-annealed")
+_PROBABILISTIC = ("is-probabilistic",) + SCHEDULED_METHODS
 
-# key streams of the keyed permutations (one per use, so they never share a permutation)
-_FIRST_PASS, _FILL, _EPOCH, _SUBSET = 1, 2, 3, 4
+# key streams of the keyed permutations (one per use, so they never share a permutation);
+# the running permutation's epoch -1 is the first pass, its epochs 0, 1, ... nis's
+_RUNNING, _SUBSET, _DRAW, _FILL = 3, 4, 5, 0x5F11
 _STATE_VERSION = 1
 _COUNTERS = ("step", "first_pass_cursor", "num_unvisited", "epoch", "epoch_cursor", "num_invalid_losses")
 
@@ -36,13 +40,21 @@ class InGraphSampler(tf.Module):
     * ``"is-probabilistic"``: i.i.d., ``p_i = (1 - λ) L_i^w / sum_j L_j^w + λ / N``
       (losses scaled by their maximum first, so huge losses cannot overflow);
     * ``"is-randomsubset"``: the ``batch_size`` highest losses of a uniform random
-      subset of ``subset_fraction * N`` samples (at least ``batch_size``), highest first.
+      subset of ``subset_fraction * N`` samples (at least ``batch_size``), highest first;
+    * ``"is-switch"``: as is-probabilistic while :attr:`progress` < ``switch_fraction``,
+      then as nis;
+    * ``"is-annealed"``: as is-probabilistic with the exponent
+      ``w · (1 - progress / switch_fraction)``, then (from ``switch_fraction`` on) as nis.
 
-    With ``unbiased=True`` the weights are ``1 / (N p_i)``; otherwise (and in the
+    The progress (the fraction of the run done) comes from :meth:`set_progress`
+    (:class:`~is_keras.training.sampling_progress.SamplingProgress` calls it at
+    every epoch start). With ``unbiased=True`` the weights are ``1 / (N p_i)``; otherwise (and in the
     first pass) 1. Every random choice is a function of ``(seed, step)`` (stateless
     ops and keyed permutations), so :meth:`get_state` / :meth:`set_state` resume a
     run exactly. Per step: nis O(B), is-probabilistic O(N), is-randomsubset
-    O(subset size); no N-sized state besides the table. Call the methods inside a
+    O(subset size); no N-sized state besides the table. The first pass and nis
+    share one keyed permutation per epoch (the first pass is its epoch -1), so a
+    step's graph holds one permutation (two for is-randomsubset). Call the methods inside a
     ``tf.function`` (eagerly they work, but op by op).
 
     Args:
@@ -99,18 +111,87 @@ class InGraphSampler(tf.Module):
         self.epoch_cursor = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch_cursor")
         #: losses refused by :meth:`update` (NaN, infinite or negative); their entries were left unchanged
         self.num_invalid_losses = tf.Variable(0, dtype=tf.int64, trainable=False, name="num_invalid_losses")
+        #: the fraction of the run done, in [0, 1] (float64, as the host samplers compare it)
+        self.progress = tf.Variable(0.0, dtype=tf.float64, trainable=False, name="progress")
 
     # ------------------------------------------------------------------ drawing
     def in_first_pass(self) -> tf.Tensor:
         """A bool tensor: True until every entry of the table holds a finite loss."""
         return self.num_unvisited > 0
 
+    def set_progress(self, fraction) -> None:
+        """The fraction of the run done (clipped to [0, 1]); is-switch and is-annealed follow it.
+
+        Example:
+            >>> sampler = InGraphSampler(4, batch_size=2, method="is-annealed", exponent=2.0, switch_fraction=0.5)
+            >>> sampler.set_progress(0.25)
+            >>> float(sampler.current_exponent())
+            1.0
+        """
+        self.progress.assign(tf.clip_by_value(tf.cast(fraction, tf.float64), 0.0, 1.0))
+
+    def switched(self) -> tf.Tensor:
+        """A bool tensor: True once a scheduled method draws uniformly (progress >= ``switch_fraction``)."""
+        if self.method not in SCHEDULED_METHODS:
+            return tf.constant(self.method == "nis")
+        return self.progress >= self.sampler_config.switch_fraction
+
+    def current_exponent(self):
+        """The loss exponent of the importance draws now: ``w``, or is-annealed's ``w · (1 - t / switch_fraction)``."""
+        exponent = self.sampler_config.exponent
+        if self.method != "is-annealed":
+            return exponent
+        end = self.sampler_config.switch_fraction
+        factor = tf.where(self.progress >= end, tf.constant(0.0, tf.float64), 1.0 - self.progress / end)
+        return tf.cast(exponent * factor, tf.float32)
+
     def next_batch(self) -> tuple[tf.Tensor, tf.Tensor]:
         """The next batch: ``(indices int32 (B,), weights float32 (B,))``; advances the RNG counter."""
+        n, b = self.num_samples, self.batch_size
+        lanes = tf.range(b, dtype=tf.int64)
+        pass_cursor = tf.identity(self.first_pass_cursor)
+        epoch_cursor, epoch = tf.identity(self.epoch_cursor), tf.identity(self.epoch)
+        in_pass = pass_cursor < n
+        drawing = tf.logical_and(tf.logical_not(in_pass), self.num_unvisited <= 0)  # the method draws
+        uniform_now = tf.logical_and(drawing, self.switched())  # nis, or a scheduled method after its switch
+
+        # the running permutation: in the first pass its epoch -1 (the pass's last, partial batch is
+        # completed with a cyclic window, at a random offset, of the positions visited so far: distinct
+        # visited samples; with B > N the window runs over all N), later its epochs 0, 1, ...
+        remaining = tf.minimum(n - pass_cursor, b)
+        missing = b - remaining
+        fill_domain = tf.maximum(tf.where(missing <= pass_cursor, pass_cursor, n), 1)
+        fill_offset = hash32(tf.bitwise.bitwise_xor(tf.bitwise.bitwise_and(self.seed, 0xFFFFFFFF), _FILL)) % fill_domain
+        fill = tf.math.floormod(fill_offset + tf.maximum(lanes - remaining, 0), fill_domain)
+        in_epoch = epoch_cursor + lanes
+        positions = tf.where(in_pass, tf.where(lanes < remaining, pass_cursor + lanes, fill),
+                             tf.math.floormod(in_epoch, n))
+        counters = tf.where(in_pass, tf.constant(-1, tf.int64), epoch + in_epoch // n)  # a batch may cross epochs
+
+        def running():
+            return permute(positions, derive_key(self.seed, _RUNNING, counters), n)
+
+        if self.method == "nis":
+            indices = running()  # the first pass or an epoch: every step but after skipped updates
+        else:
+            indices = tf.cond(tf.logical_or(in_pass, uniform_now), running, lambda: tf.zeros([b], tf.int64))
+        self.first_pass_cursor.assign(pass_cursor + tf.where(in_pass, remaining, 0))
+        self.epoch_cursor.assign(tf.where(uniform_now, tf.math.floormod(epoch_cursor + b, n), epoch_cursor))
+        self.epoch.assign_add(tf.where(uniform_now, (epoch_cursor + b) // n, 0))
+
+        if self.method == "nis":
+            method_draw = lambda: (indices, self._ones())  # noqa: E731
+        elif self.method == "is-randomsubset":
+            method_draw = lambda: (self._draw_random_subset(), self._ones())  # noqa: E731
+        elif self.method == "is-probabilistic":
+            method_draw = self._draw_probabilistic
+        else:
+            method_draw = lambda: tf.cond(uniform_now, lambda: (indices, self._ones()),  # noqa: E731
+                                          self._draw_probabilistic)
         indices, weights = tf.cond(
-            self.first_pass_cursor < self.num_samples,
-            self._first_pass,
-            lambda: tf.cond(self.num_unvisited > 0, self._unvisited_first, self._method_draw),
+            in_pass,
+            lambda: (indices, self._ones()),
+            lambda: tf.cond(self.num_unvisited > 0, self._unvisited_first, method_draw),
         )
         self.step.assign_add(1)
         return tf.cast(indices, tf.int32), weights
@@ -118,45 +199,11 @@ class InGraphSampler(tf.Module):
     def _ones(self) -> tf.Tensor:
         return tf.ones([self.batch_size], tf.float32)
 
-    def _first_pass(self):
-        n, b = self.num_samples, self.batch_size
-        cursor = tf.identity(self.first_pass_cursor)
-        lanes = tf.range(b, dtype=tf.int64)
-        remaining = tf.minimum(n - cursor, b)
-
-        def with_fill():  # the pass's last batch: complete it with distinct, already visited positions
-            missing = b - remaining
-            domain = tf.where(missing <= cursor, cursor, n)  # fewer visited than missing only if B > N: repeats
-            lane = tf.math.floormod(tf.maximum(lanes - remaining, 0), domain)
-            return tf.where(lanes < remaining, cursor + lanes, permute(lane, derive_key(self.seed, _FILL, 0), domain))
-
-        positions = tf.cond(remaining < b, with_fill, lambda: cursor + lanes)
-        indices = permute(positions, derive_key(self.seed, _FIRST_PASS, 0), n)
-        self.first_pass_cursor.assign(cursor + remaining)
-        return indices, self._ones()
-
     def _unvisited_first(self):
         # only if updates were skipped in the first pass: the highest entries, +inf (unvisited) first
         k = min(self.batch_size, self.num_samples)
         top = tf.cast(tf.math.top_k(self.table, k).indices, tf.int64)
         return tf.gather(top, tf.range(self.batch_size) % k), self._ones()
-
-    def _method_draw(self):
-        if self.method == "nis":
-            return self._draw_nis(), self._ones()
-        if self.method == "is-probabilistic":
-            return self._draw_probabilistic()
-        return self._draw_random_subset(), self._ones()
-
-    def _draw_nis(self) -> tf.Tensor:
-        n, b = self.num_samples, self.batch_size
-        cursor, epoch = tf.identity(self.epoch_cursor), tf.identity(self.epoch)
-        positions = cursor + tf.range(b, dtype=tf.int64)
-        keys = derive_key(self.seed, _EPOCH, epoch + positions // n)  # a batch may cross epoch boundaries
-        indices = permute(tf.math.floormod(positions, n), keys, n)
-        self.epoch_cursor.assign(tf.math.floormod(cursor + b, n))
-        self.epoch.assign_add((cursor + b) // n)
-        return indices
 
     def sampling_weights(self) -> tf.Tensor:
         """is-probabilistic's unnormalized weights ``(L / max L)^w`` (float32 (N,), 0 for unvisited entries)."""
@@ -165,14 +212,15 @@ class InGraphSampler(tf.Module):
         losses = tf.where(finite, table, 0.0)
         peak = tf.reduce_max(losses)
         scaled = tf.where(peak > 0, losses / tf.where(peak > 0, peak, 1.0), 0.0)
-        exponent = self.sampler_config.exponent
-        weights = scaled if exponent == 1.0 else tf.pow(scaled, exponent)
+        exponent = self.current_exponent()
+        weights = scaled if isinstance(exponent, float) and exponent == 1.0 else tf.pow(scaled, exponent)
         return tf.where(finite, weights, 0.0)
 
     def draw_probabilities(self, indices) -> tf.Tensor:
         """``p_i`` of one draw under the current table, for ``indices`` (float32).
 
-        ``1 / N`` for nis, and for is-probabilistic when every weight is 0.
+        ``1 / N`` for nis, for the scheduled methods after their switch, and for the
+        importance draws when every weight is 0.
 
         Raises:
             ValueError: for is-randomsubset, whose draws have no per-draw probability.
@@ -181,22 +229,29 @@ class InGraphSampler(tf.Module):
         indices = tf.cast(indices, tf.int64)
         if self.method == "is-randomsubset":
             raise ValueError("is-randomsubset takes the top of a subset: its draws have no per-draw probability")
-        if self.method != "is-probabilistic":
-            return tf.fill(tf.shape(indices), np.float32(1.0 / n))
+        uniform = tf.fill(tf.shape(indices), np.float32(1.0 / n))
+        if self.method not in _PROBABILISTIC:
+            return uniform
         weights = self.sampling_weights()
         total = tf.reduce_sum(weights)
         mix = self.sampler_config.uniform_mix
         share = tf.gather(weights, indices) / tf.where(total > 0, total, 1.0)
-        return tf.where(total > 0, (1.0 - mix) * share + mix / n, 1.0 / n)
+        importance = tf.where(total > 0, (1.0 - mix) * share + mix / n, 1.0 / n)
+        return tf.where(self.switched(), uniform, importance) if self.method in SCHEDULED_METHODS else importance
 
     def _draw_probabilistic(self):
         n, b = self.num_samples, self.batch_size
         mix = self.sampler_config.uniform_mix
-        uniforms = tf.random.stateless_uniform([2, b], seed=tf.stack([self.seed, self.step]), alg="philox")
+        key = derive_key(self.seed, _DRAW, self.step)
+        # independent 32-bit words per lane, from hashes (no RNG kernel to compile): the proportional draw's
+        # uniform, the uniform-mix coin, and 63 bits for a uniform index (no modulo bias worth the name)
+        bits = tf.reshape(random_bits(key, 4 * b), [4, b])
         weights = self.sampling_weights()
-        drawn, total = draw_proportional(weights, uniforms[1], block=self._block)
-        uniform = tf.minimum(tf.cast(tf.floor(uniforms[1] * n), tf.int64), n - 1)
-        take_uniform = uniforms[0] < mix if mix > 0 else tf.zeros([b], tf.bool)
+        unit = tf.cast(tf.bitwise.right_shift(bits[0], 8), tf.float32) * (1.0 / (1 << 24))
+        drawn, total = draw_proportional(weights, unit, block=self._block)
+        wide = tf.bitwise.bitwise_or(tf.bitwise.left_shift(tf.bitwise.right_shift(bits[2], 1), 32), bits[3])
+        uniform = tf.math.floormod(wide, n)
+        take_uniform = bits[1] < int(round(mix * 2**32)) if mix > 0 else tf.zeros([b], tf.bool)
         indices = tf.where(tf.logical_or(take_uniform, total <= 0), uniform, drawn)
         if not self.unbiased:
             return indices, self._ones()
@@ -231,18 +286,15 @@ class InGraphSampler(tf.Module):
         valid = tf.logical_and(tf.math.is_finite(losses), losses >= 0)
         old = tf.gather(self.table, indices)
         new = tf.where(valid, losses, old)
-        # repeated indices: every write of one index carries its last occurrence's value (deterministic)
-        order = tf.argsort(indices, stable=True)
-        ids = tf.gather(indices, order)
-        values = tf.gather(new, order)
-        count = tf.size(ids)
-        starts = tf.concat([[True], ids[1:] != ids[:-1]], axis=0)
-        ends = tf.concat([ids[1:] != ids[:-1], [True]], axis=0)
-        group = tf.cumsum(tf.cast(starts, tf.int32)) - 1
-        last = tf.math.unsorted_segment_max(tf.range(count), group, count)
-        values = tf.gather(values, tf.gather(last, group))
-        newly = tf.logical_and(ends, tf.logical_and(tf.math.is_inf(tf.gather(old, order)), tf.math.is_finite(values)))
-        self.table.scatter_update(tf.IndexedSlices(values, ids))
+        # repeated indices: every write of one index carries its last occurrence's value (deterministic);
+        # found by comparing all pairs (O(B^2), no sort: a sort costs more to compile than to run at batch sizes)
+        lanes = tf.range(tf.size(indices))
+        same = tf.equal(indices[:, None], indices[None, :])
+        last = tf.reduce_max(tf.where(same, lanes[None, :], -1), axis=1)  # the last lane writing each lane's index
+        values = tf.gather(new, last)
+        is_last = tf.equal(last, lanes)
+        newly = tf.logical_and(is_last, tf.logical_and(tf.math.is_inf(old), tf.math.is_finite(values)))
+        self.table.scatter_update(tf.IndexedSlices(values, indices))
         self.num_unvisited.assign_sub(tf.reduce_sum(tf.cast(newly, tf.int64)))
         self.num_invalid_losses.assign_add(tf.reduce_sum(tf.cast(tf.logical_not(valid), tf.int64)))
 
@@ -267,7 +319,7 @@ class InGraphSampler(tf.Module):
 
     # ------------------------------------------------------------------- state
     def get_state(self) -> dict:
-        """Everything needed to resume: table, RNG counter and seed, first-pass and epoch positions (numpy values).
+        """Everything needed to resume: table, RNG counter and seed, first-pass and epoch positions, progress.
 
         Example:
             >>> sampler = InGraphSampler(4, batch_size=2, method="nis")
@@ -282,6 +334,7 @@ class InGraphSampler(tf.Module):
             seed=np.int64(self.seed.numpy()),
             sampler_config=self.sampler_config.to_dict(),
             table=self.table.numpy().copy(),
+            progress=np.float64(self.progress.numpy()),
         )
         return state
 
@@ -313,3 +366,4 @@ class InGraphSampler(tf.Module):
         self.seed.assign(int(state["seed"]))
         for name in _COUNTERS:
             getattr(self, name).assign(int(state[name]))
+        self.progress.assign(float(state.get("progress", 0.0)))  # absent from states saved before it existed

@@ -15,6 +15,8 @@ import math
 
 import tensorflow as tf
 
+_BRUTE_FORCE_LIMIT = 1 << 18
+
 
 def block_size(num_samples: int, batch_size: int) -> int:
     """A power of two near ``sqrt(N / B)`` (>= 8): balances the block-level and in-block work.
@@ -71,7 +73,10 @@ def draw_proportional(weights: tf.Tensor, uniforms: tf.Tensor, *, block: int) ->
 def upper_bound(sorted_values: tf.Tensor, targets: tf.Tensor) -> tf.Tensor:
     """For each target, the first index ``i`` with ``sorted_values[i] > target`` (``len`` if none), int64.
 
-    A binary search unrolled over ``ceil(log2(len + 1))`` gathers of B values: O(B log n).
+    For ``len * B <= 2**18``, a count of the values ``<= target`` (O(B n), no loop: an XLA
+    loop costs a fraction of a CPU-second to compile); otherwise a binary search of
+    ``ceil(log2(len + 1))`` steps in a ``tf.while_loop`` (a fixed trip count), each a
+    gather of B values: O(B log n), and a graph of the same size for any n.
     (``tf.searchsorted`` compiles under XLA to O(B n) comparisons.)
 
     Example:
@@ -80,12 +85,20 @@ def upper_bound(sorted_values: tf.Tensor, targets: tf.Tensor) -> tf.Tensor:
         [0, 3, 3, 4]
     """
     n = int(sorted_values.shape[0])
-    low = tf.zeros(tf.shape(targets), tf.int64)
-    high = tf.fill(tf.shape(targets), tf.constant(n, tf.int64))
-    for _ in range(max(1, math.ceil(math.log2(n + 1)))):
+    count = targets.shape[0] if targets.shape.rank == 1 else None
+    if count is not None and n * count <= _BRUTE_FORCE_LIMIT:  # small: count, no loop (compiles faster)
+        return tf.reduce_sum(tf.cast(sorted_values[None, :] <= targets[:, None], tf.int64), axis=1)
+
+    def halve(i, low, high):
         middle = (low + high) // 2
         right = tf.gather(sorted_values, tf.minimum(middle, n - 1)) <= targets
         active = low < high
         low = tf.where(tf.logical_and(active, right), middle + 1, low)
         high = tf.where(tf.logical_and(active, tf.logical_not(right)), middle, high)
+        return i + 1, low, high
+
+    steps = max(1, math.ceil(math.log2(n + 1)))
+    low = tf.zeros(tf.shape(targets), tf.int64)
+    high = tf.fill(tf.shape(targets), tf.constant(n, tf.int64))
+    _, low, _ = tf.while_loop(lambda i, low, high: i < steps, halve, (tf.constant(0), low, high))
     return low

@@ -25,12 +25,14 @@ from is_keras.sampling.info_batch import InfoBatchSampler
 from is_keras.sampling.probabilistic import ProbabilisticSampler
 from is_keras.sampling.random_subset import RandomSubsetSampler
 from is_keras.sampling.revisit import RevisitSampler
+from is_keras.sampling.selective_backprop import SelectiveBackpropSampler
 from is_keras.sampling.switch import SwitchSampler
 from is_keras.sampling.uniform import UniformSampler
+from is_keras.sampling.variance_reduction import VarianceReductionSampler
 
 #: Every option a method may read (fields of :class:`~is_keras.sampling.config.SamplerConfig`).
 OPTION_NAMES = ("exponent", "subset_fraction", "subset_size", "uniform_mix", "switch_fraction", "prune_ratio",
-                "prune_until")
+                "prune_until", "candidate_factor", "selectivity", "vr_threshold")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,11 +48,14 @@ class MethodSpec:
             ``unbiased=True`` (weights ``1 / (N p_i)``) applies.
         label: the name in tables and plots, e.g. ``"IS-probabilistic"``.
         description: one line for ``--help`` texts and the README's method table.
+        selects_candidates: True if the generator hands out C candidates per step and the
+            training step selects the B it trains from their fresh scores
+            (:class:`~is_keras.training.candidate_selection.CandidateSelector`).
 
     Example:
         >>> spec = get_method_spec("nis")
-        >>> spec.label, spec.has_draw_probabilities
-        ('NIS', True)
+        >>> spec.label, spec.has_draw_probabilities, spec.selects_candidates
+        ('NIS', True, False)
     """
 
     name: str
@@ -59,6 +64,7 @@ class MethodSpec:
     has_draw_probabilities: bool
     label: str
     description: str
+    selects_candidates: bool = False
 
     def __post_init__(self):
         declared = getattr(self.sampler_class, "name", None)
@@ -70,6 +76,8 @@ class MethodSpec:
             raise ValueError(f"MethodSpec {self.name!r}: unknown option(s) {', '.join(unknown)}; "
                              f"options are: {', '.join(OPTION_NAMES)}")
         object.__setattr__(self, "options", tuple(self.options))
+        if not isinstance(self.selects_candidates, bool):
+            raise ValueError(f"MethodSpec {self.name!r}: selects_candidates must be True or False")
 
 
 #: The registered methods by name, in registration order.
@@ -174,3 +182,14 @@ register_method(MethodSpec(
     has_draw_probabilities=METHOD_SPECS[AUTO_CONFIG["method"]].has_draw_probabilities, label="auto",
     description=f"the fastest configuration of the time-to-accuracy benchmark (now {AUTO_CONFIG}); "
                 "uniform when importance sampling does not pay"))
+register_method(MethodSpec(
+    name="selective-backprop", sampler_class=SelectiveBackpropSampler, options=("candidate_factor", "selectivity"),
+    has_draw_probabilities=False, label="Selective-Backprop", selects_candidates=True,
+    description="forward candidate_factor * B uniform candidates, backpropagate B of them drawn without "
+                "replacement with p ∝ (fresh loss percentile) ** selectivity; weights 1 (Jiang et al. 2019)"))
+register_method(MethodSpec(
+    name="vr-switch", sampler_class=VarianceReductionSampler, options=("candidate_factor", "vr_threshold"),
+    has_draw_probabilities=False, label="VR-switch", selects_candidates=True,
+    description="while the estimated variance reduction exceeds vr_threshold, forward candidate_factor * B "
+                "uniform candidates and draw B ∝ fresh score with weights 1/(C p); uniform batches otherwise "
+                "(Katharopoulos & Fleuret 2018)"))

@@ -5,21 +5,28 @@ from __future__ import annotations
 import numpy as np
 
 from is_keras.sampling.sampler import Sampler, finite_weights
-from is_keras.sampling.sum_tree import SumTree
+from is_keras.sampling.sum_tree import FlatWeights, SumTree
 
 _CHUNK = 1 << 20
+
+#: Tables of up to this many samples keep their weights in a flat array (``FlatWeights``: an O(N) ``np.cumsum``
+#: per step, a few numpy calls); larger ones in a sum tree (O(B log N), a few numpy calls per level). The two cost
+#: the same at N ≈ 30,000 (B = 64 and 256) on the development machine (``benchmarks/overhead_bookkeeping.py``).
+FLAT_MAX_SIZE = 30_000
 
 
 class ProbabilisticSampler(Sampler):
     """Draws each batch element independently, proportionally to ``loss ** exponent``.
 
-    The weights live in a :class:`SumTree`, so a draw of B indices and the
-    update of B losses each cost O(B log N). Changing :attr:`exponent`
-    rebuilds the tree once. If every weight is zero (all losses 0) the batch is
-    drawn uniformly.
+    The weights live in a flat array (:class:`FlatWeights`: one ``np.cumsum``
+    per step and one ``np.searchsorted`` per draw) up to :data:`FLAT_MAX_SIZE`
+    samples, and in a :class:`SumTree` above it (a draw of B indices and the
+    update of B losses each cost O(B log N)); both give the same distribution.
+    Changing :attr:`exponent` rebuilds the structure once. If every weight is
+    zero (all losses 0) the batch is drawn uniformly.
 
     With ``uniform_mix = λ > 0`` each draw is uniform with probability λ and
-    from the tree otherwise: ``p_i = (1 - λ) L_i^w / sum_j L_j^w + λ / N``.
+    from the weights otherwise: ``p_i = (1 - λ) L_i^w / sum_j L_j^w + λ / N``.
     This bounds the unbiased importance weights ``1 / (N p_i)`` by ``1 / λ``
     (a sample whose table loss is stale and tiny cannot get a huge weight).
 
@@ -33,18 +40,23 @@ class ProbabilisticSampler(Sampler):
         >>> idx = sampler.sample(5000, np.random.default_rng(0))
         >>> round(float(np.mean(idx == 1)), 1)   # 4 / (1 + 4)
         0.8
+        >>> sampler.structure
+        'flat'
     """
 
     name = "is-probabilistic"
+    #: Largest table kept in a flat array (above it: a sum tree); see :data:`FLAT_MAX_SIZE`.
+    flat_max_size: int = FLAT_MAX_SIZE
 
     def __init__(self, exponent: float = 1.0, uniform_mix: float = 0.0):
         self._exponent = validate_exponent(exponent)
         self.uniform_mix = validate_uniform_mix(uniform_mix)
-        self._tree: SumTree | None = None
+        self._tree: SumTree | FlatWeights | None = None
+        self._checked = None  # (losses, weights) of the last check_update
 
     @property
     def exponent(self) -> float:
-        """The loss exponent; setting it rebuilds the tree once, or changes nothing if it would overflow."""
+        """The loss exponent; setting it rebuilds the structure once, or changes nothing if it would overflow."""
         return self._exponent
 
     @exponent.setter
@@ -53,17 +65,28 @@ class ProbabilisticSampler(Sampler):
         old, self._exponent = self._exponent, value
         if self._tree is not None:
             try:
-                self.rebuild()  # builds the new tree aside: a refusal leaves the old one
+                self.rebuild()  # builds the new structure aside: a refusal leaves the old one
             except ValueError:
                 self._exponent = old
                 raise
 
+    @property
+    def structure(self) -> str:
+        """``"flat"`` (a flat array, N <= :attr:`flat_max_size`) or ``"sum-tree"``: the one in use (or to build)."""
+        if self._tree is not None:
+            return "flat" if isinstance(self._tree, FlatWeights) else "sum-tree"
+        return self._wanted_structure()
+
+    def _wanted_structure(self) -> str:
+        return "flat" if self.table.size <= self.flat_max_size else "sum-tree"
+
     def rebuild(self) -> None:
         self._tree = self._build_tree(self._exponent)
+        self._checked = None
 
-    def _build_tree(self, exponent: float) -> SumTree:
+    def _build_tree(self, exponent: float) -> SumTree | FlatWeights:
         n = self.table.size
-        tree = SumTree.zeros(n)
+        tree = FlatWeights.zeros(n) if self._wanted_structure() == "flat" else SumTree.zeros(n)
         total = 0.0
         for start in range(0, n, _CHUNK):  # in chunks: no N-sized temporaries at N = 10^7
             stop = min(n, start + _CHUNK)
@@ -78,38 +101,79 @@ class ProbabilisticSampler(Sampler):
 
     @property
     def nbytes(self) -> int:
-        """Memory of the sum tree (the loss table not counted)."""
+        """Memory of the flat array or the sum tree (the loss table not counted)."""
         return self._tree.nbytes
 
+    def _update_weights(self, losses: np.ndarray) -> tuple[np.ndarray, float]:
+        """``(finite_weights(losses, exponent), their maximum)`` (inf or NaN if some weight is not finite).
+
+        Two numpy calls for the finite losses of an update; the general rule only when some weight is not finite.
+        """
+        if self._exponent == 1.0:
+            weights = losses
+        else:
+            with np.errstate(over="ignore"):
+                weights = losses ** self._exponent
+        if not weights.size:
+            return weights, 0.0
+        largest = float(np.maximum.reduce(weights))
+        if not largest < np.inf:  # an overflow, a NaN or an inf loss: unvisited entries weigh 0
+            weights = finite_weights(losses, self._exponent)
+            largest = float(np.max(weights)) if np.all(np.isfinite(weights)) else np.inf
+        return weights, largest
+
     def check_update(self, indices: np.ndarray, losses: np.ndarray) -> None:
-        """Refuse losses whose weights ``L ** exponent`` overflow, alone or in the tree's total.
+        """Refuse losses whose weights ``L ** exponent`` overflow, alone or in the structure's total.
 
         Raises:
             WeightOverflowError: (a ``ValueError``) naming the loss and the exponent.
         """
-        weights = finite_weights(losses, self._exponent)
-        _check_finite(weights, self._exponent, losses)
+        weights, largest = self._update_weights(losses)
+        if not largest < np.inf:
+            _check_finite(weights, self._exponent, losses)
+        self._checked = (losses, weights)  # on_update of these same losses reuses the weights
         if indices.size:
-            # the total after the update: the last value written at each index replaces the old weight
-            unique, last = np.unique(indices[::-1], return_index=True)
-            with np.errstate(over="ignore"):  # an overflowing sum shows as inf and is refused
-                after = self._tree.total - float(self._tree.weights[unique].sum()) + float(weights[::-1][last].sum())
+            total = self._tree.total
+            # cheap bound first (Python floats: an overflow gives inf, no warning): the old weights
+            # leave (>= 0), at most B times the largest new one arrives
+            if total + largest * indices.size <= MAX_TOTAL:
+                return
+            with np.errstate(over="ignore"):
+                # the total after the update: the last value written at each index replaces the old weight
+                unique, last = np.unique(indices[::-1], return_index=True)
+                after = total - float(self._tree.weights[unique].sum()) + float(weights[::-1][last].sum())
             _check_total(after, self._exponent)
 
     def on_update(self, indices: np.ndarray, losses: np.ndarray) -> None:
-        self._tree.update(indices, finite_weights(losses, self._exponent))
+        checked, self._checked = getattr(self, "_checked", None), None  # (pickles of older versions lack it)
+        weights = checked[1] if checked is not None and checked[0] is losses else self._update_weights(losses)[0]
+        self._tree.update(indices, weights, checked=True)
 
     def get_state(self) -> dict:
+        if isinstance(self._tree, FlatWeights):
+            return {"exponent": self._exponent, "weights": self._tree.get_state()}
         return {"exponent": self._exponent, "tree": self._tree.get_state()}
 
     def set_state(self, state: dict) -> None:
+        """Restore :meth:`get_state`'s dict, saved by either structure (each restores into the one N calls for)."""
         try:
-            exponent, tree = validate_exponent(state["exponent"]), SumTree.from_state(state["tree"])
+            exponent = validate_exponent(state["exponent"])
+            if "tree" in state:
+                saved = SumTree.from_state(state["tree"])
+            else:
+                saved = FlatWeights.from_state(state["weights"])
         except (KeyError, TypeError) as error:
             raise ValueError(f"corrupt is-probabilistic sampler state: {error!r}") from None
-        if tree.size != self.table.size or not np.array_equal(tree.weights, finite_weights(self.table, exponent)):
-            raise ValueError("corrupt is-probabilistic sampler state: the saved sum tree does not match the loss table")
-        self._exponent, self._tree = exponent, tree
+        if saved.size != self.table.size or not np.array_equal(saved.weights, finite_weights(self.table, exponent)):
+            what = "weight array" if isinstance(saved, FlatWeights) else "sum tree"
+            raise ValueError(f"corrupt is-probabilistic sampler state: the saved {what} does not match the loss table")
+        wanted = self._wanted_structure()
+        if (wanted == "flat") != isinstance(saved, FlatWeights):  # saved by the other structure
+            other = FlatWeights.zeros(saved.size) if wanted == "flat" else SumTree.zeros(saved.size)
+            other.assign(0, saved.weights)
+            other.refresh()
+            saved = other
+        self._exponent, self._tree = exponent, saved
 
     def sample(self, batch_size: int, rng: np.random.Generator) -> np.ndarray:
         if self._tree.total <= 0:
@@ -128,6 +192,8 @@ class ProbabilisticSampler(Sampler):
         uniform = 1.0 / self.table.size
         if total <= 0:
             return np.full(np.shape(indices), uniform)
+        if self.uniform_mix == 0.0:
+            return self._tree.weights[indices] / total
         return (1.0 - self.uniform_mix) * (self._tree.weights[indices] / total) + self.uniform_mix * uniform
 
     def probabilities(self) -> np.ndarray:

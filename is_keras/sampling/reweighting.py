@@ -21,7 +21,7 @@ def importance_weights(draw_probabilities: np.ndarray, num_samples: int) -> np.n
         [0.5, 2.0]
     """
     p = np.asarray(draw_probabilities, dtype=np.float64)
-    if np.any(~np.isfinite(p)) or np.any(p <= 0):
+    if p.size and not (np.minimum.reduce(p) > 0 and np.maximum.reduce(p) < np.inf):
         raise ValueError("draw probabilities must be finite and > 0 to reweight (a sample was drawn with p = 0)")
     return (1.0 / (num_samples * p)).astype(np.float32)
 

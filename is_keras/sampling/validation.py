@@ -89,11 +89,12 @@ def check_update(indices, losses, num_samples: int) -> tuple[np.ndarray, np.ndar
         raise ValueError(
             f"losses have the wrong length: got shape {losses.shape} for {indices.size} indices"
         )
-    if indices.size and (indices.min() < 0 or indices.max() >= num_samples):
-        bad = indices[(indices < 0) | (indices >= num_samples)][0]
-        raise ValueError(f"index {bad} is out of range for a loss table of {num_samples} samples")
-    if not np.all(np.isfinite(losses)):
-        raise ValueError("losses contain NaN or infinite values; the loss table was left unchanged")
-    if losses.size and losses.min() < 0:
-        raise ValueError(f"losses must be >= 0, got {losses.min()}; the loss table was left unchanged")
-    return indices.astype(np.int64), losses
+    if indices.size:  # four reductions (no temporaries) when everything is fine; the messages only on failure
+        if np.minimum.reduce(indices) < 0 or np.maximum.reduce(indices) >= num_samples:
+            bad = indices[(indices < 0) | (indices >= num_samples)][0]
+            raise ValueError(f"index {bad} is out of range for a loss table of {num_samples} samples")
+        if not (np.minimum.reduce(losses) >= 0 and np.maximum.reduce(losses) < np.inf):  # NaN fails both
+            if not np.all(np.isfinite(losses)):
+                raise ValueError("losses contain NaN or infinite values; the loss table was left unchanged")
+            raise ValueError(f"losses must be >= 0, got {losses.min()}; the loss table was left unchanged")
+    return indices.astype(np.int64), losses  # a copy: samplers may keep the indices (MaxTree queues them)

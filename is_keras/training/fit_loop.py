@@ -65,8 +65,8 @@ def fit_loop(trainer, epochs, *, steps_per_epoch=None, callbacks=None, validatio
         if validation_data is not None:
             logs.update(_validate(model, validation_data, validation_batch_size))
         callback_list.on_epoch_end(epoch, logs)
-        if backup is not None:
-            backup.save(epoch + 1, 0, [])
+        if backup is not None:  # a stopped run is saved as finished: resuming it trains nothing more
+            backup.save(epochs if model.stop_training else epoch + 1, 0, [])
         if model.stop_training:
             break
     callback_list.on_train_end(logs)

@@ -23,14 +23,21 @@ _SIDECAR = ".generator.pkl"
 class ImportanceSamplingModel(keras.Model):
     """Wraps a Keras model so that ``fit(wrapped.training_dataset(), ...)`` does importance sampling.
 
-    One train step: take the batch (host backend: ``(x, y, indices[, weights])``
-    from ``generator.as_dataset()``; in-graph backend: draw it inside the step
-    from the in-graph sampler and gather it from data held on the device),
-    compute one loss per sample, step the optimizer on their weighted mean plus
-    ``model.losses`` through Keras's own ``compute_loss`` / ``train_step`` (so
-    loss scaling, metrics and logs are plain Keras), and write the same losses
-    into the table. Logs carry ``samples_seen`` and ``training_seconds`` (time
-    in training batches, callbacks excluded, the first step's tracing included).
+    One train step: take the batch (host backend: the indices, and weights, from
+    the generator's stream, the rows gathered from data held on the device; for
+    memmaps and data over ``DEVICE_DATA_LIMIT_BYTES``, ``(x, y, indices[, weights])``
+    from ``generator.as_dataset()``; in-graph backend: drawn inside the step by
+    the in-graph sampler), compute one loss per sample, step the optimizer on
+    their weighted mean plus ``model.losses`` (Keras's ``compute_loss`` /
+    ``scale_loss`` / ``optimizer.apply`` / ``compute_metrics``, so loss scaling,
+    metrics and logs are plain Keras), and write the same losses into the table.
+    A step whose losses are not all finite changes nothing: the host backend
+    raises ``FloatingPointError``, the in-graph backend skips it (``skipped_steps``
+    in the logs, its loss logged as NaN). Candidate methods (``selective-backprop``,
+    ``vr-switch``) score C candidates in the step and train on the B their
+    :class:`~is_keras.training.candidate_selection.CandidateSelector` picks. Logs
+    carry ``samples_seen``, ``skipped_steps`` and ``training_seconds`` (time in
+    training batches, callbacks excluded, the first step's tracing included).
 
     ``jit_compile``: the host backend writes the table with
     ``tf.numpy_function``, which XLA cannot compile, so ``"auto"`` compiles it
@@ -82,10 +89,19 @@ class ImportanceSamplingModel(keras.Model):
         self.from_logits = bool(from_logits)
         self.sampler_backend = backend
         self.samples_seen = tf.Variable(0, dtype=tf.int64, trainable=False, name="samples_seen")
+        #: steps skipped because a per-sample loss was NaN or infinite (in-graph backend; the host backend raises)
+        self.skipped_steps = tf.Variable(0, dtype=tf.int64, trainable=False, name="skipped_steps")
         self.training_seconds = 0.0
         self.sampler_config = dict(sampler_config) if sampler_config is not None else None
         self.generator = None
         self.in_graph_sampler = None
+        self._candidate_table = None  # in-graph backend, candidate method: the loss table (the sampler draws)
+        self.data_on_device = False
+        self._x = self._y = None
+        self._failure = None
+        self.selector = None
+        #: host backend: the dataset indices of the samples the last step trained on (the selected B of C)
+        self.last_trained_indices = None
         if generator is not None:
             self.attach(generator)
         if getattr(model, "built", False):
@@ -105,28 +121,48 @@ class ImportanceSamplingModel(keras.Model):
         self.sampler_backend = backend
         self.sampler_config = _sampler_config_dict(generator)
         self.supports_jit = backend == "in-graph"
-        if backend == "in-graph":
-            self.in_graph_sampler = _make_in_graph_sampler(generator)
-            self._x = tf.constant(generator.x)
-            self._y = tf.constant(generator.y)
+        self.in_graph_sampler = _make_in_graph_sampler(generator) if backend == "in-graph" else None
+        self._candidate_table = None
+        if self.in_graph_sampler is not None and getattr(generator, "selects_candidates", False):
+            self._candidate_table = tf.Variable(tf.fill([generator.num_samples], np.float32(np.inf)),
+                                                trainable=False, name="loss_table")
+        self.selector = _make_selector(generator)
+        # in-memory data lives on the device and the step gathers its rows (the in-graph backend always; the
+        # host backend for arrays under DEVICE_DATA_LIMIT_BYTES: its step then asks the generator for indices only)
+        self.data_on_device = backend == "in-graph" or _fits_on_device(generator)
+        self._x = tf.constant(generator.x) if self.data_on_device else None
+        self._y = tf.constant(np.asarray(generator.y)) if self.data_on_device else None
 
     @property
     def loss_table(self) -> np.ndarray:
         """The current loss table (from the in-graph sampler's variable or the generator), shape (N,)."""
+        if self._candidate_table is not None:
+            return self._candidate_table.numpy().astype(np.float64)
         if self.in_graph_sampler is not None:
             return self.in_graph_sampler.table.numpy().astype(np.float64)
         self._require_generator()
         return np.array(self.generator.loss_table)
 
     def training_dataset(self, prefetch: int = 0):
-        """The dataset to pass to ``fit``: the generator's batches (host) or a placeholder (in-graph).
+        """The dataset to pass to ``fit``.
 
+        In-graph backend: a placeholder (the step draws its batch). Host backend
+        with the data on the device (:attr:`data_on_device`): with ``prefetch=0`` a
+        placeholder too (the step asks the generator for its batch with one
+        ``tf.numpy_function`` and gathers the rows on the device), with
+        ``prefetch > 0`` the generator's ``{"indices", "weights"}`` batches.
+        Otherwise (memmaps, data over ``DEVICE_DATA_LIMIT_BYTES``):
+        ``generator.as_dataset()``'s ``(x, y, indices[, weights])`` batches.
         ``prefetch=0`` (the default here) keeps runs bit-for-bit repeatable and
         resumable: no batch is drawn ahead of the step that trains it.
         """
         self._require_generator()
         if self.sampler_backend == "in-graph":
             return tf.data.Dataset.from_tensors(tf.zeros((), tf.int32)).repeat()
+        if self.data_on_device and not prefetch:
+            return tf.data.Dataset.from_tensors({"draw": tf.zeros((), tf.int32)}).repeat()
+        if self.data_on_device:
+            return _index_dataset(self.generator, prefetch)
         return self.generator.as_dataset(prefetch=prefetch)
 
     def _require_generator(self):
@@ -169,24 +205,175 @@ class ImportanceSamplingModel(keras.Model):
         return total
 
     def train_step(self, data):
+        """One step; a step whose losses are not all finite changes nothing (weights, optimizer, table, counters).
+
+        Keras's own recipe (GradientTape, :meth:`compute_loss`, ``optimizer.scale_loss`` / ``apply``,
+        :meth:`compute_metrics`), with the optimizer update, the table write and ``samples_seen`` under one
+        ``tf.cond`` on the per-sample losses being finite; otherwise the model's non-trainable variables
+        (batch-norm statistics, dropout seeds), which the forward pass moved, are put back. The host backend then
+        raises ``FloatingPointError`` naming the step (its table write refuses the step before the update
+        runs); the in-graph backend skips the step, counts it in
+        ``skipped_steps`` and logs the loss as NaN (so ``keras.callbacks.TerminateOnNaN`` stops the run).
+
+        A candidate method (``"selective-backprop"``, ``"vr-switch"``): the batch holds C candidates; the
+        step forwards them (``training=False``; vr-switch only while its selector wants scores), the
+        :class:`~is_keras.training.candidate_selection.CandidateSelector` picks B of them and their weights,
+        the step trains on those B, and the table gets the C fresh candidate scores with the trained samples'
+        losses written over them (only the B trained losses when the candidates were not scored).
+        """
         x, y, indices, weights = self._batch(data)
-        logs = super().train_step((x, y, weights))
-        per_sample = self._per_sample
-        if self.in_graph_sampler is not None:
-            self.in_graph_sampler.update(indices, per_sample)
-        else:
-            written = tf.numpy_function(self._update_table, [indices, per_sample], tf.int64, stateful=True)
+        if self.selector is not None:
+            return self._candidate_step(x, y, indices)
+
+        def on_success(per_sample):
+            if self.in_graph_sampler is not None:
+                self.in_graph_sampler.update(indices, per_sample)
+
+        def host_write(per_sample, finite):
+            return tf.numpy_function(self._update_table, [indices, per_sample, finite], tf.int64, stateful=True)
+
+        loss, per_sample, y_pred, done = self._guarded_update(
+            x, y, weights, on_success, host_write=None if self.in_graph_sampler is not None else host_write)
+        return self._step_logs(x, y, y_pred, weights, loss, done)
+
+    def _guarded_update(self, x, y, weights, on_success, also_finite=None, host_write=None):
+        """Forward, backward and, only if every loss (and ``also_finite``) is finite, the optimizer update,
+        ``on_success(per_sample)`` and ``samples_seen``; else the model's non-trainable variables are put back.
+
+        In-graph backend: all under one ``tf.cond``. Host backend: ``host_write(per_sample, finite)`` (the
+        table write, a ``tf.numpy_function`` that raises on a failed step) runs after the non-trainable
+        variables are put back (``tf.where``, no control flow) and before the update, which depends on it:
+        a failed step stops there. This costs less than a ``tf.cond`` outside XLA (~0.5 ms a step here).
+
+        Returns ``(loss, per_sample, y_pred, done)``.
+        """
+        frozen = list(self.wrapped.non_trainable_variables)
+        saved = [tf.identity(v.value) for v in frozen]
+        with tf.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=weights, training=True)
+            per_sample = self._per_sample
+            scaled = self.optimizer.scale_loss(loss)
+        variables = self.trainable_variables
+        gradients = tape.gradient(scaled, variables)
+        finite = tf.logical_and(tf.reduce_all(tf.math.is_finite(per_sample)), tf.math.is_finite(loss))
+        if also_finite is not None:
+            finite = tf.logical_and(finite, also_finite)
+
+        def apply():
+            self.optimizer.apply(gradients, variables)
+            on_success(per_sample)
+            self.samples_seen.assign_add(tf.cast(tf.shape(per_sample)[0], tf.int64))
+            return tf.constant(True)
+
+        if host_write is not None:
+            restored = [variable.assign(tf.where(finite, variable.value, value))
+                        for variable, value in zip(frozen, saved)]
+            with tf.control_dependencies(restored):
+                written = host_write(per_sample, finite)
             with tf.control_dependencies([written]):
-                per_sample = tf.identity(per_sample)
-        self.samples_seen.assign_add(tf.cast(tf.shape(per_sample)[0], tf.int64))
-        logs = dict(logs)
+                return loss, per_sample, y_pred, apply()
+
+        def restore():
+            for variable, value in zip(frozen, saved):
+                variable.assign(value)
+            self.skipped_steps.assign_add(1)
+            return tf.constant(False)
+
+        return loss, per_sample, y_pred, tf.cond(finite, apply, restore)
+
+    def _step_logs(self, x, y, y_pred, weights, loss, done):
+        logged = tf.where(done, loss, tf.constant(np.nan, loss.dtype))
+        for metric in self.metrics:  # the loss tracker, as in Keras's guide to a custom train_step
+            if metric.name == "loss":
+                metric.update_state(logged, sample_weight=tf.shape(y_pred)[0])
+        logs = dict(self.compute_metrics(x, y, y_pred, sample_weight=weights))
         logs["samples_seen"] = self.samples_seen.read_value()
+        logs["skipped_steps"] = self.skipped_steps.read_value()
         return logs
+
+    def _candidate_step(self, x, y, indices):
+        """Score the C candidates, select B with the selector, train on them (see :meth:`train_step`)."""
+        selector = self.selector
+        count = selector.num_candidates
+
+        def scored():
+            candidate_pred = self(x, training=False)
+            scores = tf.reshape(tf.cast(self.per_sample_loss(y, candidate_pred), tf.float32), [count])
+            positions, selected_weights = selector.select(scores)
+            return tf.constant(True), scores, positions, selected_weights
+
+        def unscored():
+            positions, selected_weights = selector.uniform_selection()
+            return tf.constant(False), tf.zeros([count], tf.float32), positions, selected_weights
+
+        if selector.switches:
+            did_score, candidate_scores, positions, weights = tf.cond(selector.wants_candidate_scores(), scored,
+                                                                      unscored)
+        else:
+            did_score, candidate_scores, positions, weights = scored()
+        candidates_finite = tf.logical_or(tf.logical_not(did_score),
+                                          tf.reduce_all(tf.math.is_finite(candidate_scores)))
+        trained_x, trained_y = tf.gather(x, positions), tf.gather(y, positions)
+        trained = tf.gather(indices, positions)
+
+        def on_success(per_sample):
+            if selector.switches:
+                tf.cond(did_score, lambda: _observed(selector, candidate_scores),
+                        lambda: _observed(selector, per_sample))
+            else:
+                selector.observe(candidate_scores)
+            if self._candidate_table is not None:
+                table = self._candidate_table
+                # a sample repeated among the trained (vr-switch draws with replacement) has one loss
+                def write_all():
+                    table_scores = tf.tensor_scatter_nd_update(candidate_scores, positions[:, None], per_sample)
+                    table.scatter_update(tf.IndexedSlices(table_scores, tf.cast(indices, tf.int64)))
+                    return tf.constant(0)
+
+                def write_trained():
+                    table.scatter_update(tf.IndexedSlices(per_sample, tf.cast(trained, tf.int64)))
+                    return tf.constant(0)
+
+                tf.cond(did_score, write_all, write_trained)
+
+        def host_write(per_sample, finite):
+            return tf.numpy_function(
+                self._update_candidate_table, [indices, did_score, candidate_scores, positions, per_sample, finite],
+                tf.int64, stateful=True)
+
+        loss, per_sample, y_pred, done = self._guarded_update(
+            trained_x, trained_y, weights, on_success, also_finite=candidates_finite,
+            host_write=None if self.in_graph_sampler is not None else host_write)
+        return self._step_logs(trained_x, trained_y, y_pred, weights, loss, done)
+
+    def test_step(self, data):
+        """Keras's evaluation step on ``(x, y[, sample_weight])``, the loss being this wrapper's mean loss."""
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
+        size = tf.shape(tf.nest.flatten(x)[0])[0]
+        for metric in self.metrics:
+            if metric.name == "loss":
+                metric.update_state(loss, sample_weight=size)
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
     def _batch(self, data):
         """``(x, y, indices, weights)`` of this step, from the dataset (host) or drawn in the graph."""
         if self.in_graph_sampler is not None:
             indices, weights = self.in_graph_sampler.next_batch()
+            return tf.gather(self._x, indices), tf.gather(self._y, indices), indices, weights
+        if isinstance(data, dict) and ("indices" in data or "draw" in data):  # training_dataset(), data on device
+            if self._x is None:
+                raise ValueError("index-only batches need the data on the device (data_on_device)")
+            if "draw" in data:  # the step asks the generator for its batch (no tf.data stream)
+                indices, weights = tf.numpy_function(self._draw_batch, [], [tf.int64, tf.float32], stateful=True)
+                size = getattr(self.generator, "candidates_per_step", self.generator.batch_size)
+                indices.set_shape((size,))
+                weights.set_shape((size,))
+                weights = weights if self.generator.weighted else None
+            else:
+                indices, weights = data["indices"], data.get("weights")
             return tf.gather(self._x, indices), tf.gather(self._y, indices), indices, weights
         if not isinstance(data, tuple) or len(data) not in (3, 4):
             raise ValueError(
@@ -196,11 +383,32 @@ class ImportanceSamplingModel(keras.Model):
         weights = data[3] if len(data) == 4 else None
         return data[0], data[1], data[2], weights
 
-    def _update_table(self, indices, losses):
-        if not np.all(np.isfinite(losses)):
-            raise FloatingPointError("the training loss became NaN or infinite; the loss table was left unchanged")
+    def _draw_batch(self):
+        indices, weights = self.generator.next_batch()
+        return np.asarray(indices, np.int64), np.asarray(weights, np.float32)
+
+    def _update_table(self, indices, losses, done):
+        if not done:
+            step = self.generator.num_updates + 1
+            self._failure = FloatingPointError(
+                f"step {step} (update {step} of the loss table): the training loss became NaN or infinite; the "
+                "weights, the optimizer, the loss table and samples_seen were left unchanged")
+            raise self._failure
         self.generator.update(indices, losses)
+        self.last_trained_indices = np.array(indices)
         return np.int64(indices.size)
+
+    def _update_candidate_table(self, indices, did_score, candidate_scores, positions, losses, done):
+        if not done:
+            return self._update_table(indices, losses, done)  # raises
+        self.last_trained_indices = np.array(indices[positions])
+        if did_score:
+            table_scores = candidate_scores.astype(np.float64)
+            table_scores[positions] = losses
+            self.generator.update(indices, table_scores)
+        else:
+            self.generator.update(indices[positions], losses)
+        return np.int64(positions.size)
 
     def fit(self, x=None, y=None, **kwargs):
         """As ``keras.Model.fit``, with ``training_seconds`` timed into the logs (``shuffle`` is forced off)."""
@@ -208,7 +416,31 @@ class ImportanceSamplingModel(keras.Model):
         kwargs["shuffle"] = False
         progress = [SamplingProgress(self.generator)] if self.generator is not None else []
         kwargs["callbacks"] = clock_callbacks(self, list(kwargs.get("callbacks") or []) + progress)
-        return super().fit(x, y, **kwargs)
+        self._build_for_fit()
+        self._failure = None
+        try:
+            return super().fit(x, y, **kwargs)
+        except tf.errors.OpError as err:
+            failure, self._failure = self._failure, None
+            if failure is not None:
+                raise failure from err
+            raise
+
+    def _build_for_fit(self):
+        """Build the model, the compiled metrics and the optimizer on one sample, before Keras traces the step.
+
+        The step's batches may carry only indices (Keras could not build from them), and the optimizer must
+        exist before tracing: its update sits in a ``tf.cond``, where no variable may be created.
+        """
+        if getattr(self, "optimizer", None) is None:
+            return  # not compiled: Keras's fit says so
+        x1 = self.generator.x[:1]
+        y1 = np.asarray(self.generator.y[:1])
+        y_pred = self(x1, training=False)
+        self.compute_metrics(x1, y1, y_pred)
+        self.reset_metrics()
+        if not self.optimizer.built:
+            self.optimizer.build(self.trainable_variables)
 
     # --------------------------------------------------- saving and resuming
     def get_config(self):
@@ -240,9 +472,11 @@ class ImportanceSamplingModel(keras.Model):
         super().save_weights(filepath, overwrite=overwrite, **kwargs)
         state = {
             "samples_seen": int(self.samples_seen.numpy()),
+            "skipped_steps": int(self.skipped_steps.numpy()),
             "training_seconds": self.training_seconds,
             "generator": None if self.generator is None else generator_state(self.generator),
             "in_graph": None if self.in_graph_sampler is None else self.in_graph_sampler.get_state(),
+            "candidate_table": None if self._candidate_table is None else self._candidate_table.numpy(),
         }
         with open(str(filepath) + _SIDECAR, "wb") as f:
             pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
@@ -263,19 +497,88 @@ class ImportanceSamplingModel(keras.Model):
         except Exception as err:  # noqa: BLE001 - any unpickling failure means a corrupt file
             raise ValueError(f"the generator state {sidecar} is corrupt or unreadable: {err}") from err
         self.samples_seen.assign(state["samples_seen"])
+        self.skipped_steps.assign(state.get("skipped_steps", 0))
         self.training_seconds = state["training_seconds"]
         if self.generator is not None and state["generator"] is not None:
             set_generator_state(self.generator, state["generator"])
         if self.in_graph_sampler is not None and state["in_graph"] is not None:
             self.in_graph_sampler.set_state(state["in_graph"])
+        if self._candidate_table is not None and state.get("candidate_table") is not None:
+            table = np.asarray(state["candidate_table"], np.float32)
+            if table.shape != tuple(self._candidate_table.shape):
+                raise ValueError(f"the loss table in {sidecar} has shape {table.shape}, this run's "
+                                 f"{tuple(self._candidate_table.shape)}")
+            self._candidate_table.assign(table)
 
 
 def _sampler_config_dict(generator) -> dict:
     return dict(generator.sampler_config.to_dict())
 
 
+def _fits_on_device(generator) -> bool:
+    from is_keras.training.trainer import DEVICE_DATA_LIMIT_BYTES
+
+    x = generator.x
+    if not isinstance(x, np.ndarray) or isinstance(x, np.memmap):
+        return False
+    return x.nbytes + np.asarray(generator.y).nbytes < DEVICE_DATA_LIMIT_BYTES
+
+
+def _index_dataset(generator, prefetch: int):
+    """The generator's batches as ``{"indices", "weights"}`` (no rows): the step gathers them on the device.
+
+    The same stream as ``generator.as_dataset(prefetch)``, so the same batches.
+    """
+    from is_keras.sampling.batch_stream import stream_batches
+
+    prefetch = int(prefetch)
+    if prefetch < 0:
+        raise ValueError(f"prefetch must be >= 0, got {prefetch}")
+    batch = getattr(generator, "candidates_per_step", generator.batch_size)  # C for a candidate method
+    signature = (tf.TensorSpec(shape=(batch,), dtype=tf.int64), tf.TensorSpec(shape=(batch,), dtype=tf.float32))
+    ds = tf.data.Dataset.from_generator(lambda: stream_batches(generator, prefetch), output_signature=signature)
+    if generator.weighted:
+        ds = ds.map(lambda indices, weights: {"indices": indices, "weights": weights})
+    else:
+        ds = ds.map(lambda indices, weights: {"indices": indices})
+    if prefetch:
+        ds = ds.prefetch(prefetch)
+    options = tf.data.Options()  # no prefetching beyond `prefetch` (see generator.as_dataset)
+    options.experimental_optimization.inject_prefetch = False
+    options.autotune.enabled = False
+    return ds.with_options(options)
+
+
 def _make_in_graph_sampler(generator):
     from is_keras.sampling.in_graph_sampler import InGraphSampler
 
+    if getattr(generator, "selects_candidates", False):
+        # the C candidates: uniform without replacement (nis's running permutation, no first pass); the
+        # wrapper keeps the loss table itself
+        sampler = InGraphSampler(generator.num_samples, batch_size=generator.candidates_per_step, method="nis",
+                                 seed=_seed(generator))
+        sampler.set_losses(np.zeros(generator.num_samples, np.float32))
+        return sampler
     return InGraphSampler(generator.num_samples, batch_size=generator.batch_size,
                           sampler_config=generator.sampler_config, seed=generator.seed)
+
+
+def _seed(generator) -> int:
+    return int(generator.seed) if generator.seed is not None else int(np.random.default_rng().integers(2**31))
+
+
+def _make_selector(generator):
+    """The :class:`CandidateSelector` of a candidate method (kept in the generator's state), else None."""
+    if not getattr(generator, "selects_candidates", False):
+        return None
+    from is_keras.training.candidate_selection import CandidateSelector
+
+    selector = CandidateSelector(batch_size=generator.batch_size, sampler_config=generator.sampler_config,
+                                 seed=_seed(generator), num_candidates=generator.candidates_per_step)
+    generator.attach_selector(selector)
+    return selector
+
+
+def _observed(selector, scores):
+    selector.observe(scores)
+    return tf.constant(0)

@@ -51,6 +51,34 @@ def set_generator_state(generator, state: dict) -> None:
         vars(generator).update(fields)
 
 
+def saved_steps(backup_dir) -> int | None:
+    """Training steps done in the run state saved in ``backup_dir``; ``None`` when there is none.
+
+    Raises:
+        ValueError: the state file is corrupt or not a run state of this version (the message names it).
+
+    Example:
+        >>> saved_steps("no/such/folder") is None
+        True
+    """
+    path = Path(backup_dir) / STATE_FILE
+    if not path.exists():
+        return None
+    state = _read_state(path)
+    return int(state["counters"]["steps_done"])
+
+
+def _read_state(path: Path) -> dict:
+    try:
+        with open(path, "rb") as f:
+            state = pickle.load(f)
+    except Exception as err:  # noqa: BLE001 - any unpickling failure means a corrupt file
+        raise ValueError(f"the backup {path} is corrupt or unreadable: {err}") from err
+    if not isinstance(state, dict) or state.get("format") != _FORMAT:
+        raise ValueError(f"the backup {path} is not a run state of this version")
+    return state
+
+
 class RunBackup:
     """The run state of a trainer in ``backup_dir`` (one pickle, replaced atomically).
 
@@ -108,13 +136,7 @@ class RunBackup:
         """
         if not self.path.exists():
             return 0, 0, []
-        try:
-            with open(self.path, "rb") as f:
-                state = pickle.load(f)
-        except Exception as err:  # noqa: BLE001 - any unpickling failure means a corrupt file
-            raise ValueError(f"the backup {self.path} is corrupt or unreadable: {err}") from err
-        if not isinstance(state, dict) or state.get("format") != _FORMAT:
-            raise ValueError(f"the backup {self.path} is not a run state of this version")
+        state = _read_state(self.path)
         trainer = self.trainer
         if state["num_samples"] != trainer.generator.num_samples:
             raise ValueError(f"the backup {self.path} is of a run on {state['num_samples']} samples, "

@@ -8,8 +8,12 @@ trace); on a GPU the in-graph sampler removes the per-step host round trip,
 which a step of a few milliseconds feels. So ``"auto"`` picks the in-graph
 backend when a GPU is visible, the method has an in-graph implementation and
 the data is an in-memory array (it is copied to the device); the host backend
-otherwise (memmaps, very large data, methods that follow the training
-progress on the host).
+otherwise (memmaps, very large data, methods without an in-graph
+implementation). The in-graph methods are
+:data:`~is_keras.sampling.in_graph_sampler.IN_GRAPH_METHODS`: ``nis``,
+``is-probabilistic``, ``is-randomsubset`` and the scheduled ``is-switch`` and
+``is-annealed`` (their progress reaches the compiled step through
+:class:`~is_keras.training.sampling_progress.SamplingProgress`).
 """
 
 from __future__ import annotations

@@ -6,16 +6,22 @@ import keras
 
 
 class SamplingProgress(keras.callbacks.Callback):
-    """At every epoch start, calls ``generator.set_progress(epoch / epochs)``.
+    """At every epoch start, calls ``generator.set_progress(epoch / epochs)`` (and the in-graph sampler's).
 
     Scheduled methods (``is-switch``, ``is-annealed``, ``infobatch``) change
     their sampling with the fraction of the run done;
     :meth:`ImportanceTrainer.fit <is_keras.training.trainer.ImportanceTrainer.fit>` and
     :meth:`ImportanceSamplingModel.fit <is_keras.training.keras_fit.ImportanceSamplingModel.fit>`
     add this callback themselves. ``epochs`` comes from the fit call's ``params``.
+    The same fraction goes to an in-graph sampler
+    (:class:`~is_keras.sampling.in_graph_sampler.InGraphSampler`, whose
+    ``progress`` variable the compiled step reads): ``in_graph_sampler`` if given,
+    else the model's ``in_graph_sampler`` attribute (``ImportanceSamplingModel``
+    with ``backend="in-graph"``) when it has one.
 
     Args:
-        generator: the :class:`~is_keras.sampling.generator.ImportanceBatchGenerator`.
+        generator: the :class:`~is_keras.sampling.generator.ImportanceBatchGenerator` (or ``None``).
+        in_graph_sampler: an in-graph sampler to tell as well (optional).
 
     Example:
         >>> class Generator:
@@ -27,12 +33,21 @@ class SamplingProgress(keras.callbacks.Callback):
         0.25
     """
 
-    def __init__(self, generator):
+    def __init__(self, generator, in_graph_sampler=None):
         super().__init__()
         self.generator = generator
+        self.in_graph_sampler = in_graph_sampler
 
     def on_epoch_begin(self, epoch, logs=None):
         epochs = (self.params or {}).get("epochs") or 0
+        if not epochs:
+            return
+        fraction = epoch / epochs
         hook = getattr(self.generator, "set_progress", None)
-        if hook is not None and epochs:
-            hook(epoch / epochs)
+        if hook is not None:
+            hook(fraction)
+        sampler = self.in_graph_sampler
+        if sampler is None:
+            sampler = getattr(getattr(self, "_model", None), "in_graph_sampler", None)
+        if sampler is not None and sampler is not self.generator:
+            sampler.set_progress(fraction)

@@ -9,6 +9,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from is_keras.training.candidate_selection import CandidateSelector
+from is_keras.training.candidate_step import candidate_results, candidate_step
 from is_keras.training.checks import check_finite_inputs, check_model_and_data
 from is_keras.training.fit_loop import fit_loop
 from is_keras.training.losses import get_per_sample_loss, loss_name
@@ -46,6 +48,16 @@ class ImportanceTrainer:
       the next batch's rows are read by a background thread while the device
       computes (that batch is drawn before the current step's losses reach the
       table: at most one step stale). Draws stay on the calling thread.
+
+    Candidate methods (``"selective-backprop"``, ``"vr-switch"``): the generator hands
+    out C candidates; one compiled step forwards them (``training=False``; vr-switch
+    only while its variance-reduction estimate is above the threshold), scores them
+    (loss or ``table_score``), selects B with a
+    :class:`~is_keras.training.candidate_selection.CandidateSelector` (``trainer.selector``)
+    and trains on those B with the selector's weights. The table receives the C fresh
+    candidate scores, then the trained batch's scores. ``samples_seen`` counts the
+    B backpropagated samples per step (C are forwarded); ``last_trained_indices``
+    holds the step's trained indices.
 
     GPU options: ``jit_compile=True`` compiles the step with XLA.
     ``mixed_precision=True`` trains a model built under the ``"mixed_float16"``
@@ -118,7 +130,22 @@ class ImportanceTrainer:
         self._pending = None  # (indices, weights, future of their gathered rows) on the prefetching path
         self._retry = None  # (indices, weights) of a failed step, trained first next time
         self._pool = None
+        self.selector = self._make_selector(generator)
+        self.last_trained_indices = None
         self._build_step()
+
+    def _make_selector(self, generator):
+        """The :class:`CandidateSelector` of a candidate method (attached to the generator's state), else None."""
+        if not getattr(generator, "selects_candidates", False):
+            return None
+        if not self._guard_step:
+            raise ValueError(f"method {generator.method!r} selects from candidates inside a guarded single-device "
+                             "step; use ImportanceTrainer, not a distributed trainer")
+        seed = generator.seed if generator.seed is not None else int(np.random.default_rng().integers(2**31))
+        selector = CandidateSelector(batch_size=generator.batch_size, sampler_config=generator.sampler_config,
+                                     seed=seed, num_candidates=generator.candidates_per_step)
+        generator.attach_selector(selector)
+        return selector
 
     def _make_optimizer(self, optimizer, learning_rate):
         if isinstance(optimizer, str):
@@ -133,19 +160,23 @@ class ImportanceTrainer:
 
     def _build_step(self):
         self.optimizer.build(self.model.trainable_variables)  # before tracing: the step may skip the update
+        step = self._step if self.selector is None else self._candidate_step
         if self.data_on_device:
             self._x = tf.constant(self.generator.x)
             self._y = tf.constant(self.generator.y)
-            self._compiled_step = tf.function(self._gather_and_step, jit_compile=self.jit_compile)
+            self._compiled_step = tf.function(lambda indices, weights: step(
+                tf.gather(self._x, indices), tf.gather(self._y, indices), weights), jit_compile=self.jit_compile)
         else:
-            self._compiled_step = tf.function(self._step, jit_compile=self.jit_compile)
+            self._compiled_step = tf.function(step, jit_compile=self.jit_compile)
 
     # ------------------------------------------------------------ one step
-    def _forward(self, x, y, weights, global_batch):
+    def _forward(self, x, y, weights, global_batch, *, also_finite=None, on_success=None):
         """Per-sample losses; applies the gradient of their ``weights``-weighted sum divided by ``global_batch``.
 
         With ``_guard_step`` the update is skipped, and the non-trainable
-        variables (batch-norm statistics) are put back, when a loss is not finite.
+        variables (batch-norm statistics) are put back, when a loss is not finite
+        (or ``also_finite``, a bool tensor, is False); ``on_success(per_sample, scores)``
+        runs only with the update.
         """
         frozen = self.model.non_trainable_variables if self._guard_step else []
         saved = [tf.identity(v.value) for v in frozen]
@@ -166,6 +197,8 @@ class ImportanceTrainer:
 
         def apply():
             self.optimizer.apply_gradients(zip(gradients, variables))
+            if on_success is not None:
+                on_success(per_sample, scores)
             return tf.constant(True)
 
         def restore():
@@ -173,14 +206,17 @@ class ImportanceTrainer:
                 variable.assign(value)
             return tf.constant(False)
 
-        tf.cond(tf.reduce_all(tf.math.is_finite(per_sample)), apply, restore)
+        finite = tf.reduce_all(tf.math.is_finite(per_sample))
+        if also_finite is not None:
+            finite = tf.logical_and(finite, also_finite)
+        tf.cond(finite, apply, restore)
         return per_sample, tf.cast(scores, tf.float32)
 
     def _step(self, x, y, weights):
         return self._forward(x, y, weights, tf.cast(tf.shape(x)[0], tf.float32))
 
-    def _gather_and_step(self, indices, weights):
-        return self._step(tf.gather(self._x, indices), tf.gather(self._y, indices), weights)
+    def _candidate_step(self, x, y, weights):
+        return candidate_step(self, x, y, weights)
 
     def _trace_step(self, indices) -> None:
         """Trace the compiled step for this batch's signature without running it (kept off the clock)."""
@@ -196,15 +232,26 @@ class ImportanceTrainer:
             )
 
     def _run_step(self, indices, weights):
-        """Train on the batch ``indices`` with loss ``weights``; return per-sample losses and table scores."""
+        """Train on the batch ``indices`` with loss ``weights``.
+
+        Returns:
+            ``(trained per-sample losses, table indices, table scores, all finite)``; for a
+            candidate method the table gets the C candidates' fresh scores with the trained
+            positions overwritten by the trained scores (when the candidates were scored).
+        """
         if self.data_on_device:
-            per_sample, scores = self._compiled_step(indices, weights)
+            outputs = self._compiled_step(indices, weights)
         else:
             x, y = self._host_batch(indices)
             check_finite_inputs(x, name="x (training batch)")
-            per_sample, scores = self._compiled_step(x, y, weights)
-        per_sample = per_sample.numpy()
-        return per_sample, (per_sample if self.table_score is None else scores.numpy())
+            outputs = self._compiled_step(x, y, weights)
+        if self.selector is None:
+            per_sample = outputs[0].numpy()
+            scores = per_sample if self.table_score is None else outputs[1].numpy()
+            self.last_trained_indices = indices
+            return per_sample, indices, scores, bool(np.all(np.isfinite(per_sample)))
+        per_sample, table_indices, table_scores, finite, self.last_trained_indices = candidate_results(indices, outputs)
+        return per_sample, table_indices, table_scores, finite
 
     def _next_batch(self):
         """``(indices, weights)`` of the batch to train on now."""
@@ -247,17 +294,17 @@ class ImportanceTrainer:
             self._traced = True
             self.trace_seconds = time.perf_counter() - paused
             start += self.trace_seconds
-        per_sample, scores = self._run_step(indices, weights)
-        if not np.all(np.isfinite(per_sample)):
+        per_sample, table_indices, scores, finite = self._run_step(indices, weights)
+        if not finite:
             raise FloatingPointError(
                 f"the training loss became NaN or infinite at step {self.steps_done + 1} (the inputs were checked "
                 "and are finite; try a lower learning rate); the loss table was left unchanged, and so were the "
                 "weights, batch-norm statistics, optimizer state and generator position"
             )
-        self.generator.update(indices, scores)
+        self.generator.update(table_indices, scores)
         self._retry = None
         self.training_seconds += time.perf_counter() - start
-        self.samples_seen += indices.size
+        self.samples_seen += per_sample.size  # B per step (a candidate method forwards C more without training)
         self.steps_done += 1
         return {
             "loss": float(per_sample.mean()),

@@ -1,0 +1,40 @@
+"""The variance-reduction switch's candidate draw: C uniform candidates per step from a running permutation."""
+
+from __future__ import annotations
+
+from is_keras.sampling.uniform import UniformSampler
+
+
+class VarianceReductionSampler(UniformSampler):
+    """``"vr-switch"`` (Katharopoulos & Fleuret 2018): the generator hands out C candidates, the step selects B.
+
+    The host side only draws the C = ``ceil(candidate_factor * batch_size)``
+    candidates uniformly without replacement (a running permutation, like
+    ``"nis"``; no first pass). While the estimated variance reduction τ exceeds
+    ``vr_threshold`` the training step scores them, draws B ∝ score with
+    replacement and weights them ``1 / (C p_i)``; otherwise it trains the first B
+    (:class:`~is_keras.training.candidate_selection.CandidateSelector`).
+
+    Args:
+        candidate_factor: C / B, >= 1.
+        vr_threshold: τ above which importance sampling is on (None: the paper's ``(C + 3B) / (3B)``).
+
+    Example:
+        >>> import numpy as np
+        >>> sampler = VarianceReductionSampler(candidate_factor=3.0)
+        >>> sampler.bind(np.full(4, np.inf))
+        >>> sampler.sample(3, np.random.default_rng(0)).shape
+        (3,)
+    """
+
+    name = "vr-switch"
+    #: The generator hands out C candidates per step and the training step selects B of them.
+    selects_candidates = True
+
+    def __init__(self, candidate_factor: float = 4.0, vr_threshold: float | None = None):
+        self.candidate_factor = float(candidate_factor)
+        self.vr_threshold = None if vr_threshold is None else float(vr_threshold)
+
+    def draw_probabilities(self, indices):
+        """None: the trained samples are chosen inside the step, not by this draw (``unbiased`` does not apply)."""
+        return None
