@@ -8,6 +8,8 @@ dispatch overhead of a call included). The host generator
 (``ImportanceBatchGenerator``: numpy, sum tree / max tree) does
 ``next_indices()`` + ``update()``. Both start from a full table of uniform
 random losses (no first pass). Times are medians over ``--repeats`` calls.
+For is-probabilistic (kept weights, rebuilt from the table once every
+``ceil(N / B)`` draws), "rebuild ms" is the extra time of one rebuild.
 
 ``--trace-ops`` measures instead what a step costs to *build*: the number of
 graph ops (the function's own and those of every function in its library:
@@ -38,8 +40,10 @@ from is_keras.sampling import ImportanceBatchGenerator
 from is_keras.sampling.in_graph_sampler import InGraphSampler
 
 
-def in_graph_ms(method: str, n: int, batch: int, steps: int, repeats: int, seed: int = 0) -> tuple[float, float, float]:
-    """(median ms per step, fastest ms per step, compile seconds) of ``steps`` draw+update steps per compiled call."""
+def in_graph_ms(method: str, n: int, batch: int, steps: int, repeats: int, seed: int = 0) -> tuple[float, ...]:
+    """(median ms per step, fastest ms per step, compile seconds, rebuild ms) of ``steps`` draw+update steps per
+    compiled call; rebuild ms (is-probabilistic's kept weights rebuilt from the table, once every ceil(N / B)
+    draws): the extra time of a call whose first draw rebuilds them, None for the other methods."""
     sampler = InGraphSampler(n, batch_size=batch, method=method, seed=seed)
     sampler.set_losses(np.random.default_rng(seed).random(n, dtype=np.float32))
 
@@ -59,7 +63,14 @@ def in_graph_ms(method: str, n: int, batch: int, steps: int, repeats: int, seed:
         start = time.perf_counter()
         run().numpy()
         times.append((time.perf_counter() - start) / steps)
-    return 1e3 * float(np.median(times)), 1e3 * float(np.min(times)), compile_s
+    rebuilds = []
+    for _ in range(repeats if hasattr(sampler, "kept_weights") else 0):
+        sampler.weight_scale.assign(0.0)  # "not built": the call's first update rebuilds the kept weights
+        start = time.perf_counter()
+        run().numpy()
+        rebuilds.append(time.perf_counter() - start - steps * float(np.median(times)))
+    rebuild_ms = 1e3 * float(np.median(rebuilds)) if rebuilds else None
+    return 1e3 * float(np.median(times)), 1e3 * float(np.min(times)), compile_s, rebuild_ms
 
 
 #: the configurations --trace-ops measures (method, options)
@@ -148,14 +159,15 @@ def markdown(rows: list[dict], meta: dict, trace: list[dict] = ()) -> str:
         "means other jobs shared them: then the fastest call is the better estimate for an idle machine).",
         "",
         "| method | N | in-graph ms/step (XLA, steps_per_execution) | in-graph ms/step (1 step per call) "
-        "| host ms/step (numpy) | compile s |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| host ms/step (numpy) | compile s | rebuild ms |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r['method']} | {r['num_samples']:.0e} | {r['in_graph_ms']:.3f} ({r['in_graph_min_ms']:.3f}) "
             f"| {r['in_graph_single_call_ms']:.3f} ({r['in_graph_single_call_min_ms']:.3f}) "
-            f"| {r['host_ms']:.3f} ({r['host_min_ms']:.3f}) | {r['compile_s']:.1f} |"
+            f"| {r['host_ms']:.3f} ({r['host_min_ms']:.3f}) | {r['compile_s']:.1f} "
+            f"| {'' if r.get('rebuild_ms') is None else format(r['rebuild_ms'], '.1f')} |"
         )
     if trace:
         lines += [
@@ -203,13 +215,13 @@ def main(argv=None):
     rows = []
     for n in sizes:
         for method in args.methods.split(","):
-            graph, graph_min, compile_s = in_graph_ms(method, n, args.batch_size, args.steps, args.repeats)
-            single, single_min, _ = in_graph_ms(method, n, args.batch_size, 1, args.repeats * 4)
+            graph, graph_min, compile_s, rebuild = in_graph_ms(method, n, args.batch_size, args.steps, args.repeats)
+            single, single_min, _, _ = in_graph_ms(method, n, args.batch_size, 1, args.repeats * 4)
             host, host_min = host_ms(method, n, args.batch_size, args.steps * args.repeats)
             row = {"method": method, "num_samples": n, "batch_size": args.batch_size, "in_graph_ms": graph,
                    "in_graph_min_ms": graph_min, "in_graph_single_call_ms": single,
                    "in_graph_single_call_min_ms": single_min, "host_ms": host, "host_min_ms": host_min,
-                   "compile_s": compile_s}
+                   "compile_s": compile_s, "rebuild_ms": rebuild}
             rows.append(row)
             print(json.dumps(row), flush=True)
     trace = trace_rows([args.trace_size], args.trace_batch_size)

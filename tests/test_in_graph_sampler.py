@@ -435,3 +435,97 @@ def test_sampling_progress_callback_tells_the_in_graph_sampler():
     callback.set_params({"epochs": 4})
     callback.on_epoch_begin(2)
     assert bool(explicit.switched())
+
+
+# ------------------------------------------------------------------ kept weights (is-probabilistic's incremental state)
+def kept_weights_match_the_table(sampler):
+    """The kept weights are ``(table / scale)^w`` and their block sums are those of a rebuild."""
+    from is_keras.sampling.in_graph_weighted import row_sums
+
+    n, kept = sampler.num_samples, sampler.kept_weights
+    weights, sums = kept.weights.numpy(), kept.block_sums.numpy()
+    scale, exponent = float(sampler.weight_scale.numpy()), float(sampler.current_exponent())
+    assert scale > 0 and float(sampler.weights_exponent.numpy()) == np.float32(exponent)
+    table = sampler.table.numpy().astype(np.float64)
+    expected = (table / np.float32(scale)) ** exponent
+    np.testing.assert_allclose(weights[:n], expected, rtol=2e-6)
+    assert (weights[n:] == 0).all()
+    rows = weights.reshape(kept.num_blocks, kept.block)
+    np.testing.assert_array_equal(sums, row_sums(tf.constant(rows)).numpy())  # every touched block recomputed
+    padded = np.concatenate([expected, np.zeros(len(weights) - n)]).reshape(kept.num_blocks, kept.block)
+    np.testing.assert_allclose(sums, padded.sum(axis=1), rtol=1e-5)  # a rebuild from the table
+    p = probabilistic_p(table, exponent, sampler.sampler_config.uniform_mix)
+    np.testing.assert_allclose(sampler.draw_probabilities(tf.range(n)).numpy(), p, rtol=1e-5)
+
+
+@pytest.mark.parametrize("jit", [False, True])
+@pytest.mark.parametrize("method, exponent", [("is-probabilistic", 0.5), ("is-annealed", 2.0)])
+def test_kept_weights_follow_random_updates(method, exponent, jit):
+    n, b = 1000, 32
+    rng = np.random.default_rng(4)
+    sampler = InGraphSampler(n, batch_size=b, method=method, exponent=exponent, uniform_mix=0.1, unbiased=True,
+                             switch_fraction=0.9, seed=2)
+    assert sampler.kept_weights.block == 8 and sampler.kept_weights.num_blocks == 125
+    sampler.set_losses(rng.random(n) * 3)
+
+    def noisy(idx):  # random losses; a repeated index and a NaN now and then
+        losses = tf.random.stateless_uniform([b], tf.stack([sampler.step, tf.constant(9, tf.int64)])) * 4.0
+        return tf.where(tf.range(b) == 3, np.float32(np.nan), losses)
+
+    for progress in (0.0, 0.3, 0.6):  # is-annealed: the exponent changes, the weights are rebuilt
+        sampler.set_progress(progress)
+        run_draws(sampler, 45, jit=jit, update=noisy)  # 45 > ceil(N / B) = 32: a rescale on the way
+        kept_weights_match_the_table(sampler)
+    # updates with repeated indices, several in one block, in eager mode too
+    sampler.update([8, 9, 9, 15, 8, 999], [1.0, 2.0, 0.5, 0.0, 7.0, 3.0])
+    kept_weights_match_the_table(sampler)
+    assert sampler.table.numpy()[8] == 7.0 and sampler.table.numpy()[9] == 0.5
+    # a loss so large its weight would pass 2^32: every weight is rescaled to it
+    sampler.update([17], [1e30])
+    assert float(sampler.weight_scale.numpy()) == np.float32(1e30)
+    kept_weights_match_the_table(sampler)
+    indices, weights = run_draws(sampler, 20, jit=jit)
+    assert np.isfinite(weights).all() and (indices == 17).mean() > 0.8
+
+
+@pytest.mark.parametrize("jit", [False, True])
+@pytest.mark.parametrize("method, exponent", [("is-probabilistic", 0.5), ("is-annealed", 3.0)])
+def test_resume_after_the_first_pass_is_bit_exact(method, exponent, jit):
+    # a rebuild from the table would take another scale (the largest loss now) and round differently (a power
+    # of the losses is not bit-identical between Eigen's vectorized and scalar paths): the state carries the
+    # kept weights, so the resumed draws and weights are the same bits (without them the weights here differ)
+    n, b = 500, 16
+    options = {"method": method, "exponent": exponent, "uniform_mix": 0.1, "unbiased": True, "switch_fraction": 0.9}
+
+    def noisy(sampler):
+        return lambda idx: tf.random.stateless_uniform([b], tf.stack([sampler.step, tf.constant(9, tf.int64)])) * 3.0
+
+    original = InGraphSampler(n, batch_size=b, seed=5, **options)
+    run_draws(original, 40, jit=jit, update=noisy(original))  # the first pass (32 draws), then importance draws
+    original.set_progress(0.4)  # is-annealed: a new exponent, not yet built
+    state = original.get_state()
+    expected, expected_weights = run_draws(original, 30, jit=jit, update=noisy(original))  # past a rescale (64)
+    resumed = InGraphSampler(n, batch_size=b, seed=0, **options)
+    resumed.set_state(state)
+    got, got_weights = run_draws(resumed, 30, jit=jit, update=noisy(resumed))
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(got_weights, expected_weights)
+    np.testing.assert_array_equal(resumed.kept_weights.weights.numpy(), original.kept_weights.weights.numpy())
+    np.testing.assert_array_equal(resumed.kept_weights.block_sums.numpy(), original.kept_weights.block_sums.numpy())
+
+
+def test_states_without_kept_weights_rebuild_them_and_bad_ones_are_refused():
+    n = 40
+    sampler = InGraphSampler(n, batch_size=4, method="is-probabilistic", exponent=2.0, seed=1)
+    sampler.set_losses(np.linspace(0.1, 2.0, n))
+    run_draws(sampler, 3, update=index_losses(n))
+    state = sampler.get_state()
+    old = {key: value for key, value in state.items() if key not in ("weights", "weight_scale", "weights_exponent")}
+    fresh = InGraphSampler(n, batch_size=4, method="is-probabilistic", exponent=2.0)
+    fresh.set_state(old)  # rebuilt from the table, with the largest loss as the scale
+    assert float(fresh.weight_scale.numpy()) == state["table"].max()
+    kept_weights_match_the_table(fresh)
+    with pytest.raises(ValueError, match="kept weights"):
+        fresh.set_state({**state, "weights": state["weights"][:-1]})
+    with pytest.raises(ValueError, match="kept weights"):
+        fresh.set_state({**state, "weights": -state["weights"]})

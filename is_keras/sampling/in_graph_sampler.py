@@ -12,7 +12,7 @@ import tensorflow as tf
 
 from is_keras.sampling.config import SamplerConfig
 from is_keras.sampling.in_graph_permutation import derive_key, hash32, permute, random_bits
-from is_keras.sampling.in_graph_weighted import block_size, draw_proportional
+from is_keras.sampling.in_graph_weighted import BlockWeights, block_size
 
 #: Methods the in-graph backend implements.
 IN_GRAPH_METHODS = ("nis", "is-probabilistic", "is-randomsubset", "is-switch", "is-annealed")
@@ -24,6 +24,8 @@ _PROBABILISTIC = ("is-probabilistic",) + SCHEDULED_METHODS
 # the running permutation's epoch -1 is the first pass, its epochs 0, 1, ... nis's
 _RUNNING, _SUBSET, _DRAW, _FILL = 3, 4, 5, 0x5F11
 _STATE_VERSION = 1
+#: a kept weight above this (a loss far above the scale) rescales them all: float32 sums of N of them cannot overflow
+_WEIGHT_LIMIT = 2.0**32
 _COUNTERS = ("step", "first_pass_cursor", "num_unvisited", "epoch", "epoch_cursor", "num_invalid_losses")
 
 
@@ -38,7 +40,7 @@ class InGraphSampler(tf.Module):
 
     * ``"nis"``: uniform without replacement, a fresh permutation every epoch;
     * ``"is-probabilistic"``: i.i.d., ``p_i = (1 - λ) L_i^w / sum_j L_j^w + λ / N``
-      (losses scaled by their maximum first, so huge losses cannot overflow);
+      (losses divided by a scale first, so huge losses cannot overflow);
     * ``"is-randomsubset"``: the ``batch_size`` highest losses of a uniform random
       subset of ``subset_fraction * N`` samples (at least ``batch_size``), highest first;
     * ``"is-switch"``: as is-probabilistic while :attr:`progress` < ``switch_fraction``,
@@ -51,8 +53,13 @@ class InGraphSampler(tf.Module):
     every epoch start). With ``unbiased=True`` the weights are ``1 / (N p_i)``; otherwise (and in the
     first pass) 1. Every random choice is a function of ``(seed, step)`` (stateless
     ops and keyed permutations), so :meth:`get_state` / :meth:`set_state` resume a
-    run exactly. Per step: nis O(B), is-probabilistic O(N), is-randomsubset
-    O(subset size); no N-sized state besides the table. The first pass and nis
+    run exactly. Per step: nis O(B), is-randomsubset O(subset size), is-probabilistic
+    O(B · block + N / block) with ``block`` about ``sqrt(N / B)``: its weights
+    ``(L_i / scale)^w`` and their block sums are kept in variables (:attr:`weight_scale`;
+    ``update`` rewrites the written entries and their blocks' sums) and rebuilt from the
+    table (O(N)) only by the update after every ``ceil(N / B)``-th draw (the scale then becomes
+    the largest loss), when the exponent changes (is-annealed: in :meth:`set_progress`), and when
+    a loss so large arrives that its weight would pass ``2^32``. The first pass and nis
     share one keyed permutation per epoch (the first pass is its epoch -1), so a
     step's graph holds one permutation (two for is-randomsubset). Call the methods inside a
     ``tf.function`` (eagerly they work, but op by op).
@@ -113,6 +120,14 @@ class InGraphSampler(tf.Module):
         self.num_invalid_losses = tf.Variable(0, dtype=tf.int64, trainable=False, name="num_invalid_losses")
         #: the fraction of the run done, in [0, 1] (float64, as the host samplers compare it)
         self.progress = tf.Variable(0.0, dtype=tf.float64, trainable=False, name="progress")
+        if self.method in _PROBABILISTIC:
+            #: the importance draws' weights ``(L_i / weight_scale)^w`` and their block sums, kept up to date
+            self.kept_weights = BlockWeights(n, block=self._block)
+            #: the loss that weight 1 stands for (the largest loss at the last rescale); 0: not built yet
+            self.weight_scale = tf.Variable(0.0, dtype=tf.float32, trainable=False, name="weight_scale")
+            #: the exponent of the kept weights (NaN: rebuild them)
+            self.weights_exponent = tf.Variable(np.nan, dtype=tf.float32, trainable=False, name="weights_exponent")
+            self._rescale_period = -(-n // self.batch_size)  # draws between two rescales: an epoch's worth
 
     # ------------------------------------------------------------------ drawing
     def in_first_pass(self) -> tf.Tensor:
@@ -129,6 +144,8 @@ class InGraphSampler(tf.Module):
             1.0
         """
         self.progress.assign(tf.clip_by_value(tf.cast(fraction, tf.float64), 0.0, 1.0))
+        if self.method == "is-annealed":  # a new exponent: the kept weights are rebuilt now (if built)
+            self._refresh_weights(tf.constant(False), build=False)
 
     def switched(self) -> tf.Tensor:
         """A bool tensor: True once a scheduled method draws uniformly (progress >= ``switch_fraction``)."""
@@ -220,7 +237,8 @@ class InGraphSampler(tf.Module):
         """``p_i`` of one draw under the current table, for ``indices`` (float32).
 
         ``1 / N`` for nis, for the scheduled methods after their switch, and for the
-        importance draws when every weight is 0.
+        importance draws when every weight is 0. From the kept weights that the next draw
+        uses when they are current, else from the table.
 
         Raises:
             ValueError: for is-randomsubset, whose draws have no per-draw probability.
@@ -232,10 +250,16 @@ class InGraphSampler(tf.Module):
         uniform = tf.fill(tf.shape(indices), np.float32(1.0 / n))
         if self.method not in _PROBABILISTIC:
             return uniform
-        weights = self.sampling_weights()
-        total = tf.reduce_sum(weights)
+        def from_table():
+            weights = self.sampling_weights()
+            return tf.gather(weights, indices), tf.reduce_sum(weights)
+
+        current = tf.logical_and(self.weight_scale > 0,
+                                 tf.equal(self.weights_exponent, tf.cast(self.current_exponent(), tf.float32)))
+        chosen, total = tf.cond(current, lambda: (self.kept_weights.gather(indices), self.kept_weights.total()),
+                                from_table)
         mix = self.sampler_config.uniform_mix
-        share = tf.gather(weights, indices) / tf.where(total > 0, total, 1.0)
+        share = chosen / tf.where(total > 0, total, 1.0)
         importance = tf.where(total > 0, (1.0 - mix) * share + mix / n, 1.0 / n)
         return tf.where(self.switched(), uniform, importance) if self.method in SCHEDULED_METHODS else importance
 
@@ -246,9 +270,8 @@ class InGraphSampler(tf.Module):
         # independent 32-bit words per lane, from hashes (no RNG kernel to compile): the proportional draw's
         # uniform, the uniform-mix coin, and 63 bits for a uniform index (no modulo bias worth the name)
         bits = tf.reshape(random_bits(key, 4 * b), [4, b])
-        weights = self.sampling_weights()
         unit = tf.cast(tf.bitwise.right_shift(bits[0], 8), tf.float32) * (1.0 / (1 << 24))
-        drawn, total = draw_proportional(weights, unit, block=self._block)
+        drawn, total = self.kept_weights.draw(unit)
         wide = tf.bitwise.bitwise_or(tf.bitwise.left_shift(tf.bitwise.right_shift(bits[2], 1), 32), bits[3])
         uniform = tf.math.floormod(wide, n)
         take_uniform = bits[1] < int(round(mix * 2**32)) if mix > 0 else tf.zeros([b], tf.bool)
@@ -256,9 +279,63 @@ class InGraphSampler(tf.Module):
         if not self.unbiased:
             return indices, self._ones()
         # 1 / (N p_i) with p_i = (1 - λ) w_i / W + λ / N, i.e. 1 / ((1 - λ) N w_i / W + λ)
-        relative = n * tf.gather(weights, indices) / tf.where(total > 0, total, 1.0)
+        relative = n * self.kept_weights.gather(indices) / tf.where(total > 0, total, 1.0)
         weights_out = tf.where(total > 0, 1.0 / ((1.0 - mix) * relative + mix), 1.0)
         return indices, weights_out
+
+    def _weights_of(self, losses, scale, exponent) -> tf.Tensor:
+        # (L / scale)^w, 0 for unvisited (+inf) entries
+        finite = tf.math.is_finite(losses)
+        scaled = tf.where(finite, losses, 0.0) / scale
+        if not (isinstance(exponent, float) and exponent == 1.0):
+            scaled = tf.pow(scaled, exponent)
+        return tf.where(finite, scaled, 0.0)
+
+    def _refresh_weights(self, rescale, *, build: bool = True) -> None:
+        """Rebuild the kept weights from the table (O(N)) if they are stale: with a new scale (the largest
+        finite loss, 1 if none is above 0) if ``rescale`` (a bool tensor) or never built (unless not
+        ``build``), with the old one if only the exponent changed. Call it outside any ``tf.cond``: a
+        ``tf.cond`` that writes the weights copies them under XLA. The draws only read the kept weights:
+        every change that makes them stale (an update, :meth:`set_progress`, :meth:`set_losses`,
+        :meth:`set_state`) refreshes them."""
+        exponent = self.current_exponent()
+        exponent32 = tf.cast(exponent, tf.float32)
+        old_scale = self.weight_scale.read_value()
+        changed = tf.not_equal(self.weights_exponent, exponent32)  # NaN: always
+        if build:
+            rescale = tf.logical_or(rescale, old_scale <= 0)
+        else:
+            changed = tf.logical_and(changed, old_scale > 0)
+        stale = tf.logical_or(rescale, changed)
+
+        def peak():
+            table = tf.convert_to_tensor(self.table)
+            largest = tf.reduce_max(tf.where(tf.math.is_finite(table), table, 0.0))
+            return tf.where(largest > 0, largest, 1.0)
+
+        scale = tf.cond(rescale, peak, lambda: old_scale)  # reads the table only when it rescales
+        self.weight_scale.assign(scale)
+        self.weights_exponent.assign(tf.where(stale, exponent32, self.weights_exponent))
+        n = self.num_samples
+
+        def values_of(cells):
+            losses = tf.gather(self.table, tf.minimum(cells, n - 1))
+            return tf.where(cells < n, self._weights_of(losses, scale, exponent), 0.0)
+
+        self.kept_weights.assign_where(stale, values_of)
+
+    def _update_weights(self, indices) -> None:
+        # after the table write: the written entries' weights from the table (so a repeated index writes
+        # one value) and their blocks' sums; a rebuild first if the weights are stale, a loss too large, or
+        # every ceil(N / B) draws (a new scale: the largest loss now)
+        exponent = self.current_exponent()
+        scale = self.weight_scale.read_value()
+        fresh = self._weights_of(tf.gather(self.table, indices), tf.where(scale > 0, scale, 1.0), exponent)
+        too_large = tf.logical_and(scale > 0, tf.reduce_any(fresh > _WEIGHT_LIMIT))
+        periodic = tf.equal(tf.math.floormod(self.step, self._rescale_period), 0)
+        self._refresh_weights(tf.logical_or(too_large, periodic))
+        values = self._weights_of(tf.gather(self.table, indices), self.weight_scale.read_value(), exponent)
+        self.kept_weights.scatter(indices, values)
 
     def random_subset(self, step) -> tf.Tensor:
         """The uniform random subset that is-randomsubset uses at draw ``step`` (int64 ids, ``subset_size`` of them).
@@ -297,6 +374,8 @@ class InGraphSampler(tf.Module):
         self.table.scatter_update(tf.IndexedSlices(values, indices))
         self.num_unvisited.assign_sub(tf.reduce_sum(tf.cast(newly, tf.int64)))
         self.num_invalid_losses.assign_add(tf.reduce_sum(tf.cast(tf.logical_not(valid), tf.int64)))
+        if self.method in _PROBABILISTIC:
+            self._update_weights(indices)
 
     def set_losses(self, losses) -> None:
         """Start from a full table of finite losses >= 0 (warm start): the first pass is skipped.
@@ -316,10 +395,20 @@ class InGraphSampler(tf.Module):
         self.table.assign(table)
         self.first_pass_cursor.assign(self.num_samples)
         self.num_unvisited.assign(0)
+        self._forget_weights()
+
+    def _forget_weights(self) -> None:
+        # rebuild the kept weights from the table, with a new scale
+        if self.method in _PROBABILISTIC:
+            self.weight_scale.assign(0.0)
+            self.weights_exponent.assign(np.nan)
+            self._refresh_weights(tf.constant(True))
 
     # ------------------------------------------------------------------- state
     def get_state(self) -> dict:
-        """Everything needed to resume: table, RNG counter and seed, first-pass and epoch positions, progress.
+        """Everything needed to resume: table, RNG counter and seed, first-pass and epoch positions, progress
+        (and for the importance draws the kept weights, their scale and exponent: a rebuild from the table
+        could differ from them in the last bit, and so change a draw).
 
         Example:
             >>> sampler = InGraphSampler(4, batch_size=2, method="nis")
@@ -336,14 +425,20 @@ class InGraphSampler(tf.Module):
             table=self.table.numpy().copy(),
             progress=np.float64(self.progress.numpy()),
         )
+        if self.method in _PROBABILISTIC:
+            state.update(weights=self.kept_weights.weights.numpy()[: self.num_samples].copy(),
+                         weight_scale=np.float32(self.weight_scale.numpy()),
+                         weights_exponent=np.float32(self.weights_exponent.numpy()))
         return state
 
     def set_state(self, state: dict) -> None:
         """Restore :meth:`get_state`'s dict.
 
+        A state without kept weights (saved before they existed) has them rebuilt from the table.
+
         Raises:
             ValueError: for a missing key, another dataset size, batch size or sampler configuration,
-                or a table with NaN or negative entries.
+                or a table (or kept weights) with NaN or negative entries.
         """
         required = ("version", "num_samples", "batch_size", "seed", "sampler_config", "table") + _COUNTERS
         missing = [key for key in required if key not in state]
@@ -362,8 +457,21 @@ class InGraphSampler(tf.Module):
         table = np.asarray(state["table"], dtype=np.float32)
         if table.shape != (self.num_samples,) or np.isnan(table).any() or (table < 0).any():
             raise ValueError("the state's loss table has the wrong shape or NaN / negative entries")
+        kept = None
+        if self.method in _PROBABILISTIC and "weights" in state:
+            kept = np.asarray(state["weights"], dtype=np.float32)
+            scale = float(state.get("weight_scale", np.nan))
+            if kept.shape != (self.num_samples,) or not np.isfinite(kept).all() or (kept < 0).any() or not (
+                    scale >= 0 and np.isfinite(scale)):
+                raise ValueError("the state's kept weights have the wrong shape or non-finite / negative entries")
         self.table.assign(table)
         self.seed.assign(int(state["seed"]))
         for name in _COUNTERS:
             getattr(self, name).assign(int(state[name]))
         self.progress.assign(float(state.get("progress", 0.0)))  # absent from states saved before it existed
+        if kept is None:
+            self._forget_weights()
+        else:
+            self.kept_weights.assign(kept)  # the block sums: the same tree of additions, the same floats
+            self.weight_scale.assign(float(state["weight_scale"]))
+            self.weights_exponent.assign(float(state.get("weights_exponent", np.nan)))

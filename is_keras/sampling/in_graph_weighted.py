@@ -3,10 +3,17 @@
 One float32 cumulative sum over N weights loses the small ones: each partial
 sum is rounded to ``eps * total``, which at N = 10^7 is the size of a typical
 weight. So the weights are cut into blocks of ``block`` entries: the block
-sums (a reduction, O(N)) get a cumulative sum of ``N / block`` entries, a
-draw picks a block by binary search, and then an entry inside its block by a
-cumulative sum of that one block (O(B · block) for B draws). Rounding then is
-relative to a block's sum, not to the total.
+sums get a cumulative sum of ``N / block`` entries, a draw picks a block by
+binary search, and then an entry inside its block by a cumulative sum of that
+one block (O(B · block) for B draws). Rounding then is relative to a block's
+sum, not to the total.
+
+:func:`draw_proportional` sums the blocks of a weights tensor (O(N)) for
+every draw; :class:`BlockWeights` keeps the weights and their block sums in
+variables, so that writing B weights costs O(B · block) and a draw
+O(B · block + N / block). A block's sum is always recomputed from its entries
+(:func:`row_sums`, a fixed tree of additions), so no rounding error builds up,
+and the kept sums equal those of a rebuild bit for bit.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import math
 import tensorflow as tf
 
 _BRUTE_FORCE_LIMIT = 1 << 18
+_CHUNK = 1 << 16  # entries per step of BlockWeights.assign_where's loop
 
 
 def block_size(num_samples: int, batch_size: int) -> int:
@@ -49,9 +57,31 @@ def draw_proportional(weights: tf.Tensor, uniforms: tf.Tensor, *, block: int) ->
     """
     n = int(weights.shape[0])
     num_blocks = -(-n // block)
-    padded = tf.pad(weights, [[0, num_blocks * block - n]])
-    rows = tf.reshape(padded, [num_blocks, block])
-    block_sums = tf.reduce_sum(rows, axis=1)
+    rows = tf.reshape(tf.pad(weights, [[0, num_blocks * block - n]]), [num_blocks, block])
+    return draw_from_blocks(row_sums(rows), lambda chosen: tf.gather(rows, chosen), uniforms, block=block)
+
+
+def draw_from_blocks(block_sums: tf.Tensor, rows_of, uniforms: tf.Tensor, *, block: int) -> tuple[tf.Tensor, tf.Tensor]:
+    """The two-level draw from block sums and a reader of whole blocks: O(B · block + number of blocks).
+
+    Args:
+        block_sums: float32 (number of blocks,) sums of the blocks' weights.
+        rows_of: a callable, int64 (B,) block numbers -> float32 (B, block) those blocks' weights.
+        uniforms: float32 (B,) values in ``[0, 1)``.
+        block: entries per block.
+
+    Returns:
+        ``(indices, total)`` as :func:`draw_proportional`.
+
+    Example:
+        >>> import tensorflow as tf
+        >>> rows = tf.constant([[0.0, 1.0], [0.0, 3.0]])
+        >>> idx, total = draw_from_blocks(row_sums(rows), lambda b: tf.gather(rows, b), tf.constant([0.1, 0.9]),
+        ...                               block=2)
+        >>> idx.numpy().tolist(), float(total)
+        ([1, 3], 4.0)
+    """
+    num_blocks = int(block_sums.shape[0])
     cdf = tf.cumsum(block_sums)
     total = cdf[-1]
     exclusive = tf.concat([tf.zeros([1], cdf.dtype), cdf[:-1]], axis=0)
@@ -60,7 +90,7 @@ def draw_proportional(weights: tf.Tensor, uniforms: tf.Tensor, *, block: int) ->
     last_block = tf.reduce_max(tf.where(block_sums > 0, tf.range(num_blocks, dtype=tf.int64), 0))
     chosen = tf.minimum(upper_bound(cdf, target), last_block)
     residual = target - tf.gather(exclusive, chosen)  # >= 0: target >= the cdf before the chosen block
-    chosen_rows = tf.gather(rows, chosen)
+    chosen_rows = rows_of(chosen)
     row_cdf = tf.cumsum(chosen_rows, axis=1)
     within = tf.reduce_sum(tf.cast(row_cdf <= residual[:, None], tf.int64), axis=1)  # O(B * block)
     # the last positive entry of each chosen row (same reason: rounding past the row's sum)
@@ -68,6 +98,115 @@ def draw_proportional(weights: tf.Tensor, uniforms: tf.Tensor, *, block: int) ->
     last_positive = tf.maximum(tf.reduce_max(positive, axis=1) - 1, 0)
     indices = chosen * block + tf.minimum(within, last_positive)
     return indices, total
+
+
+def row_sums(rows: tf.Tensor) -> tf.Tensor:
+    """Sums of the rows of a (M, width) tensor by a fixed tree of additions (halves added to halves).
+
+    Every row's sum is the same float whatever M, the device or XLA (float additions are exactly
+    rounded; only their order could differ, and here it is fixed), so sums kept up to date row
+    by row equal a recomputation bit for bit.
+
+    Example:
+        >>> import tensorflow as tf
+        >>> row_sums(tf.constant([[1.0, 2.0, 3.0], [0.5, 0.0, 0.0]])).numpy().tolist()
+        [6.0, 0.5]
+    """
+    width = int(rows.shape[-1])
+    size = 1 << max(0, (width - 1).bit_length())
+    if size != width:  # zeros up to a power of two: adding 0 changes nothing
+        rows = tf.pad(rows, [[0, 0], [0, size - width]])
+    while size > 1:
+        size //= 2
+        rows = rows[:, :size] + rows[:, size:]
+    return rows[:, 0]
+
+
+class BlockWeights(tf.Module):
+    """N weights >= 0 and their block sums, kept in variables, for draws proportional to the weights.
+
+    :meth:`assign` sets all weights (O(N)), :meth:`assign_where` too but only if a condition holds
+    (under XLA without copying the variables when it does not), :meth:`scatter` writes some
+    (O(B · block): the written blocks' sums are recomputed from their entries), :meth:`draw`
+    draws B indices in O(B · block + N / block). Use inside a ``tf.function`` (eagerly it works
+    too, op by op).
+
+    Args:
+        size: N, the number of weights.
+        block: entries per block (see :func:`block_size`).
+
+    Example:
+        >>> import tensorflow as tf
+        >>> kept = BlockWeights(5, block=2)
+        >>> kept.assign(tf.constant([1.0, 0.0, 2.0, 0.0, 0.0]))
+        >>> kept.scatter(tf.constant([4, 0], tf.int64), tf.constant([5.0, 0.0]))
+        >>> kept.block_sums.numpy().tolist(), float(kept.total())
+        ([0.0, 2.0, 5.0], 7.0)
+        >>> kept.draw(tf.constant([0.1, 0.5]))[0].numpy().tolist()
+        [2, 4]
+    """
+
+    def __init__(self, size: int, *, block: int):
+        super().__init__(name="block_weights")
+        self.size, self.block = int(size), int(block)
+        self.num_blocks = -(-self.size // self.block)
+        #: the weights, zero-padded to whole blocks (float32 (number of blocks * block,))
+        self.weights = tf.Variable(tf.zeros([self.num_blocks * self.block]), trainable=False, name="weights")
+        #: each block's sum, :func:`row_sums` of its entries (float32 (number of blocks,))
+        self.block_sums = tf.Variable(tf.zeros([self.num_blocks]), trainable=False, name="block_sums")
+
+    def assign(self, weights) -> None:
+        """Set all N weights (finite, >= 0) and recompute every block sum: O(N)."""
+        padded = tf.pad(tf.cast(weights, tf.float32), [[0, self.num_blocks * self.block - self.size]])
+        self.weights.assign(padded)
+        self.block_sums.assign(row_sums(tf.reshape(padded, [self.num_blocks, self.block])))
+
+    def assign_where(self, condition, values_of) -> None:
+        """If ``condition`` (a bool tensor), set every weight, a chunk of whole blocks at a time: O(N).
+
+        ``values_of(cells)`` gives the weights (float32, finite, >= 0) of int64 cell numbers of shape
+        (rows, block), 0 for the padding cells ``>= size``. A ``tf.while_loop`` of scatters that runs
+        zero times when ``condition`` is False: XLA keeps the variables in place, where a ``tf.cond``
+        writing them would copy them (O(N)) on every call.
+        """
+        rows = max(1, min(self.num_blocks, _CHUNK // self.block))
+        chunks = -(-self.num_blocks // rows)
+
+        def body(chunk):
+            # the last chunk's surplus rows repeat the last block: the same cells, the same values
+            blocks = tf.minimum(chunk * rows + tf.range(rows, dtype=tf.int64), self.num_blocks - 1)
+            cells = blocks[:, None] * self.block + tf.range(self.block, dtype=tf.int64)[None, :]
+            values = tf.cast(values_of(cells), tf.float32)
+            self.weights.scatter_update(tf.IndexedSlices(tf.reshape(values, [-1]), tf.reshape(cells, [-1])))
+            self.block_sums.scatter_update(tf.IndexedSlices(row_sums(values), blocks))
+            return (chunk + 1,)
+
+        trips = tf.where(condition, tf.constant(chunks, tf.int64), 0)
+        tf.while_loop(lambda chunk: chunk < trips, body, (tf.constant(0, tf.int64),))
+
+    def scatter(self, indices, values) -> None:
+        """Write ``values`` at ``indices`` (int64 (B,); a repeated index must carry equal values) and
+        recompute the written blocks' sums from their entries: O(B · block)."""
+        self.weights.scatter_update(tf.IndexedSlices(values, indices))
+        blocks = indices // self.block
+        self.block_sums.scatter_update(tf.IndexedSlices(row_sums(self._rows(blocks)), blocks))
+
+    def gather(self, indices) -> tf.Tensor:
+        """The weights at ``indices`` (float32)."""
+        return tf.gather(self.weights, indices)
+
+    def total(self) -> tf.Tensor:
+        """The sum of the weights, as :meth:`draw` sees it (the last entry of the blocks' cumulative sum)."""
+        return tf.cumsum(self.block_sums)[-1]
+
+    def draw(self, uniforms) -> tuple[tf.Tensor, tf.Tensor]:
+        """``(indices, total)`` as :func:`draw_proportional`, one index per uniform."""
+        return draw_from_blocks(tf.convert_to_tensor(self.block_sums), self._rows, uniforms, block=self.block)
+
+    def _rows(self, blocks) -> tf.Tensor:
+        # only the blocks' entries are read (a gather from the variable, not a copy of it)
+        cells = blocks[:, None] * self.block + tf.range(self.block, dtype=tf.int64)[None, :]
+        return tf.gather(self.weights, cells)
 
 
 def upper_bound(sorted_values: tf.Tensor, targets: tf.Tensor) -> tf.Tensor:

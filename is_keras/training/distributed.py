@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 
 from is_keras.training.trainer import ImportanceTrainer
@@ -123,7 +124,8 @@ class DistributedImportanceTrainer(ImportanceTrainer):
         per_sample, scores = self._compiled_step(indices_tensor, tf.constant(weights, dtype=tf.float32), x, y)
         per_sample = _first_local(self.strategy, per_sample).numpy()
         scores = per_sample if self.table_score is None else _first_local(self.strategy, scores).numpy()
-        return per_sample, scores
+        self.last_trained_indices = indices
+        return per_sample, indices, scores, bool(np.all(np.isfinite(per_sample)))
 
 
 def _first_local(strategy, value):
