@@ -184,17 +184,8 @@ class SumTree:
         ``checked=True`` skips the checks of the indices and weights (the caller made them).
         """
         if not checked:
-            indices = np.asarray(indices, dtype=np.int64)
-            weights = np.asarray(weights, dtype=np.float64)
-            if indices.shape != weights.shape or indices.ndim != 1:
-                raise ValueError(f"SumTree.update needs 1-D indices and weights of one length, got "
-                                 f"{indices.shape} and {weights.shape}")
-            if indices.size == 0:
-                return
-            _check_weights(weights)
-            if indices.min() < 0 or indices.max() >= self.size:
-                raise ValueError(f"SumTree.update: indices must lie in [0, {self.size})")
-        elif indices.size == 0:
+            indices, weights = _checked_update(indices, weights, self.size, owner="SumTree")
+        if indices.size == 0:
             return
         self._leaves[indices] = weights
         self._top_stale = True
@@ -239,6 +230,24 @@ class SumTree:
             mass -= running[batch, child]
             nodes = nodes * FANOUT + child
         return nodes
+
+
+def _checked_update(indices, weights, size: int, *, owner: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(indices, weights)`` as int64 / float64 arrays after checking them for ``owner.update``.
+
+    Raises:
+        ValueError: for shapes that differ or are not 1-D, bad weights, or indices outside ``[0, size)``.
+    """
+    indices = np.asarray(indices, dtype=np.int64)
+    weights = np.asarray(weights, dtype=np.float64)
+    if indices.shape != weights.shape or indices.ndim != 1:
+        raise ValueError(f"{owner}.update needs 1-D indices and weights of one length, got "
+                         f"{indices.shape} and {weights.shape}")
+    if indices.size:
+        _check_weights(weights)
+        if indices.min() < 0 or indices.max() >= size:
+            raise ValueError(f"{owner}.update: indices must lie in [0, {size})")
+    return indices, weights
 
 
 def _check_weights(weights: np.ndarray) -> None:
@@ -361,16 +370,9 @@ class FlatWeights:
         ``checked=True`` skips the checks of the indices and weights (the caller made them).
         """
         if not checked:
-            indices = np.asarray(indices, dtype=np.int64)
-            weights = np.asarray(weights, dtype=np.float64)
-            if indices.shape != weights.shape or indices.ndim != 1:
-                raise ValueError(f"FlatWeights.update needs 1-D indices and weights of one length, got "
-                                 f"{indices.shape} and {weights.shape}")
-            if indices.size == 0:
-                return
-            _check_weights(weights)
-            if indices.min() < 0 or indices.max() >= self.size:
-                raise ValueError(f"FlatWeights.update: indices must lie in [0, {self.size})")
+            indices, weights = _checked_update(indices, weights, self.size, owner="FlatWeights")
+        if indices.size == 0:
+            return
         self._weights[indices] = weights
         self._stale = True
 

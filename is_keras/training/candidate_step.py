@@ -26,26 +26,14 @@ def candidate_step(trainer, x, y, weights):
     """
     del weights
     selector = trainer.selector
-    count = selector.num_candidates
 
-    def scored():
-        y_pred = trainer.model(x, training=False)
-        losses = tf.cast(trainer.loss(y, y_pred), tf.float32)
-        scores = losses if trainer.table_score is None else tf.cast(trainer.table_score(y, y_pred, losses), tf.float32)
-        scores = tf.reshape(scores, [count])
-        positions, selected_weights = selector.select(scores)
-        return tf.constant(True), scores, positions, selected_weights
+    def score(candidates_x, candidates_y):
+        y_pred = trainer.model(candidates_x, training=False)
+        losses = tf.cast(trainer.loss(candidates_y, y_pred), tf.float32)
+        return losses if trainer.table_score is None else trainer.table_score(candidates_y, y_pred, losses)
 
-    def unscored():
-        positions, selected_weights = selector.uniform_selection()
-        return tf.constant(False), tf.zeros([count], tf.float32), positions, selected_weights
-
-    if selector.switches:
-        did_score, candidate_scores, positions, selected_weights = tf.cond(
-            selector.wants_candidate_scores(), scored, unscored)
-    else:
-        did_score, candidate_scores, positions, selected_weights = scored()
-    candidates_finite = tf.logical_or(tf.logical_not(did_score), tf.reduce_all(tf.math.is_finite(candidate_scores)))
+    did_score, candidate_scores, positions, selected_weights, candidates_finite = select_from_candidates(
+        selector, x, y, score=score)
 
     def observe(per_sample, scores):
         if selector.switches:
@@ -57,6 +45,48 @@ def candidate_step(trainer, x, y, weights):
                                           float(selector.batch_size), also_finite=candidates_finite,
                                           on_success=observe)
     return did_score, candidate_scores, positions, per_sample, scores
+
+
+def select_from_candidates(selector, x, y, *, score):
+    """Score the C candidates when the selector wants it, and pick the B to train (pure TF, inside tf.function).
+
+    Args:
+        selector: the :class:`~is_keras.training.candidate_selection.CandidateSelector`.
+        x, y: the C candidates' inputs and targets.
+        score: ``score(x, y) -> (C,)`` fresh scores from a forward pass (``training=False``).
+
+    Returns:
+        ``(scored, candidate scores (C,), positions (B,), weights (B,), candidate scores finite)``;
+        without a candidate forward (vr-switch below its threshold) the scores are zeros, the
+        positions the first B candidates and the weights 1.
+
+    Example:
+        >>> from is_keras.sampling.config import SamplerConfig
+        >>> from is_keras.training.candidate_selection import CandidateSelector
+        >>> selector = CandidateSelector(batch_size=2, sampler_config=SamplerConfig(method="selective-backprop",
+        ...                              candidate_factor=2.0, selectivity=50.0), num_candidates=4)
+        >>> out = select_from_candidates(selector, tf.zeros((4, 1)), tf.constant([0.0, 9.0, 0.1, 8.0]),
+        ...                              score=lambda x, y: y)
+        >>> sorted(out[2].numpy().tolist())   # the two highest scores, almost surely at selectivity 50
+        [1, 3]
+    """
+    count = selector.num_candidates
+
+    def scored():
+        scores = tf.reshape(tf.cast(score(x, y), tf.float32), [count])
+        positions, weights = selector.select(scores)
+        return tf.constant(True), scores, positions, weights
+
+    def unscored():
+        positions, weights = selector.uniform_selection()
+        return tf.constant(False), tf.zeros([count], tf.float32), positions, weights
+
+    if selector.switches:
+        did_score, scores, positions, weights = tf.cond(selector.wants_candidate_scores(), scored, unscored)
+    else:
+        did_score, scores, positions, weights = scored()
+    finite = tf.logical_or(tf.logical_not(did_score), tf.reduce_all(tf.math.is_finite(scores)))
+    return did_score, scores, positions, weights, finite
 
 
 def candidate_results(indices, outputs):

@@ -9,6 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from is_keras.training.candidate_step import select_from_candidates
 from is_keras.training.checks import check_model_and_data
 from is_keras.training.fit_clock import clock_callbacks
 from is_keras.training.losses import get_per_sample_loss, loss_name
@@ -295,25 +296,9 @@ class ImportanceSamplingModel(keras.Model):
     def _candidate_step(self, x, y, indices):
         """Score the C candidates, select B with the selector, train on them (see :meth:`train_step`)."""
         selector = self.selector
-        count = selector.num_candidates
-
-        def scored():
-            candidate_pred = self(x, training=False)
-            scores = tf.reshape(tf.cast(self.per_sample_loss(y, candidate_pred), tf.float32), [count])
-            positions, selected_weights = selector.select(scores)
-            return tf.constant(True), scores, positions, selected_weights
-
-        def unscored():
-            positions, selected_weights = selector.uniform_selection()
-            return tf.constant(False), tf.zeros([count], tf.float32), positions, selected_weights
-
-        if selector.switches:
-            did_score, candidate_scores, positions, weights = tf.cond(selector.wants_candidate_scores(), scored,
-                                                                      unscored)
-        else:
-            did_score, candidate_scores, positions, weights = scored()
-        candidates_finite = tf.logical_or(tf.logical_not(did_score),
-                                          tf.reduce_all(tf.math.is_finite(candidate_scores)))
+        did_score, candidate_scores, positions, weights, candidates_finite = select_from_candidates(
+            selector, x, y, score=lambda candidates_x, candidates_y: self.per_sample_loss(
+                candidates_y, self(candidates_x, training=False)))
         trained_x, trained_y = tf.gather(x, positions), tf.gather(y, positions)
         trained = tf.gather(indices, positions)
 
