@@ -101,17 +101,23 @@ def test_selective_backprop_zero_selectivity_is_uniform_among_candidates():
 
 
 # ------------------------------------------------------------------ vr-switch
-def test_vr_switch_draws_proportional_to_score_with_unbiased_weights():
+@pytest.mark.parametrize("smoothing", [0.0, 0.5])
+def test_vr_switch_draws_proportional_to_smoothed_score_with_unbiased_weights(smoothing):
     scores = np.array([0.5, 0.0, 2.0, 1.0, 4.0, 0.5], np.float32)
-    selector = make("vr-switch", 4, 6, seed=2)
+    selector = make("vr-switch", 4, 6, seed=2, score_smoothing=smoothing)
     positions, weights = draws(selector, scores, 6000)
-    p = scores / scores.sum()
+    smoothed = scores.astype(np.float64) + smoothing * scores.mean()  # the paper's adaptive additive smoothing
+    p = smoothed / smoothed.sum()
     np.testing.assert_allclose(weights, 1.0 / (6 * p[positions]), rtol=1e-6)
     counts = np.bincount(positions.ravel(), minlength=6)
-    assert counts[1] == 0  # a zero score is never drawn
+    if smoothing == 0:
+        assert counts[1] == 0  # a zero score is never drawn
+    else:
+        assert counts[1] > 0 and weights.max() <= (1 + smoothing) / smoothing + 1e-6  # bounded weights
     nonzero = p > 0
-    assert scipy.stats.chisquare(counts[nonzero], p[nonzero] * counts.sum()).pvalue > 1e-3
-    # unbiased: E[w f] = Σ p_i f_i / (C p_i) = (1/C) Σ_{p_i > 0} f_i (a zero-score candidate carries no mass)
+    expected = p[nonzero] / p[nonzero].sum() * counts.sum()
+    assert scipy.stats.chisquare(counts[nonzero], expected).pvalue > 1e-3
+    # unbiased: E[w f] = Σ p_i f_i / (C p_i) = (1/C) Σ_{p_i > 0} f_i (a zero-mass candidate carries no mass)
     f = np.array([1.0, 7.0, -2.0, 3.0, 0.5, 5.0])
     terms = weights * f[positions]
     target = f[nonzero].sum() / 6
@@ -189,7 +195,8 @@ def test_select_compiles_with_xla(method):
         assert all(len(set(row)) == 3 for row in positions.tolist())
         np.testing.assert_array_equal(weights, 1.0)
     else:
-        np.testing.assert_allclose(weights, scores.sum() / (12 * scores[positions]), rtol=1e-5)
+        smoothed = scores + 0.5 * scores.mean()  # the default score_smoothing
+        np.testing.assert_allclose(weights, smoothed.sum() / (12 * smoothed[positions]), rtol=1e-5)
 
 
 def test_state_round_trip_repeats_the_draws_and_refuses_other_selectors():
@@ -230,6 +237,7 @@ def test_selector_refuses_other_methods_and_too_few_candidates():
     ("candidate_factor", 0.5), ("candidate_factor", float("nan")), ("candidate_factor", float("inf")),
     ("candidate_factor", True), ("candidate_factor", "4"), ("selectivity", -1.0), ("selectivity", float("inf")),
     ("vr_threshold", -0.1), ("vr_threshold", float("nan")), ("vr_threshold", "high"),
+    ("score_smoothing", -0.5), ("score_smoothing", float("inf")),
 ])
 def test_config_refuses_bad_candidate_options_naming_the_field(field, value):
     with pytest.raises(ValueError, match=field):

@@ -46,9 +46,10 @@ OPTION_HELP = {
     "candidate_factor": "candidates forwarded per step over the batch size, C = ceil(factor * B), >= 1",
     "selectivity": "exponent β on the fresh loss percentile of a candidate, >= 0",
     "vr_threshold": "variance reduction τ above which vr-switch samples candidates by score",
+    "score_smoothing": "vr-switch draws ∝ score + score_smoothing * mean score (bounds the weights), >= 0",
 }
 OPTION_TYPES = {"exponent": non_negative_float, "uniform_mix": share, "selectivity": non_negative_float,
-                "vr_threshold": non_negative_float}
+                "vr_threshold": non_negative_float, "score_smoothing": non_negative_float}
 #: Defaults shown in words (``None`` fields).
 DEFAULT_HELP = {"vr_threshold": "the paper's (C + 3B) / (3B)"}
 

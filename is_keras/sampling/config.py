@@ -33,6 +33,9 @@ class SamplerConfig:
         selectivity: the exponent β >= 0 on the fresh loss percentile (selective-backprop).
         vr_threshold: the variance reduction τ above which vr-switch samples by score, a finite
             number >= 0, or None for the paper's ``(C + 3B) / (3B)``.
+        score_smoothing: vr-switch draws ∝ ``score + score_smoothing * mean(score)`` over the
+            candidates (the paper's adaptive additive smoothing; weights stay ``1 / (C p_i)``,
+            now at most ``(1 + score_smoothing) / score_smoothing``), a finite number >= 0.
 
     Raises:
         ValueError: for an unknown method or an option outside its range, ``uniform_mix``
@@ -61,6 +64,7 @@ class SamplerConfig:
     candidate_factor: float = 4.0
     selectivity: float = 3.0
     vr_threshold: float | None = None
+    score_smoothing: float = 0.5
 
     def __post_init__(self):
         spec = get_method_spec(self.method)
@@ -108,6 +112,10 @@ class SamplerConfig:
             threshold = _number("vr_threshold", threshold)
             if not math.isfinite(threshold) or threshold < 0:
                 raise ValueError(f"vr_threshold must be a finite number >= 0 (or None), got {self.vr_threshold}")
+        smoothing = _number("score_smoothing", self.score_smoothing)
+        if not math.isfinite(smoothing) or smoothing < 0:
+            raise ValueError(f"score_smoothing must be a finite number >= 0, got {self.score_smoothing}")
+        object.__setattr__(self, "score_smoothing", smoothing)
         object.__setattr__(self, "candidate_factor", factor)
         object.__setattr__(self, "selectivity", selectivity)
         object.__setattr__(self, "vr_threshold", threshold)

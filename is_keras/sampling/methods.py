@@ -32,7 +32,7 @@ from is_keras.sampling.variance_reduction import VarianceReductionSampler
 
 #: Every option a method may read (fields of :class:`~is_keras.sampling.config.SamplerConfig`).
 OPTION_NAMES = ("exponent", "subset_fraction", "subset_size", "uniform_mix", "switch_fraction", "prune_ratio",
-                "prune_until", "candidate_factor", "selectivity", "vr_threshold")
+                "prune_until", "candidate_factor", "selectivity", "vr_threshold", "score_smoothing")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -188,8 +188,10 @@ register_method(MethodSpec(
     description="forward candidate_factor * B uniform candidates, backpropagate B of them drawn without "
                 "replacement with p ∝ (fresh loss percentile) ** selectivity; weights 1 (Jiang et al. 2019)"))
 register_method(MethodSpec(
-    name="vr-switch", sampler_class=VarianceReductionSampler, options=("candidate_factor", "vr_threshold"),
+    name="vr-switch", sampler_class=VarianceReductionSampler,
+    options=("candidate_factor", "vr_threshold", "score_smoothing"),
     has_draw_probabilities=False, label="VR-switch", selects_candidates=True,
     description="while the estimated variance reduction exceeds vr_threshold, forward candidate_factor * B "
-                "uniform candidates and draw B ∝ fresh score with weights 1/(C p); uniform batches otherwise "
+                "uniform candidates and draw B ∝ fresh score + score_smoothing * mean score, with weights 1/(C p); "
+                "uniform batches otherwise "
                 "(Katharopoulos & Fleuret 2018)"))

@@ -12,12 +12,14 @@ class VarianceReductionSampler(UniformSampler):
     candidates uniformly without replacement (a running permutation, like
     ``"nis"``; no first pass). While the estimated variance reduction τ exceeds
     ``vr_threshold`` the training step scores them, draws B ∝ score with
-    replacement and weights them ``1 / (C p_i)``; otherwise it trains the first B
+    replacement and weights them ``1 / (C p_i)`` (the scores smoothed by
+    ``score_smoothing`` times their mean, which bounds the weights); otherwise it trains the first B
     (:class:`~is_keras.training.candidate_selection.CandidateSelector`).
 
     Args:
         candidate_factor: C / B, >= 1.
         vr_threshold: τ above which importance sampling is on (None: the paper's ``(C + 3B) / (3B)``).
+        score_smoothing: share of the candidates' mean score added to every score before the draw.
 
     Example:
         >>> import numpy as np
@@ -31,8 +33,10 @@ class VarianceReductionSampler(UniformSampler):
     #: The generator hands out C candidates per step and the training step selects B of them.
     selects_candidates = True
 
-    def __init__(self, candidate_factor: float = 4.0, vr_threshold: float | None = None):
+    def __init__(self, candidate_factor: float = 4.0, vr_threshold: float | None = None,
+                 score_smoothing: float = 0.5):
         self.candidate_factor = float(candidate_factor)
+        self.score_smoothing = float(score_smoothing)
         self.vr_threshold = None if vr_threshold is None else float(vr_threshold)
 
     def draw_probabilities(self, indices):

@@ -110,6 +110,7 @@ class CandidateSelector(tf.Module):
         if threshold is None:
             threshold = (self.num_candidates + 3 * self.batch_size) / (3 * self.batch_size)
         self.vr_threshold = float(threshold)
+        self.score_smoothing = float(sampler_config.score_smoothing)
         #: True for vr-switch: the candidate forward happens only while τ > threshold.
         self.switches = self.method == "vr-switch"
         self.seed = tf.Variable(int(seed) % 2**63, dtype=tf.int64, trainable=False, name="seed")
@@ -126,8 +127,8 @@ class CandidateSelector(tf.Module):
     def priorities(self, scores) -> tf.Tensor:
         """The unnormalized selection weights of the C candidates.
 
-        selective-backprop: ``percentile ** selectivity``; vr-switch: the scores
-        (negative ones as 0; all 0 or non-finite sums: uniform).
+        selective-backprop: ``percentile ** selectivity``; vr-switch: the scores (negative
+        ones as 0) plus ``score_smoothing`` times their mean (all 0 or a non-finite sum: uniform).
 
         Example:
             >>> from is_keras.sampling.config import SamplerConfig
@@ -139,6 +140,7 @@ class CandidateSelector(tf.Module):
         scores = self._clean(scores)
         if self.switches:
             scores = tf.maximum(scores, 0.0)
+            scores = scores + self.score_smoothing * tf.reduce_mean(scores)
             total = tf.reduce_sum(scores)
             usable = tf.logical_and(total > 0, tf.math.is_finite(total))
             return tf.where(usable, scores, tf.ones_like(scores))
