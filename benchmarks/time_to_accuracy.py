@@ -122,6 +122,9 @@ def select(data, methods, args, schedule, log) -> tuple[dict, dict]:
     for method in methods:
         if method == "nis":
             continue
+        if len(args.lr_grid) == 1:  # one rate: nothing to choose, no runs needed
+            chosen[method] = args.lr_grid[0]
+            continue
         scores = {}
         for lr in args.lr_grid:
             try:

@@ -9,7 +9,7 @@ from scipy import stats
 from is_keras.sampling.config import SamplerConfig
 from is_keras.sampling.in_graph_permutation import derive_key, permute
 from is_keras.sampling.in_graph_sampler import InGraphSampler
-from is_keras.sampling.in_graph_weighted import draw_proportional
+from is_keras.sampling.in_graph_weighted import draw_proportional, row_sums
 
 
 def run_draws(sampler, steps, *, jit=False, update=None):
@@ -529,3 +529,58 @@ def test_states_without_kept_weights_rebuild_them_and_bad_ones_are_refused():
         fresh.set_state({**state, "weights": state["weights"][:-1]})
     with pytest.raises(ValueError, match="kept weights"):
         fresh.set_state({**state, "weights": -state["weights"]})
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_dense_rebuilds_match_the_loop_of_scatters(jit):
+    # small N: BlockWeights.assign_where (the kept weights' rebuild) is one tf.where write instead of a while_loop
+    # of scatters (a loop for XLA to compile); the same draws, table, counters and kept weights
+    n, b = 300, 16
+    options = {"method": "is-probabilistic", "exponent": 0.5, "uniform_mix": 0.1, "unbiased": True, "seed": 3}
+    dense, scattered = InGraphSampler(n, batch_size=b, **options), InGraphSampler(n, batch_size=b, **options)
+    assert dense.kept_weights.dense
+    scattered.kept_weights.dense = False
+
+    def noisy(sampler):  # random losses with a repeated index's last value and a NaN now and then
+        def losses(idx):
+            values = tf.random.stateless_uniform([b], tf.stack([sampler.step, tf.constant(9, tf.int64)])) * 4.0
+            return tf.where(tf.range(b) == 3, np.float32(np.nan), values)
+        return losses
+
+    got = run_draws(dense, 40, jit=jit, update=noisy(dense))  # the first pass (19 draws), a rescale at 38
+    expected = run_draws(scattered, 40, jit=jit, update=noisy(scattered))
+    np.testing.assert_array_equal(got[0], expected[0])
+    np.testing.assert_array_equal(got[1], expected[1])
+    dense.update([5, 7, 5, 299], [1.0, 2.0, 0.25, 9.0])  # eagerly, a repeated index (its last loss)
+    scattered.update([5, 7, 5, 299], [1.0, 2.0, 0.25, 9.0])
+    np.testing.assert_array_equal(dense.table.numpy(), scattered.table.numpy())
+    assert dense.table.numpy()[5] == 0.25
+    for name in ("step", "num_unvisited", "num_invalid_losses", "first_pass_cursor"):
+        assert int(getattr(dense, name).numpy()) == int(getattr(scattered, name).numpy())
+    np.testing.assert_array_equal(dense.kept_weights.weights.numpy(), scattered.kept_weights.weights.numpy())
+    np.testing.assert_array_equal(dense.kept_weights.block_sums.numpy(), scattered.kept_weights.block_sums.numpy())
+    for sampler in (dense, scattered):
+        kept_weights_match_the_table(sampler)
+
+
+@pytest.mark.parametrize("dense", [True, False])
+def test_an_update_not_applied_changes_nothing(dense):
+    # update(..., apply=False) (the fit wrapper's skipped step, written outside its tf.cond) leaves the table,
+    # the counters and the kept weights as they were, bit for bit, even on a step that would rescale them
+    n, b = 200, 8
+    sampler = InGraphSampler(n, batch_size=b, method="is-probabilistic", exponent=0.5, uniform_mix=0.1, seed=1)
+    sampler.kept_weights.dense = dense
+    run_draws(sampler, 49, update=index_losses(n))  # the first pass (25 draws), then importance draws
+    indices, _ = sampler.next_batch()  # draw 50: its update would rescale (every ceil(N / B) = 25 draws)
+    before = sampler.get_state()
+    for losses in (np.full(b, 5.0, np.float32), np.full(b, np.nan, np.float32)):
+        sampler.update(indices, losses, apply=tf.constant(False))
+        after = sampler.get_state()
+        for key, value in before.items():
+            np.testing.assert_array_equal(np.asarray(after[key]), np.asarray(value), err_msg=key)
+        np.testing.assert_array_equal(sampler.kept_weights.block_sums.numpy(),
+                                      row_sums(tf.reshape(sampler.kept_weights.weights, [-1, 8])).numpy())
+    sampler.update(indices, np.full(b, 5.0, np.float32), apply=tf.constant(True))
+    assert (sampler.table.numpy()[indices.numpy()] == 5.0).all()
+    assert float(sampler.weight_scale.numpy()) == 5.0  # the rescale happened now
+    kept_weights_match_the_table(sampler)

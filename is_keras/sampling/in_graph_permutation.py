@@ -24,6 +24,20 @@ _MIN_BASE = 16  # domains of at least 256 values, so tiny n still get a well-mix
 _ROUND_CONSTANTS = tuple(((r + 1) * 0x9E3779B9) & _MASK32 for r in range(_ROUNDS))
 
 
+def _mix32(x: tf.Tensor) -> tf.Tensor:
+    # hash32 on uint32 values: its products wrap modulo 2**32 by themselves (no masking), which halves the ops
+    # (and so XLA's compile time) of the int64 form, for the same values
+    multiplier, shift = tf.constant(_MULTIPLIER, tf.uint32), tf.constant(16, tf.uint32)
+    x = tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, shift)) * multiplier
+    x = tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, shift)) * multiplier
+    return tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, shift))
+
+
+def _low32(x: tf.Tensor) -> tf.Tensor:
+    # the low 32 bits of int64 values, as uint32 (a negative value taken modulo 2**64)
+    return tf.cast(tf.cast(x, tf.int64), tf.uint32)
+
+
 def hash32(x: tf.Tensor) -> tf.Tensor:
     """Mix int64 values in ``[0, 2**32)`` into int64 values in ``[0, 2**32)``.
 
@@ -33,11 +47,7 @@ def hash32(x: tf.Tensor) -> tf.Tensor:
         >>> bool(h.min() >= 0 and h.max() < 2**32 and len(set(h.tolist())) == 3)
         True
     """
-    x = tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, 16))
-    x = tf.bitwise.bitwise_and(x * _MULTIPLIER, _MASK32)
-    x = tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, 16))
-    x = tf.bitwise.bitwise_and(x * _MULTIPLIER, _MASK32)
-    return tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, 16))
+    return tf.cast(_mix32(_low32(x)), tf.int64)
 
 
 def derive_key(seed, stream, counter) -> tf.Tensor:
@@ -57,16 +67,13 @@ def derive_key(seed, stream, counter) -> tf.Tensor:
     stream = tf.cast(stream, tf.int64)
     counter = tf.cast(counter, tf.int64)
 
-    def low(x):
-        return tf.bitwise.bitwise_and(x, _MASK32)
-
     def high(x):
-        return tf.bitwise.bitwise_and(tf.bitwise.right_shift(x, 32), _MASK32)
+        return _low32(tf.bitwise.right_shift(x, 32))
 
-    key = hash32(low(seed))
-    for part in (high(seed), low(stream), low(counter), high(counter)):
-        key = hash32(tf.bitwise.bitwise_xor(key, part))
-    return key
+    key = _mix32(_low32(seed))
+    for part in (high(seed), _low32(stream), _low32(counter), high(counter)):
+        key = _mix32(tf.bitwise.bitwise_xor(key, part))
+    return tf.cast(key, tf.int64)
 
 
 def uniforms(key, count: int) -> tf.Tensor:
@@ -92,9 +99,9 @@ def random_bits(key, count: int) -> tf.Tensor:
         >>> bool(bits.min() >= 0 and bits.max() < 2**32 and len(set(bits.tolist())) == 4)
         True
     """
-    lanes = tf.range(count, dtype=tf.int64)
-    mixed = tf.bitwise.bitwise_and(tf.cast(key, tf.int64) + lanes * 0x9E3779B9, _MASK32)
-    return hash32(tf.bitwise.bitwise_and(hash32(mixed) + 0x632BE5AB, _MASK32))
+    lanes = _low32(tf.range(count, dtype=tf.int64))  # uint32: sums and products wrap modulo 2**32
+    mixed = _low32(key) + lanes * tf.constant(0x9E3779B9, tf.uint32)
+    return tf.cast(_mix32(_mix32(mixed) + tf.constant(0x632BE5AB, tf.uint32)), tf.int64)
 
 
 def base(n) -> tf.Tensor:
@@ -135,13 +142,14 @@ def permute(positions, key, n) -> tf.Tensor:
     positions = tf.broadcast_to(positions, tf.broadcast_dynamic_shape(tf.shape(positions), tf.shape(key)))
     digits = base(n)
     # all round keys in one hash: shape key.shape + [rounds]
-    round_keys = hash32(tf.bitwise.bitwise_xor(tf.expand_dims(key, -1), tf.constant(_ROUND_CONSTANTS, tf.int64)))
+    round_keys = _mix32(tf.bitwise.bitwise_xor(_low32(tf.expand_dims(key, -1)),
+                                               tf.constant(_ROUND_CONSTANTS, tf.uint32)))
     round_keys = tf.unstack(round_keys, _ROUNDS, axis=-1)
 
     def once(x):  # the Feistel network, unrolled: one fused kernel (a loop over rounds compiles no faster
         left, right = x // digits, x % digits  # and costs a loop iteration per round at run time)
         for round_key in round_keys:
-            mixed = hash32(tf.bitwise.bitwise_xor(right, round_key)) % digits
+            mixed = tf.cast(_mix32(tf.bitwise.bitwise_xor(_low32(right), round_key)), tf.int64) % digits
             left, right = right, (left + mixed) % digits
         return left * digits + right
 

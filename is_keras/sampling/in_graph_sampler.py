@@ -291,13 +291,13 @@ class InGraphSampler(tf.Module):
             scaled = tf.pow(scaled, exponent)
         return tf.where(finite, scaled, 0.0)
 
-    def _refresh_weights(self, rescale, *, build: bool = True) -> None:
+    def _refresh_weights(self, rescale, *, build: bool = True, apply=None) -> None:
         """Rebuild the kept weights from the table (O(N)) if they are stale: with a new scale (the largest
         finite loss, 1 if none is above 0) if ``rescale`` (a bool tensor) or never built (unless not
         ``build``), with the old one if only the exponent changed. Call it outside any ``tf.cond``: a
         ``tf.cond`` that writes the weights copies them under XLA. The draws only read the kept weights:
         every change that makes them stale (an update, :meth:`set_progress`, :meth:`set_losses`,
-        :meth:`set_state`) refreshes them."""
+        :meth:`set_state`) refreshes them. ``apply`` (a bool tensor, if given): only if it holds."""
         exponent = self.current_exponent()
         exponent32 = tf.cast(exponent, tf.float32)
         old_scale = self.weight_scale.read_value()
@@ -306,6 +306,8 @@ class InGraphSampler(tf.Module):
             rescale = tf.logical_or(rescale, old_scale <= 0)
         else:
             changed = tf.logical_and(changed, old_scale > 0)
+        if apply is not None:
+            rescale, changed = tf.logical_and(rescale, apply), tf.logical_and(changed, apply)
         stale = tf.logical_or(rescale, changed)
 
         def peak():
@@ -313,7 +315,10 @@ class InGraphSampler(tf.Module):
             largest = tf.reduce_max(tf.where(tf.math.is_finite(table), table, 0.0))
             return tf.where(largest > 0, largest, 1.0)
 
-        scale = tf.cond(rescale, peak, lambda: old_scale)  # reads the table only when it rescales
+        if self.kept_weights.dense:  # no tf.cond to compile: the O(N) maximum costs next to nothing here
+            scale = tf.where(rescale, peak(), old_scale)
+        else:
+            scale = tf.cond(rescale, peak, lambda: old_scale)  # reads the table only when it rescales
         self.weight_scale.assign(scale)
         self.weights_exponent.assign(tf.where(stale, exponent32, self.weights_exponent))
         n = self.num_samples
@@ -324,17 +329,20 @@ class InGraphSampler(tf.Module):
 
         self.kept_weights.assign_where(stale, values_of)
 
-    def _update_weights(self, indices) -> None:
+    def _update_weights(self, indices, apply=None) -> None:
         # after the table write: the written entries' weights from the table (so a repeated index writes
         # one value) and their blocks' sums; a rebuild first if the weights are stale, a loss too large, or
-        # every ceil(N / B) draws (a new scale: the largest loss now)
+        # every ceil(N / B) draws (a new scale: the largest loss now). ``apply`` False: nothing changes (the
+        # written entries keep their kept weights, bit for bit)
         exponent = self.current_exponent()
         scale = self.weight_scale.read_value()
         fresh = self._weights_of(tf.gather(self.table, indices), tf.where(scale > 0, scale, 1.0), exponent)
         too_large = tf.logical_and(scale > 0, tf.reduce_any(fresh > _WEIGHT_LIMIT))
         periodic = tf.equal(tf.math.floormod(self.step, self._rescale_period), 0)
-        self._refresh_weights(tf.logical_or(too_large, periodic))
+        self._refresh_weights(tf.logical_or(too_large, periodic), apply=apply)
         values = self._weights_of(tf.gather(self.table, indices), self.weight_scale.read_value(), exponent)
+        if apply is not None:
+            values = tf.where(apply, values, self.kept_weights.gather(indices))
         self.kept_weights.scatter(indices, values)
 
     def random_subset(self, step) -> tf.Tensor:
@@ -352,15 +360,23 @@ class InGraphSampler(tf.Module):
         return tf.gather(subset, top)
 
     # ----------------------------------------------------------------- updates
-    def update(self, indices, losses) -> None:
+    def update(self, indices, losses, apply=None) -> None:
         """Write one step's per-sample losses into the table (pure TF ops).
 
         A NaN, infinite or negative loss leaves its entry unchanged and is counted in
-        :attr:`num_invalid_losses`. A repeated index takes its last loss.
+        :attr:`num_invalid_losses`. A repeated index takes its last loss. ``apply`` (a bool
+        scalar tensor, if given): when False the update changes nothing (table, counters,
+        kept weights keep their values, bit for bit). Under XLA this is cheaper than calling
+        ``update`` inside a ``tf.cond``, which copies the variables it writes (O(N)) on every call.
         """
         indices = tf.reshape(tf.cast(indices, tf.int64), [-1])
         losses = tf.reshape(tf.cast(losses, tf.float32), [-1])
         valid = tf.logical_and(tf.math.is_finite(losses), losses >= 0)
+        invalid = tf.logical_not(valid)
+        if apply is not None:
+            apply = tf.convert_to_tensor(apply, tf.bool)
+            valid, invalid = tf.logical_and(valid, apply), tf.logical_and(invalid, apply)
+        self.num_invalid_losses.assign_add(tf.reduce_sum(tf.cast(invalid, tf.int64)))
         old = tf.gather(self.table, indices)
         new = tf.where(valid, losses, old)
         # repeated indices: every write of one index carries its last occurrence's value (deterministic);
@@ -373,9 +389,8 @@ class InGraphSampler(tf.Module):
         newly = tf.logical_and(is_last, tf.logical_and(tf.math.is_inf(old), tf.math.is_finite(values)))
         self.table.scatter_update(tf.IndexedSlices(values, indices))
         self.num_unvisited.assign_sub(tf.reduce_sum(tf.cast(newly, tf.int64)))
-        self.num_invalid_losses.assign_add(tf.reduce_sum(tf.cast(tf.logical_not(valid), tf.int64)))
         if self.method in _PROBABILISTIC:
-            self._update_weights(indices)
+            self._update_weights(indices, apply=apply)
 
     def set_losses(self, losses) -> None:
         """Start from a full table of finite losses >= 0 (warm start): the first pass is skipped.

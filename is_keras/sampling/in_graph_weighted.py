@@ -24,6 +24,9 @@ import tensorflow as tf
 
 _BRUTE_FORCE_LIMIT = 1 << 18
 _CHUNK = 1 << 16  # entries per step of BlockWeights.assign_where's loop
+#: at most this many (padded) weights: :meth:`BlockWeights.assign_where` writes them all with ``tf.where`` (O(N) a
+#: call) instead of a ``tf.while_loop`` of scatters (which costs XLA a fraction of a CPU-second to compile)
+DENSE_SIZE = 1 << 14
 
 
 def block_size(num_samples: int, batch_size: int) -> int:
@@ -128,8 +131,9 @@ class BlockWeights(tf.Module):
     :meth:`assign` sets all weights (O(N)), :meth:`assign_where` too but only if a condition holds
     (under XLA without copying the variables when it does not), :meth:`scatter` writes some
     (O(B · block): the written blocks' sums are recomputed from their entries), :meth:`draw`
-    draws B indices in O(B · block + N / block). Use inside a ``tf.function`` (eagerly it works
-    too, op by op).
+    draws B indices in O(B · block + N / block). Up to :data:`DENSE_SIZE` weights (:attr:`dense`),
+    :meth:`assign_where` writes all of them with one ``tf.where`` instead (O(N), no loop to compile; the same
+    values). Use inside a ``tf.function`` (eagerly it works too, op by op).
 
     Args:
         size: N, the number of weights.
@@ -154,6 +158,8 @@ class BlockWeights(tf.Module):
         self.weights = tf.Variable(tf.zeros([self.num_blocks * self.block]), trainable=False, name="weights")
         #: each block's sum, :func:`row_sums` of its entries (float32 (number of blocks,))
         self.block_sums = tf.Variable(tf.zeros([self.num_blocks]), trainable=False, name="block_sums")
+        #: small: :meth:`assign_where` is one whole-vector write (``tf.where``), no loop
+        self.dense = self.num_blocks * self.block <= DENSE_SIZE
 
     def assign(self, weights) -> None:
         """Set all N weights (finite, >= 0) and recompute every block sum: O(N)."""
@@ -167,8 +173,14 @@ class BlockWeights(tf.Module):
         ``values_of(cells)`` gives the weights (float32, finite, >= 0) of int64 cell numbers of shape
         (rows, block), 0 for the padding cells ``>= size``. A ``tf.while_loop`` of scatters that runs
         zero times when ``condition`` is False: XLA keeps the variables in place, where a ``tf.cond``
-        writing them would copy them (O(N)) on every call.
+        writing them would copy them (O(N)) on every call. :attr:`dense`: one ``tf.where`` write of all of them.
         """
+        if self.dense:
+            cells = tf.reshape(tf.range(self.num_blocks * self.block, dtype=tf.int64), [self.num_blocks, self.block])
+            values = tf.cast(values_of(cells), tf.float32)
+            self.weights.assign(tf.where(condition, tf.reshape(values, [-1]), self.weights))
+            self.block_sums.assign(tf.where(condition, row_sums(values), self.block_sums))
+            return
         rows = max(1, min(self.num_blocks, _CHUNK // self.block))
         chunks = -(-self.num_blocks // rows)
 
