@@ -46,6 +46,7 @@ import gc
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -99,9 +100,11 @@ class EpochClock(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         self.times = [time.perf_counter()]
+        self.cpu_times = [time.process_time()]
 
     def on_epoch_end(self, epoch, logs=None):
         self.times.append(time.perf_counter())
+        self.cpu_times.append(time.process_time())
 
 
 def start_path(path: str, x, y, setup: dict, seed: int):
@@ -156,7 +159,11 @@ def run_path(path: str, x, y, setup: dict, *, seed: int, callbacks=()) -> dict:
     return {"path": path, "setup": built - start, "fit": end - built, "total": end - start,
             "first_epoch": float(clock.times[1] - built), "later_epochs": float(end - clock.times[1]),
             "later_epoch_median": float(np.median(epochs[1:])) if epochs.size > 1 else None,
-            "cpu_total": time.process_time() - cpu}
+            "cpu_total": time.process_time() - cpu,
+            # per epoch (the first from the end of setup): an epoch whose wall-clock far exceeds its CPU time
+            # waited on something outside the process's computation
+            "epoch_seconds": [float(clock.times[1] - built), *map(float, epochs[1:])],
+            "epoch_cpu_seconds": [float(t) for t in np.diff(clock.cpu_times)]}
 
 
 def usable_paths(paths, x, y, setup: dict) -> tuple[list[str], dict]:
@@ -176,11 +183,37 @@ def usable_paths(paths, x, y, setup: dict) -> tuple[list[str], dict]:
     return usable, skipped
 
 
+def run_isolated(path: str, setup: dict, *, seed: int, eval_every=None, smoke: bool = False) -> dict:
+    """:func:`run_path` in a fresh Python process (as a user's job), so that no run inherits another's
+    threads, compiled functions or garbage; the data is loaded there before the clock starts."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--one-run", path, "--one-run-setup", json.dumps(setup),
+               "--seed", str(seed)]
+    if eval_every:
+        command += ["--eval-every", str(eval_every)]
+    if smoke:
+        command.append("--smoke")
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{path} failed in its own process:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _one_run(path: str, setup: dict, *, seed: int, eval_every, smoke: bool) -> None:
+    (x, y), val = load_step_data(setup, smoke)
+    callbacks = []
+    if eval_every:
+        from is_keras.callbacks import OneMinusAUC
+
+        callbacks.append(OneMinusAUC(*val, eval_every=eval_every))
+    print(json.dumps(run_path(path, x, y, setup, seed=seed, callbacks=callbacks)))
+
+
 def measure(paths, x, y, setup: dict, *, repetitions: int, warmup: int, seed: int, eval_data=None,
-            eval_every=None, skipped=None, progress=print) -> list[dict]:
+            eval_every=None, skipped=None, progress=print, isolate: bool = False, smoke: bool = False) -> list[dict]:
     """Every path once per repetition (forwards, then backwards), after ``warmup`` uncounted repetitions.
 
-    An in-graph path that fails is dropped (its reason goes into ``skipped``) and the others go on.
+    ``isolate``: each run in its own process (:func:`run_isolated`). An in-graph path that fails is dropped
+    (its reason goes into ``skipped``) and the others go on.
     """
     runs, paths = [], list(paths)
     skipped = {} if skipped is None else skipped
@@ -194,7 +227,10 @@ def measure(paths, x, y, setup: dict, *, repetitions: int, warmup: int, seed: in
 
                 callbacks.append(OneMinusAUC(*eval_data, eval_every=eval_every))
             try:
-                run = run_path(path, x, y, setup, seed=seed, callbacks=callbacks)
+                if isolate:
+                    run = run_isolated(path, setup, seed=seed, eval_every=eval_every, smoke=smoke)
+                else:
+                    run = run_path(path, x, y, setup, seed=seed, callbacks=callbacks)
             except Exception as error:  # noqa: BLE001 - the in-graph backend may not be usable yet
                 if "in-graph" not in path:
                     raise
@@ -226,7 +262,15 @@ def main(argv=None) -> dict:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--smoke", action="store_true", help="2 epochs, 1 repetition, no warm-up, small data")
     parser.add_argument("--out", default=None, help="output prefix (default benchmarks/results/overhead_<step>)")
+    parser.add_argument("--in-process", action="store_true",
+                        help="all runs in this process (default: each run in its own process; --smoke: in process)")
+    parser.add_argument("--one-run", default=None, help=argparse.SUPPRESS)  # internal: one isolated run
+    parser.add_argument("--one-run-setup", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.one_run:
+        _one_run(args.one_run, json.loads(args.one_run_setup), seed=args.seed, eval_every=args.eval_every,
+                 smoke=args.smoke)
+        return {}
     paths = [p for p in args.paths.split(",") if p]
     unknown = sorted(set(paths) - set(PATHS))
     if unknown:
@@ -244,7 +288,8 @@ def main(argv=None) -> dict:
     print(f"{description}; load average {load_start}", flush=True)
     paths, skipped = usable_paths(paths, x, y, setup)
     runs = measure(paths, x, y, setup, repetitions=repetitions, warmup=warmup, seed=args.seed,
-                   eval_data=val, eval_every=args.eval_every, skipped=skipped)
+                   eval_data=val, eval_every=args.eval_every, skipped=skipped,
+                   isolate=not (args.in_process or args.smoke), smoke=args.smoke)
     paths = [p for p in paths if p not in skipped]
     import tensorflow as tf
 
@@ -254,7 +299,8 @@ def main(argv=None) -> dict:
         "environment": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python "
                        f"{platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}",
         "load_start": load_start, "load_end": _load(), "repetitions": repetitions, "warmup": warmup,
-        "eval_every": args.eval_every, "paths": paths, "skipped": skipped, "runs": runs,
+        "eval_every": args.eval_every, "isolated": not (args.in_process or args.smoke), "paths": paths,
+        "skipped": skipped, "runs": runs,
         "comparisons": compare(runs),
     }
     out.parent.mkdir(parents=True, exist_ok=True)

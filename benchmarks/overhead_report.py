@@ -83,7 +83,8 @@ def markdown(result: dict) -> str:
     lines.append(f"# Overhead, {result['step']} step: {result['description']}\n")
     lines.append(f"Command: `{result['command']}`  \n{result['environment']}  \nload average at start / end: "
                  f"{result['load_start']} / {result['load_end']}; {setup['epochs']} epochs, "
-                 f"{result['repetitions']} paired repetitions (+{result['warmup']} warm-up)\n")
+                 f"{result['repetitions']} paired repetitions (+{result['warmup']} warm-up)"
+                 f"{'; each run in its own process' if result.get('isolated') else ''}\n")
     lines.append("Ratios test / baseline within each repetition: min / **median** / max.\n")
     lines.append("| comparison | goal | whole run | training call | first epoch | later epochs | "
                  "CPU seconds, whole run | met |")

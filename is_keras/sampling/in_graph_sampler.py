@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from is_keras.sampling.config import SamplerConfig
 from is_keras.sampling.in_graph_permutation import derive_key, hash32, permute, random_bits
+from is_keras.sampling.in_graph_state import in_graph_state, set_in_graph_state
 from is_keras.sampling.in_graph_weighted import BlockWeights, block_size
 
 #: Methods the in-graph backend implements.
@@ -23,10 +24,8 @@ _PROBABILISTIC = ("is-probabilistic",) + SCHEDULED_METHODS
 # key streams of the keyed permutations (one per use, so they never share a permutation);
 # the running permutation's epoch -1 is the first pass, its epochs 0, 1, ... nis's
 _RUNNING, _SUBSET, _DRAW, _FILL = 3, 4, 5, 0x5F11
-_STATE_VERSION = 1
 #: a kept weight above this (a loss far above the scale) rescales them all: float32 sums of N of them cannot overflow
 _WEIGHT_LIMIT = 2.0**32
-_COUNTERS = ("step", "first_pass_cursor", "num_unvisited", "epoch", "epoch_cursor", "num_invalid_losses")
 
 
 class InGraphSampler(tf.Module):
@@ -410,83 +409,36 @@ class InGraphSampler(tf.Module):
         self.table.assign(table)
         self.first_pass_cursor.assign(self.num_samples)
         self.num_unvisited.assign(0)
-        self._forget_weights()
+        self.rebuild_kept_weights()
 
-    def _forget_weights(self) -> None:
-        # rebuild the kept weights from the table, with a new scale
-        if self.method in _PROBABILISTIC:
+    def rebuild_kept_weights(self) -> None:
+        """Rebuild the kept importance weights from the table, with a new scale (no-op for nis / is-randomsubset)."""
+        if self.keeps_weights:
             self.weight_scale.assign(0.0)
             self.weights_exponent.assign(np.nan)
             self._refresh_weights(tf.constant(True))
 
     # ------------------------------------------------------------------- state
+    @property
+    def keeps_weights(self) -> bool:
+        """Whether this method keeps importance weights beside the table (the importance draws)."""
+        return self.method in _PROBABILISTIC
+
     def get_state(self) -> dict:
-        """Everything needed to resume: table, RNG counter and seed, first-pass and epoch positions, progress
-        (and for the importance draws the kept weights, their scale and exponent: a rebuild from the table
-        could differ from them in the last bit, and so change a draw).
+        """Everything needed to resume (see :func:`~is_keras.sampling.in_graph_state.in_graph_state`).
 
         Example:
             >>> sampler = InGraphSampler(4, batch_size=2, method="nis")
             >>> sorted(sampler.get_state())[:3]
             ['batch_size', 'epoch', 'epoch_cursor']
         """
-        state = {name: np.int64(getattr(self, name).numpy()) for name in _COUNTERS}
-        state.update(
-            version=_STATE_VERSION,
-            num_samples=self.num_samples,
-            batch_size=self.batch_size,
-            seed=np.int64(self.seed.numpy()),
-            sampler_config=self.sampler_config.to_dict(),
-            table=self.table.numpy().copy(),
-            progress=np.float64(self.progress.numpy()),
-        )
-        if self.method in _PROBABILISTIC:
-            state.update(weights=self.kept_weights.weights.numpy()[: self.num_samples].copy(),
-                         weight_scale=np.float32(self.weight_scale.numpy()),
-                         weights_exponent=np.float32(self.weights_exponent.numpy()))
-        return state
+        return in_graph_state(self)
 
     def set_state(self, state: dict) -> None:
-        """Restore :meth:`get_state`'s dict.
-
-        A state without kept weights (saved before they existed) has them rebuilt from the table.
+        """Restore :meth:`get_state`'s dict (see :func:`~is_keras.sampling.in_graph_state.set_in_graph_state`).
 
         Raises:
             ValueError: for a missing key, another dataset size, batch size or sampler configuration,
                 or a table (or kept weights) with NaN or negative entries.
         """
-        required = ("version", "num_samples", "batch_size", "seed", "sampler_config", "table") + _COUNTERS
-        missing = [key for key in required if key not in state]
-        if missing:
-            raise ValueError(f"not an InGraphSampler state: missing {', '.join(missing)}")
-        if int(state["version"]) != _STATE_VERSION:
-            raise ValueError(f"state version {state['version']} is not {_STATE_VERSION}")
-        if int(state["num_samples"]) != self.num_samples or int(state["batch_size"]) != self.batch_size:
-            raise ValueError(
-                f"state of N={state['num_samples']}, B={state['batch_size']} does not fit this sampler "
-                f"(N={self.num_samples}, B={self.batch_size})"
-            )
-        if dict(state["sampler_config"]) != self.sampler_config.to_dict():
-            raise ValueError(f"state was saved with sampler {state['sampler_config']}, this sampler is "
-                             f"{self.sampler_config.to_dict()}")
-        table = np.asarray(state["table"], dtype=np.float32)
-        if table.shape != (self.num_samples,) or np.isnan(table).any() or (table < 0).any():
-            raise ValueError("the state's loss table has the wrong shape or NaN / negative entries")
-        kept = None
-        if self.method in _PROBABILISTIC and "weights" in state:
-            kept = np.asarray(state["weights"], dtype=np.float32)
-            scale = float(state.get("weight_scale", np.nan))
-            if kept.shape != (self.num_samples,) or not np.isfinite(kept).all() or (kept < 0).any() or not (
-                    scale >= 0 and np.isfinite(scale)):
-                raise ValueError("the state's kept weights have the wrong shape or non-finite / negative entries")
-        self.table.assign(table)
-        self.seed.assign(int(state["seed"]))
-        for name in _COUNTERS:
-            getattr(self, name).assign(int(state[name]))
-        self.progress.assign(float(state.get("progress", 0.0)))  # absent from states saved before it existed
-        if kept is None:
-            self._forget_weights()
-        else:
-            self.kept_weights.assign(kept)  # the block sums: the same tree of additions, the same floats
-            self.weight_scale.assign(float(state["weight_scale"]))
-            self.weights_exponent.assign(float(state.get("weights_exponent", np.nan)))
+        set_in_graph_state(self, state)
