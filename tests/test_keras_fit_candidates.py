@@ -163,3 +163,29 @@ def test_candidate_run_resumes_from_save_weights(tmp_path):
     assert resumed.selector.get_state() == full.selector.get_state()
     for a, b in zip(resumed.wrapped.get_weights(), full.wrapped.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("jit", [False, True], ids=["graph", "xla"])
+def test_in_graph_unscored_step_writes_only_the_trained_and_a_failed_step_nothing(jit):
+    """vr-switch below its threshold (no candidate forward): only the B trained losses reach the table; a step
+    with a NaN loss leaves the table, the weights and samples_seen as they were."""
+    x, y = _data()
+    gen = ImportanceBatchGenerator(x, y, batch_size=B, method="vr-switch", vr_threshold=1e6, seed=0)
+    model = _model()
+    wrapped = ImportanceSamplingModel(model, gen, backend="in-graph")
+    wrapped.compile(optimizer=keras.optimizers.SGD(LR), jit_compile=jit)
+    wrapped.fit(wrapped.training_dataset(), steps_per_epoch=2, epochs=1, verbose=0)  # τ starts low: now uniform
+    assert not bool(wrapped.selector.wants_candidate_scores())
+    table_before = wrapped.loss_table
+    wrapped.fit(wrapped.training_dataset(), steps_per_epoch=1, epochs=1, verbose=0)
+    changed = np.flatnonzero(wrapped.loss_table != table_before)
+    assert 0 < changed.size <= B  # the trained samples only, not the C = 4B candidates
+    np.testing.assert_allclose(wrapped.loss_table[changed], _losses(model, x[changed], y[changed]), atol=0.5)
+
+    kernel = model.layers[-1].kernel
+    saved = kernel.numpy()
+    kernel.assign(np.full(saved.shape, np.nan, np.float32))
+    table_before, seen = wrapped.loss_table, int(wrapped.samples_seen.numpy())
+    wrapped.fit(wrapped.training_dataset(), steps_per_epoch=1, epochs=1, verbose=0)
+    np.testing.assert_array_equal(wrapped.loss_table, table_before)
+    assert int(wrapped.samples_seen.numpy()) == seen and int(wrapped.skipped_steps.numpy()) == 1

@@ -223,9 +223,6 @@ class ImportanceSamplingModel(keras.Model):
         if self.selector is not None:
             return candidate_train_step(self, x, y, indices)
 
-        def on_success(per_sample):  # the table write is not under the guard's tf.cond (see _guarded_update)
-            return None
-
         def host_write(per_sample, finite):
             return tf.numpy_function(self._update_table, [indices, per_sample, finite], tf.int64, stateful=True)
 
@@ -234,13 +231,15 @@ class ImportanceSamplingModel(keras.Model):
 
         in_graph = self.in_graph_sampler is not None
         loss, per_sample, y_pred, done = self._guarded_update(
-            x, y, weights, on_success, host_write=None if in_graph else host_write,
+            x, y, weights, host_write=None if in_graph else host_write,
             guarded_write=in_graph_write if in_graph else None)
         return self._step_logs(x, y, y_pred, weights, loss, done)
 
-    def _guarded_update(self, x, y, weights, on_success, also_finite=None, host_write=None, guarded_write=None):
+    def _guarded_update(self, x, y, weights, on_success=None, also_finite=None, host_write=None,
+                        guarded_write=None):
         """Forward, backward and, only if every loss (and ``also_finite``) is finite, the optimizer update,
-        ``on_success(per_sample)`` and ``samples_seen``; else the model's non-trainable variables are put back.
+        ``on_success(per_sample)`` (if given) and ``samples_seen``; else the model's non-trainable variables are
+        put back.
 
         In-graph backend: all under one ``tf.cond``, but for ``guarded_write(per_sample, finite)`` (the
         in-graph table write, which itself changes nothing unless ``finite``): it runs outside the cond,
@@ -267,7 +266,8 @@ class ImportanceSamplingModel(keras.Model):
 
         def apply():
             self.optimizer.apply(gradients, variables)
-            on_success(per_sample)
+            if on_success is not None:
+                on_success(per_sample)
             self.samples_seen.assign_add(tf.cast(tf.shape(per_sample)[0], tf.int64))
             return tf.constant(True)
 

@@ -63,7 +63,6 @@ def candidate_train_step(wrapped, x, y, indices) -> dict:
         selector, x, y, score=lambda candidates_x, candidates_y: wrapped.per_sample_loss(
             candidates_y, wrapped(candidates_x, training=False)))
     trained_x, trained_y = tf.gather(x, positions), tf.gather(y, positions)
-    trained = tf.gather(indices, positions)
     table = wrapped.candidate_table
 
     def on_success(per_sample):
@@ -72,27 +71,27 @@ def candidate_train_step(wrapped, x, y, indices) -> dict:
                     lambda: _observed(selector, per_sample))
         else:
             selector.observe(candidate_scores)
-        if table is not None:
-            # a sample repeated among the trained (vr-switch draws with replacement) has one loss
-            def write_all():
-                table_scores = tf.tensor_scatter_nd_update(candidate_scores, positions[:, None], per_sample)
-                table.scatter_update(tf.IndexedSlices(table_scores, tf.cast(indices, tf.int64)))
-                return tf.constant(0)
 
-            def write_trained():
-                table.scatter_update(tf.IndexedSlices(per_sample, tf.cast(trained, tf.int64)))
-                return tf.constant(0)
-
-            tf.cond(did_score, write_all, write_trained)
+    def in_graph_write(per_sample, finite):
+        # one unconditional write of the C candidates (no tf.cond: under XLA a cond that writes the table copies
+        # it every step): their fresh scores if scored, else their table entries, with the trained losses over
+        # them (a sample repeated among the trained, as vr-switch draws with replacement, has one loss);
+        # nothing changes unless the step is finite
+        indices64 = tf.cast(indices, tf.int64)
+        current = tf.gather(table, indices64)
+        values = tf.tensor_scatter_nd_update(tf.where(did_score, candidate_scores, current), positions[:, None],
+                                             per_sample)
+        table.scatter_update(tf.IndexedSlices(tf.where(finite, values, current), indices64))
 
     def host_write(per_sample, finite):
         return tf.numpy_function(functools.partial(update_candidate_table, wrapped),
                                  [indices, did_score, candidate_scores, positions, per_sample, finite],
                                  tf.int64, stateful=True)
 
+    in_graph = table is not None
     loss, per_sample, y_pred, done = wrapped._guarded_update(
         trained_x, trained_y, weights, on_success, also_finite=candidates_finite,
-        host_write=None if wrapped.in_graph_sampler is not None else host_write)
+        host_write=None if in_graph else host_write, guarded_write=in_graph_write if in_graph else None)
     return wrapped._step_logs(trained_x, trained_y, y_pred, weights, loss, done)
 
 
