@@ -52,7 +52,7 @@ from is_keras.data.splits import stratified_split  # noqa: E402
 from is_keras.experiments.run import default_batch_size, run_training  # noqa: E402
 from is_keras.sampling.config import SamplerConfig  # noqa: E402
 
-#: The configurations compared (name -> SamplerConfig fields).
+#: The configurations compared (name -> SamplerConfig fields, and ``table_score`` where it is not the loss).
 PRESETS = {
     "nis": {"method": "nis"},
     "is-probabilistic": {"method": "is-probabilistic"},
@@ -60,12 +60,14 @@ PRESETS = {
     "is-randomsubset": {"method": "is-randomsubset"},
     "is-switch-0.3": {"method": "is-switch", "switch_fraction": 0.3},
     "is-annealed-0.5": {"method": "is-annealed", "switch_fraction": 0.5},
+    "is-annealed-0.5+gradient-norm": {"method": "is-annealed", "switch_fraction": 0.5, "table_score": "gradient-norm"},
     "infobatch": {"method": "infobatch", "prune_ratio": 0.5, "prune_until": 0.875},
     "infobatch-0.7": {"method": "infobatch", "prune_ratio": 0.7, "prune_until": 0.875},
     "is-revisit": {"method": "is-revisit", "exponent": 1.0, "uniform_mix": 0.2},
     "selective-backprop": {"method": "selective-backprop", "candidate_factor": 4.0, "selectivity": 3.0},
     "selective-backprop-2": {"method": "selective-backprop", "candidate_factor": 2.0, "selectivity": 1.0},
     "vr-switch": {"method": "vr-switch", "candidate_factor": 3.0},
+    "vr-switch+gradient-norm": {"method": "vr-switch", "candidate_factor": 3.0, "table_score": "gradient-norm"},
     "auto": {"method": "auto"},
 }
 DEFAULT_METHODS = "nis,is-probabilistic,is-randomsubset,is-switch-0.3,is-annealed-0.5,infobatch"
@@ -83,7 +85,9 @@ def train_once(data, preset: str, *, learning_rate: float, seed: int, schedule: 
     """One run: (samples, seconds, validation 1-AUC, test 1-AUC) arrays."""
     train, val, test = data
     tester = OneMinusAUC(*test, eval_every=schedule["eval_every"])
-    result = run_training(train, val, sampler_config=SamplerConfig.from_dict(PRESETS[preset]),
+    fields = dict(PRESETS[preset])
+    table_score = fields.pop("table_score", "loss")
+    result = run_training(train, val, sampler_config=SamplerConfig.from_dict(fields), table_score=table_score,
                           learning_rate=learning_rate, seed=seed, epochs=schedule["epochs"],
                           batch_size=schedule["batch_size"], eval_every=schedule["eval_every"],
                           model="crapnet", model_kwargs={"width": schedule["width"]}, callbacks=[tester])

@@ -75,6 +75,11 @@ def test_compare_refuses_an_unknown_method_listing_the_valid_ones(capsys, no_tra
     assert "--methods" in line and "is-bogus" in line and "valid methods are: nis, is-probabilistic" in line
 
 
+def test_compare_refuses_an_unknown_table_score_naming_the_valid_ones(capsys, no_training):
+    line = refused(["compare", "--methods", "nis,nis+entropy"], capsys)
+    assert "--methods: unknown table score 'entropy' in 'nis+entropy'; choose one of loss, gradient-norm" in line
+
+
 def test_compare_refuses_uniform_mix_with_nis(capsys, no_training):
     line = refused(["compare", "--methods", "nis,is-probabilistic", "--uniform-mix", "0.2"], capsys)
     assert "--uniform-mix" in line and "'nis'" in line

@@ -33,6 +33,16 @@ def test_compare_writes_curves_plot_and_table(tmp_path, capsys):
     assert summary["environment"]["tensorflow"]
 
 
+def test_compare_runs_a_method_with_the_gradient_norm_table_score(tmp_path):
+    out = tmp_path / "scores"
+    assert main(["compare", "--methods", "nis,is-probabilistic+gradient-norm", "--epochs", "1", "--runs", "1",
+                 "--width", "2", "--out", str(out)]) == 0
+    rows = list(csv.DictReader((out / "curves.csv").open()))
+    assert {r["method"] for r in rows} == {"nis", "is-probabilistic+gradient-norm"}
+    summary = json.loads((out / "summary.json").read_text())
+    assert [row["method"] for row in summary["table"]] == ["nis", "is-probabilistic+gradient-norm"]
+
+
 def test_unknown_method_is_refused_with_the_valid_names(capsys):
     assert main(["compare", "--methods", "nis,is-bogus"]) == 2
     assert capsys.readouterr().err.startswith(

@@ -86,3 +86,28 @@ def test_smoke_run_end_to_end(tmp_path):
     assert again["targets"] == pytest.approx(summary["targets"])
     assert again["rows"][1]["targets"]["best"]["seconds_ratio"] == summary["rows"][1]["targets"]["best"][
         "seconds_ratio"]
+
+
+@pytest.mark.parametrize("preset, method, table_score", [
+    ("is-annealed-0.5", "is-annealed", "loss"),
+    ("is-annealed-0.5+gradient-norm", "is-annealed", "gradient-norm"),
+    ("vr-switch+gradient-norm", "vr-switch", "gradient-norm"),
+])
+def test_a_preset_reaches_the_run_as_its_sampler_config_and_table_score(preset, method, table_score, monkeypatch):
+    import time_to_accuracy
+
+    seen = {}
+
+    def fake_run_training(train, val, *, sampler_config, table_score, **options):
+        seen.update(method=sampler_config.method, table_score=table_score,
+                    switch_fraction=sampler_config.switch_fraction)
+        raise StopIteration
+
+    monkeypatch.setattr(time_to_accuracy, "run_training", fake_run_training)
+    data = ((None, None), (None, None), (np.zeros((2, 1)), np.arange(2)))
+    with pytest.raises(StopIteration):
+        time_to_accuracy.train_once(data, preset, learning_rate=1e-3, seed=0,
+                                    schedule={"eval_every": 1, "epochs": 1, "batch_size": 1, "width": 1})
+    assert seen["method"] == method and seen["table_score"] == table_score
+    fields = dict(time_to_accuracy.PRESETS[preset])
+    assert seen["switch_fraction"] == fields.get("switch_fraction", seen["switch_fraction"])

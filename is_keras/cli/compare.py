@@ -14,7 +14,7 @@ from pathlib import Path
 
 from is_keras.cli.dataset_options import add_dataset_options, load_data
 from is_keras.cli.options import UsageError, non_negative_int, output_folder, positive_float, positive_int
-from is_keras.cli.sampler_options import add_sampler_options, method_names, sampler_config
+from is_keras.cli.sampler_options import add_sampler_options, method_help, method_names, sampler_config
 
 NAME = "compare"
 HELP = "compare sampling methods on a classification dataset (curves CSV, plot PNG, table)"
@@ -54,7 +54,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--model", default="crapnet", help="crapnet or resnet18 (default: crapnet)")
     parser.add_argument("--width", type=positive_float, default=None, help="model width (default: the model's own)")
     parser.add_argument("--params", type=positive_int, default=None, help="target trainable-parameter count")
-    add_sampler_options(parser, methods_default=DEFAULT_METHODS)
+    add_sampler_options(parser, methods_default=DEFAULT_METHODS, methods_help=(
+        method_help(DEFAULT_METHODS) + "; append +gradient-norm to write ‖softmax − one-hot‖ into the loss table "
+        "instead of the loss, e.g. is-annealed+gradient-norm"))
     parser.add_argument("--epochs", type=positive_int, default=40, help="default 40")
     parser.add_argument("--runs", type=positive_int, default=3, help="seeds per method (default 3)")
     parser.add_argument("--seed", type=non_negative_int, default=0, help="first seed (default 0)")
@@ -82,12 +84,18 @@ def prepare(args) -> ComparePlan:
     from is_keras.cli.tensorflow_logs import import_tensorflow
 
     import_tensorflow()
+    from is_keras.experiments.classification_task import CLASSIFICATION_TABLE_SCORES
     from is_keras.experiments.run import default_batch_size
     from is_keras.experiments.training_config import TrainingConfig
     from is_keras.models.registry import CLASSIFIERS
 
-    methods = method_names(args)
-    configs = [sampler_config(args, method) for method in methods]
+    methods = method_names(args, split=lambda entry: entry.partition("+")[0].strip())
+    for entry in methods:
+        score = entry.partition("+")[2].strip() or "loss"
+        if score not in CLASSIFICATION_TABLE_SCORES:
+            raise UsageError("--methods", f"unknown table score {score!r} in {entry!r}; "
+                             f"choose one of {', '.join(CLASSIFICATION_TABLE_SCORES)}")
+    configs = [sampler_config(args, entry.partition("+")[0].strip()) for entry in methods]
     if args.model not in CLASSIFIERS:
         raise UsageError("--model", f"unknown model {args.model!r}; known models: {', '.join(CLASSIFIERS)}")
     if args.width is not None and args.params is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from is_keras.callbacks.one_minus_auc import OneMinusAUC
@@ -9,9 +11,15 @@ from is_keras.experiments.metric import ONE_MINUS_AUC
 from is_keras.experiments.task import Task, TaskSetup
 from is_keras.experiments.training_config import TrainingConfig
 from is_keras.models.registry import build_classifier
+from is_keras.sampling.methods import get_method_spec
 from is_keras.sampling.validation import check_labels
+from is_keras.training.gradient_norm_score import gradient_norm_score
+
+#: What a classification run may write into the loss table: name -> trainer ``table_score`` (None: the loss).
+CLASSIFICATION_TABLE_SCORES = {"loss": None, "gradient-norm": gradient_norm_score}
 
 
+@dataclasses.dataclass(frozen=True)
 class ClassificationTask(Task):
     """Classification of ``(x, y)`` arrays: ``x`` of shape (N, H, W, C), integer ``y``.
 
@@ -21,17 +29,59 @@ class ClassificationTask(Task):
     cross-entropy; 1-AUC is evaluated on the validation set every
     ``eval_every`` batches (``None``: twice per epoch).
 
+    Attributes:
+        table_score: what the trainer writes into the loss table: ``"loss"`` (the thesis) or
+            ``"gradient-norm"`` (‖softmax − one-hot‖,
+            :func:`~is_keras.training.gradient_norm_score.gradient_norm_score`). A compare spec
+            ``"method+gradient-norm"`` sets it (:meth:`variant`).
+
+    Raises:
+        ValueError: for an unknown table score (the message lists the valid ones).
+
     Example:
         >>> import numpy as np
         >>> task = ClassificationTask()
         >>> x, y = np.zeros((8, 4, 4, 1), "float32"), np.arange(8) % 2
         >>> setup = task.setup((x, y), (x, y), TrainingConfig(batch_size=4, eval_every=1))
-        >>> setup.config["num_classes"], task.metric.label
-        (2, '1-AUC')
+        >>> setup.config["num_classes"], task.metric.label, setup.table_score
+        (2, '1-AUC', None)
+        >>> ClassificationTask(table_score="gradient-norm").setup((x, y), (x, y), TrainingConfig()).table_score.__name__
+        'gradient_norm_score'
     """
+
+    table_score: str = "loss"
 
     name = "classification"
     metric = ONE_MINUS_AUC
+
+    def __post_init__(self):
+        if self.table_score not in CLASSIFICATION_TABLE_SCORES:
+            raise ValueError(f"unknown classification table score {self.table_score!r}; "
+                             f"choose one of {', '.join(CLASSIFICATION_TABLE_SCORES)}")
+
+    def variant(self, spec: str) -> tuple[ClassificationTask, str]:
+        """``"method+score"``: this task writing ``score`` into the table, and the method.
+
+        Args:
+            spec: ``"method"`` (this task as it is) or ``"method+score"``.
+
+        Returns:
+            ``(task, method)``.
+
+        Raises:
+            ValueError: for an unknown method or score.
+
+        Example:
+            >>> task, method = ClassificationTask().variant("is-annealed+gradient-norm")
+            >>> method, task.table_score
+            ('is-annealed', 'gradient-norm')
+        """
+        method, _, score = spec.partition("+")
+        method = method.strip()
+        get_method_spec(method)  # validates the name
+        if not score:
+            return self, method
+        return dataclasses.replace(self, table_score=score.strip()), method
 
     def default_training_config(self) -> TrainingConfig:
         """crapnet, 5 epochs, batch 256, Adam 1e-3, 1-AUC every 10 batches, seed 0.
@@ -73,9 +123,10 @@ class ClassificationTask(Task):
 
         return TaskSetup(
             x=x_train, y=y_train, build_model=build_model,
+            table_score=CLASSIFICATION_TABLE_SCORES[self.table_score],
             evaluator=OneMinusAUC(x_val, y_val, eval_every=eval_every),
             config={"eval_every": eval_every, "num_train": int(len(x_train)), "num_val": int(len(x_val)),
-                    "num_classes": num_classes},
+                    "num_classes": num_classes, "table_score": self.table_score},
         )
 
     def curve(self, evaluator):

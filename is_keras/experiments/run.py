@@ -116,13 +116,16 @@ def run_training(train, val, *, sampler_config: SamplerConfig | None = None,
         **options: any field of :class:`~is_keras.sampling.config.SamplerConfig` (``method``,
             ``exponent``, ``subset_fraction``, ``subset_size``, ``uniform_mix``, ``unbiased``) or of
             :class:`~is_keras.experiments.training_config.TrainingConfig` (``model``, ``model_kwargs``,
-            ``epochs``, ``batch_size``, ``learning_rate``, ``eval_every``, ``seed``, ``histogram_epochs``).
+            ``epochs``, ``batch_size``, ``learning_rate``, ``eval_every``, ``seed``, ``histogram_epochs``),
+            and ``table_score`` (``"loss"`` or ``"gradient-norm"``, what the loss table holds:
+            :class:`~is_keras.experiments.classification_task.ClassificationTask`); ``method`` may be
+            ``"method+score"``, e.g. ``"is-annealed+gradient-norm"``.
 
     Returns:
         A :class:`~is_keras.experiments.run_result.RunResult`: ``samples``, ``seconds``, ``one_minus_auc``.
 
     Raises:
-        ValueError: for an unknown option, a bad value or bad labels (before any training).
+        ValueError: for an unknown option or table score, a bad value or bad labels (before any training).
 
     Example:
         >>> import numpy as np
@@ -133,7 +136,10 @@ def run_training(train, val, *, sampler_config: SamplerConfig | None = None,
         >>> res.samples.shape == res.one_minus_auc.shape == (2,)
         True
     """
-    task = ClassificationTask()
+    options = dict(options)
+    task = ClassificationTask(table_score=options.pop("table_score", "loss"))
+    if "+" in str(options.get("method", "")):
+        task, options["method"] = task.variant(options["method"])
     sampler_config, training_config, _ = apply_options(
         sampler_config or SamplerConfig(), training_config or task.default_training_config(), options)
     return run(task, train, val, sampler_config=sampler_config, training_config=training_config,
