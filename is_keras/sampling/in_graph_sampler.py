@@ -11,7 +11,14 @@ import numpy as np
 import tensorflow as tf
 
 from is_keras.sampling.config import SamplerConfig
-from is_keras.sampling.in_graph_permutation import derive_key, hash32, permute, random_bits
+from is_keras.sampling.in_graph_importance import (
+    draw_proportional,
+    importance_probabilities,
+    refresh_kept_weights,
+    table_weights,
+    update_kept_weights,
+)
+from is_keras.sampling.in_graph_permutation import derive_key, hash32, permute
 from is_keras.sampling.in_graph_state import in_graph_state, set_in_graph_state
 from is_keras.sampling.in_graph_weighted import BlockWeights, block_size
 
@@ -24,8 +31,6 @@ _PROBABILISTIC = ("is-probabilistic",) + SCHEDULED_METHODS
 # key streams of the keyed permutations (one per use, so they never share a permutation);
 # the running permutation's epoch -1 is the first pass, its epochs 0, 1, ... nis's
 _RUNNING, _SUBSET, _DRAW, _FILL = 3, 4, 5, 0x5F11
-#: a kept weight above this (a loss far above the scale) rescales them all: float32 sums of N of them cannot overflow
-_WEIGHT_LIMIT = 2.0**32
 
 
 class InGraphSampler(tf.Module):
@@ -126,7 +131,8 @@ class InGraphSampler(tf.Module):
             self.weight_scale = tf.Variable(0.0, dtype=tf.float32, trainable=False, name="weight_scale")
             #: the exponent of the kept weights (NaN: rebuild them)
             self.weights_exponent = tf.Variable(np.nan, dtype=tf.float32, trainable=False, name="weights_exponent")
-            self._rescale_period = -(-n // self.batch_size)  # draws between two rescales: an epoch's worth
+            #: draws between two rescales of the kept weights: an epoch's worth
+            self.rescale_period = -(-n // self.batch_size)
 
     # ------------------------------------------------------------------ drawing
     def in_first_pass(self) -> tf.Tensor:
@@ -144,7 +150,7 @@ class InGraphSampler(tf.Module):
         """
         self.progress.assign(tf.clip_by_value(tf.cast(fraction, tf.float64), 0.0, 1.0))
         if self.method == "is-annealed":  # a new exponent: the kept weights are rebuilt now (if built)
-            self._refresh_weights(tf.constant(False), build=False)
+            refresh_kept_weights(self, tf.constant(False), build=False)
 
     def switched(self) -> tf.Tensor:
         """A bool tensor: True once a scheduled method draws uniformly (progress >= ``switch_fraction``)."""
@@ -223,14 +229,7 @@ class InGraphSampler(tf.Module):
 
     def sampling_weights(self) -> tf.Tensor:
         """is-probabilistic's unnormalized weights ``(L / max L)^w`` (float32 (N,), 0 for unvisited entries)."""
-        table = tf.convert_to_tensor(self.table)
-        finite = tf.math.is_finite(table)
-        losses = tf.where(finite, table, 0.0)
-        peak = tf.reduce_max(losses)
-        scaled = tf.where(peak > 0, losses / tf.where(peak > 0, peak, 1.0), 0.0)
-        exponent = self.current_exponent()
-        weights = scaled if isinstance(exponent, float) and exponent == 1.0 else tf.pow(scaled, exponent)
-        return tf.where(finite, weights, 0.0)
+        return table_weights(self.table, self.current_exponent())
 
     def draw_probabilities(self, indices) -> tf.Tensor:
         """``p_i`` of one draw under the current table, for ``indices`` (float32).
@@ -242,107 +241,16 @@ class InGraphSampler(tf.Module):
         Raises:
             ValueError: for is-randomsubset, whose draws have no per-draw probability.
         """
-        n = self.num_samples
-        indices = tf.cast(indices, tf.int64)
         if self.method == "is-randomsubset":
             raise ValueError("is-randomsubset takes the top of a subset: its draws have no per-draw probability")
-        uniform = tf.fill(tf.shape(indices), np.float32(1.0 / n))
+        uniform = tf.fill(tf.shape(indices), np.float32(1.0 / self.num_samples))
         if self.method not in _PROBABILISTIC:
             return uniform
-        def from_table():
-            weights = self.sampling_weights()
-            return tf.gather(weights, indices), tf.reduce_sum(weights)
-
-        current = tf.logical_and(self.weight_scale > 0,
-                                 tf.equal(self.weights_exponent, tf.cast(self.current_exponent(), tf.float32)))
-        chosen, total = tf.cond(current, lambda: (self.kept_weights.gather(indices), self.kept_weights.total()),
-                                from_table)
-        mix = self.sampler_config.uniform_mix
-        share = chosen / tf.where(total > 0, total, 1.0)
-        importance = tf.where(total > 0, (1.0 - mix) * share + mix / n, 1.0 / n)
+        importance = importance_probabilities(self, tf.cast(indices, tf.int64))
         return tf.where(self.switched(), uniform, importance) if self.method in SCHEDULED_METHODS else importance
 
     def _draw_probabilistic(self):
-        n, b = self.num_samples, self.batch_size
-        mix = self.sampler_config.uniform_mix
-        key = derive_key(self.seed, _DRAW, self.step)
-        # independent 32-bit words per lane, from hashes (no RNG kernel to compile): the proportional draw's
-        # uniform, the uniform-mix coin, and 63 bits for a uniform index (no modulo bias worth the name)
-        bits = tf.reshape(random_bits(key, 4 * b), [4, b])
-        unit = tf.cast(tf.bitwise.right_shift(bits[0], 8), tf.float32) * (1.0 / (1 << 24))
-        drawn, total = self.kept_weights.draw(unit)
-        wide = tf.bitwise.bitwise_or(tf.bitwise.left_shift(tf.bitwise.right_shift(bits[2], 1), 32), bits[3])
-        uniform = tf.math.floormod(wide, n)
-        take_uniform = bits[1] < int(round(mix * 2**32)) if mix > 0 else tf.zeros([b], tf.bool)
-        indices = tf.where(tf.logical_or(take_uniform, total <= 0), uniform, drawn)
-        if not self.unbiased:
-            return indices, self._ones()
-        # 1 / (N p_i) with p_i = (1 - λ) w_i / W + λ / N, i.e. 1 / ((1 - λ) N w_i / W + λ)
-        relative = n * self.kept_weights.gather(indices) / tf.where(total > 0, total, 1.0)
-        weights_out = tf.where(total > 0, 1.0 / ((1.0 - mix) * relative + mix), 1.0)
-        return indices, weights_out
-
-    def _weights_of(self, losses, scale, exponent) -> tf.Tensor:
-        # (L / scale)^w, 0 for unvisited (+inf) entries
-        finite = tf.math.is_finite(losses)
-        scaled = tf.where(finite, losses, 0.0) / scale
-        if not (isinstance(exponent, float) and exponent == 1.0):
-            scaled = tf.pow(scaled, exponent)
-        return tf.where(finite, scaled, 0.0)
-
-    def _refresh_weights(self, rescale, *, build: bool = True, apply=None) -> None:
-        """Rebuild the kept weights from the table (O(N)) if they are stale: with a new scale (the largest
-        finite loss, 1 if none is above 0) if ``rescale`` (a bool tensor) or never built (unless not
-        ``build``), with the old one if only the exponent changed. Call it outside any ``tf.cond``: a
-        ``tf.cond`` that writes the weights copies them under XLA. The draws only read the kept weights:
-        every change that makes them stale (an update, :meth:`set_progress`, :meth:`set_losses`,
-        :meth:`set_state`) refreshes them. ``apply`` (a bool tensor, if given): only if it holds."""
-        exponent = self.current_exponent()
-        exponent32 = tf.cast(exponent, tf.float32)
-        old_scale = self.weight_scale.read_value()
-        changed = tf.not_equal(self.weights_exponent, exponent32)  # NaN: always
-        if build:
-            rescale = tf.logical_or(rescale, old_scale <= 0)
-        else:
-            changed = tf.logical_and(changed, old_scale > 0)
-        if apply is not None:
-            rescale, changed = tf.logical_and(rescale, apply), tf.logical_and(changed, apply)
-        stale = tf.logical_or(rescale, changed)
-
-        def peak():
-            table = tf.convert_to_tensor(self.table)
-            largest = tf.reduce_max(tf.where(tf.math.is_finite(table), table, 0.0))
-            return tf.where(largest > 0, largest, 1.0)
-
-        if self.kept_weights.dense:  # no tf.cond to compile: the O(N) maximum costs next to nothing here
-            scale = tf.where(rescale, peak(), old_scale)
-        else:
-            scale = tf.cond(rescale, peak, lambda: old_scale)  # reads the table only when it rescales
-        self.weight_scale.assign(scale)
-        self.weights_exponent.assign(tf.where(stale, exponent32, self.weights_exponent))
-        n = self.num_samples
-
-        def values_of(cells):
-            losses = tf.gather(self.table, tf.minimum(cells, n - 1))
-            return tf.where(cells < n, self._weights_of(losses, scale, exponent), 0.0)
-
-        self.kept_weights.assign_where(stale, values_of)
-
-    def _update_weights(self, indices, apply=None) -> None:
-        # after the table write: the written entries' weights from the table (so a repeated index writes
-        # one value) and their blocks' sums; a rebuild first if the weights are stale, a loss too large, or
-        # every ceil(N / B) draws (a new scale: the largest loss now). ``apply`` False: nothing changes (the
-        # written entries keep their kept weights, bit for bit)
-        exponent = self.current_exponent()
-        scale = self.weight_scale.read_value()
-        fresh = self._weights_of(tf.gather(self.table, indices), tf.where(scale > 0, scale, 1.0), exponent)
-        too_large = tf.logical_and(scale > 0, tf.reduce_any(fresh > _WEIGHT_LIMIT))
-        periodic = tf.equal(tf.math.floormod(self.step, self._rescale_period), 0)
-        self._refresh_weights(tf.logical_or(too_large, periodic), apply=apply)
-        values = self._weights_of(tf.gather(self.table, indices), self.weight_scale.read_value(), exponent)
-        if apply is not None:
-            values = tf.where(apply, values, self.kept_weights.gather(indices))
-        self.kept_weights.scatter(indices, values)
+        return draw_proportional(self, derive_key(self.seed, _DRAW, self.step))
 
     def random_subset(self, step) -> tf.Tensor:
         """The uniform random subset that is-randomsubset uses at draw ``step`` (int64 ids, ``subset_size`` of them).
@@ -389,7 +297,7 @@ class InGraphSampler(tf.Module):
         self.table.scatter_update(tf.IndexedSlices(values, indices))
         self.num_unvisited.assign_sub(tf.reduce_sum(tf.cast(newly, tf.int64)))
         if self.method in _PROBABILISTIC:
-            self._update_weights(indices, apply=apply)
+            update_kept_weights(self, indices, apply=apply)
 
     def set_losses(self, losses) -> None:
         """Start from a full table of finite losses >= 0 (warm start): the first pass is skipped.
@@ -416,7 +324,7 @@ class InGraphSampler(tf.Module):
         if self.keeps_weights:
             self.weight_scale.assign(0.0)
             self.weights_exponent.assign(np.nan)
-            self._refresh_weights(tf.constant(True))
+            refresh_kept_weights(self, tf.constant(True))
 
     # ------------------------------------------------------------------- state
     @property
