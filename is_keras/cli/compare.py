@@ -14,7 +14,13 @@ from pathlib import Path
 
 from is_keras.cli.dataset_options import add_dataset_options, load_data
 from is_keras.cli.options import UsageError, non_negative_int, output_folder, positive_float, positive_int
-from is_keras.cli.sampler_options import add_sampler_options, method_help, method_names, sampler_config
+from is_keras.cli.sampler_options import (
+    add_sampler_options,
+    method_help,
+    method_names,
+    method_of,
+    sampler_config,
+)
 
 NAME = "compare"
 HELP = "compare sampling methods on a classification dataset (curves CSV, plot PNG, table)"
@@ -89,13 +95,8 @@ def prepare(args) -> ComparePlan:
     from is_keras.experiments.training_config import TrainingConfig
     from is_keras.models.registry import CLASSIFIERS
 
-    methods = method_names(args, split=lambda entry: entry.partition("+")[0].strip())
-    for entry in methods:
-        score = entry.partition("+")[2].strip() or "loss"
-        if score not in CLASSIFICATION_TABLE_SCORES:
-            raise UsageError("--methods", f"unknown table score {score!r} in {entry!r}; "
-                             f"choose one of {', '.join(CLASSIFICATION_TABLE_SCORES)}")
-    configs = [sampler_config(args, entry.partition("+")[0].strip()) for entry in methods]
+    methods = method_names(args, table_scores=CLASSIFICATION_TABLE_SCORES)
+    configs = [sampler_config(args, method_of(entry)) for entry in methods]
     if args.model not in CLASSIFIERS:
         raise UsageError("--model", f"unknown model {args.model!r}; known models: {', '.join(CLASSIFIERS)}")
     if args.width is not None and args.params is not None:

@@ -20,7 +20,7 @@ from is_keras.cli.options import (
     positive_float,
     positive_int,
 )
-from is_keras.cli.sampler_options import add_sampler_options, method_names, sampler_config
+from is_keras.cli.sampler_options import add_sampler_options, method_names, method_of, sampler_config
 
 NAME = "detect-compare"
 HELP = "object detection: compare sampling methods with YOLOv2 on synthetic shapes (1-AP50 curves)"
@@ -127,13 +127,8 @@ def prepare(args) -> DetectComparePlan:
     from is_keras.experiments.detection_task import DetectionTask
     from is_keras.experiments.training_config import TrainingConfig
 
-    entries = method_names(args, split=lambda entry: entry.partition("+")[0].strip())
-    for entry in entries:
-        score = entry.partition("+")[2].strip() or "loss"
-        if score not in TABLE_SCORES:
-            raise UsageError("--methods", f"unknown table score {score!r} in {entry!r}; "
-                             f"choose one of {', '.join(TABLE_SCORES)}")
-    configs = [sampler_config(args, entry.partition("+")[0].strip()) for entry in entries]
+    entries = method_names(args, table_scores=TABLE_SCORES)
+    configs = [sampler_config(args, method_of(entry)) for entry in entries]
     if args.image_size % 32:
         raise UsageError("--image-size", f"must be a multiple of 32 (YOLOv2's stride), got {args.image_size}")
     if not 0 <= args.bn_momentum < 1:

@@ -96,31 +96,49 @@ def add_sampler_options(parser, *, methods_default: str, methods_help: str | Non
             parser.add_argument(flag, type=kind, default=field.default, help=f"{help_text} (default {field.default:g})")
 
 
-def method_names(args, *, split=lambda name: name) -> list[str]:
-    """The names in ``--methods``, each checked against the registry.
+def method_of(entry: str) -> str:
+    """The method name of a ``--methods`` entry ``"method"`` or ``"method+score"``.
+
+    Example:
+        >>> method_of("is-annealed+gradient-norm"), method_of("nis")
+        ('is-annealed', 'nis')
+    """
+    return entry.partition("+")[0].strip()
+
+
+def method_names(args, *, table_scores=None) -> list[str]:
+    """The entries of ``--methods``, each checked against the registry (and the table scores).
 
     Args:
         args: parsed arguments with ``methods``.
-        split: maps a listed entry to its method name (``detect-compare`` strips ``+SCORE``).
+        table_scores: the scores an entry may name as ``"method+score"`` (``None``: plain method names only).
 
     Returns:
         The listed entries, in order.
 
     Raises:
-        UsageError: ``--methods`` is empty, names an unknown method or one twice.
+        UsageError: ``--methods`` is empty, names an unknown method, an unknown score, or an entry twice.
 
     Example:
         >>> import argparse
         >>> method_names(argparse.Namespace(methods="nis,is-probabilistic"))
         ['nis', 'is-probabilistic']
+        >>> method_names(argparse.Namespace(methods="nis,nis+gradient-norm"), table_scores=["loss", "gradient-norm"])
+        ['nis', 'nis+gradient-norm']
     """
     from is_keras.sampling.methods import METHODS
 
     entries = name_list(args.methods, "--methods")
+    split = method_of if table_scores is not None else (lambda entry: entry)
     unknown = [entry for entry in entries if split(entry) not in METHODS]
     if unknown:
         raise UsageError("--methods", f"unknown method(s) {', '.join(unknown)}; valid methods are: "
                          f"{', '.join(METHODS)}")
+    for entry in entries if table_scores is not None else ():
+        score = entry.partition("+")[2].strip() or "loss"
+        if score not in table_scores:
+            raise UsageError("--methods", f"unknown table score {score!r} in {entry!r}; "
+                             f"choose one of {', '.join(table_scores)}")
     twice = sorted({entry for entry in entries if entries.count(entry) > 1})
     if twice:
         raise UsageError("--methods", f"lists {', '.join(twice)} more than once")
