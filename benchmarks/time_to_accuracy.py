@@ -156,7 +156,7 @@ def report(data, methods, chosen, args, schedule, log, partial: Path) -> dict[st
                 runs[method][key].append(value)
             log(f"report seed {k}: {method:<22} best test 1-AUC {curve[3].min():.5f}, {curve[1][-1]:.1f} s")
         partial.write_text(json.dumps(_strict({"chosen": chosen, "schedule": schedule, "runs": runs,
-                                               "command": args.command})))
+                                               "command": args.command, "lr_grid": args.lr_grid})))
     return {m: stats.stack_runs(r["samples"], r["seconds"], r["val"], r["test"]) for m, r in runs.items()}
 
 
@@ -313,6 +313,7 @@ def main(argv=None) -> dict:
     if args.summarize_partial:  # a run cut short: summarize the complete seeds it saved
         saved = json.loads(partial.read_text())
         chosen, schedule = saved["chosen"], saved["schedule"]
+        args.lr_grid = saved.get("lr_grid", sorted(set(chosen.values())))  # the grid of the interrupted run
         args.methods = list(saved["runs"])
         args.seeds = len(saved["runs"]["nis"]["test"])
         all_runs = {m: stats.stack_runs(r["samples"], r["seconds"], r["val"], r["test"])

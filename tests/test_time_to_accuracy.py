@@ -86,6 +86,12 @@ def test_smoke_run_end_to_end(tmp_path):
     assert again["targets"] == pytest.approx(summary["targets"])
     assert again["rows"][1]["targets"]["best"]["seconds_ratio"] == summary["rows"][1]["targets"]["best"][
         "seconds_ratio"]
+    # summarized without the run's flags: the header still names the interrupted run's grid, not the default
+    (tmp_path / "time_to_accuracy_digits_partial.json").write_text(
+        (tmp_path / "time_to_accuracy_digits_smoke_partial.json").read_text())
+    time_to_accuracy.main(["--out", str(tmp_path), "--summarize-partial"])
+    header = (tmp_path / "time_to_accuracy_digits.md").read_text().splitlines()[0]
+    assert "learning rate per method from [0.003] on validation" in header
 
 
 @pytest.mark.parametrize("preset, method, table_score", [
