@@ -6,10 +6,11 @@ import numpy as np
 
 from is_keras.sampling.sampler import Sampler
 
-#: What ``"auto"`` runs, as fields of a SamplerConfig. ``benchmarks/time_to_accuracy.py`` (2026-12-01) found
+#: What ``"auto"`` runs, as fields of a SamplerConfig. ``benchmarks/time_to_accuracy.py`` (2026-12-02) found
 #: no configuration faster than uniform sampling on both reference tasks: IS-annealed (ω 1 → 0 at half the
-#: run) was fastest on digits (0.94× / 0.79× uniform's seconds, intervals including 1) but slower on
-#: synthetic signs (1.11×, best not reached), so "auto" falls back to uniform sampling ("nis").
+#: run) was fastest on digits (0.86× [0.61, 0.98] uniform's seconds to its best) but saved nothing on
+#: synthetic signs (best not reached; 1.04× the samples to the half-run level), Selective-Backprop took
+#: 1.7-1.9× the seconds on both, so "auto" falls back to uniform sampling ("nis").
 #: Change it here when a new run of the benchmark says otherwise.
 AUTO_CONFIG: dict = {"method": "nis"}
 
