@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 
-from is_keras.cli.options import UsageError, readable_folder
+from is_keras.cli.options import UsageError, readable_file, readable_folder
 
 
 def add_dataset_options(parser) -> None:
@@ -18,16 +18,18 @@ def add_dataset_options(parser) -> None:
         'digits'
     """
     parser.add_argument("--dataset", default="digits",
-                        help="digits, synthetic-signs, gtsrb, mapillary or tfds:NAME (default: digits)")
+                        help="digits, synthetic-signs, gtsrb, mapillary, fashion-mnist, mnist, tfds:NAME or "
+                        "npz:PATH (an .npz with x_train, y_train, x_val, y_val) (default: digits)")
     parser.add_argument("--data-root", default=None,
-                        help="folder of a local dataset (needed by gtsrb and mapillary; tfds: its data_dir)")
+                        help="folder of a local dataset (needed by gtsrb, mapillary, fashion-mnist and mnist: "
+                        "the folder of the four IDX files; tfds: its data_dir; not for npz:)")
 
 
 def check_dataset(name: str, data_root, *, root_option: str = "--data-root") -> dict:
     """Check ``--dataset`` and ``--data-root`` together; return the loader's keyword arguments.
 
     Args:
-        name: a name of :data:`~is_keras.data.registry.DATASETS` or ``tfds:NAME``.
+        name: a name of :data:`~is_keras.data.registry.DATASETS`, ``tfds:NAME`` or ``npz:PATH``.
         data_root: the ``--data-root`` value or ``None``.
         root_option: how the user gives the folder, for messages.
 
@@ -36,17 +38,31 @@ def check_dataset(name: str, data_root, *, root_option: str = "--data-root") -> 
 
     Raises:
         UsageError: an unknown dataset, a dataset that needs ``--data-root`` without
-            one, or a ``--data-root`` that is not a readable folder.
+            one, a ``--data-root`` that is not a readable folder, or ``npz:PATH`` whose
+            file is missing or unreadable (or given with ``--data-root``).
 
     Example:
         >>> check_dataset("digits", None)
         {}
+        >>> try:
+        ...     check_dataset("npz:/no/such/file.npz", None)
+        ... except UsageError as error:
+        ...     print(error)
+        --dataset: '/no/such/file.npz' does not exist
     """
-    from is_keras.data.registry import DATASETS, TFDS_PREFIX
+    from is_keras.data.registry import DATASETS, NPZ_PREFIX, TFDS_PREFIX
 
+    if name.startswith(NPZ_PREFIX):
+        if not name[len(NPZ_PREFIX) :]:
+            raise UsageError("--dataset", "npz: needs the .npz file's path after the colon, e.g. npz:data.npz")
+        if data_root is not None:
+            raise UsageError(root_option, f"dataset {name!r} reads the one file named after 'npz:'; "
+                             f"give no {root_option}")
+        readable_file(name[len(NPZ_PREFIX) :], "--dataset")
+        return {}
     if not name.startswith(TFDS_PREFIX) and name not in DATASETS:
         raise UsageError("--dataset", f"unknown dataset {name!r}; known datasets: "
-                         f"{', '.join(sorted(DATASETS) + [TFDS_PREFIX + 'NAME'])}")
+                         f"{', '.join(sorted(DATASETS) + [TFDS_PREFIX + 'NAME', NPZ_PREFIX + 'PATH'])}")
     if data_root is None:
         loader = DATASETS.get(name)
         root = inspect.signature(loader).parameters.get("root") if loader else None

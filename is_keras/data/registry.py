@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from is_keras.data.digits import load_digits
 from is_keras.data.gtsrb import load_gtsrb
+from is_keras.data.idx_datasets import load_fashion_mnist, load_mnist
 from is_keras.data.mapillary import load_mapillary
+from is_keras.data.npz import load_npz
 from is_keras.data.synthetic_signs import load_synthetic_signs
 from is_keras.data.tfds_local import load_tfds
 
@@ -13,10 +15,15 @@ DATASETS = {
     "synthetic-signs": load_synthetic_signs,
     "gtsrb": load_gtsrb,
     "mapillary": load_mapillary,
+    "fashion-mnist": load_fashion_mnist,
+    "mnist": load_mnist,
 }
 
 #: ``load_dataset("tfds:<name>", data_dir=...)`` reads a prepared local TFDS dataset.
 TFDS_PREFIX = "tfds:"
+
+#: ``load_dataset("npz:<path>")`` reads a user's ``.npz`` (see :func:`~is_keras.data.npz.load_npz`).
+NPZ_PREFIX = "npz:"
 
 
 def load_dataset(name: str, *, seed: int = 0, **kwargs):
@@ -24,20 +31,27 @@ def load_dataset(name: str, *, seed: int = 0, **kwargs):
 
     Names: ``"digits"``; ``"synthetic-signs"`` (``num_per_class``,
     ``image_size``, ``difficulty``, ``root``, ...); ``"gtsrb"`` and
-    ``"mapillary"`` (``root`` = the local folder); ``"tfds:<name>"``
-    (``data_dir`` or its alias ``root``, ``image_size``, ...).
+    ``"mapillary"`` (``root`` = the local folder); ``"fashion-mnist"`` and
+    ``"mnist"`` (``root`` = the folder of the four IDX files; the second pair
+    is the official test set, see :func:`~is_keras.data.idx_datasets.load_fashion_mnist`);
+    ``"tfds:<name>"`` (``data_dir`` or its alias ``root``, ``image_size``, ...);
+    ``"npz:<path>"`` (a ``.npz`` holding ``x_train``, ``y_train``, ``x_val``,
+    ``y_val``, see :func:`~is_keras.data.npz.load_npz`; no options).
 
     Args:
-        name: a key of :data:`DATASETS` or ``"tfds:<name>"``.
-        seed: seeds the train/validation split.
+        name: a key of :data:`DATASETS`, ``"tfds:<name>"`` or ``"npz:<path>"``.
+        seed: seeds the train/validation split (unused where the data gives the split: fashion-mnist,
+            mnist, npz).
         **kwargs: the loader's options.
 
     Returns:
         ``(x_train, y_train), (x_val, y_val)``.
 
     Raises:
-        ValueError: an unknown name, ``"tfds:"`` without a name, both ``root`` and ``data_dir``,
-            or whatever the loader refuses.
+        ValueError: an unknown name, ``"tfds:"`` or ``"npz:"`` without what follows, both ``root`` and
+            ``data_dir``, or whatever the loader refuses.
+        FileNotFoundError: a missing local file (fashion-mnist, mnist, npz).
+        TypeError: an option the loader does not take (e.g. any option with ``"npz:<path>"``).
 
     Example:
         >>> import tempfile
@@ -48,6 +62,13 @@ def load_dataset(name: str, *, seed: int = 0, **kwargs):
         ...                                 image_size=16, num_classes=2)
         >>> x_train.shape
         (2, 16, 16, 3)
+        >>> import pathlib
+        >>> import numpy as np
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "mine.npz"
+        >>> np.savez(path, x_train=np.zeros((4, 3)), y_train=[0, 1, 0, 1], x_val=np.ones((2, 3)), y_val=[1, 0])
+        >>> (x_train, y_train), (x_val, y_val) = load_dataset(f"npz:{path}")
+        >>> x_train.shape, y_val.tolist()
+        ((4, 3), [1, 0])
     """
     if name.startswith(TFDS_PREFIX):
         tfds_name = name[len(TFDS_PREFIX) :]
@@ -58,7 +79,12 @@ def load_dataset(name: str, *, seed: int = 0, **kwargs):
                 raise ValueError("give the TFDS data directory as data_dir or root, not both")
             kwargs["data_dir"] = kwargs.pop("root")
         return load_tfds(tfds_name, seed=seed, **kwargs)
+    if name.startswith(NPZ_PREFIX):
+        path = name[len(NPZ_PREFIX) :]
+        if not path:
+            raise ValueError("dataset name 'npz:' needs the .npz file's path after the colon, e.g. 'npz:data.npz'")
+        return load_npz(path, seed=seed, **kwargs)
     if name not in DATASETS:
-        known = ", ".join(sorted(DATASETS) + [TFDS_PREFIX + "<name>"])
+        known = ", ".join(sorted(DATASETS) + [TFDS_PREFIX + "<name>", NPZ_PREFIX + "<path>"])
         raise ValueError(f"unknown dataset {name!r}; known datasets: {known}")
     return DATASETS[name](seed=seed, **kwargs)

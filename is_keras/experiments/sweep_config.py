@@ -140,7 +140,7 @@ class SweepConfig:
         Raises:
             ValueError: naming the first bad key.
         """
-        from is_keras.data.registry import DATASETS, TFDS_PREFIX
+        from is_keras.data.registry import DATASETS, NPZ_PREFIX, TFDS_PREFIX
         from is_keras.models.registry import CLASSIFIERS
 
         for name in ("runs", "epochs", "batch_size", "eval_every", "window", "subset_size"):
@@ -151,9 +151,10 @@ class SweepConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
-        if not isinstance(self.dataset, str) or not (self.dataset in DATASETS or self.dataset.startswith(TFDS_PREFIX)):
+        if not isinstance(self.dataset, str) or not (self.dataset in DATASETS
+                                                      or self.dataset.startswith((TFDS_PREFIX, NPZ_PREFIX))):
             raise ValueError(f"dataset: unknown dataset {self.dataset!r}; known datasets: "
-                             f"{', '.join(sorted(DATASETS) + [TFDS_PREFIX + '<name>'])}")
+                             f"{', '.join(sorted(DATASETS) + [TFDS_PREFIX + '<name>', NPZ_PREFIX + '<path>'])}")
         for name in ("dataset_kwargs", "sampler_options"):
             if not isinstance(getattr(self, name), dict):
                 raise ValueError(f"{name} must be a mapping, got {getattr(self, name)!r}")

@@ -1,0 +1,171 @@
+"""Reading IDX files, the format of MNIST and Fashion-MNIST, plain or gzip-compressed.
+
+An IDX file is a 4-byte magic number -- two zero bytes, a type code and the
+number of dimensions -- then one big-endian 32-bit size per dimension, then
+the items, big-endian, in C order::
+
+    00 00 08 03  00 00 ea 60  00 00 00 1c  00 00 00 1c  <60000 * 28 * 28 uint8 pixels>
+
+Compression is recognized by the gzip magic bytes ``1f 8b``, not by the file name.
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+#: IDX type codes -> big-endian numpy dtypes.
+IDX_DTYPES = {
+    0x08: np.dtype(">u1"),
+    0x09: np.dtype(">i1"),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_TYPE_NAMES = ", ".join(f"0x{code:02X} {dtype.newbyteorder('=').name}" for code, dtype in IDX_DTYPES.items())
+
+
+def read_idx(path) -> np.ndarray:
+    """Read one IDX file (gzip-compressed or plain) as a numpy array of the shape its header gives.
+
+    Args:
+        path: the file.
+
+    Returns:
+        An array of the header's dimensions and type (uint8, int8, int16, int32, float32 or
+        float64), in native byte order and writable.
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: a bad magic number (nonzero first bytes, an unknown type code, no dimensions),
+            a header cut short, data that is not valid gzip, or data holding more or fewer bytes
+            than the header's dimensions need. Every message starts with the file's path.
+
+    Example:
+        >>> import gzip, pathlib, tempfile
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "labels-idx1-ubyte.gz"
+        >>> _ = path.write_bytes(gzip.compress(bytes([0, 0, 8, 1, 0, 0, 0, 3, 7, 0, 9])))
+        >>> read_idx(path)
+        array([7, 0, 9], dtype=uint8)
+        >>> _ = path.write_bytes(bytes([0, 0, 8, 1, 0, 0, 0, 3, 7, 0]))  # plain, one label short
+        >>> try:
+        ...     read_idx(path)
+        ... except ValueError as error:
+        ...     print(str(error).endswith("labels-idx1-ubyte.gz: truncated: holds 2 items, its header says 3 (3)"))
+        True
+    """
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such IDX file" if not path.exists() else f"{path}: not a file")
+    data = path.read_bytes()
+    if data[:2] == _GZIP_MAGIC:
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as error:
+            raise ValueError(f"{path}: starts like a gzip file but cannot be decompressed: {error}") from None
+    if len(data) < 4:
+        raise ValueError(f"{path}: {len(data)} byte(s) is too short for an IDX header (4-byte magic number)")
+    magic = int.from_bytes(data[:4], "big")
+    code, ndim = data[2], data[3]
+    if data[0] or data[1]:
+        raise ValueError(f"{path}: bad magic number 0x{magic:08X}: an IDX file starts with two zero bytes "
+                         "(is it an IDX file?)")
+    if code not in IDX_DTYPES:
+        raise ValueError(f"{path}: bad magic number 0x{magic:08X}: unknown type code 0x{code:02X} "
+                         f"(known: {_TYPE_NAMES})")
+    if ndim == 0:
+        raise ValueError(f"{path}: bad magic number 0x{magic:08X}: 0 dimensions")
+    header = 4 + 4 * ndim
+    if len(data) < header:
+        raise ValueError(f"{path}: truncated header: {len(data)} bytes, {ndim} dimension(s) need {header}")
+    dims = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    dtype = IDX_DTYPES[code]
+    expected = math.prod(dims)
+    size = len(data) - header
+    shape_text = " x ".join(map(str, dims))
+    if size < expected * dtype.itemsize:
+        partial = size % dtype.itemsize
+        more = f" and {partial} byte(s) of one more" if partial else ""
+        raise ValueError(f"{path}: truncated: holds {size // dtype.itemsize} items{more}, "
+                         f"its header says {expected} ({shape_text})")
+    if size > expected * dtype.itemsize:
+        raise ValueError(f"{path}: {size - expected * dtype.itemsize} trailing byte(s) after the {expected} items "
+                         f"its header says ({shape_text})")
+    items = np.frombuffer(data, dtype=dtype, count=expected, offset=header)
+    return items.astype(dtype.newbyteorder("=")).reshape(dims)
+
+
+def find_idx_file(folder, name: str) -> Path:
+    """The file ``name.gz`` or ``name`` in ``folder``; the ``.gz`` one when both exist.
+
+    The gzip file is the one distributed (and installed by the Debian package); an uncompressed
+    copy next to it may be half written by an interrupted ``gunzip -k``.
+
+    Args:
+        folder: the folder.
+        name: the uncompressed file name, e.g. ``"train-labels-idx1-ubyte"``.
+
+    Returns:
+        The path found.
+
+    Raises:
+        FileNotFoundError: neither exists; the message names the folder and both names tried.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (folder / "t10k-labels-idx1-ubyte").write_bytes(b"")
+        >>> find_idx_file(folder, "t10k-labels-idx1-ubyte").name
+        't10k-labels-idx1-ubyte'
+    """
+    folder = Path(folder).expanduser()
+    tried = [folder / f"{name}.gz", folder / name]
+    for path in tried:
+        if path.is_file():
+            return path
+    raise FileNotFoundError(f"no {name} file in {folder}: tried {tried[0]} and {tried[1]}")
+
+
+def write_idx(path, array, *, compress: bool | None = None) -> Path:
+    """Write ``array`` as an IDX file, e.g. a small stand-in for MNIST in tests and examples.
+
+    Args:
+        path: the file to write.
+        array: an array of one of the IDX types (see :data:`IDX_DTYPES`), at least 1-D.
+        compress: gzip the file; ``None`` gzips it when ``path`` ends in ``.gz``.
+
+    Returns:
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Raises:
+        ValueError: a type IDX cannot hold, a 0-D array, or more than 255 dimensions.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> import numpy as np
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "x-idx2-ubyte.gz"
+        >>> path = write_idx(path, np.arange(6, dtype=np.uint8).reshape(2, 3))
+        >>> read_idx(path).tolist()
+        [[0, 1, 2], [3, 4, 5]]
+    """
+    path = Path(path).expanduser()
+    array = np.asarray(array)
+    codes = {dtype.newbyteorder("="): code for code, dtype in IDX_DTYPES.items()}
+    code = codes.get(array.dtype.newbyteorder("="))
+    if code is None:
+        raise ValueError(f"{path}: IDX holds {_TYPE_NAMES}, not {array.dtype}")
+    if not 1 <= array.ndim <= 255:
+        raise ValueError(f"{path}: IDX holds 1 to 255 dimensions, not {array.ndim}")
+    header = bytes([0, 0, code, array.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+    data = header + np.ascontiguousarray(array, dtype=IDX_DTYPES[code]).tobytes()
+    if compress if compress is not None else path.suffix == ".gz":
+        data = gzip.compress(data, mtime=0)
+    path.write_bytes(data)
+    return path
