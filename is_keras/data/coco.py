@@ -1,9 +1,4 @@
-"""COCO-format detection data: loading (pycocotools) and letterboxing.
-
-:class:`~is_keras.data.detection_data.DetectionData` and
-:func:`~is_keras.data.detection_augmentation.augment_detection` live in their own modules
-(re-exported here).
-"""
+"""COCO-format detection data: loading (pycocotools), letterboxing; re-exports DetectionData, augment_detection."""
 
 from __future__ import annotations
 
@@ -16,6 +11,7 @@ import numpy as np
 
 from is_keras.data.detection_augmentation import augment_detection
 from is_keras.data.detection_data import DetectionData
+from is_keras.data.image_decoding import _open_image
 
 __all__ = ["DetectionData", "augment_detection", "letterbox_params", "load_coco", "pad_boxes"]
 
@@ -23,21 +19,11 @@ __all__ = ["DetectionData", "augment_detection", "letterbox_params", "load_coco"
 def letterbox_params(width: int, height: int, size: int, letterbox: bool = True):
     """``(scale_x, scale_y, offset_x, offset_y, new_w, new_h)`` mapping an image into a ``size × size`` input.
 
-    With ``letterbox`` the aspect ratio is kept and the image is centred on a
-    gray canvas; without, it is stretched.
-
     Args:
-        width: the image's width.
-        height: the image's height.
-        size: the side of the square input.
-        letterbox: keep the aspect ratio (else stretch).
-
-    Returns:
-        ``(scale_x, scale_y, offset_x, offset_y, new_w, new_h)``.
-
-    Raises:
-        ZeroDivisionError: a zero width or height.
-
+        width, height, size: the image's width and height; the side of the square input.
+        letterbox: keep the aspect ratio and centre the image (else stretch it).
+    Returns: ``(scale_x, scale_y, offset_x, offset_y, new_w, new_h)``: input pixel = image pixel · scale + offset.
+    Raises: ZeroDivisionError: a zero width or height.
     Example:
         >>> letterbox_params(640, 480, 416)
         (0.65, 0.65, 0, 52, 416, 312)
@@ -54,38 +40,23 @@ def load_coco(annotation_json, image_dir, *, image_size: int = 416, max_images: 
               ) -> DetectionData:
     """Load a COCO-format detection set (via pycocotools), resized to ``image_size × image_size``.
 
-    Crowd annotations and boxes without area are skipped. Categories are
-    renumbered ``0 … C-1`` in order of their COCO id. Boxes come back in
-    pixels of the resized (letterboxed by default, gray padding 128) images.
-    Boxes reaching outside their image are clipped to it (a box left without
-    area is dropped), and one ``UserWarning`` naming the annotation file
-    counts them.
+    Crowd annotations and boxes without area are skipped; categories are renumbered ``0 … C-1`` in COCO id
+    order. Boxes reaching outside their image are clipped (dropped when left without area), counted in one
+    ``UserWarning`` naming the annotation file.
 
     Args:
-        annotation_json: e.g. ``instances_train2017.json``.
-        image_dir: the folder holding the ``file_name`` of every image.
+        annotation_json, image_dir: e.g. ``instances_train2017.json``; the folder holding every ``file_name``.
         image_size: side of the square network input (a multiple of 32 for YOLOv2).
-        max_images: keep only this many images (the first ones, or a seeded
-            random choice when ``seed`` is given).
-        include_empty: keep images without boxes.
-        letterbox: keep the aspect ratio (gray padding) instead of stretching.
-        memmap_path: write the images to this ``np.memmap`` file instead of
-            RAM (COCO at 416×416 is ~0.5 MB per image).
-        seed: see ``max_images``.
-
-    Returns:
-        A :class:`~is_keras.data.detection_data.DetectionData`.
-
-    Raises:
-        ValueError: a missing file or folder, a file that is not COCO JSON, an annotation naming an
-            unknown image or category, or an image that cannot be decoded; each message names the file.
-
+        max_images, seed: keep only this many images (the first ones, or a random choice seeded by ``seed``).
+        include_empty, letterbox: keep images without boxes; keep the aspect ratio (gray padding 128), not stretch.
+        memmap_path: write the images to this ``np.memmap`` file instead of RAM (~0.5 MB per image at 416).
+    Returns: A :class:`~is_keras.data.detection_data.DetectionData`, boxes in pixels of the resized images.
+    Raises: ValueError: a missing file or folder, not COCO JSON, an unknown image or category, an undecodable image.
     Example:
-        >>> import tempfile, pathlib
+        >>> import tempfile
         >>> from is_keras.data.synthetic_shapes import write_synthetic_shapes
-        >>> root = pathlib.Path(tempfile.mkdtemp())
-        >>> ann = write_synthetic_shapes(root, num_images=2, image_size=64, seed=0)
-        >>> data = load_coco(ann, root / "images", image_size=32)
+        >>> ann = write_synthetic_shapes(tempfile.mkdtemp(), num_images=2, image_size=64, seed=0)
+        >>> data = load_coco(ann, ann.parent / "images", image_size=32)
         >>> data.images.shape, data.boxes[0].shape[1]
         ((2, 32, 32, 3), 4)
     """
@@ -130,17 +101,12 @@ def load_coco(annotation_json, image_dir, *, image_size: int = 416, max_images: 
         path = image_dir / info["file_name"]
         if not path.is_file():
             raise ValueError(f"image file not found: {path} (listed in {annotation_json})")
-        try:
-            with Image.open(path) as img:
-                img = img.convert("RGB")
-                img_w, img_h = img.width, img.height
-                sx, sy, ox, oy, new_w, new_h = letterbox_params(img_w, img_h, image_size, letterbox)
-                canvas = np.full((image_size, image_size, 3), 128, dtype=np.uint8)
-                resized = img.resize((new_w, new_h), Image.Resampling.BILINEAR)
-                canvas[oy : oy + new_h, ox : ox + new_w] = np.asarray(resized)
-        except (OSError, SyntaxError, ValueError) as error:
-            raise ValueError(f"cannot decode image file {path}: {error}") from error
-        images[n] = canvas
+        with _open_image(path) as img:
+            img_w, img_h = img.width, img.height
+            sx, sy, ox, oy, new_w, new_h = letterbox_params(img_w, img_h, image_size, letterbox)
+            resized = img.convert("RGB").resize((new_w, new_h), Image.Resampling.BILINEAR)
+        images[n] = 128  # the letterbox's gray
+        images[n, oy : oy + new_h, ox : ox + new_w] = np.asarray(resized)
         boxes, labels = [], []
         for ann in coco.loadAnns(coco.getAnnIds(imgIds=image_id, iscrowd=False)):
             x, y, w, h = (float(v) for v in ann["bbox"])
@@ -162,12 +128,9 @@ def load_coco(annotation_json, image_dir, *, image_size: int = 416, max_images: 
         all_boxes.append(np.asarray(boxes, dtype=np.float32).reshape(-1, 4))
         all_labels.append(np.asarray(labels, dtype=np.int64))
     if clipped or dropped:
-        warnings.warn(
-            f"{annotation_json}: {clipped} box(es) reaching outside their image were clipped to it"
-            + (f" and {dropped} box(es) lying entirely outside were dropped" if dropped else ""),
-            UserWarning,
-            stacklevel=2,
-        )
+        warnings.warn(f"{annotation_json}: {clipped} box(es) reaching outside their image were clipped to it"
+                      + (f" and {dropped} box(es) lying entirely outside were dropped" if dropped else ""),
+                      UserWarning, stacklevel=2)
     if memmap_path is not None:
         images.flush()
     return DetectionData(images, all_boxes, all_labels, class_names, list(image_ids))
@@ -177,16 +140,10 @@ def pad_boxes(boxes, labels, *, max_boxes: int) -> tuple[np.ndarray, np.ndarray]
     """Fixed-size ``(N, max_boxes, 4)`` boxes and ``(N, max_boxes)`` labels, padding with label -1.
 
     Args:
-        boxes: per image an ``(n_i, 4)`` array.
-        labels: per image an ``(n_i,)`` array.
+        boxes, labels: per image an ``(n_i, 4)`` and an ``(n_i,)`` array.
         max_boxes: the padded size.
-
-    Returns:
-        ``(boxes, labels)``: float32 ``(N, max_boxes, 4)`` and int32 ``(N, max_boxes)``.
-
-    Raises:
-        ValueError: an image with more than ``max_boxes`` boxes.
-
+    Returns: ``(boxes, labels)``: float32 ``(N, max_boxes, 4)`` and int32 ``(N, max_boxes)``.
+    Raises: ValueError: an image with more than ``max_boxes`` boxes.
     Example:
         >>> import numpy as np
         >>> b, lab = pad_boxes([np.ones((1, 4))], [np.array([2])], max_boxes=3)

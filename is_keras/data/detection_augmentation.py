@@ -5,36 +5,21 @@ from __future__ import annotations
 
 def augment_detection(image, boxes, labels, seed, *, flip_probability: float = 0.5, scale_range=(0.75, 1.25),
                       min_box_size: float = 2.0, fill_value: float = 0.5):
-    """Box-aware random horizontal flip and scale jitter of one image (TensorFlow ops, for ``tf.data``).
+    """Scale one image by a random factor onto a canvas of its size at a random place, maybe flip it; boxes follow.
 
-    The image is scaled by a factor drawn from ``scale_range``, placed at a
-    random position on a canvas of the original size (cropped when larger,
-    padded with ``fill_value`` when smaller) and flipped with probability
-    ``flip_probability``; boxes follow and are clipped to the image. Boxes
-    narrower or shorter than ``min_box_size`` pixels afterwards become
-    padding (label -1, box zeros). Randomness is stateless: the same ``seed``
-    (a shape-(2,) integer tensor) gives the same result.
+    Randomness is stateless: the same ``seed`` gives the same result.
 
     Args:
-        image: ``(H, W, C)`` float image (e.g. in [0, 1]).
-        boxes: ``(M, 4)`` float ``[x1, y1, x2, y2]`` pixels.
-        labels: ``(M,)`` int with -1 for padding.
+        image, boxes, labels: ``(H, W, C)`` float image; ``(M, 4)`` ``[x1, y1, x2, y2]`` pixels; ``(M,)`` int, -1: pad.
         seed: a shape-(2,) integer tensor.
-        flip_probability: probability of a horizontal flip.
-        scale_range: ``(low, high)`` of the scale factor.
-        min_box_size: boxes smaller than this (pixels) afterwards become padding.
+        flip_probability, scale_range: probability of a horizontal flip; ``(low, high)`` of the scale factor.
+        min_box_size: boxes narrower or shorter than this (pixels) afterwards become padding (label -1, zeros).
         fill_value: the padding colour.
-
-    Returns:
-        ``(image, boxes, labels)`` of the same shapes.
-
-    Raises:
-        ValueError: a ``scale_range`` that is not ``0 < low <= high``.
-
+    Returns: ``(image, boxes, labels)`` of the same shapes.
+    Raises: ValueError: a ``scale_range`` that is not ``0 < low <= high``.
     Example:
         >>> import numpy as np
-        >>> image = np.zeros((32, 32, 3), np.float32)
-        >>> boxes, labels = np.array([[4.0, 4.0, 20.0, 20.0]]), np.array([0])
+        >>> image, boxes, labels = np.zeros((32, 32, 3), np.float32), np.array([[4.0, 4.0, 20.0, 20.0]]), np.array([0])
         >>> out, out_boxes, out_labels = augment_detection(image, boxes, labels, seed=np.array([0, 0]))
         >>> tuple(out.shape), tuple(out_boxes.shape), out_labels.numpy().tolist()
         ((32, 32, 3), (1, 4), [0])
@@ -76,9 +61,7 @@ def augment_detection(image, boxes, labels, seed, *, flip_probability: float = 0
     out = tf.cond(flip, lambda: tf.reverse(out, axis=[1]), lambda: out)
     boxes = tf.cond(flip, lambda: tf.stack([w_f - boxes[:, 2], boxes[:, 1], w_f - boxes[:, 0], boxes[:, 3]], 1),
                     lambda: boxes)
-    boxes = tf.stack([
-        tf.clip_by_value(boxes[:, 0], 0, w_f), tf.clip_by_value(boxes[:, 1], 0, h_f),
-        tf.clip_by_value(boxes[:, 2], 0, w_f), tf.clip_by_value(boxes[:, 3], 0, h_f)], axis=1)
+    boxes = tf.clip_by_value(boxes, 0.0, tf.stack([w_f, h_f, w_f, h_f]))
     keep = (labels >= 0) & (boxes[:, 2] - boxes[:, 0] >= min_box_size) & (boxes[:, 3] - boxes[:, 1] >= min_box_size)
     boxes = tf.where(keep[:, None], boxes, tf.zeros_like(boxes))
     labels = tf.where(keep, labels, -tf.ones_like(labels))

@@ -15,15 +15,9 @@ class DetectionData:
         images: ``(N, H, W, 3)`` uint8 (an array or ``np.memmap``).
         boxes: ``boxes[i]`` is ``(n_i, 4)`` float32 ``[x1, y1, x2, y2]`` in pixels of ``images[i]``.
         labels: ``labels[i]`` is ``(n_i,)`` int64 in ``[0, len(class_names))``.
-        class_names: one name per class.
-        image_ids: one id per image (COCO's image id).
-
-    Returns:
-        A dataclass; ``len(data)`` is the number of images.
-
-    Raises:
-        TypeError: a missing field.
-
+        class_names, image_ids: one name per class; one id per image (COCO's image id).
+    Returns: A dataclass; ``len(data)`` is the number of images.
+    Raises: TypeError: a missing field.
     Example:
         >>> import numpy as np
         >>> data = DetectionData(np.zeros((3, 32, 32, 3), np.uint8), [np.zeros((1, 4), np.float32)] * 3,

@@ -8,21 +8,12 @@ from is_keras.data.splits import stratified_split
 
 
 def load_digits(*, val_fraction: float = 0.25, seed: int = 0):
-    """The 1,797 8×8 digit images as ``(x_train, y_train), (x_val, y_val)``.
-
-    ``x`` is float32 in [0, 1] with shape ``(N, 8, 8, 1)``; ``y`` are int64
-    labels 0–9. The split is stratified and seeded (3:1 by default).
+    """The 1,797 8×8 digit images as ``(x_train, y_train), (x_val, y_val)``, split stratified (3:1 by default).
 
     Args:
-        val_fraction: the validation share of every class.
-        seed: seeds the split.
-
-    Returns:
-        ``(x_train, y_train), (x_val, y_val)``.
-
-    Raises:
-        ValueError: ``val_fraction`` outside (0, 1).
-
+        val_fraction, seed: the validation share of every class; seeds the split.
+    Returns: ``(x_train, y_train), (x_val, y_val)``: ``x`` float32 ``(N, 8, 8, 1)`` in [0, 1], ``y`` int64 labels 0–9.
+    Raises: ValueError: ``val_fraction`` outside (0, 1).
     Example:
         >>> (x_train, y_train), (x_val, y_val) = load_digits()
         >>> x_train.shape, x_val.shape

@@ -1,18 +1,14 @@
-"""GTSRB, the German Traffic Sign Recognition Benchmark (thesis §4.1.1), from a local folder.
+"""GTSRB, the German Traffic Sign Recognition Benchmark, from a local folder.
 
-The official training archive unpacks to ``Final_Training/Images/000NN/``:
-one folder per class (43 classes) with ``.ppm`` images and a
-semicolon-separated ``GT-000NN.csv``::
+The training archive unpacks to ``Final_Training/Images/000NN/``: one folder per class (43) with ``.ppm``
+images and a semicolon-separated ``GT-000NN.csv``::
 
     Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId
     00000_00000.ppm;29;30;5;6;24;25;0
 
-The ROI is the sign inside a border of about 10 % of its size; ``(X1, Y1)``
-is its top-left pixel and ``(X2, Y2)`` its bottom-right corner in the PIL
-crop convention (the published margins are symmetric that way). The thesis
-splits the images 3:1 into training and validation; its total of 51,840
-images is the 39,209 training images plus the 12,630 test images
-(``include_test=True`` reads ``Final_Test/Images`` with ``GT-final_test.csv``).
+The ROI is the sign inside a border of about 10 % of its size, ``(X1, Y1)`` its top-left pixel and
+``(X2, Y2)`` its bottom-right corner in the PIL crop convention. The thesis's 51,840 images are the
+39,209 training plus the 12,630 test images (``Final_Test/Images`` with ``GT-final_test.csv``).
 """
 
 from __future__ import annotations
@@ -24,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from is_keras.data.image_cache import DEFAULT_IN_MEMORY_LIMIT, load_image_files
+from is_keras.data.image_decoding import IMAGE_SUFFIXES
 
 #: The 43 GTSRB class names, by ClassId.
 GTSRB_CLASS_NAMES = (
@@ -40,116 +37,59 @@ GTSRB_CLASS_NAMES = (
 )  # fmt: skip
 
 _CLASS_DIR = re.compile(r"^\d{5}$")
-_IMAGE_SUFFIXES = (".ppm", ".png", ".jpg", ".jpeg", ".bmp")
 
 
 def read_gtsrb_index(root, *, include_test: bool = False):
     """List the GTSRB images under ``root``: ``(paths, boxes, labels)``.
 
-    ``root`` may be the folder holding ``Final_Training`` (or ``GTSRB/Final_Training``),
-    ``Final_Training/Images`` itself, or any folder of ``000NN`` class folders.
-    ``boxes`` is a list of ROI boxes ``(x1, y1, x2, y2)``, ``None`` for an
-    image listed in no ``GT-*.csv`` (its class then comes from the folder name).
-    A row repeated with the same label is read once.
+    An image listed in no ``GT-*.csv`` gets its class from the folder name; a repeated row is read once.
 
     Args:
-        root: the GTSRB folder.
+        root: the folder holding ``[GTSRB/]Final_Training``, ``Final_Training/Images`` or the ``000NN`` folders.
         include_test: also read ``Final_Test/Images`` with ``GT-final_test.csv``.
-
-    Returns:
-        ``(paths, boxes, labels)``: a list of str, a list of boxes or ``None``, int64 labels.
-
-    Raises:
-        ValueError: no folder, no class folders, an unreadable CSV row, a CSV naming a missing image,
-            or rows giving one image two different labels (each message names the file).
-
+    Returns: ``(paths, boxes, labels)``: a list of str, ROI boxes ``(x1, y1, x2, y2)`` or ``None``, int64 labels.
+    Raises: ValueError: no folder or class folders, a bad CSV row or missing image, or two labels for one image (named).
     Example:
-        >>> import tempfile, pathlib
-        >>> import numpy as np
-        >>> from PIL import Image
-        >>> root = pathlib.Path(tempfile.mkdtemp())
-        >>> folder = root / "Final_Training" / "Images" / "00003"
-        >>> folder.mkdir(parents=True)
-        >>> Image.fromarray(np.zeros((10, 12, 3), np.uint8)).save(folder / "00000_00000.ppm")
-        >>> _ = (folder / "GT-00003.csv").write_text(
-        ...     "Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId\\n00000_00000.ppm;12;10;1;1;11;9;3\\n")
+        >>> import tempfile
+        >>> from is_keras.data.synthetic_signs import write_synthetic_signs
+        >>> root = write_synthetic_signs(tempfile.mkdtemp(), num_per_class=2, image_size=16, num_classes=2)
         >>> paths, boxes, labels = read_gtsrb_index(root)
-        >>> len(paths), boxes, labels.tolist()
-        (1, [(1, 1, 11, 9)], [3])
+        >>> len(paths), len(boxes[0]), labels.tolist()
+        (4, 4, [0, 0, 1, 1])
     """
     root = Path(root).expanduser()
     if not root.is_dir():
         raise ValueError(f"GTSRB root {root} is not a directory")
     images = _find_training_images(root)
-    paths, boxes, labels = [], [], []
+    rows = []  # (path, box, label)
     seen: dict[Path, tuple[int, Path]] = {}  # image -> (label, the CSV that gave it)
     for class_dir in sorted(d for d in images.iterdir() if d.is_dir() and _CLASS_DIR.match(d.name)):
-        listed = set()
-        for csv_path in sorted(class_dir.glob("GT-*.csv")):
-            for path, box, label in _read_gt_csv(csv_path, class_dir):
-                if _already_listed(seen, path, label, csv_path):
-                    continue
-                paths.append(path)
-                boxes.append(box)
-                labels.append(label)
-                listed.add(path.name)
-        for path in sorted(class_dir.iterdir()):
-            if path.suffix.lower() in _IMAGE_SUFFIXES and path.name not in listed:
-                paths.append(path)
-                boxes.append(None)
-                labels.append(int(class_dir.name))
+        listed = [row for table in sorted(class_dir.glob("GT-*.csv")) for row in _unique_rows(table, class_dir, seen)]
+        names = {path.name for path, _, _ in listed}
+        rows += listed + [(p, None, int(class_dir.name)) for p in sorted(class_dir.iterdir())
+                          if p.suffix.lower() in IMAGE_SUFFIXES and p.name not in names]
     if include_test:
-        test_paths, test_boxes, test_labels = _read_test_set(root, images)
-        paths += test_paths
-        boxes += test_boxes
-        labels += test_labels
-    if not paths:
+        rows += _read_test_set(root, images)
+    if not rows:
         raise ValueError(f"no images found in the GTSRB class folders under {images}")
-    return [str(p) for p in paths], boxes, np.asarray(labels, dtype=np.int64)
+    paths, boxes, labels = zip(*rows)
+    return [str(p) for p in paths], list(boxes), np.asarray(labels, dtype=np.int64)
 
 
-def load_gtsrb(
-    root,
-    *,
-    image_size=28,
-    roi_crop: bool = True,
-    val_fraction: float = 0.25,
-    seed: int = 0,
-    include_test: bool = False,
-    in_memory: bool | None = None,
-    cache: bool = True,
-    cache_dir=None,
-    in_memory_limit: int = DEFAULT_IN_MEMORY_LIMIT,
-    progress: bool = True,
-):
-    """GTSRB from a local folder as ``(x_train, y_train), (x_val, y_val)``.
-
-    Every image is (optionally) cropped to its ROI and resized to
-    ``image_size`` (default 28×28, CrapNet's input, thesis Table 4.2); ``x``
-    is float32 RGB in [0, 1] of shape ``(N, H, W, 3)``, ``y`` the int64
-    ClassId. The split is stratified and seeded, 3:1 by default (thesis §4.1.1).
-    Decoded pixels are cached on disk (see :mod:`is_keras.data.image_cache`);
-    large sizes come back as float32 memmaps (``in_memory``).
+def load_gtsrb(root, *, image_size=28, roi_crop: bool = True, val_fraction: float = 0.25, seed: int = 0,
+               include_test: bool = False, in_memory: bool | None = None, cache: bool = True, cache_dir=None,
+               in_memory_limit: int = DEFAULT_IN_MEMORY_LIMIT, progress: bool = True):
+    """GTSRB from a local folder as ``(x_train, y_train), (x_val, y_val)``, split stratified (3:1 by default).
 
     Args:
-        root: the GTSRB folder (see :func:`read_gtsrb_index`).
-        image_size: ``int`` or ``(height, width)``.
-        roi_crop: crop to the ROI before resizing.
-        val_fraction: the validation share of every class.
-        seed: seeds the split.
-        include_test: add the official test images.
-        in_memory: see :func:`~is_keras.data.image_cache.load_image_files`.
-        cache: see :func:`~is_keras.data.image_cache.load_image_files`.
-        cache_dir: the cache folder.
-        in_memory_limit: bytes above which the data stay on disk when ``in_memory=None``.
-        progress: show progress bars.
-
+        root, include_test: the GTSRB folder; add the official test images (see :func:`read_gtsrb_index`).
+        image_size, roi_crop: ``int`` or ``(height, width)`` (28: CrapNet's input); crop to the ROI first.
+        val_fraction, seed: the validation share of every class; seeds the split.
+        in_memory, cache, cache_dir, in_memory_limit, progress: see
+            :func:`~is_keras.data.image_cache.load_image_files`.
     Returns:
-        ``(x_train, y_train), (x_val, y_val)``.
-
-    Raises:
-        ValueError: see :func:`read_gtsrb_index`; also an image that cannot be decoded (named).
-
+        ``(x_train, y_train), (x_val, y_val)``: ``x`` float32 RGB ``(N, H, W, 3)`` in [0, 1], ``y`` the int64 ClassId.
+    Raises: ValueError: see :func:`read_gtsrb_index`; an image that cannot be decoded (named).
     Example:
         >>> import tempfile
         >>> from is_keras.data.synthetic_signs import write_synthetic_signs
@@ -159,30 +99,14 @@ def load_gtsrb(
         ((6, 12, 12, 3), [0, 1])
     """
     paths, boxes, labels = read_gtsrb_index(root, include_test=include_test)
-    return load_image_files(
-        paths,
-        labels,
-        image_size,
-        boxes=boxes if roi_crop else None,
-        val_fraction=val_fraction,
-        seed=seed,
-        stratify=True,
-        in_memory=in_memory,
-        cache=cache,
-        cache_dir=cache_dir,
-        in_memory_limit=in_memory_limit,
-        progress=progress,
-    )
+    return load_image_files(paths, labels, image_size, boxes=boxes if roi_crop else None, val_fraction=val_fraction,
+                            seed=seed, stratify=True, in_memory=in_memory, cache=cache, cache_dir=cache_dir,
+                            in_memory_limit=in_memory_limit, progress=progress)
 
 
 def _find_training_images(root: Path) -> Path:
-    candidates = [
-        root / "Final_Training" / "Images",
-        root / "GTSRB" / "Final_Training" / "Images",
-        root / "Images",
-        root,
-    ]
-    for candidate in candidates:
+    for candidate in (root / "Final_Training" / "Images", root / "GTSRB" / "Final_Training" / "Images",
+                      root / "Images", root):
         if candidate.is_dir() and any(d.is_dir() and _CLASS_DIR.match(d.name) for d in candidate.iterdir()):
             return candidate
     raise ValueError(
@@ -211,37 +135,32 @@ def _read_gt_csv(csv_path: Path, image_dir: Path):
             yield path, box, label
 
 
-def _already_listed(seen: dict, path: Path, label: int, csv_path: Path) -> bool:
-    """True for a repeated row with the same label; ``ValueError`` when a row gives an image another label."""
-    key = path.resolve()
-    if key not in seen:
-        seen[key] = (label, csv_path)
-        return False
-    first_label, first_csv = seen[key]
-    if first_label != label:
-        where = f"in {csv_path}" if first_csv == csv_path else f"in {first_csv} and {csv_path}"
-        raise ValueError(
-            f"{path} is given two different labels ({first_label} and {label}) {where}; "
-            "fix the annotation file (one label per image)"
-        )
-    return True
+def _unique_rows(csv_path: Path, image_dir: Path, seen: dict):
+    """The rows of a GT csv whose image is not in ``seen`` yet; ``ValueError`` when an image gets two labels."""
+    for path, box, label in _read_gt_csv(csv_path, image_dir):
+        key = path.resolve()
+        if key not in seen:
+            seen[key] = (label, csv_path)
+            yield path, box, label
+            continue
+        first_label, first_csv = seen[key]
+        if first_label != label:
+            where = f"in {csv_path}" if first_csv == csv_path else f"in {first_csv} and {csv_path}"
+            raise ValueError(
+                f"{path} is given two different labels ({first_label} and {label}) {where}; "
+                "fix the annotation file (one label per image)"
+            )
 
 
 def _read_test_set(root: Path, training_images: Path):
-    test_images = [
-        training_images.parent.parent / "Final_Test" / "Images",
-        root / "Final_Test" / "Images",
-        root / "GTSRB" / "Final_Test" / "Images",
-    ]
-    test_images = next((d for d in test_images if d.is_dir()), None)
+    candidates = [d / "Final_Test" / "Images" for d in (training_images.parent.parent, root, root / "GTSRB")]
+    test_images = next((d for d in candidates if d.is_dir()), None)
     if test_images is None:
         raise ValueError(f"include_test=True but no Final_Test/Images folder was found under {root}")
     for folder in (test_images, test_images.parent, test_images.parent.parent, root):
         csv_path = folder / "GT-final_test.csv"
         if csv_path.is_file():
-            seen: dict[Path, tuple[int, Path]] = {}
-            rows = [r for r in _read_gt_csv(csv_path, test_images) if not _already_listed(seen, r[0], r[2], csv_path)]
-            return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
+            return list(_unique_rows(csv_path, test_images, {}))
     raise ValueError(
         f"include_test=True but GT-final_test.csv (the test labels, GTSRB_Final_Test_GT.zip) "
         f"is not in {test_images} or its parents"

@@ -1,26 +1,11 @@
 """Image files -> training arrays: decode and resize once, keep the result in an on-disk cache.
 
-Decoding tens of thousands of small images (GTSRB, Mapillary crops) takes
-longer than a short training run, so the decoded, resized pixels are stored
-once in a ``.npy`` file (written chunk by chunk through
-``np.lib.format.open_memmap``, with a progress bar) and memory-mapped on
-later runs. The cache file is named by a hash of the file list (paths, sizes,
-modification times, crop boxes), the image size, the channel count and the
-dtype, so any change to the images gives a new cache file.
-
-Small datasets are then copied into memory. Datasets larger than
-``in_memory_limit`` bytes (or any dataset with ``in_memory=False``) are
-returned as read-only **float32 memmaps** in [0, 1]: the training and
-validation parts are written once more, per split, into the cache and read
-from disk batch by batch (``ImportanceBatchGenerator`` gathers batches by
-index from a memmap, and its ``as_dataset()`` prefetches the next batch while
-the current one trains). float32 keeps the loaders' contract (float32 in
-[0, 1], no rescaling in the model) at the price of 4 bytes per pixel on disk;
-``cache_images(..., dtype="uint8")`` stores raw pixels for callers who rescale
-themselves.
-
-The cache lives in ``$IS_KERAS_CACHE_DIR`` or ``~/.cache/is_keras``
-unless a ``cache_dir`` is given; deleting files there is always safe.
+The decoded pixels are stored once in ``<cache_dir>/images-<hash>.npy`` and memory-mapped on later
+runs; the hash covers the file list (paths, sizes, modification times, crop boxes), the image size,
+the channel count and the dtype, so any change to the images gives a new file. Datasets over
+``in_memory_limit`` bytes (or ``in_memory=False``) come back as read-only float32 memmaps in [0, 1],
+one more file per split, read batch by batch. The cache is ``$IS_KERAS_CACHE_DIR`` or
+``~/.cache/is_keras`` unless a ``cache_dir`` is given; deleting files there is always safe.
 """
 
 from __future__ import annotations
@@ -33,15 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from is_keras.data.image_decoding import (  # noqa: F401  (image_size_hw, progress_bar, decode_*: re-exported)
-    check_dtype,
-    check_files,
-    decode_image,
-    decode_images,
-    fill_decoded,
-    image_size_hw,
-    progress_bar,
-)
+from is_keras.data.image_decoding import check_dtype, check_files, decode_images, fill_decoded, image_size_hw
 from is_keras.data.splits import random_split, stratified_split
 
 #: Datasets whose float32 pixels take more bytes than this stay on disk when ``in_memory=None``.
@@ -53,15 +30,8 @@ _CACHE_FORMAT_VERSION = 1
 def default_cache_dir() -> Path:
     """``$IS_KERAS_CACHE_DIR`` if set, else ``~/.cache/is_keras``.
 
-    Args:
-        (none)
-
-    Returns:
-        The folder as a ``Path`` (not created).
-
-    Raises:
-        RuntimeError: no home folder can be found and the variable is unset.
-
+    Returns: The folder as a ``Path`` (not created).
+    Raises: RuntimeError: no home folder can be found and the variable is unset.
     Example:
         >>> default_cache_dir().name
         'is_keras'
@@ -70,52 +40,24 @@ def default_cache_dir() -> Path:
     return Path(env).expanduser() if env else Path.home() / ".cache" / "is_keras"
 
 
-def cache_images(
-    paths,
-    image_size,
-    *,
-    boxes=None,
-    cache_dir=None,
-    channels: int = 3,
-    dtype: str = "float32",
-    chunk_size: int = 1024,
-    workers=None,
-    progress: bool = True,
-) -> np.memmap:
+def cache_images(paths, image_size, *, boxes=None, cache_dir=None, channels: int = 3, dtype: str = "float32",
+                 chunk_size: int = 1024, workers=None, progress: bool = True) -> np.memmap:
     """Decode + resize the files once into ``<cache_dir>/images-<hash>.npy``; memory-map it.
 
-    The first call decodes in chunks of ``chunk_size`` images (threads:
-    ``workers``, default up to 4) into a temporary ``.npy`` opened with
-    ``np.lib.format.open_memmap``, then renames it into place; later calls
-    with the same files (paths, sizes, mtimes), boxes, size, channels and
-    dtype only open it. Returns a read-only ``np.memmap`` of shape
-    ``(N, H, W, channels)`` (float dtypes in [0, 1]).
+    Later calls with the same files (paths, sizes, mtimes), boxes, size, channels and dtype only open it.
 
     Args:
-        paths: the image files.
-        image_size: ``int`` or ``(height, width)``.
-        boxes: ``None`` or one crop box (or ``None``) per file.
-        cache_dir: the folder (default :func:`default_cache_dir`).
-        channels: 3 or 1.
-        dtype: ``"float32"``, ``"float16"`` or ``"uint8"``.
-        chunk_size: images decoded per chunk.
-        workers: decoding threads.
-        progress: show a progress bar.
-
-    Returns:
-        A read-only ``np.memmap`` ``(N, H, W, channels)``.
-
-    Raises:
-        ValueError: a missing or undecodable image, an unreadable cache file (each named), or bad options.
-
+        paths, image_size, boxes, channels: as in :func:`~is_keras.data.image_decoding.decode_images`.
+        cache_dir, dtype: the folder (default :func:`default_cache_dir`); ``"float32"``, ``"float16"`` or ``"uint8"``.
+        chunk_size, workers, progress: images decoded per chunk; decoding threads (default up to 4); a progress bar.
+    Returns: A read-only ``np.memmap`` ``(N, H, W, channels)`` (float dtypes in [0, 1]).
+    Raises: ValueError: a missing or undecodable image, an unreadable cache file (each named), or bad options.
     Example:
         >>> import tempfile, pathlib
-        >>> import numpy as np
         >>> from PIL import Image
-        >>> folder = pathlib.Path(tempfile.mkdtemp())
-        >>> Image.fromarray(np.zeros((6, 6, 3), np.uint8)).save(folder / "a.png")
-        >>> x = cache_images([folder / "a.png"], 4, cache_dir=folder / "cache", progress=False)   # decodes
-        >>> y = cache_images([folder / "a.png"], 4, cache_dir=folder / "cache", progress=False)   # reuses it
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.png"
+        >>> Image.new("RGB", (6, 6)).save(path)
+        >>> x, y = (cache_images([path], 4, cache_dir=path.parent, progress=False) for _ in range(2))  # y reuses x
         >>> type(y).__name__, y.shape, x.filename == y.filename
         ('memmap', (1, 4, 4, 3), True)
     """
@@ -136,25 +78,15 @@ def cache_images(
 def cached_array(name: str, shape, dtype, fill, *, cache_dir=None) -> np.memmap:
     """Memory-map ``<cache_dir>/<name>.npy``, creating it first with ``fill(memmap)`` if absent.
 
-    The file is written under a temporary name and renamed into place, so a
-    crash or a concurrent writer never leaves a half-written cache behind.
-    An existing file with another shape or dtype is an error.
+    The file is written under a temporary name and renamed into place: a crash never leaves half a cache.
 
     Args:
-        name: the file's name without ``.npy``.
-        shape: the array's shape.
-        dtype: the array's dtype.
-        fill: ``fill(memmap)`` writes the values into a fresh writable memmap.
-        cache_dir: the folder (default :func:`default_cache_dir`).
-
-    Returns:
-        A read-only ``np.memmap``.
-
+        name, shape, dtype: the file's name without ``.npy``; the array's shape and dtype.
+        fill, cache_dir: ``fill(memmap)`` writes the values into a fresh memmap; the folder (:func:`default_cache_dir`).
+    Returns: A read-only ``np.memmap``.
     Raises:
-        ValueError: the existing file is not a readable ``.npy`` or holds another shape or dtype
-            (the message names the file).
+        ValueError: the existing file is not a readable ``.npy`` or holds another shape or dtype (named).
         Exception: whatever ``fill`` raises (no file is left behind).
-
     Example:
         >>> import tempfile
         >>> fill = lambda out: out.__setitem__(slice(None), [0, 1, 4, 9])
@@ -185,32 +117,22 @@ def cached_array(name: str, shape, dtype, fill, *, cache_dir=None) -> np.memmap:
 
 
 def subset_memmap(array, indices, *, cache_dir=None, chunk_size: int = 4096) -> np.memmap:
-    """``array[indices]`` written once to the cache and memory-mapped (rows copied in chunks).
-
-    The file name joins the source memmap's name with a hash of
-    ``indices``, so the same split of the same cache is reused.
+    """``array[indices]`` written once to the cache and memory-mapped; the same split of one cache is reused.
 
     Args:
-        array: the source array (usually a memmap from :func:`cached_array`).
-        indices: the rows to keep.
-        cache_dir: the folder (default :func:`default_cache_dir`).
-        chunk_size: rows copied at a time.
-
-    Returns:
-        A read-only ``np.memmap`` equal to ``array[indices]``.
-
+        array, indices: the source array (usually a memmap from :func:`cached_array`); the rows to keep.
+        cache_dir, chunk_size: the folder (default :func:`default_cache_dir`); rows copied at a time.
+    Returns: A read-only ``np.memmap`` equal to ``array[indices]``.
     Raises:
         IndexError: an index out of range.
         ValueError: an unreadable existing cache file (named).
-
     Example:
         >>> import tempfile
-        >>> import numpy as np
         >>> folder = tempfile.mkdtemp()
-        >>> squares = cached_array("sq", (6,), "int64", lambda out: out.__setitem__(slice(None), np.arange(6) ** 2),
+        >>> squares = cached_array("sq", (4,), "int64", lambda out: out.__setitem__(slice(None), [0, 1, 4, 9]),
         ...                        cache_dir=folder)
-        >>> subset_memmap(squares, [1, 3, 5], cache_dir=folder).tolist()
-        [1, 9, 25]
+        >>> subset_memmap(squares, [1, 3], cache_dir=folder).tolist()
+        [1, 9]
     """
     indices = np.asarray(indices, dtype=np.int64)
     source = Path(getattr(array, "filename", "") or "array").stem
@@ -220,70 +142,33 @@ def subset_memmap(array, indices, *, cache_dir=None, chunk_size: int = 4096) -> 
         for start in range(0, indices.size, chunk_size):
             out[start : start + chunk_size] = array[indices[start : start + chunk_size]]
 
-    return cached_array(
-        f"{source}-rows-{digest}", (indices.size,) + tuple(array.shape[1:]), array.dtype, fill, cache_dir=cache_dir
-    )
+    shape = (indices.size,) + tuple(array.shape[1:])
+    return cached_array(f"{source}-rows-{digest}", shape, array.dtype, fill, cache_dir=cache_dir)
 
 
-def load_image_files(
-    paths,
-    labels,
-    image_size=28,
-    *,
-    boxes=None,
-    val_fraction: float = 0.25,
-    seed: int = 0,
-    stratify: bool = True,
-    channels: int = 3,
-    in_memory: bool | None = None,
-    cache: bool | None = True,
-    cache_dir=None,
-    in_memory_limit: int = DEFAULT_IN_MEMORY_LIMIT,
-    progress: bool = True,
-):
+def load_image_files(paths, labels, image_size=28, *, boxes=None, val_fraction: float = 0.25, seed: int = 0,
+                     stratify: bool = True, channels: int = 3, in_memory: bool | None = None, cache: bool | None = True,
+                     cache_dir=None, in_memory_limit: int = DEFAULT_IN_MEMORY_LIMIT, progress: bool = True):
     """Labelled image files -> ``(x_train, y_train), (x_val, y_val)``, the loaders' common core.
 
-    ``x`` is float32 in [0, 1], shape ``(N, H, W, channels)``; ``y`` int64. The
-    split is seeded: stratified by class (``stratify=True``) or a plain random
-    permutation. ``in_memory=None`` keeps the data in memory when their
-    float32 size is at most ``in_memory_limit`` bytes; otherwise (or with
-    ``in_memory=False``) ``x_train`` and ``x_val`` are read-only float32
-    memmaps in the cache. With ``cache=True`` the decoded pixels go through
-    :func:`cache_images` (decoded once, reused by later calls);
-    ``cache=None`` caches only when the data stay on disk; ``cache=False``
-    decodes in memory every time (and cannot give memmaps).
-
     Args:
-        paths: the image files.
+        paths, image_size, boxes, channels: as in :func:`~is_keras.data.image_decoding.decode_images`.
         labels: one integer class id >= 0 per file.
-        image_size: ``int`` or ``(height, width)``.
-        boxes: ``None`` or one crop box (or ``None``) per file.
-        val_fraction: the validation share.
-        seed: seeds the split.
-        stratify: split per class (else one random permutation).
-        channels: 3 or 1.
-        in_memory: ``True``, ``False`` (memmaps) or ``None`` (by size).
-        cache: ``True``, ``False`` or ``None`` (only when on disk).
-        cache_dir: the cache folder.
+        val_fraction, seed, stratify: the validation share; seeds the split; split per class (else a permutation).
+        in_memory: ``True``, ``False`` (read-only float32 memmaps in the cache) or ``None`` (``True`` when the
+            float32 pixels take at most ``in_memory_limit`` bytes).
+        cache: ``True`` (decode once through :func:`cache_images`), ``False`` (decode in memory every time)
+            or ``None`` (cache only when the data stay on disk).
+        cache_dir, progress: the cache folder; show progress bars.
         in_memory_limit: the size limit for ``in_memory=None``, in bytes.
-        progress: show progress bars.
-
-    Returns:
-        ``(x_train, y_train), (x_val, y_val)``.
-
-    Raises:
-        ValueError: bad labels, fewer than 2 files, ``in_memory=False`` with ``cache=False``, or a
-            missing or undecodable image (named).
-
+    Returns: ``(x_train, y_train), (x_val, y_val)``: ``x`` float32 in [0, 1], ``(N, H, W, channels)``; ``y`` int64.
+    Raises: ValueError: bad labels, under 2 files, ``in_memory=False`` with ``cache=False``, a bad image (named).
     Example:
         >>> import tempfile, pathlib
-        >>> import numpy as np
         >>> from PIL import Image
-        >>> folder = pathlib.Path(tempfile.mkdtemp())
-        >>> paths = [folder / f"{i}.png" for i in range(4)]
-        >>> for i, path in enumerate(paths):
-        ...     Image.fromarray(np.full((5, 5, 3), 60 * i, np.uint8)).save(path)
-        >>> (x_train, y_train), (x_val, y_val) = load_image_files(paths, [0, 0, 1, 1], 5, cache=False, progress=False)
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.png"
+        >>> Image.new("RGB", (5, 5)).save(path)
+        >>> (x_train, y_train), (x_val, y_val) = load_image_files([path] * 4, [0, 0, 1, 1], 5, cache=False)
         >>> x_train.shape, x_train.dtype, y_train.dtype, len(y_val)
         ((2, 5, 5, 3), dtype('float32'), dtype('int64'), 2)
     """
@@ -299,17 +184,15 @@ def load_image_files(
     else:
         train, val = random_split(len(paths), val_fraction, seed=seed)
     height, width = image_size_hw(image_size)
-    nbytes = len(paths) * height * width * channels * 4
     if in_memory is None:
-        in_memory = nbytes <= in_memory_limit
+        in_memory = len(paths) * height * width * channels * 4 <= in_memory_limit  # float32 bytes
     if cache is None:
         cache = not in_memory
     if not in_memory and not cache:
         raise ValueError("in_memory=False needs cache=True: the memmaps are files in the cache directory")
     if cache:
-        pixels = cache_images(
-            paths, (height, width), boxes=boxes, cache_dir=cache_dir, channels=channels, progress=progress
-        )
+        pixels = cache_images(paths, (height, width), boxes=boxes, cache_dir=cache_dir, channels=channels,
+                              progress=progress)
     else:
         pixels = decode_images(paths, (height, width), boxes=boxes, channels=channels, progress=progress)
     if in_memory:
@@ -320,7 +203,6 @@ def load_image_files(
     return (x_train, labels[train]), (x_val, labels[val])
 
 
-# ----------------------------------------------------------------- helpers
 def _files_key(paths, boxes, size, channels, dtype) -> str:
     entries = []
     for i, path in enumerate(paths):

@@ -7,6 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+#: File endings read as images in class folders.
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".ppm", ".bmp")
 _DTYPES = ("float32", "float16", "uint8")
 
 
@@ -15,13 +17,8 @@ def image_size_hw(image_size) -> tuple[int, int]:
 
     Args:
         image_size: an int or a ``(height, width)`` pair.
-
-    Returns:
-        ``(height, width)`` as ints.
-
-    Raises:
-        ValueError: not an int or pair, or a side < 1.
-
+    Returns: ``(height, width)`` as ints.
+    Raises: ValueError: not an int or pair, or a side < 1.
     Example:
         >>> image_size_hw(32), image_size_hw((24, 32))
         ((32, 32), (24, 32))
@@ -38,33 +35,36 @@ def image_size_hw(image_size) -> tuple[int, int]:
     return size
 
 
-def decode_image(path, image_size, *, box=None, channels: int = 3) -> np.ndarray:
-    """One image file as uint8 ``(H, W, channels)``: optional crop, then resize.
+def _open_image(path, context: str = ""):
+    """The decoded PIL image; ``ValueError`` naming ``path`` (and ``context``) when Pillow cannot decode it."""
+    from PIL import Image
 
-    ``box`` is ``(x1, y1, x2, y2)`` in pixels, PIL convention (``x2``, ``y2``
-    exclusive); it is clipped to the image. Downscaling is antialiased
-    (Pillow's bilinear filter widens with the scale factor).
+    try:
+        image = Image.open(path)
+        image.load()
+    except FileNotFoundError:
+        raise
+    except (OSError, SyntaxError, ValueError) as error:  # Pillow's errors for corrupt or non-image files
+        raise ValueError(f"cannot decode image file {path}{context}: {error}") from error
+    return image
+
+
+def decode_image(path, image_size, *, box=None, channels: int = 3) -> np.ndarray:
+    """One image file as uint8 ``(H, W, channels)``: optional crop, then an antialiased bilinear resize.
 
     Args:
-        path: the image file (any format Pillow reads).
-        image_size: ``int`` or ``(height, width)`` of the output.
-        box: optional crop box ``(x1, y1, x2, y2)`` in pixels of the file's image.
+        path, image_size: the image file (any format Pillow reads); ``int`` or ``(height, width)`` of the output.
+        box: optional crop ``(x1, y1, x2, y2)`` in pixels (PIL convention, ``x2``, ``y2`` exclusive), clipped.
         channels: 3 (RGB) or 1 (grayscale).
-
-    Returns:
-        uint8 pixels ``(H, W, channels)``.
-
+    Returns: uint8 pixels ``(H, W, channels)``.
     Raises:
         FileNotFoundError: ``path`` does not exist.
-        ValueError: a file Pillow cannot decode (truncated, not an image), an empty crop box,
-            bad ``channels`` or ``image_size``; the message names the file.
-
+        ValueError: an undecodable file, an empty crop box, bad ``channels`` or ``image_size`` (the file is named).
     Example:
         >>> import tempfile, pathlib
-        >>> import numpy as np
         >>> from PIL import Image
         >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.png"
-        >>> Image.fromarray(np.zeros((20, 30, 3), np.uint8)).save(path)
+        >>> Image.new("RGB", (30, 20)).save(path)
         >>> decode_image(path, 8, box=(5, 6, 24, 18)).shape
         (8, 8, 3)
     """
@@ -73,14 +73,7 @@ def decode_image(path, image_size, *, box=None, channels: int = 3) -> np.ndarray
     if channels not in (1, 3):
         raise ValueError(f"channels must be 1 or 3, got {channels}")
     height, width = image_size_hw(image_size)
-    try:
-        image = Image.open(path)
-        image.load()
-    except FileNotFoundError:
-        raise
-    except (OSError, SyntaxError, ValueError) as error:  # Pillow's errors for corrupt or non-image files
-        raise ValueError(f"cannot decode image file {path}: {error}") from error
-    with image:
+    with _open_image(path) as image:
         image = image.convert("RGB" if channels == 3 else "L")
         if box is not None:
             x1, y1, x2, y2 = (float(v) for v in box)
@@ -95,37 +88,22 @@ def decode_image(path, image_size, *, box=None, channels: int = 3) -> np.ndarray
     return pixels.reshape(height, width, channels)
 
 
-def decode_images(
-    paths, image_size, *, boxes=None, channels: int = 3, dtype: str = "float32", workers=None, progress=False
-) -> np.ndarray:
-    """Decode a list of image files into one in-memory array ``(N, H, W, channels)``, no cache.
-
-    float dtypes hold pixels / 255 in [0, 1]; ``"uint8"`` holds raw pixels.
+def decode_images(paths, image_size, *, boxes=None, channels: int = 3, dtype: str = "float32", workers=None,
+                  progress=False) -> np.ndarray:
+    """Decode image files into one in-memory array ``(N, H, W, channels)``, no cache.
 
     Args:
-        paths: the image files.
-        image_size: ``int`` or ``(height, width)``.
-        boxes: ``None`` or one crop box (or ``None``) per file.
-        channels: 3 or 1.
-        dtype: ``"float32"``, ``"float16"`` or ``"uint8"``.
-        workers: decoding threads (default up to 4).
-        progress: show a progress bar.
-
-    Returns:
-        The pixels ``(N, H, W, channels)`` in ``dtype``.
-
-    Raises:
-        ValueError: no files, a box count that differs from the file count, a bad dtype, or an image
-            that cannot be decoded (named).
-
+        paths, image_size, boxes, channels: as in :func:`decode_image`, ``boxes`` one box (or ``None``) per file.
+        dtype: ``"float32"`` or ``"float16"`` (pixels / 255, in [0, 1]) or ``"uint8"`` (raw pixels).
+        workers, progress: decoding threads (default up to 4); show a progress bar.
+    Returns: The pixels ``(N, H, W, channels)`` in ``dtype``.
+    Raises: ValueError: no files, a box count that differs from the file count, a bad dtype, an undecodable image.
     Example:
         >>> import tempfile, pathlib
-        >>> import numpy as np
         >>> from PIL import Image
-        >>> folder = pathlib.Path(tempfile.mkdtemp())
-        >>> for name in ("a.png", "b.png"):
-        ...     Image.fromarray(np.full((10, 10, 3), 255, np.uint8)).save(folder / name)
-        >>> x = decode_images([folder / "a.png", folder / "b.png"], 4)
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.png"
+        >>> Image.new("RGB", (10, 10), (255, 255, 255)).save(path)
+        >>> x = decode_images([path, path], 4)
         >>> x.shape, x.dtype, float(x.max())
         ((2, 4, 4, 3), dtype('float32'), 1.0)
     """
@@ -141,15 +119,9 @@ def check_files(paths, boxes):
     """Paths as strings and boxes as float 4-tuples (or ``None``), checked against each other.
 
     Args:
-        paths: the image files.
-        boxes: ``None`` or one crop box (or ``None``) per file.
-
-    Returns:
-        ``(paths, boxes)``: a list of str and ``None`` or a list of float tuples / ``None``.
-
-    Raises:
-        ValueError: no paths, a box count that differs from the path count, or a box that is not 4 numbers.
-
+        paths, boxes: the image files; ``None`` or one crop box (or ``None``) per file.
+    Returns: ``(paths, boxes)``: a list of str; ``None`` or a list of float tuples / ``None``.
+    Raises: ValueError: no paths, a box count that differs from the path count, or a box that is not 4 numbers.
     Example:
         >>> check_files(["a.png"], [(0, 0, 4, 4)])
         (['a.png'], [(0.0, 0.0, 4.0, 4.0)])
@@ -172,14 +144,10 @@ def check_dtype(dtype) -> np.dtype:
 
     Args:
         dtype: a dtype or its name.
-
-    Returns:
-        The ``np.dtype``.
-
+    Returns: The ``np.dtype``.
     Raises:
         ValueError: another dtype.
         TypeError: not a dtype at all.
-
     Example:
         >>> check_dtype("uint8")
         dtype('uint8')
@@ -194,28 +162,20 @@ def fill_decoded(out, paths, boxes, size, channels, workers, progress, chunk_siz
 
     Args:
         out: the ``(N, H, W, channels)`` array (or writable memmap) to fill.
-        paths: the N image files.
-        boxes: ``None`` or one crop box (or ``None``) per file.
-        size: ``(height, width)``.
-        channels: 3 or 1.
-        workers: decoding threads (``None``: up to 4).
-        progress: show a progress bar.
-        chunk_size: images decoded per chunk.
+        paths, boxes: the N image files and ``None`` or one crop box (or ``None``) per file.
+        size, channels: ``(height, width)`` and 3 or 1.
+        workers, progress, chunk_size: as in :func:`~is_keras.data.image_cache.cache_images`.
         desc: the progress bar's label.
-
-    Returns:
-        None (fills ``out``).
-
+    Returns: None (fills ``out``).
     Raises:
-        ValueError: an image that cannot be decoded (named).
+        ValueError: an undecodable image (named).
         FileNotFoundError: a missing image.
-
     Example:
         >>> import tempfile, pathlib
         >>> import numpy as np
         >>> from PIL import Image
         >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.png"
-        >>> Image.fromarray(np.full((4, 4, 3), 255, np.uint8)).save(path)
+        >>> Image.new("RGB", (4, 4), (255, 255, 255)).save(path)
         >>> out = np.zeros((1, 2, 2, 3), np.float32)
         >>> fill_decoded(out, [path], None, (2, 2), 3, None, False, 8, "decoding")
         >>> float(out.min())
@@ -241,16 +201,10 @@ def progress_bar(total: int, desc: str, enabled: bool = True):
     """A tqdm progress bar (``update(n)``, ``close()``), silent when ``enabled`` is false.
 
     Args:
-        total: the number of items.
-        desc: the label.
+        total, desc: the number of items; the label.
         enabled: show the bar.
-
-    Returns:
-        A ``tqdm`` bar.
-
-    Raises:
-        ValueError: a negative ``total``.
-
+    Returns: A ``tqdm`` bar.
+    Raises: ValueError: a negative ``total``.
     Example:
         >>> bar = progress_bar(3, "decoding", enabled=False)
         >>> bar.total

@@ -1,13 +1,10 @@
 """Crop every sign of a Mapillary Traffic Sign Dataset (MTSD) folder into class folders.
 
-MTSD (fully annotated) unpacks to ``images/[<split>/]<key>.jpg``,
-``annotations/<key>.json`` and ``splits/{train,val,test}.txt``. Each JSON
-holds ``width``, ``height``, ``ispano`` and ``objects``: a list of
-``{"key", "label", "bbox": {"xmin", "ymin", "xmax", "ymax"}, "properties": {...}}``
-with pixel coordinates. Signs that wrap around a 360° panorama have
-``xmin > xmax`` and a ``bbox["cross_boundary"]`` with a ``left`` and a
-``right`` box, which are cropped and stitched side by side. Unknown signs
-are labelled ``"other-sign"``.
+MTSD (fully annotated) unpacks to ``images/[<split>/]<key>.jpg``, ``annotations/<key>.json`` and
+``splits/{train,val,test}.txt``. Each JSON holds ``width``, ``height``, ``ispano`` and ``objects``: a list of
+``{"key", "label", "bbox": {"xmin", "ymin", "xmax", "ymax"}, "properties": {...}}`` in pixels. Signs that wrap
+around a 360° panorama have ``xmin > xmax`` and a ``bbox["cross_boundary"]`` with a ``left`` and a ``right``
+box, cropped and stitched side by side. Unknown signs are labelled ``"other-sign"``.
 """
 
 from __future__ import annotations
@@ -16,52 +13,32 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from is_keras.data.image_decoding import progress_bar
+from is_keras.data.image_decoding import _open_image, progress_bar
+
+_CORNERS = ("xmin", "ymin", "xmax", "ymax")
 
 
-def crop_mapillary_signs(
-    src,
-    dst,
-    *,
-    min_size: float = 0,
-    skip_labels=("other-sign",),
-    skip_properties=(),
-    margin: float = 0.0,
-    splits=None,
-    overwrite: bool = False,
-    progress: bool = True,
-) -> dict[str, int]:
+def crop_mapillary_signs(src, dst, *, min_size: float = 0, skip_labels=("other-sign",), skip_properties=(),
+                         margin: float = 0.0, splits=None, overwrite: bool = False, progress: bool = True
+                         ) -> dict[str, int]:
     """Crop every annotated sign of an MTSD folder into ``dst/<label>/<key>_<i>.png``.
 
     Args:
-        src: the MTSD root (holding ``annotations/`` and ``images/``).
-        dst: output root of the class-folder layout.
+        src, dst: the MTSD root (holding ``annotations/`` and ``images/``); the output root.
         min_size: skip signs whose box is narrower or lower than this (pixels).
         skip_labels: labels not written (default: the catch-all ``"other-sign"``).
-        skip_properties: skip signs with any of these properties true, e.g.
-            ``("ambiguous", "dummy", "occluded")``.
-        margin: widen each box by this fraction of its size on every side
-            (GTSRB images carry ~0.1), clipped to the image.
-        splits: only the image keys listed in ``src/splits/<name>.txt`` for
-            these names (e.g. ``("train", "val")``); ``None`` = every annotation.
-        overwrite: rewrite crops that already exist (else they are kept, so an
-            interrupted run resumes).
-        progress: show a progress bar over images.
-
-    Returns:
-        The number of crops per label (existing ones included), sorted by label.
-
-    Raises:
-        ValueError: no annotations, a missing split file, invalid annotation JSON, an annotation
-            without its image, an image that cannot be decoded, or an empty box; each names the file.
-
+        skip_properties: skip signs with any of these properties true, e.g. ``("ambiguous", "dummy", "occluded")``.
+        margin: widen each box by this fraction of its size on every side (GTSRB's is ~0.1), clipped to the image.
+        splits: only the keys listed in ``src/splits/<name>.txt`` for these names; ``None``: every annotation.
+        overwrite, progress: rewrite existing crops (else kept: an interrupted run resumes); show a progress bar.
+    Returns: The number of crops per label (existing ones included), sorted by label.
+    Raises: ValueError: no annotations, a missing split file, bad JSON, a missing or undecodable image, an empty box.
     Example:
         >>> import json, tempfile, pathlib
-        >>> import numpy as np
         >>> from PIL import Image
         >>> src = pathlib.Path(tempfile.mkdtemp())
         >>> (src / "annotations").mkdir(); (src / "images").mkdir()
-        >>> Image.fromarray(np.zeros((40, 60, 3), np.uint8)).save(src / "images" / "k1.jpg")
+        >>> Image.new("RGB", (60, 40)).save(src / "images" / "k1.jpg")
         >>> box = {"xmin": 10, "ymin": 5, "xmax": 30, "ymax": 25}
         >>> _ = (src / "annotations" / "k1.json").write_text(json.dumps({"objects": [{"label": "stop", "bbox": box}]}))
         >>> crop_mapillary_signs(src, src / "crops", progress=False)
@@ -89,17 +66,11 @@ def crop_mapillary_signs(
     for annotation_file in annotation_files:
         key = annotation_file.stem
         objects = _read_objects(annotation_file)
-        wanted = [
-            (i, obj)
-            for i, obj in enumerate(objects)
-            if obj.get("label") not in skip_labels
-            and not any((obj.get("properties") or {}).get(p) for p in skip_properties)
-        ]
-        targets = [(i, obj, dst / _safe_label(obj["label"]) / f"{key}_{i}.png") for i, obj in wanted]
-        todo = [(i, obj, out) for i, obj, out in targets if overwrite or not out.exists()]
-        for _, obj, out in targets:
-            if out.exists() and not overwrite:
-                counts[obj["label"]] += 1
+        targets = [(obj, dst / _safe_label(obj["label"]) / f"{key}_{i}.png") for i, obj in enumerate(objects)
+                   if obj.get("label") not in skip_labels
+                   and not any((obj.get("properties") or {}).get(p) for p in skip_properties)]
+        todo = [(obj, out) for obj, out in targets if overwrite or not out.exists()]
+        counts.update(obj["label"] for obj, out in targets if out.exists() and not overwrite)
         if todo:
             if key not in images:
                 raise ValueError(f"annotation {annotation_file.name} has no image {key}.jpg under {src}")
@@ -114,16 +85,10 @@ def crop_sign(image, bbox: dict, *, margin: float = 0.0):
 
     Args:
         image: a PIL image.
-        bbox: ``{"xmin", "ymin", "xmax", "ymax"}`` pixels; ``xmin > xmax`` wraps around a panorama
-            (optionally with ``cross_boundary`` ``left`` / ``right`` parts).
+        bbox: ``{"xmin", "ymin", "xmax", "ymax"}`` pixels; ``xmin > xmax`` wraps around (see the module).
         margin: widen the box by this fraction of its size on every side, clipped to the image.
-
-    Returns:
-        The cropped PIL image.
-
-    Raises:
-        ValueError: a box that is empty inside the image.
-
+    Returns: The cropped PIL image.
+    Raises: ValueError: a box that is empty inside the image.
     Example:
         >>> from PIL import Image
         >>> image = Image.new("RGB", (64, 64))
@@ -134,7 +99,7 @@ def crop_sign(image, bbox: dict, *, margin: float = 0.0):
     """
     from PIL import Image
 
-    x1, y1, x2, y2 = (float(bbox[k]) for k in ("xmin", "ymin", "xmax", "ymax"))
+    x1, y1, x2, y2 = (float(bbox[k]) for k in _CORNERS)
     if x1 > x2:  # wraps around the right edge of a 360° panorama
         parts = bbox.get("cross_boundary") or {}
         left = parts.get("left") or {"xmin": x1, "ymin": y1, "xmax": image.width, "ymax": y2}
@@ -145,18 +110,14 @@ def crop_sign(image, bbox: dict, *, margin: float = 0.0):
         stitched.paste(pieces[1], (pieces[0].width, 0))
         return stitched
     dx, dy = margin * (x2 - x1), margin * (y2 - y1)
-    box = (
-        int(round(max(0.0, x1 - dx))),
-        int(round(max(0.0, y1 - dy))),
-        int(round(min(float(image.width), x2 + dx))),
-        int(round(min(float(image.height), y2 + dy))),
-    )
+    width, height = float(image.width), float(image.height)
+    corners = (max(0.0, x1 - dx), max(0.0, y1 - dy), min(width, x2 + dx), min(height, y2 + dy))
+    box = tuple(int(round(v)) for v in corners)
     if box[2] <= box[0] or box[3] <= box[1]:
         raise ValueError(f"bounding box {bbox} is empty inside a {image.size} image")
     return image.crop(box)
 
 
-# ----------------------------------------------------------------- helpers
 def _find_dir(src: Path, name: str) -> Path:
     for candidate in (src / name, src / "mtsd_v2_fully_annotated" / name, src / "mtsd_fully_annotated" / name):
         if candidate.is_dir():
@@ -180,24 +141,16 @@ def _read_objects(annotation_file: Path) -> list:
     objects = data.get("objects", []) if isinstance(data, dict) else data
     for obj in objects:
         bbox = obj.get("bbox") if isinstance(obj, dict) else None
-        corners = ("xmin", "ymin", "xmax", "ymax")
-        if not isinstance(bbox, dict) or "label" not in obj or any(k not in bbox for k in corners):
-            raise ValueError(f"{annotation_file}: every object needs a label and a bbox with {corners}, got {obj}")
+        if not isinstance(bbox, dict) or "label" not in obj or any(k not in bbox for k in _CORNERS):
+            raise ValueError(f"{annotation_file}: every object needs a label and a bbox with {_CORNERS}, got {obj}")
     return objects
 
 
 def _crop_image(image_path: Path, todo, min_size: float, margin: float, annotation_file: Path) -> Counter:
-    from PIL import Image
-
     counts: Counter = Counter()
-    try:
-        image = Image.open(image_path)
-        image.load()
-    except (OSError, SyntaxError, ValueError) as error:
-        raise ValueError(f"cannot decode image file {image_path} (of {annotation_file}): {error}") from error
-    with image:
+    with _open_image(image_path, f" (of {annotation_file})") as image:
         image = image.convert("RGB")
-        for _, obj, out in todo:
+        for obj, out in todo:
             bbox = obj["bbox"]
             width = float(bbox["xmax"]) - float(bbox["xmin"])
             if width < 0:  # wraps around a panorama's edge

@@ -10,14 +10,8 @@ from is_keras.data.npz import load_npz
 from is_keras.data.synthetic_signs import load_synthetic_signs
 from is_keras.data.tfds_local import load_tfds
 
-DATASETS = {
-    "digits": load_digits,
-    "synthetic-signs": load_synthetic_signs,
-    "gtsrb": load_gtsrb,
-    "mapillary": load_mapillary,
-    "fashion-mnist": load_fashion_mnist,
-    "mnist": load_mnist,
-}
+DATASETS = {"digits": load_digits, "synthetic-signs": load_synthetic_signs, "gtsrb": load_gtsrb,
+            "mapillary": load_mapillary, "fashion-mnist": load_fashion_mnist, "mnist": load_mnist}
 
 #: ``load_dataset("tfds:<name>", data_dir=...)`` reads a prepared local TFDS dataset.
 TFDS_PREFIX = "tfds:"
@@ -29,41 +23,24 @@ NPZ_PREFIX = "npz:"
 def load_dataset(name: str, *, seed: int = 0, **kwargs):
     """Load a dataset by name as ``(x_train, y_train), (x_val, y_val)``.
 
-    Names: ``"digits"``; ``"synthetic-signs"`` (``num_per_class``,
-    ``image_size``, ``difficulty``, ``root``, ...); ``"gtsrb"`` and
-    ``"mapillary"`` (``root`` = the local folder); ``"fashion-mnist"`` and
-    ``"mnist"`` (``root`` = the folder of the four IDX files; the second pair
-    is the official test set, see :func:`~is_keras.data.idx_datasets.load_fashion_mnist`);
-    ``"tfds:<name>"`` (``data_dir`` or its alias ``root``, ``image_size``, ...);
-    ``"npz:<path>"`` (a ``.npz`` holding ``x_train``, ``y_train``, ``x_val``,
-    ``y_val``, see :func:`~is_keras.data.npz.load_npz`; no options).
-
     Args:
-        name: a key of :data:`DATASETS`, ``"tfds:<name>"`` or ``"npz:<path>"``.
-        seed: seeds the train/validation split (unused where the data gives the split: fashion-mnist,
-            mnist, npz).
+        name: a key of :data:`DATASETS` (gtsrb, mapillary, fashion-mnist, mnist: ``root`` = the local folder;
+            fashion-mnist and mnist give the official test set as second pair), ``"tfds:<name>"`` (``data_dir`` or
+            its alias ``root``, ``image_size``, ...) or ``"npz:<path>"`` (see :func:`~is_keras.data.npz.load_npz`).
+        seed: seeds the train/validation split (unused where the data give it: fashion-mnist, mnist, npz).
         **kwargs: the loader's options.
-
-    Returns:
-        ``(x_train, y_train), (x_val, y_val)``.
-
+    Returns: ``(x_train, y_train), (x_val, y_val)``.
     Raises:
         ValueError: an unknown name, ``"tfds:"`` or ``"npz:"`` without what follows, both ``root`` and
             ``data_dir``, or whatever the loader refuses.
         FileNotFoundError: a missing local file (fashion-mnist, mnist, npz).
         TypeError: an option the loader does not take (e.g. any option with ``"npz:<path>"``).
-
     Example:
-        >>> import tempfile
+        >>> import pathlib, tempfile
+        >>> import numpy as np
         >>> (x_train, y_train), _ = load_dataset("digits")
         >>> x_train.shape[1:]
         (8, 8, 1)
-        >>> (x_train, _), _ = load_dataset("synthetic-signs", root=tempfile.mkdtemp(), num_per_class=2,
-        ...                                 image_size=16, num_classes=2)
-        >>> x_train.shape
-        (2, 16, 16, 3)
-        >>> import pathlib
-        >>> import numpy as np
         >>> path = pathlib.Path(tempfile.mkdtemp()) / "mine.npz"
         >>> np.savez(path, x_train=np.zeros((4, 3)), y_train=[0, 1, 0, 1], x_val=np.ones((2, 3)), y_val=[1, 0])
         >>> (x_train, y_train), (x_val, y_val) = load_dataset(f"npz:{path}")

@@ -1,8 +1,4 @@
-"""The 43 synthetic sign classes: how each GTSRB class is drawn (shape, colours, symbol).
-
-One :class:`SignClass` per GTSRB ClassId (same order and names); the drawing
-itself is in :mod:`is_keras.data.sign_renderer` and :mod:`is_keras.data.sign_symbols`.
-"""
+"""The 43 synthetic sign classes: how each GTSRB class (same order and names) is drawn: shape, colours, symbol."""
 
 from __future__ import annotations
 
@@ -21,18 +17,11 @@ class SignClass:
     Args:
         name: the GTSRB class name.
         shape: ``"circle"``, ``"triangle"``, ``"inverted_triangle"``, ``"octagon"``, ``"diamond"`` or ``"square"``.
-        border: RGB of the border band.
-        fill: RGB inside the border.
-        symbol: what :func:`~is_keras.data.sign_symbols.draw_symbol` draws (``"digits:30"``, ``"stop"``, ...).
-        symbol_color: RGB of the symbol.
+        border, fill: RGB of the border band and inside it.
+        symbol, symbol_color: what :func:`~is_keras.data.sign_symbols.draw_symbol` draws (``"digits:30"``...); its RGB.
         border_width: the band's width as a fraction of the sign's radius.
-
-    Returns:
-        A frozen dataclass.
-
-    Raises:
-        TypeError: a missing field.
-
+    Returns: A frozen dataclass.
+    Raises: TypeError: a missing field.
     Example:
         >>> SignClass("stop", "octagon", WHITE, RED, "stop").shape
         'octagon'

@@ -1,4 +1,8 @@
-"""Draw one synthetic traffic sign with its nuisances (scale, squeeze, rotation, clutter, occlusion, blur, noise)."""
+"""Draw one synthetic traffic sign with its nuisances, at 2-3× resolution, then downsample (antialiased).
+
+Nuisances grow with ``difficulty``: scale and aspect (perspective squeeze), rotation, offset, colour jitter,
+background gradient and clutter, partial occlusion, blur, brightness/contrast/colour cast and pixel noise.
+"""
 
 from __future__ import annotations
 
@@ -19,18 +23,11 @@ def render_sign(class_id: int, image_size=28, *, difficulty: float = 0.5, rng=No
     """Draw one sign of class ``class_id`` with nuisances that grow with ``difficulty``.
 
     Args:
-        class_id: the GTSRB ClassId, in ``[0, 43)``.
-        image_size: ``int`` or ``(height, width)`` of the output image.
+        class_id, image_size: the GTSRB ClassId, in ``[0, 43)``; ``int`` or ``(height, width)`` of the output.
         difficulty: in [0, 1]; 0 draws every sign of a class alike except for the background.
         rng: a ``np.random.Generator`` or a seed (default 0).
-
-    Returns:
-        ``(image, roi)``: uint8 ``(H, W, 3)`` pixels and the sign's bounding box
-        ``(x1, y1, x2, y2)`` in output pixels (PIL convention, ``x2``/``y2`` exclusive).
-
-    Raises:
-        ValueError: ``class_id`` out of range, ``difficulty`` outside [0, 1] or a bad ``image_size``.
-
+    Returns: ``(image, roi)``: uint8 ``(H, W, 3)`` pixels; the sign's box ``(x1, y1, x2, y2)`` (PIL convention).
+    Raises: ValueError: ``class_id`` out of range, ``difficulty`` outside [0, 1] or a bad ``image_size``.
     Example:
         >>> import numpy as np
         >>> image, roi = render_sign(14, image_size=32, difficulty=0.5, rng=np.random.default_rng(0))
@@ -71,12 +68,8 @@ def render_sign(class_id: int, image_size=28, *, difficulty: float = 0.5, rng=No
         layer = layer.transform((big_w, big_h), Image.Transform.AFFINE, matrix, Image.Resampling.BILINEAR)
     background.paste(layer, (dx, dy), layer)
     x1, y1, x2, y2 = layer.getchannel("A").point(_OPAQUE).getbbox()
-    roi = (
-        max(0, math.floor((x1 + dx) / k)),
-        max(0, math.floor((y1 + dy) / k)),
-        min(width, math.ceil((x2 + dx) / k)),
-        min(height, math.ceil((y2 + dy) / k)),
-    )
+    roi = (max(0, math.floor((x1 + dx) / k)), max(0, math.floor((y1 + dy) / k)),
+           min(width, math.ceil((x2 + dx) / k)), min(height, math.ceil((y2 + dy) / k)))
 
     # occlusion: a blob over part of the sign's edge
     if rng.random() < 0.5 * d:
@@ -107,13 +100,8 @@ def check_difficulty(difficulty) -> float:
 
     Args:
         difficulty: a number.
-
-    Returns:
-        ``float(difficulty)``.
-
-    Raises:
-        ValueError: outside [0, 1].
-
+    Returns: ``float(difficulty)``.
+    Raises: ValueError: outside [0, 1].
     Example:
         >>> check_difficulty(1)
         1.0

@@ -18,17 +18,10 @@ def draw_symbol(draw, symbol: str, colour, red, center, unit: float) -> None:
     Args:
         draw: a ``PIL.ImageDraw.ImageDraw`` of an RGBA image.
         symbol: ``"none"``, ``"digits:<n>"``, ``"struck_digits:<n>"``, ``"stop"``, ``"cars"``, ... (see the classes).
-        colour: RGBA of the symbol.
-        red: RGBA used for the red parts (the red car, the top signal light).
-        center: ``(x, y)`` of the symbol's centre in pixels.
-        unit: pixels per symbol unit (the symbol spans about ``[-1, 1]`` units).
-
-    Returns:
-        None (draws in place).
-
-    Raises:
-        ValueError: an unknown symbol.
-
+        colour, red: RGBA of the symbol; of its red parts (the red car, the top signal light).
+        center, unit: ``(x, y)`` of the symbol's centre in pixels; pixels per unit (the symbol spans about [-1, 1]).
+    Returns: None (draws in place).
+    Raises: ValueError: an unknown symbol.
     Example:
         >>> import numpy as np
         >>> from PIL import Image, ImageDraw

@@ -10,15 +10,9 @@ def stratified_split(labels: np.ndarray, val_fraction: float, *, seed: int = 0) 
 
     Args:
         labels: ``(N,)`` class labels.
-        val_fraction: the validation share of every class, in (0, 1).
-        seed: seeds the per-class permutations.
-
-    Returns:
-        ``(train, val)``: sorted int arrays; a class with >= 2 samples has at least one in each.
-
-    Raises:
-        ValueError: ``val_fraction`` outside (0, 1).
-
+        val_fraction, seed: the validation share of every class, in (0, 1); seeds the per-class permutations.
+    Returns: ``(train, val)``: sorted int arrays; a class with >= 2 samples has at least one in each.
+    Raises: ValueError: ``val_fraction`` outside (0, 1).
     Example:
         >>> import numpy as np
         >>> train, val = stratified_split(np.array([0, 0, 0, 0, 1, 1, 1, 1]), 0.25, seed=0)
@@ -45,15 +39,9 @@ def random_split(num_samples: int, val_fraction: float, *, seed: int = 0) -> tup
 
     Args:
         num_samples: how many samples there are.
-        val_fraction: the validation share, in (0, 1).
-        seed: seeds the permutation.
-
-    Returns:
-        ``(train, val)``: sorted int arrays, disjoint, together ``range(num_samples)``.
-
-    Raises:
-        ValueError: ``val_fraction`` outside (0, 1).
-
+        val_fraction, seed: the validation share, in (0, 1); seeds the permutation.
+    Returns: ``(train, val)``: sorted int arrays, disjoint, together ``range(num_samples)``.
+    Raises: ValueError: ``val_fraction`` outside (0, 1).
     Example:
         >>> train, val = random_split(10, 0.3, seed=0)
         >>> len(train), len(val)

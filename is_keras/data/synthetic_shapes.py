@@ -1,8 +1,7 @@
 """Synthetic shapes: a small detection dataset (COCO format) generated offline, deterministic per seed.
 
-Each image has a textured background (a smooth random colour field plus
-pixel noise) and 0 … ``max_objects`` non-overlapping shapes of varied size,
-aspect ratio and colour. Boxes are the tight pixel extent of each drawn shape.
+Each image has a textured background (a smooth random colour field plus pixel noise) and non-overlapping
+shapes of varied size, aspect ratio and colour; boxes are the tight pixel extent of each drawn shape.
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ DEFAULT_CLASSES = ("circle", "square", "triangle")
 
 
 def _polygon(shape: str, x1, y1, x2, y2):
+    """The corners of ``shape`` filling the box."""
     w, h = x2 - x1, y2 - y1
     cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
     if shape == "triangle":
@@ -55,21 +55,13 @@ def generate_shapes(num_images: int, image_size: int = 128, classes=DEFAULT_CLAS
     """Generate the synthetic shapes set in memory.
 
     Args:
-        num_images: how many images.
-        image_size: square image side in pixels.
-        classes: shape names from ``SHAPES`` ("circle", "square", "triangle",
-            "diamond", "cross", "star"); label ``i`` is ``classes[i]``.
-        max_objects, min_objects: objects per image are uniform in
-            ``[min_objects, max_objects]`` (fewer if they don't fit without overlap).
+        num_images, image_size: how many images; their square side in pixels.
+        classes: shape names from :data:`SHAPES`; label ``i`` is ``classes[i]``.
+        max_objects, min_objects: objects per image, uniform in ``[min_objects, max_objects]`` (fewer if crowded).
         min_size, max_size: object size (the longer side) as a fraction of the image.
         seed: everything is drawn from ``np.random.default_rng(seed)``.
-
-    Returns:
-        A :class:`~is_keras.data.detection_data.DetectionData` (uint8 images, pixel boxes).
-
-    Raises:
-        ValueError: no or unknown classes, or bad counts or sizes.
-
+    Returns: A :class:`~is_keras.data.detection_data.DetectionData` (uint8 images, pixel boxes).
+    Raises: ValueError: no or unknown classes, or bad counts or sizes.
     Example:
         >>> data = generate_shapes(4, image_size=32, seed=0)
         >>> data.images.shape, data.class_names
@@ -144,27 +136,17 @@ def write_synthetic_shapes(root, num_images: int, *, image_size: int = 128, clas
                            max_objects: int = 4, seed: int = 0, image_format: str = "png", **kwargs) -> Path:
     """Write the synthetic shapes set as image files plus a COCO annotation JSON; return the JSON path.
 
-    Layout: ``root/images/000001.png`` … and ``root/annotations.json`` (COCO:
-    ``images``, ``annotations`` with ``bbox = [x, y, w, h]``, ``categories``
-    numbered from 1 in ``classes`` order). Same seed → identical files.
+    Layout: ``root/images/000001.png`` … and ``root/annotations.json`` (COCO: ``images``, ``annotations`` with
+    ``bbox = [x, y, w, h]``, ``categories`` numbered from 1 in ``classes`` order). Same seed → identical files.
 
     Args:
         root: the output folder (created).
-        num_images: how many images.
-        image_size: square image side in pixels.
-        classes: shape names (see :func:`generate_shapes`).
-        max_objects: the most objects per image.
-        seed: the generation seed.
+        num_images, image_size, classes, max_objects, seed, **kwargs: see :func:`generate_shapes`.
         image_format: ``"png"`` or ``"jpg"``.
-        **kwargs: more options of :func:`generate_shapes` (``min_objects``, ``min_size``, ``max_size``).
-
-    Returns:
-        The path of ``annotations.json``.
-
+    Returns: The path of ``annotations.json``.
     Raises:
         ValueError: a bad ``image_format`` or generation option.
         OSError: the folder cannot be written.
-
     Example:
         >>> import json, tempfile
         >>> ann = write_synthetic_shapes(tempfile.mkdtemp(), 3, image_size=32, seed=0)
@@ -184,11 +166,7 @@ def write_synthetic_shapes(root, num_images: int, *, image_size: int = 128, clas
     images, annotations = [], []
     for n, image_id in enumerate(data.image_ids):
         name = f"{image_id:06d}.{image_format}"
-        pil = Image.fromarray(data.images[n])
-        if image_format == "jpg":
-            pil.save(image_dir / name, quality=95)
-        else:
-            pil.save(image_dir / name)
+        Image.fromarray(data.images[n]).save(image_dir / name, **({"quality": 95} if image_format == "jpg" else {}))
         images.append({"id": image_id, "file_name": name, "width": int(image_size), "height": int(image_size)})
         for box, label in zip(data.boxes[n], data.labels[n]):
             x1, y1, x2, y2 = (float(v) for v in box)

@@ -1,26 +1,10 @@
-"""Synthetic traffic signs: a deterministic, GTSRB-like stand-in for the thesis's sign datasets.
+"""Synthetic traffic signs: a deterministic, GTSRB-like stand-in for the sign datasets, as GTSRB folders.
 
-43 classes, one per GTSRB class (same ClassIds and names), told apart the way
-real signs are: by **shape** (circle, triangle, inverted triangle, octagon,
-diamond), **border and fill colours** (red ring on white, blue disc, red
-disc, grey ring, yellow diamond) and a **symbol** (seven-segment digits,
-bars, arrows, pictograms) drawn with ``PIL.ImageDraw`` at 2-3× resolution
-and downsampled (antialiased). Nuisances scale with ``difficulty`` in [0, 1]:
-sign scale and aspect (perspective squeeze), rotation, offset, colour
-jitter, background gradient and clutter, partial occlusion, blur,
-brightness/contrast/colour cast and pixel noise. ``difficulty=0`` draws every
-sign of a class identically except for the background colour.
-
-The classes are in :mod:`is_keras.data.sign_class`, the drawing in
-:mod:`is_keras.data.sign_renderer` and :mod:`is_keras.data.sign_symbols`; this
-module writes and loads folders of signs.
-
-Each image is a pure function of ``(seed, class_id, index)``, so generation
-is reproducible byte for byte and does not depend on ``num_per_class``.
-:func:`write_synthetic_signs` writes the GTSRB folder layout (``.ppm`` files
-and ``GT-000NN.csv`` with the sign's ROI), which :func:`~is_keras.data.gtsrb.load_gtsrb`
-reads; :func:`load_synthetic_signs` generates into a cache folder once and
-loads from there.
+43 classes with GTSRB's ClassIds and names, told apart by shape, colours and symbol
+(:mod:`~is_keras.data.sign_class`); nuisances grow with ``difficulty`` (:func:`render_sign`). Each image is a
+pure function of ``(seed, class_id, index)``, so generation is reproducible byte for byte and does not depend
+on ``num_per_class``. :func:`write_synthetic_signs` writes the GTSRB layout, which
+:func:`~is_keras.data.gtsrb.load_gtsrb` reads; :func:`load_synthetic_signs` draws into a cache folder once.
 """
 
 from __future__ import annotations
@@ -43,39 +27,22 @@ __all__ = ["GENERATOR_VERSION", "SYNTHETIC_SIGN_CLASSES", "SignClass", "load_syn
 GENERATOR_VERSION = 2
 
 
-def write_synthetic_signs(
-    root,
-    *,
-    num_per_class: int = 50,
-    image_size=28,
-    difficulty: float = 0.5,
-    seed: int = 0,
-    num_classes: int = 43,
-    progress: bool = False,
-) -> Path:
+def write_synthetic_signs(root, *, num_per_class: int = 50, image_size=28, difficulty: float = 0.5, seed: int = 0,
+                          num_classes: int = 43, progress: bool = False) -> Path:
     """Write ``num_per_class`` signs of each class in the GTSRB layout under ``root``.
 
-    Creates ``root/Final_Training/Images/000NN/00000_iiiii.ppm`` and
-    ``GT-000NN.csv`` (``Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId``),
-    then ``root/meta.json`` (the parameters; written last, so it marks a
-    complete folder). ``num_classes`` keeps the first classes only.
+    Creates ``root/Final_Training/Images/000NN/00000_iiiii.ppm`` and ``GT-000NN.csv`` (with the sign's ROI),
+    then ``root/meta.json`` (the parameters; written last, so it marks a complete folder).
 
     Args:
         root: the folder to write (created).
-        num_per_class: images per class (>= 2).
-        image_size: ``int`` or ``(height, width)``, at least 8 pixels.
-        difficulty: nuisance strength in [0, 1] (see :func:`render_sign`).
-        seed: the generation seed; image ``(class, i)`` depends only on ``(seed, class, i)``.
-        num_classes: keep the first ``num_classes`` classes (2..43).
-        progress: show a progress bar.
-
-    Returns:
-        ``root`` as a ``Path``.
-
+        num_per_class, num_classes: images per class (>= 2); the first ``num_classes`` classes (2..43).
+        image_size, difficulty: ``int`` or ``(height, width)``, at least 8; nuisance strength in [0, 1].
+        seed, progress: the generation seed; show a progress bar.
+    Returns: ``root`` as a ``Path``.
     Raises:
         ValueError: a bad ``num_per_class``, ``num_classes``, ``image_size`` or ``difficulty``.
         OSError: the folder cannot be written.
-
     Example:
         >>> import tempfile
         >>> from is_keras.data.gtsrb import read_gtsrb_index
@@ -111,59 +78,23 @@ def write_synthetic_signs(
     return root
 
 
-def load_synthetic_signs(
-    root=None,
-    *,
-    num_per_class: int = 50,
-    image_size=28,
-    difficulty: float = 0.5,
-    generation_seed: int = 0,
-    num_classes: int = 43,
-    seed: int = 0,
-    val_fraction: float = 0.25,
-    roi_crop: bool = False,
-    in_memory: bool | None = None,
-    cache: bool | None = None,
-    cache_dir=None,
-    in_memory_limit: int = DEFAULT_IN_MEMORY_LIMIT,
-    progress: bool = False,
-):
-    """Synthetic signs as ``(x_train, y_train), (x_val, y_val)``, generated on first use.
-
-    The images live in ``root`` (default: ``<cache>/synthetic_signs/<parameters>``
-    under :func:`~is_keras.data.image_cache.default_cache_dir`); if it holds no
-    complete set they are drawn there with :func:`write_synthetic_signs`,
-    then read with :func:`~is_keras.data.gtsrb.load_gtsrb`. ``generation_seed``
-    fixes the images; ``seed`` only the stratified train/validation split
-    (3:1 by default), so repeated runs share one dataset. ``roi_crop=False``
-    keeps GTSRB's ~10 % border (the images are drawn at ``image_size``).
-    Decoded pixels are cached on disk (``<root>/cache``) only when they stay
-    there as memmaps (``cache=None``); small sets decode in well under a second. A
-    ``root`` holding signs drawn with other parameters is an error.
+def load_synthetic_signs(root=None, *, num_per_class: int = 50, image_size=28, difficulty: float = 0.5,
+                         generation_seed: int = 0, num_classes: int = 43, seed: int = 0, val_fraction: float = 0.25,
+                         roi_crop: bool = False, in_memory: bool | None = None, cache: bool | None = None,
+                         cache_dir=None, in_memory_limit: int = DEFAULT_IN_MEMORY_LIMIT, progress: bool = False):
+    """Synthetic signs as ``(x_train, y_train), (x_val, y_val)``, drawn into ``root`` on first use.
 
     Args:
-        root: the folder of the signs (default: a folder named by the parameters in the cache).
-        num_per_class: images per class (>= 2).
-        image_size: ``int`` or ``(height, width)``.
-        difficulty: nuisance strength in [0, 1].
-        generation_seed: fixes the images.
-        num_classes: the first ``num_classes`` classes (2..43).
-        seed: seeds the stratified train/validation split only.
+        root: the folder of the signs (default: ``<default_cache_dir()>/synthetic_signs/<parameters>``).
+        num_per_class, image_size, difficulty, num_classes: see :func:`write_synthetic_signs`.
+        generation_seed, seed: fix the images; seed only the stratified split (repeated runs share one dataset).
         val_fraction: the validation share of every class.
-        roi_crop: crop every image to its ROI before resizing.
-        in_memory: see :func:`~is_keras.data.image_cache.load_image_files`.
-        cache: see :func:`~is_keras.data.image_cache.load_image_files`.
+        roi_crop: crop every image to its ROI before resizing (``False`` keeps GTSRB's ~10 % border).
+        in_memory, cache, in_memory_limit, progress: see :func:`~is_keras.data.image_cache.load_image_files`
+            (``cache=None``: cache only when the data stay on disk).
         cache_dir: where decoded pixels are cached (default ``<root>/cache``).
-        in_memory_limit: bytes above which the data stay on disk when ``in_memory=None``.
-        progress: show progress bars.
-
-    Returns:
-        ``(x_train, y_train), (x_val, y_val)``: float32 ``(N, H, W, 3)`` in [0, 1] and int64 labels.
-
-    Raises:
-        ValueError: bad parameters, or a ``root`` holding signs drawn with other parameters
-            (the message names the folder).
-
+    Returns: ``(x_train, y_train), (x_val, y_val)``: float32 ``(N, H, W, 3)`` in [0, 1] and int64 labels.
+    Raises: ValueError: bad parameters, or a ``root`` holding signs drawn with other parameters (named).
     Example:
         >>> import tempfile
         >>> (x_train, y_train), (x_val, y_val) = load_synthetic_signs(
@@ -174,11 +105,8 @@ def load_synthetic_signs(
     params = _params(num_per_class, image_size, difficulty, generation_seed, num_classes)
     if root is None:
         height, width = image_size_hw(image_size)
-        name = (
-            f"v{GENERATOR_VERSION}-n{num_per_class}-s{height}x{width}-d{difficulty:g}"
-            f"-seed{generation_seed}-c{num_classes}"
-        )
-        root = default_cache_dir() / "synthetic_signs" / name
+        name = f"v{GENERATOR_VERSION}-n{num_per_class}-s{height}x{width}-d{difficulty:g}-seed{generation_seed}"
+        root = default_cache_dir() / "synthetic_signs" / f"{name}-c{num_classes}"
     root = Path(root).expanduser()
     meta_file = root / "meta.json"
     if meta_file.is_file():
@@ -190,30 +118,16 @@ def load_synthetic_signs(
                 f"asked for {params} (v{GENERATOR_VERSION}); pass another root"
             )
     else:
-        write_synthetic_signs(
-            root,
-            num_per_class=num_per_class,
-            image_size=image_size,
-            difficulty=difficulty,
-            seed=generation_seed,
-            num_classes=num_classes,
-            progress=progress,
-        )
-    return load_gtsrb(
-        root,
-        image_size=image_size,
-        roi_crop=roi_crop,
-        val_fraction=val_fraction,
-        seed=seed,
-        in_memory=in_memory,
-        cache=cache,
-        cache_dir=cache_dir if cache_dir is not None else root / "cache",
-        in_memory_limit=in_memory_limit,
-        progress=progress,
-    )
+        write_synthetic_signs(root, num_per_class=num_per_class, image_size=image_size, difficulty=difficulty,
+                              seed=generation_seed, num_classes=num_classes, progress=progress)
+    cache_dir = cache_dir if cache_dir is not None else root / "cache"
+    return load_gtsrb(root, image_size=image_size, roi_crop=roi_crop, val_fraction=val_fraction, seed=seed,
+                      in_memory=in_memory, cache=cache, cache_dir=cache_dir, in_memory_limit=in_memory_limit,
+                      progress=progress)
 
 
 def _params(num_per_class, image_size, difficulty, seed, num_classes) -> dict:
+    """The checked generation parameters, as stored in ``meta.json``."""
     if isinstance(num_per_class, bool) or int(num_per_class) != num_per_class or num_per_class < 2:
         raise ValueError(f"num_per_class must be an integer >= 2 (one for training, one for validation), "
                          f"got {num_per_class!r}")  # fmt: skip

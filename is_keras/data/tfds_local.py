@@ -1,10 +1,8 @@
 """Image-classification datasets already prepared in a local TensorFlow Datasets ``data_dir``.
 
-Nothing is downloaded: the dataset must already be in ``data_dir`` (prepared
-earlier, e.g. with ``tfds.builder(name, data_dir=...).download_and_prepare()``
-on a machine with network access, or copied there). Datasets whose builder
-code is not installed are read from their files (``dataset_info.json`` and
-the record files), as TFDS does for any prepared folder.
+Nothing is downloaded: prepare the dataset there first (``tfds.builder(name, data_dir=...).download_and_prepare()``
+on a machine with network access) or copy it there. Datasets whose builder code is not installed are read from
+their files (``dataset_info.json`` and the record files), as TFDS does for any prepared folder.
 """
 
 from __future__ import annotations
@@ -14,64 +12,31 @@ from pathlib import Path
 
 import numpy as np
 
-from is_keras.data.image_cache import (
-    DEFAULT_IN_MEMORY_LIMIT,
-    cached_array,
-    image_size_hw,
-    random_split,
-    subset_memmap,
-)
-from is_keras.data.splits import stratified_split
+from is_keras.data.image_cache import DEFAULT_IN_MEMORY_LIMIT, cached_array, subset_memmap
+from is_keras.data.image_decoding import image_size_hw
+from is_keras.data.splits import random_split, stratified_split
 
 
-def load_tfds(
-    name: str,
-    *,
-    data_dir=None,
-    image_size=None,
-    split: str = "train",
-    val_split: str | None = None,
-    val_fraction: float = 0.25,
-    seed: int = 0,
-    stratify: bool = True,
-    image_key: str = "image",
-    label_key: str = "label",
-    in_memory: bool | None = None,
-    cache_dir=None,
-    in_memory_limit: int = DEFAULT_IN_MEMORY_LIMIT,
-    batch_size: int = 512,
-):
+def load_tfds(name: str, *, data_dir=None, image_size=None, split: str = "train", val_split: str | None = None,
+              val_fraction: float = 0.25, seed: int = 0, stratify: bool = True, image_key: str = "image",
+              label_key: str = "label", in_memory: bool | None = None, cache_dir=None,
+              in_memory_limit: int = DEFAULT_IN_MEMORY_LIMIT, batch_size: int = 512):
     """A local TFDS image-classification dataset as ``(x_train, y_train), (x_val, y_val)``.
 
     Args:
-        name: TFDS name, optionally with config and version (``"cifar10"``,
-            ``"mnist:3.0.1"``, ``"my_signs/small"``).
+        name: TFDS name, optionally with config and version (``"cifar10"``, ``"mnist:3.0.1"``, ``"my_signs/small"``).
         data_dir: the TFDS data directory (default: TFDS's own, ``~/tensorflow_datasets``).
-        image_size: resize every image to this (antialiased); required when the
-            images vary in size.
+        image_size: resize every image to this (antialiased); required when the images vary in size.
         split: TFDS split read for training (``"train"``, ``"train+test"``, ...).
-        val_split: a TFDS split used as validation; ``None`` splits ``split``
-            itself with ``val_fraction`` (stratified by default), seeded by ``seed``.
-        val_fraction: the validation share when ``val_split`` is ``None``.
-        seed: seeds that split.
-        stratify: split per class.
-        image_key: feature name of the image.
-        label_key: feature name of the integer label.
-        in_memory: ``None`` keeps arrays in memory when their float32 size is
-            at most ``in_memory_limit`` bytes, otherwise they are written once
-            to float32 ``.npy`` memmaps in ``cache_dir`` (see :mod:`is_keras.data.image_cache`).
-        cache_dir: where the memmaps go.
-        in_memory_limit: the size limit for ``in_memory=None``, in bytes.
+        val_split: a TFDS split used as validation; ``None`` splits ``split`` itself by ``val_fraction``.
+        val_fraction, seed, stratify: the validation share; seeds that split; split per class.
+        image_key, label_key: feature names of the image and the integer label.
+        in_memory, cache_dir, in_memory_limit: see :func:`~is_keras.data.image_cache.load_image_files` (the
+            memmaps are written once, from TFDS).
         batch_size: examples read from TFDS at a time.
-
     Returns:
-        ``(x_train, y_train), (x_val, y_val)``: ``x`` float32 in [0, 1] (uint8 images divided
-        by 255; float images kept), shape ``(N, H, W, C)``; ``y`` int64.
-
-    Raises:
-        ValueError: the dataset is not prepared in ``data_dir`` (no download is attempted), an unknown
-            split or feature, or images of varying size without ``image_size``.
-
+        ``(x_train, y_train), (x_val, y_val)``: ``x`` float32 ``(N, H, W, C)`` in [0, 1] (uint8 / 255), ``y`` int64.
+    Raises: ValueError: not prepared in ``data_dir``, an unknown split or feature, varying sizes without ``image_size``.
     Example:
         >>> import tempfile
         >>> try:
@@ -100,24 +65,14 @@ def load_tfds(
 
     def read(split_name):
         count = _num_examples(builder, split_name, name)
-        nbytes = count * int(np.prod(shape)) * 4
-        keep = in_memory if in_memory is not None else nbytes <= in_memory_limit
-        if keep:
+        fill = lambda out: _fill(builder, split_name, out, image_key, label_key, image_size is not None, batch_size)
+        if in_memory if in_memory is not None else (count * int(np.prod(shape)) * 4 <= in_memory_limit):
             x = np.empty((count,) + shape, np.float32)
-            y = _fill(builder, split_name, x, image_key, label_key, image_size is not None, batch_size)
-            return x, y
+            return x, fill(x)
         key = _cache_key(builder, split_name, shape)
-        y = cached_array(
-            f"tfds-{key}-y", (count,), "int64", lambda out: _fill_labels(builder, split_name, out, label_key),
-            cache_dir=cache_dir,
-        )
-        x = cached_array(
-            f"tfds-{key}-x",
-            (count,) + shape,
-            "float32",
-            lambda out: _fill(builder, split_name, out, image_key, label_key, image_size is not None, batch_size),
-            cache_dir=cache_dir,
-        )
+        fill_labels = lambda out: _fill_labels(builder, split_name, out, label_key)
+        y = cached_array(f"tfds-{key}-y", (count,), "int64", fill_labels, cache_dir=cache_dir)
+        x = cached_array(f"tfds-{key}-x", (count,) + shape, "float32", fill, cache_dir=cache_dir)
         return x, np.asarray(y)
 
     x, y = read(split)
@@ -168,11 +123,7 @@ def _fill(builder, split_name, out, image_key, label_key, resize: bool, batch_si
     height, width = out.shape[1:3]
 
     def prepare(example):
-        image = example[image_key]
-        if image.dtype == tf.uint8:
-            image = tf.cast(image, tf.float32) / 255.0
-        else:
-            image = tf.cast(image, tf.float32)
+        image = tf.cast(example[image_key], tf.float32) / (255.0 if example[image_key].dtype == tf.uint8 else 1.0)
         if resize:
             image = tf.image.resize(image, (height, width), antialias=True)
         return tf.clip_by_value(image, 0.0, 1.0), tf.cast(example[label_key], tf.int64)
@@ -198,7 +149,7 @@ def _fill_labels(builder, split_name, out, label_key) -> None:
 
 
 def _skip_images(builder, tfds) -> dict:
-    """Decoders that leave every image feature undecoded (labels are read without decoding pixels)."""
+    """Decoders that leave every image feature undecoded, to read labels alone."""
     return {
         key: tfds.decode.SkipDecoding()
         for key, feature in builder.info.features.items()

@@ -6,6 +6,7 @@ import numpy as np
 
 
 def _check_wh(wh, name="wh") -> np.ndarray:
+    """``wh`` as float64 ``(N, 2)``, non-empty, finite and positive."""
     wh = np.asarray(wh, dtype=np.float64)
     if wh.ndim != 2 or wh.shape[1] != 2:
         raise ValueError(f"{name} must have shape (N, 2) of box widths and heights, got {wh.shape}")
@@ -20,15 +21,9 @@ def wh_iou(wh, anchors) -> np.ndarray:
     """IoU of boxes and anchors aligned at a common corner (only shapes count), shape (N, K).
 
     Args:
-        wh: ``(N, 2)`` box widths and heights.
-        anchors: ``(K, 2)`` anchor widths and heights.
-
-    Returns:
-        float64 ``(N, K)`` IoUs.
-
-    Raises:
-        IndexError: inputs that are not 2-D.
-
+        wh, anchors: ``(N, 2)`` box and ``(K, 2)`` anchor widths and heights.
+    Returns: float64 ``(N, K)`` IoUs.
+    Raises: IndexError: inputs that are not 2-D.
     Example:
         >>> wh_iou([[2.0, 2.0]], [[1.0, 1.0], [2.0, 4.0]])
         array([[0.25, 0.5 ]])
@@ -44,15 +39,9 @@ def mean_iou(wh, anchors) -> float:
     """Mean over boxes of the IoU with their best anchor (the elbow curve's y value).
 
     Args:
-        wh: ``(N, 2)`` box widths and heights (finite, > 0).
-        anchors: ``(K, 2)`` anchors.
-
-    Returns:
-        The mean best IoU (float).
-
-    Raises:
-        ValueError: empty, wrongly shaped, non-finite or non-positive sizes.
-
+        wh, anchors: ``(N, 2)`` box widths and heights (finite, > 0); ``(K, 2)`` anchors.
+    Returns: The mean best IoU (float).
+    Raises: ValueError: empty, wrongly shaped, non-finite or non-positive sizes.
     Example:
         >>> mean_iou([[1.0, 1.0], [2.0, 2.0]], [[1.0, 1.0]])
         0.625
@@ -63,25 +52,15 @@ def mean_iou(wh, anchors) -> float:
 def kmeans_anchors(wh, k: int, *, seed: int = 0, max_iter: int = 300, n_init: int = 5) -> np.ndarray:
     """k-means on box shapes with distance ``1 - IoU``; returns ``(k, 2)`` anchors sorted by area.
 
-    Each run starts from k-means++ seeding (squared ``1 - IoU`` distance),
-    then alternates assigning every box to its highest-IoU centre and moving
-    each centre to the mean (w, h) of its boxes, until the assignment stops
-    changing. The best of ``n_init`` runs (highest :func:`mean_iou`) is kept.
-    Anchors are in the units of ``wh`` (pixels, or grid cells).
+    Each run starts from k-means++ seeding (squared ``1 - IoU`` distance), then moves every centre to the mean
+    (w, h) of the boxes whose best-IoU centre it is, until the assignment stops changing.
 
     Args:
-        wh: ``(N, 2)`` box widths and heights.
-        k: the number of anchors.
+        wh, k: ``(N, 2)`` box widths and heights; the number of anchors.
         seed: seeds the k-means++ starts.
-        max_iter: iterations per run.
-        n_init: runs; the best is kept.
-
-    Returns:
-        float64 ``(k, 2)`` anchors, smallest area first.
-
-    Raises:
-        ValueError: bad ``wh``, ``k < 1``, or fewer distinct shapes than ``k``.
-
+        max_iter, n_init: iterations per run; runs, the best (highest :func:`mean_iou`) kept.
+    Returns: float64 ``(k, 2)`` anchors in the units of ``wh``, smallest area first.
+    Raises: ValueError: bad ``wh``, ``k < 1``, or fewer distinct shapes than ``k``.
     Example:
         >>> import numpy as np
         >>> rng = np.random.default_rng(0)
@@ -120,6 +99,7 @@ def kmeans_anchors(wh, k: int, *, seed: int = 0, max_iter: int = 300, n_init: in
 
 
 def _kmeans_pp_init(wh: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """k-means++ seeding with the squared ``1 - IoU`` distance."""
     centers = [wh[rng.integers(len(wh))]]
     for _ in range(1, k):
         distance = np.square(1.0 - wh_iou(wh, np.array(centers)).max(axis=1))
@@ -133,16 +113,9 @@ def anchor_elbow(wh, *, ks=range(2, 11), seed: int = 0) -> dict[int, tuple[np.nd
     """``{k: (anchors, mean IoU)}`` for every k in ``ks`` (thesis Figures 4.1–4.2).
 
     Args:
-        wh: ``(N, 2)`` box widths and heights.
-        ks: the anchor counts to try.
-        seed: seeds every k-means.
-
-    Returns:
-        A dict ``{k: ((k, 2) anchors, mean IoU)}``.
-
-    Raises:
-        ValueError: see :func:`kmeans_anchors`.
-
+        wh, ks, seed: ``(N, 2)`` box widths and heights; the anchor counts to try; seeds every k-means.
+    Returns: A dict ``{k: ((k, 2) anchors, mean IoU)}``.
+    Raises: ValueError: see :func:`kmeans_anchors`.
     Example:
         >>> curve = anchor_elbow([[1.0, 1.0], [1.0, 2.0], [4.0, 4.0], [8.0, 2.0]], ks=range(1, 5))
         >>> [round(curve[k][1], 3) for k in curve]
@@ -156,13 +129,8 @@ def format_anchors(anchors) -> str:
 
     Args:
         anchors: ``(K, 2)`` anchors.
-
-    Returns:
-        The cfg string.
-
-    Raises:
-        ValueError: anchors that are not pairs.
-
+    Returns: The cfg string.
+    Raises: ValueError: anchors that are not pairs.
     Example:
         >>> format_anchors([[0.5, 0.75], [2.0, 3.0]])
         '0.5,0.75, 2,3'
@@ -171,10 +139,8 @@ def format_anchors(anchors) -> str:
 
 
 #: darknet's ``cfg/yolov2.cfg`` anchors (COCO, grid units at 416×416).
-YOLOV2_COCO_ANCHORS = np.array(
-    [[0.57273, 0.677385], [1.87446, 2.06253], [3.33843, 5.47434], [7.88282, 3.52778], [9.77052, 9.16828]]
-)
+YOLOV2_COCO_ANCHORS = np.array([[0.57273, 0.677385], [1.87446, 2.06253], [3.33843, 5.47434], [7.88282, 3.52778],
+                                [9.77052, 9.16828]])
 #: darknet's ``cfg/yolov2-voc.cfg`` anchors.
-YOLOV2_VOC_ANCHORS = np.array(
-    [[1.3221, 1.73145], [3.19275, 4.00944], [5.05587, 8.09892], [9.47112, 4.84053], [11.2364, 10.0071]]
-)
+YOLOV2_VOC_ANCHORS = np.array([[1.3221, 1.73145], [3.19275, 4.00944], [5.05587, 8.09892], [9.47112, 4.84053],
+                               [11.2364, 10.0071]])

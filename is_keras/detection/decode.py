@@ -7,31 +7,23 @@ import tensorflow as tf
 
 
 def _image_hw(image_size):
-    if np.ndim(image_size) == 0:
-        return float(image_size), float(image_size)
-    h, w = image_size
+    """``(h, w)`` as floats from one number or a pair."""
+    h, w = (image_size, image_size) if np.ndim(image_size) == 0 else image_size
     return float(h), float(w)
 
 
 def decode_yolo(y_pred, anchors, image_size):
     """Decode raw ``(B, S_h, S_w, A, 5 + C)`` predictions (darknet's region layer).
 
-    Box centre ``((col + σ(tx)) / S_w, (row + σ(ty)) / S_h)``, size
-    ``(p_w e^{tw} / S_w, p_h e^{th} / S_h)`` relative to the image, objectness
-    ``σ(to)``, class probabilities ``softmax``.
+    Box centre ``((col + σ(tx)) / S_w, (row + σ(ty)) / S_h)``, size ``(p_w e^{tw} / S_w, p_h e^{th} / S_h)``
+    relative to the image, objectness ``σ(to)``, class probabilities ``softmax``.
 
     Args:
         y_pred: raw predictions ``(B, S_h, S_w, A, 5 + C)``.
-        anchors: ``(A, 2)`` anchors in grid cells.
-        image_size: ``int`` or ``(height, width)`` in pixels.
-
+        anchors, image_size: ``(A, 2)`` anchors in grid cells; ``int`` or ``(height, width)`` in pixels.
     Returns:
-        ``boxes`` (B, S_h·S_w·A, 4) as ``[x1, y1, x2, y2]`` pixels,
-        ``objectness`` (B, N) and ``class_probs`` (B, N, C) (C may be 0).
-
-    Raises:
-        ValueError: a wrong rank or last axis, or an anchor count that differs from the predictions'.
-
+        ``boxes`` (B, N = S_h·S_w·A, 4) ``[x1, y1, x2, y2]`` pixels, ``objectness`` (B, N), ``class_probs`` (B, N, C).
+    Raises: ValueError: a wrong rank or last axis, or an anchor count that differs from the predictions'.
     Example:
         >>> import numpy as np
         >>> y_pred = np.zeros((1, 2, 2, 1, 6), np.float32)   # 2x2 grid, 1 anchor, 1 class
@@ -56,12 +48,9 @@ def decode_yolo(y_pred, anchors, image_size):
     w = anchors[:, 0] * tf.exp(tf.clip_by_value(y_pred[..., 2], -20.0, 20.0)) / gw * image_w
     h = anchors[:, 1] * tf.exp(tf.clip_by_value(y_pred[..., 3], -20.0, 20.0)) / gh * image_h
     boxes = tf.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=-1)
-    batch = shape[0]
-    boxes = tf.reshape(boxes, (batch, -1, 4))
-    objectness = tf.reshape(tf.sigmoid(y_pred[..., 4]), (batch, -1))
-    num_classes = y_pred.shape[-1] - 5
+    batch, num_classes = shape[0], y_pred.shape[-1] - 5
     class_probs = tf.reshape(tf.nn.softmax(y_pred[..., 5:], axis=-1), (batch, -1, num_classes))
-    return boxes, objectness, class_probs
+    return tf.reshape(boxes, (batch, -1, 4)), tf.reshape(tf.sigmoid(y_pred[..., 4]), (batch, -1)), class_probs
 
 
 def non_max_suppression(boxes, scores, *, iou_threshold: float = 0.45, score_threshold: float = 0.005,
@@ -69,19 +58,11 @@ def non_max_suppression(boxes, scores, *, iou_threshold: float = 0.45, score_thr
     """Per-class NMS on a batch: ``boxes`` (B, N, 4) ``[x1, y1, x2, y2]``, ``scores`` (B, N, C).
 
     Args:
-        boxes: ``(B, N, 4)`` boxes.
-        scores: ``(B, N, C)`` scores per class.
+        boxes, scores: ``(B, N, 4)`` boxes; ``(B, N, C)`` scores per class.
         iou_threshold: boxes of one class overlapping more than this are suppressed.
-        score_threshold: lower scores are dropped.
-        max_detections: at most this many per image.
-
-    Returns:
-        A list (one per image) of ``(boxes (n, 4), scores (n,), labels (n,))``
-        numpy arrays, highest score first.
-
-    Raises:
-        tf.errors.InvalidArgumentError: shapes that do not match.
-
+        score_threshold, max_detections: lower scores are dropped; at most this many per image.
+    Returns: Per image numpy ``(boxes (n, 4), scores (n,), labels (n,))``, highest score first.
+    Raises: tf.errors.InvalidArgumentError: shapes that do not match.
     Example:
         >>> import numpy as np
         >>> boxes = np.array([[[0, 0, 10, 10], [1, 1, 10, 10], [20, 20, 30, 30]]], np.float32)
@@ -90,12 +71,11 @@ def non_max_suppression(boxes, scores, *, iou_threshold: float = 0.45, score_thr
         >>> kept.tolist(), [round(float(s), 2) for s in kept_scores]
         ([[0.0, 0.0, 10.0, 10.0], [20.0, 20.0, 30.0, 30.0]], [0.9, 0.7])
     """
-    boxes = tf.cast(boxes, tf.float32)
-    scores = tf.cast(scores, tf.float32)
     # tf wants [y1, x1, y2, x2]; IoU is symmetric in the axes, we swap for clarity
-    yx = tf.gather(boxes, [1, 0, 3, 2], axis=-1)[:, :, None, :]
+    yx = tf.gather(tf.cast(boxes, tf.float32), [1, 0, 3, 2], axis=-1)[:, :, None, :]
     nms_boxes, nms_scores, nms_classes, valid = tf.image.combined_non_max_suppression(
-        yx, scores, max_output_size_per_class=int(max_detections), max_total_size=int(max_detections),
+        yx, tf.cast(scores, tf.float32), max_output_size_per_class=int(max_detections),
+        max_total_size=int(max_detections),
         iou_threshold=float(iou_threshold), score_threshold=float(score_threshold), clip_boxes=False,
     )
     nms_boxes = tf.gather(nms_boxes, [1, 0, 3, 2], axis=-1).numpy()
@@ -110,57 +90,36 @@ def yolo_detections(y_pred, anchors, image_size, *, score_threshold: float = 0.0
                     max_detections: int = 100):
     """Decoded, per-class NMS'd detections, one ``(boxes, scores, labels)`` tuple per image.
 
-    The score of a box for class c is ``objectness × p(c)`` (darknet), or the
-    objectness alone for a localisation-only model (label 0). The low default
-    ``score_threshold`` keeps the whole precision–recall curve for AP; raise
-    it (e.g. 0.3) for drawing.
+    The score for class c is ``objectness × p(c)`` (darknet), or the objectness alone for a localisation-only
+    model (label 0).
 
     Args:
-        y_pred: raw predictions ``(B, S_h, S_w, A, 5 + C)``.
-        anchors: ``(A, 2)`` anchors in grid cells.
-        image_size: ``int`` or ``(height, width)`` in pixels.
-        score_threshold: lower scores are dropped.
-        iou_threshold: the NMS overlap threshold.
-        max_detections: at most this many per image.
-
-    Returns:
-        A list of ``(boxes, scores, labels)`` numpy tuples, one per image.
-
-    Raises:
-        ValueError: see :func:`decode_yolo`.
-
+        y_pred, anchors, image_size: as in :func:`decode_yolo`.
+        score_threshold: lower scores are dropped (the low default keeps the precision–recall curve; draw at ~0.3).
+        iou_threshold, max_detections: as in :func:`non_max_suppression`.
+    Returns: A list of ``(boxes, scores, labels)`` numpy tuples, one per image (see :func:`non_max_suppression`).
+    Raises: ValueError: see :func:`decode_yolo`.
     Example:
         >>> import numpy as np
-        >>> y_pred = np.zeros((1, 2, 2, 1, 5), np.float32)   # localisation only: boxes of one cell, centred,
-        >>> y_pred[..., 4] = -10.0                            # all cells empty ...
-        >>> y_pred[0, 1, 0, 0, 4] = 10.0                      # ... except the bottom-left one
+        >>> y_pred = np.full((1, 2, 2, 1, 5), -10.0, np.float32)   # localisation only, all cells empty ...
+        >>> y_pred[0, 1, 0, 0] = 0.0, 0.0, 0.0, 0.0, 10.0          # ... but the bottom-left: a centred box
         >>> boxes, scores, labels = yolo_detections(y_pred, [[1.0, 1.0]], 64, score_threshold=0.5)[0]
         >>> boxes.round().tolist(), labels.tolist()
         ([[0.0, 32.0, 32.0, 64.0]], [0])
     """
     boxes, objectness, class_probs = decode_yolo(y_pred, anchors, image_size)
-    if class_probs.shape[-1] == 0:
-        scores = objectness[..., None]
-    else:
-        scores = objectness[..., None] * class_probs
-    return non_max_suppression(
-        boxes, scores, iou_threshold=iou_threshold, score_threshold=score_threshold, max_detections=max_detections
-    )
+    scores = objectness[..., None] * class_probs if class_probs.shape[-1] else objectness[..., None]
+    return non_max_suppression(boxes, scores, iou_threshold=iou_threshold, score_threshold=score_threshold,
+                               max_detections=max_detections)
 
 
 def box_iou(a, b) -> np.ndarray:
     """Pairwise IoU of ``[x1, y1, x2, y2]`` boxes, shape (len(a), len(b)).
 
     Args:
-        a: ``(N, 4)`` boxes.
-        b: ``(M, 4)`` boxes.
-
-    Returns:
-        float64 ``(N, M)`` IoUs.
-
-    Raises:
-        ValueError: inputs that cannot be reshaped to ``(-1, 4)``.
-
+        a, b: ``(N, 4)`` and ``(M, 4)`` boxes.
+    Returns: float64 ``(N, M)`` IoUs.
+    Raises: ValueError: inputs that cannot be reshaped to ``(-1, 4)``.
     Example:
         >>> box_iou([[0, 0, 2, 2]], [[1, 1, 3, 3]]).round(4)
         array([[0.1429]])

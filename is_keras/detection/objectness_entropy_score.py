@@ -4,25 +4,18 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from is_keras.detection.score_helpers import check_score_options, reduce_over_image
+from is_keras.detection.score_helpers import TableScore
 
 
-class ObjectnessEntropyScore:
+class ObjectnessEntropyScore(TableScore):
     """Binary entropy (nats) of every anchor's objectness ``σ(to)``, reduced over the image.
 
-    High when many anchors sit near 0.5: the detector cannot tell object
-    from background there. Pass it as ``table_score=`` to the trainer.
+    High when many anchors sit near 0.5, where the detector cannot tell object from background.
 
     Args:
-        reduction: ``"mean"`` (default), ``"sum"`` or ``"max"`` over anchors and cells.
-        floor: added to every score so no image gets probability zero.
-
-    Returns:
-        A callable ``(y_true, y_pred, loss=None) -> (B,)`` scores.
-
-    Raises:
-        ValueError: an unknown ``reduction`` or a negative ``floor``.
-
+        reduction, floor: see :class:`~is_keras.detection.score_helpers.TableScore` (default ``"mean"``).
+    Returns: A callable ``(y_true, y_pred, loss=None) -> (B,)`` scores.
+    Raises: ValueError: an unknown ``reduction`` or a negative ``floor``.
     Example:
         >>> import numpy as np
         >>> y_pred = np.zeros((2, 1, 1, 1, 5), np.float32)   # objectness 0.5: the most uncertain
@@ -32,12 +25,9 @@ class ObjectnessEntropyScore:
     """
 
     def __init__(self, reduction: str = "mean", *, floor: float = 1e-6):
-        check_score_options(reduction, floor)
-        self.reduction = reduction
-        self.floor = float(floor)
+        super().__init__(reduction, floor)
         self.__name__ = "objectness_entropy"
 
-    def __call__(self, y_true, y_pred, loss=None):
+    def per_anchor(self, y_pred):
         p = tf.clip_by_value(tf.sigmoid(tf.cast(y_pred, tf.float32)[..., 4]), 1e-7, 1 - 1e-7)
-        entropy = -(p * tf.math.log(p) + (1 - p) * tf.math.log(1 - p))
-        return reduce_over_image(entropy, self.reduction) + self.floor
+        return -(p * tf.math.log(p) + (1 - p) * tf.math.log(1 - p))

@@ -1,4 +1,4 @@
-"""Shared pieces of the detection table scores: reductions over an image, option checks, confidences."""
+"""Shared pieces of the detection table scores: the base class (options, reduction over an image), confidences."""
 
 from __future__ import annotations
 
@@ -7,67 +7,48 @@ import tensorflow as tf
 REDUCTIONS = ("mean", "sum", "max")
 
 
-def reduce_over_image(values, reduction):
-    """Reduce ``(B, ...)`` per-anchor values to ``(B,)`` by ``"mean"``, ``"sum"`` or ``"max"``.
+class TableScore:
+    """Base of the detection table scores: ``per_anchor(y_pred)`` reduced over each image, plus ``floor``.
 
     Args:
-        values: a ``(B, ...)`` tensor.
-        reduction: ``"mean"``, ``"sum"`` or ``"max"`` (anything else is treated as max).
-
-    Returns:
-        A ``(B,)`` tensor.
-
-    Raises:
-        ValueError: a tensor without a static rank.
-
+        reduction: ``"mean"``, ``"sum"`` or ``"max"`` over anchors and cells.
+        floor: added to every score so no image gets probability zero.
+    Returns: A callable ``(y_true, y_pred, loss=None) -> (B,)`` scores.
+    Raises: ValueError: an unknown ``reduction`` or a negative (or NaN) ``floor``.
     Example:
-        >>> import numpy as np, tensorflow as tf
-        >>> reduce_over_image(tf.constant(np.ones((2, 3, 4))), "sum").numpy().tolist()
-        [12.0, 12.0]
+        >>> import numpy as np
+        >>> class Ones(TableScore):
+        ...     def per_anchor(self, y_pred):
+        ...         return tf.ones(tf.shape(y_pred)[:-1])
+        >>> Ones("sum", floor=0.0)(None, np.zeros((2, 3, 1, 1, 5))).numpy().tolist()
+        [3.0, 3.0]
     """
-    axes = list(range(1, values.shape.rank))
-    if reduction == "mean":
-        return tf.reduce_mean(values, axis=axes)
-    if reduction == "sum":
-        return tf.reduce_sum(values, axis=axes)
-    return tf.reduce_max(values, axis=axes)
 
+    def __init__(self, reduction: str = "mean", floor: float = 1e-6):
+        if reduction not in REDUCTIONS:
+            raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+        if not floor >= 0:
+            raise ValueError(f"floor must be >= 0, got {floor!r}")
+        self.reduction = reduction
+        self.floor = float(floor)
 
-def check_score_options(reduction, floor):
-    """``ValueError`` unless ``reduction`` is known and ``floor >= 0``.
+    def per_anchor(self, y_pred):
+        """The ``(B, S_h, S_w, A)`` values to reduce; subclasses define it."""
+        raise NotImplementedError
 
-    Args:
-        reduction: ``"mean"``, ``"sum"`` or ``"max"``.
-        floor: the score floor.
-
-    Returns:
-        None.
-
-    Raises:
-        ValueError: an unknown reduction or a negative (or NaN) floor.
-
-    Example:
-        >>> check_score_options("mean", 0.0)
-    """
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
-    if not floor >= 0:
-        raise ValueError(f"floor must be >= 0, got {floor!r}")
+    def __call__(self, y_true, y_pred, loss=None):
+        values = self.per_anchor(y_pred)
+        reduce = {"mean": tf.reduce_mean, "sum": tf.reduce_sum, "max": tf.reduce_max}[self.reduction]
+        return reduce(values, axis=list(range(1, values.shape.rank))) + self.floor
 
 
 def confidence(y_pred, use_class_confidence: bool):
     """``σ(to)``, times the best class probability when the model has classes and ``use_class_confidence``.
 
     Args:
-        y_pred: raw predictions ``(B, S_h, S_w, A, 5 + C)``.
-        use_class_confidence: multiply by the best class probability.
-
-    Returns:
-        float32 confidences ``(B, S_h, S_w, A)``.
-
-    Raises:
-        ValueError: from TensorFlow, on a last axis shorter than 5.
-
+        y_pred, use_class_confidence: raw predictions ``(B, S_h, S_w, A, 5 + C)``; the flag.
+    Returns: float32 confidences ``(B, S_h, S_w, A)``.
+    Raises: ValueError: from TensorFlow, on a last axis shorter than 5.
     Example:
         >>> import numpy as np
         >>> confidence(np.zeros((1, 1, 1, 1, 7), np.float32), True).numpy().round(3).tolist()

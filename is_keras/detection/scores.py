@@ -1,11 +1,8 @@
 """Alternative loss-table scores for detection: uncertainty instead of loss.
 
-Each is a ``table_score`` callable ``(y_true, y_pred, loss) -> (B,)``
-for :class:`~is_keras.training.ImportanceTrainer`: the trainer writes its
-result into the loss table instead of the loss, so importance sampling draws
-images in proportion to how *uncertain* the detector is on them (the
-Chalmers 2023 follow-up found uncertainty-based scores beat loss-based ones).
-Scores are >= ``floor`` so no image gets probability zero.
+Each is a ``table_score`` callable ``(y_true, y_pred, loss) -> (B,)`` for
+:class:`~is_keras.training.ImportanceTrainer`, which writes it into the loss table instead of the loss, so
+images are drawn in proportion to how *uncertain* the detector is on them. Scores are >= ``floor``.
 """
 
 from __future__ import annotations
@@ -16,11 +13,7 @@ from is_keras.detection.threshold_closeness_score import ThresholdClosenessScore
 
 __all__ = ["REDUCTIONS", "TABLE_SCORES", "ObjectnessEntropyScore", "ThresholdClosenessScore", "get_table_score"]
 
-TABLE_SCORES = {
-    "loss": None,
-    "entropy": ObjectnessEntropyScore,
-    "closeness": ThresholdClosenessScore,
-}
+TABLE_SCORES = {"loss": None, "entropy": ObjectnessEntropyScore, "closeness": ThresholdClosenessScore}
 
 
 def get_table_score(name: str):
@@ -28,13 +21,8 @@ def get_table_score(name: str):
 
     Args:
         name: ``"loss"``, ``"entropy"`` or ``"closeness"``.
-
-    Returns:
-        ``None`` or a score object.
-
-    Raises:
-        ValueError: an unknown name.
-
+    Returns: ``None`` or a score object.
+    Raises: ValueError: an unknown name.
     Example:
         >>> get_table_score("entropy").__name__
         'objectness_entropy'

@@ -9,10 +9,8 @@ Target layout, shape ``(S_h, S_w, A, 6)`` float32 per image, per anchor:
 5     the object's class index (0 for localisation-only detection)
 ====  =====================================================================
 
-The responsible box is the anchor (compared by shape, corners aligned) with
-the best IoU in the cell that holds the object's centre (thesis §2.2.2.2).
-When two objects claim the same anchor of the same cell, the later one wins
-(as in darknet).
+The responsible box is the anchor (compared by shape, corners aligned) with the best IoU in the cell
+holding the object's centre. When two objects claim one anchor of one cell, the later wins (as in darknet).
 """
 
 from __future__ import annotations
@@ -25,6 +23,7 @@ TARGET_CHANNELS = 6
 
 
 def _pair(value, name):
+    """``(h, w)`` from one int or a pair, checked positive."""
     if np.ndim(value) == 0:
         value = (value, value)
     value = tuple(int(v) for v in value)
@@ -38,19 +37,11 @@ def build_yolo_targets(boxes, labels, image_size, grid_size, anchors, num_classe
 
     Args:
         boxes: per image an ``(n, 4)`` array of ``[x1, y1, x2, y2]`` pixel boxes.
-        labels: per image an ``(n,)`` array of class indices in ``[0, num_classes)``
-            (ignored, and stored as 0, when ``num_classes == 0``).
-        image_size: the network input ``(H, W)`` (or one int) the boxes refer to.
-        grid_size: ``(S_h, S_w)`` (or one int), e.g. 13 at 416×416.
-        anchors: ``(A, 2)`` anchor (w, h) in grid units, as in darknet's cfg.
-        num_classes: C; 0 for localisation-only detection.
-
-    Returns:
-        float32 targets ``(N, S_h, S_w, A, 6)`` (layout in the module docstring).
-
-    Raises:
-        ValueError: bad sizes or anchors, mismatched boxes and labels, or a label outside ``[0, num_classes)``.
-
+        labels: per image ``(n,)`` class indices in ``[0, num_classes)`` (stored as 0 when ``num_classes == 0``).
+        image_size, grid_size: the network input ``(H, W)`` of the boxes; ``(S_h, S_w)``, e.g. 13 at 416 (or ints).
+        anchors, num_classes: ``(A, 2)`` anchor (w, h) in grid units, as in darknet's cfg; C (0: localisation only).
+    Returns: float32 targets ``(N, S_h, S_w, A, 6)`` (layout in the module docstring).
+    Raises: ValueError: bad sizes or anchors, mismatched boxes and labels, or a label outside ``[0, num_classes)``.
     Example:
         >>> import numpy as np
         >>> from is_keras.detection.anchors import YOLOV2_COCO_ANCHORS
@@ -74,10 +65,8 @@ def build_yolo_targets(boxes, labels, image_size, grid_size, anchors, num_classe
             raise ValueError(f"image {n}: {len(image_boxes)} boxes but {len(image_labels)} labels")
         if num_classes and image_labels.size and (image_labels.min() < 0 or image_labels.max() >= num_classes):
             raise ValueError(f"image {n}: labels must lie in [0, {num_classes}), got {image_labels}")
-        x1 = np.clip(image_boxes[:, 0], 0, image_w)
-        y1 = np.clip(image_boxes[:, 1], 0, image_h)
-        x2 = np.clip(image_boxes[:, 2], 0, image_w)
-        y2 = np.clip(image_boxes[:, 3], 0, image_h)
+        x1, x2 = np.clip(image_boxes[:, 0], 0, image_w), np.clip(image_boxes[:, 2], 0, image_w)
+        y1, y2 = np.clip(image_boxes[:, 1], 0, image_h), np.clip(image_boxes[:, 3], 0, image_h)
         w, h = (x2 - x1) / image_w, (y2 - y1) / image_h
         keep = (w > 0) & (h > 0)
         if not np.any(keep):
@@ -97,15 +86,9 @@ def targets_to_boxes(targets, image_size) -> tuple[list[np.ndarray], list[np.nda
     """Inverse of :func:`build_yolo_targets`: per image ``[x1, y1, x2, y2]`` pixel boxes and labels.
 
     Args:
-        targets: ``(N, S_h, S_w, A, 6)`` targets.
-        image_size: the network input ``(H, W)`` (or one int).
-
-    Returns:
-        ``(boxes, labels)``: per image a float32 ``(n, 4)`` array and an int64 ``(n,)`` array.
-
-    Raises:
-        ValueError: targets of the wrong shape or a bad ``image_size``.
-
+        targets, image_size: ``(N, S_h, S_w, A, 6)`` targets; the network input ``(H, W)`` (or one int).
+    Returns: ``(boxes, labels)``: per image a float32 ``(n, 4)`` array and an int64 ``(n,)`` array.
+    Raises: ValueError: targets of the wrong shape or a bad ``image_size``.
     Example:
         >>> import numpy as np
         >>> t = build_yolo_targets([np.array([[0., 0., 32., 32.]])], [np.array([0])], 64, 2, [[1.0, 1.0]])

@@ -13,47 +13,33 @@ NOOBJ_SCOPES = ("anchor", "cell")
 class YoloV2Loss:
     """Per-image YOLOv2 loss: a callable ``(y_true, y_pred) -> (B,)`` for :class:`ImportanceTrainer`.
 
-    With ``y_pred`` the raw ``(B, S, S, A, 5 + C)`` output of
-    :func:`~is_keras.models.yolov2.yolov2` and ``y_true`` the
-    ``(B, S, S, A, 6)`` grids of :func:`~is_keras.detection.targets.build_yolo_targets`,
-    the predictions are ``x̂ = σ(tx)``, ``ŷ = σ(ty)`` (offsets in the cell),
-    ``ŵ = p_w e^{tw} / S_w``, ``ĥ = p_h e^{th} / S_h`` (relative to the image,
-    ``p`` the anchor in grid units), confidence ``Ĉ = σ(to)`` and class
-    probabilities ``p̂ = softmax(class logits)``. Summed over every cell and
-    anchor of an image::
+    With ``y_pred`` the raw ``(B, S, S, A, 5 + C)`` output of :func:`~is_keras.models.yolov2.yolov2` and
+    ``y_true`` the ``(B, S, S, A, 6)`` grids of :func:`~is_keras.detection.targets.build_yolo_targets`, the
+    predictions are ``x̂ = σ(tx)``, ``ŷ = σ(ty)`` (offsets in the cell), ``ŵ = p_w e^{tw} / S_w``,
+    ``ĥ = p_h e^{th} / S_h`` (``p`` the anchor in grid units), ``Ĉ = σ(to)`` and ``p̂ = softmax(class logits)``.
+    Summed over every cell and anchor of an image::
 
         λ_coord Σ 1obj [(x - x̂)² + (y - ŷ)²] + λ_coord Σ 1obj [(√w - √ŵ)² + (√h - √ĥ)²]
         + λ_obj Σ 1obj (1 - Ĉ)² + λ_noobj Σ 1noobj Ĉ² + λ_class Σ 1obj Σ_c (p(c) - p̂(c))²
 
-    ``1obj`` marks responsible boxes (target channel 4). The class term is per
-    responsible *box* (YOLOv2) and is left out when the model has no classes
-    (``5`` values per anchor, eq. 4.1). ``1noobj`` is, with
-    ``noobj_scope="cell"``, every anchor of a cell holding no object centre
-    (eq. 2.15 literally); with ``"anchor"`` (default) every anchor that is not
-    responsible, so a cell's other anchors also learn to stay silent, as in darknet.
+    ``1obj`` marks responsible boxes (target channel 4). The class term is per responsible *box* and left out
+    without classes (eq. 4.1).
 
     Args:
         anchors: ``(A, 2)`` anchor (w, h) in grid units.
-        lambda_coord: weight of the two coordinate terms (YOLO's 5).
-        lambda_obj: weight of the object-confidence term (1).
-        lambda_noobj: weight of the no-object term (YOLO's 0.5).
-        lambda_class: weight of the class term (1).
-        noobj_scope: ``"anchor"`` or ``"cell"``.
-
-    Returns:
-        A callable ``(y_true, y_pred) -> (B,)`` per-image losses (pass it as ``loss=`` to the trainer).
-
+        lambda_coord, lambda_obj: weights of the two coordinate terms (YOLO's 5) and the object term (1).
+        lambda_noobj, lambda_class: weights of the no-object term (YOLO's 0.5) and the class term (1).
+        noobj_scope: ``1noobj`` is every anchor that is not responsible (``"anchor"``, darknet's) or every
+            anchor of a cell holding no object centre (``"cell"``, eq. 2.15 literally).
+    Returns: A callable ``(y_true, y_pred) -> (B,)`` per-image losses (pass it as ``loss=`` to the trainer).
     Raises:
-        ValueError: bad anchors, a negative or non-finite weight, an unknown ``noobj_scope``;
-            when called, predictions whose anchor count or shape do not match the targets.
-
+        ValueError: bad anchors, weights or ``noobj_scope``; when called, predictions not matching the targets.
     Example:
         >>> import numpy as np
         >>> from is_keras.detection.targets import build_yolo_targets
-        >>> anchors = [[1.0, 1.0]]
-        >>> t = build_yolo_targets([np.array([[0., 0., 32., 32.]])], [np.array([0])], 64, 2, anchors)
-        >>> loss = YoloV2Loss(anchors)
-        >>> float(loss(t, perfect_predictions(t, anchors, 0))[0]) < 1e-6
+        >>> t = build_yolo_targets([np.array([[0., 0., 32., 32.]])], [np.array([0])], 64, 2, [[1.0, 1.0]])
+        >>> loss = YoloV2Loss([[1.0, 1.0]])
+        >>> float(loss(t, perfect_predictions(t, [[1.0, 1.0]], 0))[0]) < 1e-6
         True
         >>> float(loss(t, np.zeros((1, 2, 2, 1, 5), np.float32))[0]) > 0.1
         True
@@ -68,21 +54,17 @@ class YoloV2Loss:
                             ("lambda_noobj", lambda_noobj), ("lambda_class", lambda_class)):
             if not np.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+            setattr(self, name, float(value))
         if noobj_scope not in NOOBJ_SCOPES:
             raise ValueError(f"noobj_scope must be one of {NOOBJ_SCOPES}, got {noobj_scope!r}")
         self.anchors = anchors
-        self.lambda_coord = float(lambda_coord)
-        self.lambda_obj = float(lambda_obj)
-        self.lambda_noobj = float(lambda_noobj)
-        self.lambda_class = float(lambda_class)
         self.noobj_scope = noobj_scope
         self.__name__ = "yolov2_loss"
 
     def _check(self, y_true, y_pred):
-        if y_pred.shape.rank != 5 or y_pred.shape[-2] != self.anchors.shape[0] or (y_pred.shape[-1] or 0) < 5:
-            raise ValueError(
-                f"y_pred must have shape (B, S_h, S_w, {self.anchors.shape[0]}, 5 + C), got {y_pred.shape}"
-            )
+        num_anchors = self.anchors.shape[0]
+        if y_pred.shape.rank != 5 or y_pred.shape[-2] != num_anchors or (y_pred.shape[-1] or 0) < 5:
+            raise ValueError(f"y_pred must have shape (B, S_h, S_w, {num_anchors}, 5 + C), got {y_pred.shape}")
         if y_true.shape.rank != 5 or y_true.shape[-1] != TARGET_CHANNELS:
             raise ValueError(f"y_true must have shape (B, S_h, S_w, A, {TARGET_CHANNELS}), got {y_true.shape}")
 
@@ -90,15 +72,9 @@ class YoloV2Loss:
         """The weighted terms ``coord_xy, coord_wh, obj, noobj, class``, each of shape (B,).
 
         Args:
-            y_true: ``(B, S_h, S_w, A, 6)`` targets.
-            y_pred: ``(B, S_h, S_w, A, 5 + C)`` raw predictions.
-
-        Returns:
-            A dict of five ``(B,)`` tensors; their sum is the loss.
-
-        Raises:
-            ValueError: shapes that do not match.
-
+            y_true, y_pred: ``(B, S_h, S_w, A, 6)`` targets; ``(B, S_h, S_w, A, 5 + C)`` raw predictions.
+        Returns: A dict of five ``(B,)`` tensors; their sum is the loss.
+        Raises: ValueError: shapes that do not match.
         Example:
             >>> import numpy as np
             >>> terms = YoloV2Loss([[1.0, 1.0]]).components(np.zeros((1, 2, 2, 1, 6)), np.zeros((1, 2, 2, 1, 5)))
@@ -115,19 +91,16 @@ class YoloV2Loss:
             noobj = 1.0 - tf.reduce_max(mask, axis=-1, keepdims=True) * tf.ones_like(mask)
         else:
             noobj = 1.0 - mask
-
         xy = tf.sigmoid(y_pred[..., 0:2])
         # √ŵ = √(p_w / S_w) · e^{tw / 2}: computed this way it stays finite and smooth
         sqrt_anchor = tf.sqrt(anchors / tf.reverse(grid, [0]))  # (A, 2): (w / S_w, h / S_h)
         sqrt_wh = sqrt_anchor * tf.exp(0.5 * tf.clip_by_value(y_pred[..., 2:4], -20.0, 20.0))
         confidence = tf.sigmoid(y_pred[..., 4])
-
+        true_sqrt_wh = tf.sqrt(tf.maximum(y_true[..., 2:4], 0.0))
         per_image = lambda t: tf.reduce_sum(t, axis=[1, 2, 3])
         terms = {
             "coord_xy": self.lambda_coord * per_image(mask * tf.reduce_sum(tf.square(y_true[..., 0:2] - xy), -1)),
-            "coord_wh": self.lambda_coord * per_image(
-                mask * tf.reduce_sum(tf.square(tf.sqrt(tf.maximum(y_true[..., 2:4], 0.0)) - sqrt_wh), -1)
-            ),
+            "coord_wh": self.lambda_coord * per_image(mask * tf.reduce_sum(tf.square(true_sqrt_wh - sqrt_wh), -1)),
             "obj": self.lambda_obj * per_image(mask * tf.square(1.0 - confidence)),
             "noobj": self.lambda_noobj * per_image(noobj * tf.square(confidence)),
         }
@@ -147,21 +120,14 @@ class YoloV2Loss:
 def perfect_predictions(y_true, anchors, num_classes: int, *, logit: float = 20.0) -> np.ndarray:
     """Raw network outputs that decode exactly to ``y_true`` (for tests and sanity checks).
 
-    Responsible boxes get ``tx = logit(x)``, ``tw = log(w S / p_w)``, a confident
-    ``to = +logit`` and class logit ``+logit``; every other anchor ``to = -logit``.
+    Responsible boxes get ``tx = logit(x)``, ``tw = log(w S / p_w)``, ``to = +logit`` and class logit
+    ``+logit``; every other anchor ``to = -logit``.
 
     Args:
-        y_true: ``(N, S_h, S_w, A, 6)`` targets.
-        anchors: ``(A, 2)`` anchors in grid units.
-        num_classes: C (0: localisation only).
-        logit: the magnitude of the confident logits.
-
-    Returns:
-        float32 raw predictions ``(N, S_h, S_w, A, 5 + C)``.
-
-    Raises:
-        IndexError: a class index >= ``num_classes`` in ``y_true``.
-
+        y_true, anchors: ``(N, S_h, S_w, A, 6)`` targets; ``(A, 2)`` anchors in grid units.
+        num_classes, logit: C (0: localisation only); the magnitude of the confident logits.
+    Returns: float32 raw predictions ``(N, S_h, S_w, A, 5 + C)``.
+    Raises: IndexError: a class index >= ``num_classes`` in ``y_true``.
     Example:
         >>> import numpy as np
         >>> from is_keras.detection.targets import build_yolo_targets

@@ -9,36 +9,31 @@ import numpy as np
 
 
 def _as_list(name, values, n=None):
+    """``values`` as a list, checked to hold ``n`` entries."""
     values = list(values)
     if n is not None and len(values) != n:
         raise ValueError(f"{name} has {len(values)} images, expected {n} (one entry per image)")
     return values
 
 
+def _xywh(box) -> list[float]:
+    """``[x1, y1, x2, y2]`` -> COCO's ``[x, y, w, h]``."""
+    return [float(box[0]), float(box[1]), float(box[2] - box[0]), float(box[3] - box[1])]
+
+
 def ap50(gt_boxes, gt_labels, pred_boxes, pred_scores, pred_labels, *, max_detections: int = 100) -> float:
     """COCO AP at IoU 0.5 over all classes, exactly ``COCOeval(...).stats[1]``.
 
-    Builds in-memory COCO ground truth and results, runs
-    ``pycocotools.cocoeval.COCOeval`` (bbox, IoU threshold 0.5, area "all",
-    ``max_detections`` per image) silently and averages the 101-point
-    interpolated precision over recall and over the classes that have ground
-    truth. Boxes are ``[x1, y1, x2, y2]``; every argument is a list with one
-    array per image.
+    Runs ``pycocotools.cocoeval.COCOeval`` silently (bbox, IoU threshold 0.5, area "all") on in-memory
+    ground truth and results and averages the 101-point interpolated precision over recall and over the
+    classes that have ground truth.
 
     Args:
-        gt_boxes: per image ``(n, 4)`` ground-truth boxes.
-        gt_labels: per image ``(n,)`` class indices.
-        pred_boxes: per image ``(m, 4)`` predicted boxes.
-        pred_scores: per image ``(m,)`` scores.
-        pred_labels: per image ``(m,)`` predicted class indices.
+        gt_boxes, gt_labels: per image ``(n, 4)`` ground-truth boxes ``[x1, y1, x2, y2]`` and ``(n,)`` classes.
+        pred_boxes, pred_scores, pred_labels: per image ``(m, 4)`` predicted boxes, ``(m,)`` scores and classes.
         max_detections: detections per image that count.
-
-    Returns:
-        AP50 in [0, 1]; ``nan`` when there is no ground-truth box at all, 0 without predictions.
-
-    Raises:
-        ValueError: lists of different lengths, or boxes, scores and labels of different counts in an image.
-
+    Returns: AP50 in [0, 1]; ``nan`` when there is no ground-truth box at all, 0 without predictions.
+    Raises: ValueError: lists of different lengths, or boxes, scores and labels of different counts in an image.
     Example:
         >>> import numpy as np
         >>> gt = [np.array([[0, 0, 10, 10.]])]
@@ -65,24 +60,18 @@ def ap50(gt_boxes, gt_labels, pred_boxes, pred_scores, pred_labels, *, max_detec
             raise ValueError(f"image {i}: {len(boxes)} ground-truth boxes but {len(labels)} labels")
         images.append({"id": i + 1})
         for box, label in zip(boxes, labels):
-            w, h = box[2] - box[0], box[3] - box[1]
-            annotations.append({
-                "id": len(annotations) + 1, "image_id": i + 1, "category_id": int(label) + 1,
-                "bbox": [float(box[0]), float(box[1]), float(w), float(h)], "area": float(w * h), "iscrowd": 0,
-            })
+            xywh = _xywh(box)
+            annotations.append({"id": len(annotations) + 1, "image_id": i + 1, "category_id": int(label) + 1,
+                                "bbox": xywh, "area": xywh[2] * xywh[3], "iscrowd": 0})
             categories.add(int(label) + 1)
         boxes = np.asarray(pred_boxes[i], dtype=np.float64).reshape(-1, 4)
         scores = np.asarray(pred_scores[i], dtype=np.float64).reshape(-1)
         labels = np.asarray(pred_labels[i]).reshape(-1)
         if not len(boxes) == len(scores) == len(labels):
-            raise ValueError(
-                f"image {i}: {len(boxes)} predicted boxes, {len(scores)} scores, {len(labels)} labels"
-            )
+            raise ValueError(f"image {i}: {len(boxes)} predicted boxes, {len(scores)} scores, {len(labels)} labels")
         for box, score, label in zip(boxes, scores, labels):
-            results.append({
-                "image_id": i + 1, "category_id": int(label) + 1, "score": float(score),
-                "bbox": [float(box[0]), float(box[1]), float(box[2] - box[0]), float(box[3] - box[1])],
-            })
+            results.append({"image_id": i + 1, "category_id": int(label) + 1, "score": float(score),
+                            "bbox": _xywh(box)})
             categories.add(int(label) + 1)
     if not annotations:
         return float("nan")
@@ -110,19 +99,9 @@ def one_minus_ap50(gt_boxes, gt_labels, pred_boxes, pred_scores, pred_labels, *,
     """``1 - ap50(...)``, the thesis's detection curve value.
 
     Args:
-        gt_boxes: per image ``(n, 4)`` ground-truth boxes.
-        gt_labels: per image ``(n,)`` class indices.
-        pred_boxes: per image ``(m, 4)`` predicted boxes.
-        pred_scores: per image ``(m,)`` scores.
-        pred_labels: per image ``(m,)`` predicted class indices.
-        max_detections: detections per image that count.
-
-    Returns:
-        ``1 - AP50`` (``nan`` without ground truth).
-
-    Raises:
-        ValueError: see :func:`ap50`.
-
+        gt_boxes, gt_labels, pred_boxes, pred_scores, pred_labels, max_detections: as in :func:`ap50`.
+    Returns: ``1 - AP50`` (``nan`` without ground truth).
+    Raises: ValueError: see :func:`ap50`.
     Example:
         >>> import numpy as np
         >>> gt = [np.array([[0, 0, 10, 10.]])]

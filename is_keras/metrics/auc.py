@@ -9,22 +9,15 @@ from scipy.stats import rankdata
 def one_minus_auc(y_true, probabilities) -> float:
     """``1 - AUC`` with AUC the unweighted mean of per-class one-vs-rest ROC AUCs.
 
-    Equal to ``1 - sklearn.metrics.roc_auc_score(y_true, probabilities,
-    multi_class="ovr", average="macro")``. Each class's AUC is the
-    Mann–Whitney statistic (ties count one half). Classes that never occur
-    in ``y_true`` have no AUC and are left out of the mean; at least two
-    classes must occur. Columns need not sum to one.
+    Equal to ``1 - sklearn.metrics.roc_auc_score(y_true, probabilities, multi_class="ovr", average="macro")``:
+    each class's AUC is the Mann–Whitney statistic (ties count one half); classes absent from ``y_true`` are
+    left out of the mean.
 
     Args:
         y_true: integer labels, shape (N,), in ``[0, C)``.
-        probabilities: scores, shape (N, C).
-
-    Returns:
-        ``1 - AUC`` (float) in [0, 1].
-
-    Raises:
-        ValueError: wrong shapes, labels outside ``[0, C)``, non-finite scores, or fewer than two classes present.
-
+        probabilities: scores, shape (N, C) (rows need not sum to one).
+    Returns: ``1 - AUC`` (float) in [0, 1].
+    Raises: ValueError: wrong shapes, labels outside ``[0, C)``, non-finite scores, or fewer than two classes present.
     Example:
         >>> one_minus_auc([0, 1, 1], [[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
         0.0

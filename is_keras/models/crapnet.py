@@ -16,15 +16,9 @@ def crapnet_param_count(width: float, input_channels: int, num_classes: int) -> 
 
     Args:
         width: the base width (channels of the first convolution, rounded).
-        input_channels: channels of the input images.
-        num_classes: outputs of the dense layer.
-
-    Returns:
-        The trainable-parameter count (int).
-
-    Raises:
-        TypeError: a non-numeric argument.
-
+        input_channels, num_classes: channels of the input images; outputs of the dense layer.
+    Returns: The trainable-parameter count (int).
+    Raises: TypeError: a non-numeric argument.
     Example:
         >>> crapnet_param_count(8, 1, 10)
         19386
@@ -38,47 +32,30 @@ def crapnet_param_count(width: float, input_channels: int, num_classes: int) -> 
     return total + channels_in * num_classes + num_classes
 
 
-def crapnet(
-    input_shape=(28, 28, 1), num_classes: int = 10, *, width: float | None = None, params: int | None = None
-):
+def crapnet(input_shape=(28, 28, 1), num_classes: int = 10, *, width: float | None = None, params: int | None = None):
     """CrapNet: seven convolutions, global average pooling, dense, softmax.
 
-    Conv 7×7/1 (w, bias, no BN/ReLU), then 3×3 convs w, w, 2w/2, 2w, 4w/2, 4w,
-    each with batch norm and ReLU (no bias: BN's beta plays that role). The
-    thesis's base width is 8; ``width`` (a real number; channels are rounded)
-    widens every convolution, or
-    ``params`` picks the width whose trainable-parameter count is closest.
+    Conv 7×7/1 (w, bias, no BN/ReLU), then 3×3 convs w, w, 2w/2, 2w, 4w/2, 4w, each with batch norm and ReLU
+    (no bias: BN's beta plays that role).
 
     Args:
-        input_shape: ``(H, W, C)`` of the images.
-        num_classes: softmax outputs.
-        width: the base width (default 8, the thesis's); give ``width`` or ``params``, not both.
+        input_shape, num_classes: ``(H, W, C)`` of the images; softmax outputs.
+        width: the base width w (default 8, the thesis's; channels are rounded); give ``width`` or ``params``.
         params: a trainable-parameter budget; the width closest to it is used.
-
-    Returns:
-        A ``keras.Model`` named ``crapnet_w<width>`` with softmax outputs ``(B, num_classes)``.
-
-    Raises:
-        ValueError: both ``width`` and ``params``, a width that is not > 0, or a bad ``params``.
-
+    Returns: A ``keras.Model`` named ``crapnet_w<width>`` with softmax outputs ``(B, num_classes)``.
+    Raises: ValueError: both ``width`` and ``params``, a width that is not > 0, or a bad ``params``.
     Example:
         >>> model = crapnet((28, 28, 1), num_classes=43, params=200_000)
         >>> model.output_shape
         (None, 43)
     """
     input_shape = tuple(input_shape)
-    width = resolve_width(
-        width, params, lambda w: crapnet_param_count(w, input_shape[-1], num_classes), default=8
-    )
-    inputs = keras.Input(shape=input_shape)
-    x = inputs
+    width = resolve_width(width, params, lambda w: crapnet_param_count(w, input_shape[-1], num_classes), default=8)
+    x = inputs = keras.Input(shape=input_shape)
     for i, (kernel, stride, mult) in enumerate(CRAPNET_CONVS):
-        first = i == 0
-        conv = layers.Conv2D(
-            channels(mult, width), kernel, strides=stride, padding="same", use_bias=first, name=f"conv{i}"
-        )
-        x = conv(x)
-        if not first:
+        x = layers.Conv2D(channels(mult, width), kernel, strides=stride, padding="same", use_bias=i == 0,
+                          name=f"conv{i}")(x)
+        if i > 0:  # the first convolution has a bias and no BN or ReLU
             x = layers.BatchNormalization(name=f"bn{i}")(x)
             x = layers.ReLU(name=f"relu{i}")(x)
     x = layers.GlobalAveragePooling2D(name="gap")(x)

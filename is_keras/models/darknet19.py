@@ -24,22 +24,12 @@ LEAKY_SLOPE = 0.1
 
 
 def scaled_filters(filters: int, width: float) -> int:
-    """Channels of a convolution widened by ``width`` (a multiple of 4, at least 4).
-
-    Rounding to a multiple of 4 keeps the reorg (stride 2 needs channels
-    divisible by 4) valid at every width; at ``width=1`` every
-    darknet filter count is returned unchanged.
+    """Channels of a convolution widened by ``width``: a multiple of 4 (as the reorg needs), at least 4.
 
     Args:
-        filters: darknet's filter count at width 1.
-        width: the width factor (a float > 0).
-
-    Returns:
-        The scaled channel count (int).
-
-    Raises:
-        ValueError: ``width`` is not > 0.
-
+        filters, width: darknet's filter count at width 1 (returned unchanged there); the width factor > 0.
+    Returns: The scaled channel count (int).
+    Raises: ValueError: ``width`` is not > 0.
     Example:
         >>> scaled_filters(1024, 1.0), scaled_filters(64, 0.25), scaled_filters(32, 0.01)
         (1024, 16, 4)
@@ -53,16 +43,9 @@ def check_input_shape(input_shape, *, multiple: int = 32) -> tuple[int, int, int
     """``(H, W, C)`` with H and W divisible by ``multiple`` (darknet's five 2×2 pools).
 
     Args:
-        input_shape: ``(height, width, channels)``.
-        multiple: what height and width must be multiples of.
-
-    Returns:
-        ``(height, width, channels)`` as ints.
-
-    Raises:
-        ValueError: the shape is not 3 long, a side is not a positive multiple of ``multiple``,
-            or the channels are not a positive integer.
-
+        input_shape, multiple: ``(height, width, channels)``; what height and width must be multiples of.
+    Returns: ``(height, width, channels)`` as ints.
+    Raises: ValueError: not 3 long, a side not a positive multiple of ``multiple``, or channels not an int >= 1.
     Example:
         >>> check_input_shape((64, 96, 3))
         (64, 96, 3)
@@ -73,9 +56,7 @@ def check_input_shape(input_shape, *, multiple: int = 32) -> tuple[int, int, int
     height, width, channels = input_shape
     for name, size in (("height", height), ("width", width)):
         if size is None or int(size) != size or size < multiple or size % multiple:
-            raise ValueError(
-                f"input {name} must be a positive multiple of {multiple} (five 2×2 max-pools), got {size}"
-            )
+            raise ValueError(f"input {name} must be a positive multiple of {multiple} (five 2×2 max-pools), got {size}")
     if int(channels) != channels or channels < 1:
         raise ValueError(f"input channels must be a positive integer, got {channels}")
     return int(height), int(width), int(channels)
@@ -84,21 +65,12 @@ def check_input_shape(input_shape, *, multiple: int = 32) -> tuple[int, int, int
 def conv_bn_leaky(x, filters: int, kernel: int, index: int, *, bn_momentum: float = 0.99):
     """darknet's ``[convolutional] batch_normalize=1 activation=leaky``: conv (no bias), BN, leaky 0.1.
 
-    The layers are named ``conv_{index}``, ``bn_{index}``, ``leaky_{index}``.
-
     Args:
-        x: a Keras tensor ``(B, H, W, C)``.
-        filters: output channels.
-        kernel: kernel side (1 or 3 in darknet).
-        index: darknet's convolution index, used in the layer names.
+        x, filters, kernel: a Keras tensor ``(B, H, W, C)``; output channels; kernel side (1 or 3 in darknet).
+        index: darknet's convolution index: the layers are ``conv_{index}``, ``bn_{index}``, ``leaky_{index}``.
         bn_momentum: moving-statistics momentum of the batch norm.
-
-    Returns:
-        The Keras tensor after the leaky ReLU, ``(B, H, W, filters)``.
-
-    Raises:
-        ValueError: from Keras, on an invalid shape or a duplicate layer name.
-
+    Returns: The Keras tensor after the leaky ReLU, ``(B, H, W, filters)``.
+    Raises: ValueError: from Keras, on an invalid shape or a duplicate layer name.
     Example:
         >>> import keras
         >>> conv_bn_leaky(keras.Input((8, 8, 3)), 16, 3, 0).shape
@@ -110,21 +82,13 @@ def conv_bn_leaky(x, filters: int, kernel: int, index: int, *, bn_momentum: floa
 
 
 def darknet19_body(x, *, width: float = 1.0, bn_momentum: float = 0.99):
-    """The 18 convolutions and 5 max-pools of DarkNet-19.
-
-    Convolutions are ``conv_0`` … ``conv_17`` in darknet's cfg order.
+    """The 18 convolutions (``conv_0`` … ``conv_17``, darknet's cfg order) and 5 max-pools of DarkNet-19.
 
     Args:
         x: the Keras input tensor ``(B, H, W, C)``, H and W multiples of 32.
-        width: the width factor of every convolution.
-        bn_momentum: moving-statistics momentum of the batch norms.
-
-    Returns:
-        ``(passthrough, features)``: the output of ``conv_12`` (H/16) and of ``conv_17`` (H/32).
-
-    Raises:
-        ValueError: ``width`` is not > 0.
-
+        width, bn_momentum: the width factor of every convolution; the batch norms' momentum.
+    Returns: ``(passthrough, features)``: the output of ``conv_12`` (H/16) and of ``conv_17`` (H/32).
+    Raises: ValueError: ``width`` is not > 0.
     Example:
         >>> import keras
         >>> passthrough, features = darknet19_body(keras.Input((64, 64, 3)), width=0.125)
@@ -145,37 +109,20 @@ def darknet19_body(x, *, width: float = 1.0, bn_momentum: float = 0.99):
     return passthrough, x
 
 
-def darknet19(
-    input_shape=(224, 224, 3),
-    num_classes: int | None = 1000,
-    *,
-    include_top: bool | None = None,
-    width: float = 1.0,
-    bn_momentum: float = 0.99,
-):
-    """DarkNet-19 as in darknet's ``darknet19.cfg``.
+def darknet19(input_shape=(224, 224, 3), num_classes: int | None = 1000, *, include_top: bool | None = None,
+              width: float = 1.0, bn_momentum: float = 0.99):
+    """DarkNet-19 as in darknet's ``darknet19.cfg``, for [0, 1] float inputs.
 
-    18 convolutions (3×3 and 1×1, batch norm with ε = 1e-5, leaky ReLU 0.1, no
-    bias) and five 2×2/2 max-pools, named ``conv_0`` … ``conv_17`` so
-    :func:`~is_keras.models.darknet_weights.load_darknet_weights` can fill
-    them from ``darknet19.weights`` / ``darknet19_448.conv.23``. With the top,
-    a 1×1 convolution with bias to ``num_classes`` (``conv_18``, linear),
-    global average pooling and softmax follow. Input must be [0, 1] floats.
+    :func:`darknet19_body` (BN ε = 1e-5, leaky ReLU 0.1, no bias), named so that
+    :func:`~is_keras.models.darknet_weights.load_darknet_weights` can fill it from ``darknet19.weights`` or
+    ``darknet19_448.conv.23``; the top is a linear 1×1 convolution with bias (``conv_18``), GAP and softmax.
 
     Args:
         input_shape: ``(H, W, C)``, H and W multiples of 32.
-        num_classes: classifier outputs; ``None`` means no top.
-        include_top: default ``num_classes is not None``.
-        width: widen (or thin) every convolution; 1.0 is darknet's.
-        bn_momentum: moving-statistics momentum of the batch norms.
-
-    Returns:
-        A ``keras.Model``: softmax class probabilities ``(B, num_classes)`` with the top,
-        else the ``(B, H/32, W/32, 1024·width)`` features.
-
-    Raises:
-        ValueError: a bad ``input_shape``, or ``include_top`` without ``num_classes >= 1``.
-
+        num_classes, include_top: classifier outputs (``None``: no top); default ``num_classes is not None``.
+        width, bn_momentum: widen (or thin) every convolution, 1.0 is darknet's; the batch norms' momentum.
+    Returns: A ``keras.Model``: softmax ``(B, num_classes)`` with the top, else ``(B, H/32, W/32, 1024·width)``.
+    Raises: ValueError: a bad ``input_shape``, or ``include_top`` without ``num_classes >= 1``.
     Example:
         >>> model = darknet19((224, 224, 3), num_classes=1000)
         >>> model.count_params()
@@ -184,7 +131,6 @@ def darknet19(
         (None, 13, 13, 1024)
         >>> darknet19((64, 64, 3), num_classes=None, width=0.125).name
         'darknet19_x0.125'
-
     """
     check_input_shape(input_shape)
     if include_top is None:

@@ -1,11 +1,9 @@
 """Read and write darknet ``.weights`` files (YOLOv2, DarkNet-19 and backbone-only files).
 
-Layout: int32 ``major, minor, revision``; then ``seen`` as uint64 when
-``major*10 + minor >= 2 and major < 1000 and minor < 1000``, else int32 (a 20-
-or 16-byte header); then float32 values, per convolution in cfg order:
-``biases[n]``; if batch-normalised ``scales[n], rolling_mean[n],
-rolling_variance[n]``; then ``weights[n·c·k·k]`` in (out, in, h, w) order. In
-Keras the kernel is (h, w, in, out), BN gamma = scales, beta = biases.
+Layout: int32 ``major, minor, revision``; then ``seen`` as uint64 when ``major*10 + minor >= 2 and major < 1000
+and minor < 1000``, else int32 (a 20- or 16-byte header); then float32 values, per convolution in cfg order:
+``biases[n]``; if batch-normalised ``scales[n], rolling_mean[n], rolling_variance[n]``; then ``weights[n·c·k·k]``
+in (out, in, h, w) order. In Keras the kernel is (h, w, in, out), BN gamma = scales, beta = biases.
 """
 
 from __future__ import annotations
@@ -22,6 +20,7 @@ _CONV_NAME = re.compile(r"^conv_(\d+)$")
 
 
 def _header_has_uint64_seen(major: int, minor: int) -> bool:
+    """Whether darknet writes ``seen`` as uint64 for this version."""
     return major * 10 + minor >= 2 and major < 1000 and minor < 1000
 
 
@@ -30,13 +29,8 @@ def darknet_conv_layers(model) -> list[tuple]:
 
     Args:
         model: a Keras model with darknet-named layers (``conv_i`` and optionally ``bn_i``).
-
-    Returns:
-        A list of ``(conv_layer, batch_norm_layer or None)`` pairs.
-
-    Raises:
-        ValueError: no ``conv_i`` layers, indices with gaps, or a convolution with neither bias nor batch norm.
-
+    Returns: A list of ``(conv_layer, batch_norm_layer or None)`` pairs.
+    Raises: ValueError: no ``conv_i`` layers, indices with gaps, or a convolution with neither bias nor batch norm.
     Example:
         >>> from is_keras.models.yolov2 import yolov2
         >>> [conv.name for conv, _ in darknet_conv_layers(yolov2((64, 64, 3), num_classes=1, width=0.125))][:3]
@@ -63,6 +57,7 @@ def darknet_conv_layers(model) -> list[tuple]:
 
 
 def _layer_float_count(conv, bn) -> int:
+    """float32 values one convolution (and its batch norm) takes in the file."""
     kh, kw, cin, cout = conv.kernel.shape
     return cout * (4 if bn is not None else 1) + kh * kw * cin * cout
 
@@ -71,15 +66,9 @@ def read_darknet_header(data: bytes, *, name: str = "darknet weights file") -> t
     """Parse the header of a darknet ``.weights`` file.
 
     Args:
-        data: the file's bytes (at least the header).
-        name: the file's name, used in error messages.
-
-    Returns:
-        ``({"major", "minor", "revision", "seen"}, header_bytes)``.
-
-    Raises:
-        ValueError: ``data`` is shorter than the header; the message names ``name``.
-
+        data, name: the file's bytes (at least the header); its name, for error messages.
+    Returns: ``({"major", "minor", "revision", "seen"}, header_bytes)``.
+    Raises: ValueError: ``data`` is shorter than the header; the message names ``name``.
     Example:
         >>> import numpy as np
         >>> data = np.array([0, 2, 0], "<i4").tobytes() + np.array([7], "<u8").tobytes()
@@ -89,10 +78,7 @@ def read_darknet_header(data: bytes, *, name: str = "darknet weights file") -> t
     if len(data) < 12:
         raise ValueError(f"{name}: darknet weights file is truncated: {len(data)} bytes, shorter than the header")
     major, minor, revision = (int(v) for v in np.frombuffer(data, dtype="<i4", count=3))
-    if _header_has_uint64_seen(major, minor):
-        size, dtype = 20, "<u8"
-    else:
-        size, dtype = 16, "<i4"
+    size, dtype = (20, "<u8") if _header_has_uint64_seen(major, minor) else (16, "<i4")
     if len(data) < size:
         raise ValueError(f"{name}: darknet weights file is truncated: {len(data)} bytes, header needs {size}")
     seen = int(np.frombuffer(data, dtype=dtype, count=1, offset=12)[0])
@@ -102,26 +88,17 @@ def read_darknet_header(data: bytes, *, name: str = "darknet weights file") -> t
 def load_darknet_weights(model, path) -> int:
     """Fill ``model``'s darknet-named convolutions from a darknet ``.weights`` file.
 
-    Loads a full file (every ``conv_i`` of the model) or a backbone-only file
-    such as ``darknet19_448.conv.23`` (the first 18 convolutions), which fills
-    the first layers and leaves the rest as they are. The file's float count
-    must equal the float count of the first *m* convolutions for some *m*;
-    anything else (a truncated file, a file for another model, extra floats)
-    raises ``ValueError`` naming both counts and nothing is written. So does
-    a file of the right size holding NaN or infinite values.
+    A backbone-only file such as ``darknet19_448.conv.23`` fills the first convolutions and leaves the rest:
+    the file must hold exactly the floats of the first *m* convolutions for some *m*. Nothing is written
+    when the file is refused.
 
     Args:
-        model: a model with darknet-named convolutions (:func:`yolov2`, :func:`darknet19`).
-        path: the ``.weights`` file.
-
-    Returns:
-        The number of convolutional layers filled (also logged at INFO level).
-
+        model, path: a model with darknet-named convolutions (:func:`yolov2`, :func:`darknet19`); the file.
+    Returns: The number of convolutional layers filled (also logged at INFO level).
     Raises:
         FileNotFoundError: ``path`` does not exist.
-        ValueError: a truncated or oversized file, a file for another model, or non-finite values;
-            every message names the file.
-
+        ValueError: a truncated or oversized file, one for another model (naming both float counts), or
+            NaN or infinite values; every message names the file.
     Example:
         >>> import tempfile, pathlib
         >>> from is_keras.models.yolov2 import yolov2
@@ -146,12 +123,9 @@ def load_darknet_weights(model, path) -> int:
     matches = np.flatnonzero(prefix == floats.size)
     if floats.size == 0 or matches.size == 0:
         below = prefix[prefix < floats.size]
-        nearest = (
-            f"the first {below.size} convolutions need {int(below[-1]):,}" if below.size else "none fit"
-        )
-        reason = "more floats than the whole model needs" if floats.size > prefix[-1] else (
-            "the file is truncated or is for another model"
-        )
+        nearest = f"the first {below.size} convolutions need {int(below[-1]):,}" if below.size else "none fit"
+        reason = ("more floats than the whole model needs" if floats.size > prefix[-1]
+                  else "the file is truncated or is for another model")
         raise ValueError(
             f"{path}: file has {floats.size:,} floats but model {model.name!r} needs {int(prefix[-1]):,} "
             f"for all {len(layers)} convolutions ({nearest}); {reason}. "
@@ -164,11 +138,9 @@ def load_darknet_weights(model, path) -> int:
             f"{path}: {bad.size:,} of its {floats.size:,} float32 values are NaN or infinite "
             f"(first at value {int(bad[0]):,}); refusing to load a corrupt weights file"
         )
-    # Slice and reshape everything before assigning anything (no partial writes).
-    assignments, pos = [], 0
+    assignments, pos = [], 0  # everything is sliced before anything is assigned: no partial writes
     for conv, bn in layers[:filled]:
         kh, kw, cin, cout = conv.kernel.shape
-
         biases = floats[pos : pos + cout]
         pos += cout
         if bn is not None:
@@ -182,10 +154,8 @@ def load_darknet_weights(model, path) -> int:
             assignments.append((bn, [scales, biases, mean, var]))
     for layer, weights in assignments:
         layer.set_weights([np.array(w, dtype=np.float32) for w in weights])
-    logger.info(
-        "loaded %s (darknet %d.%d.%d, seen %d): %d of %d convolutional layers",
-        path.name, header["major"], header["minor"], header["revision"], header["seen"], filled, len(layers),
-    )
+    logger.info("loaded %s (darknet %d.%d.%d, seen %d): %d of %d convolutional layers", path.name, header["major"],
+                header["minor"], header["revision"], header["seen"], filled, len(layers))
     return filled
 
 
@@ -193,27 +163,16 @@ def save_darknet_weights(model, path, *, major: int = 0, minor: int = 2, revisio
                          num_layers: int | None = None) -> Path:
     """Write ``model``'s darknet-named convolutions as a darknet ``.weights`` file.
 
-    ``major, minor`` decide the header: ``seen`` is written as uint64 when
-    ``major*10 + minor >= 2`` (20-byte header), else as int32 (16 bytes, the
-    layout of the official ``yolov2.weights``). ``num_layers`` writes only the
-    first convolutions (a backbone file like ``darknet19_448.conv.23``).
-
     Args:
-        model: a model with darknet-named convolutions.
-        path: the file to write (parent folders are created).
-        major: header version, major.
-        minor: header version, minor.
-        revision: header revision.
+        model, path: a model with darknet-named convolutions; the file to write (parent folders are created).
+        major, minor, revision: the header's version; ``major*10 + minor >= 2`` writes ``seen`` as uint64
+            (20-byte header), else int32 (16 bytes, as the official ``yolov2.weights``).
         seen: images seen in training, stored in the header.
-        num_layers: write only the first ``num_layers`` convolutions.
-
-    Returns:
-        ``path`` as a ``Path``.
-
+        num_layers: write only the first ``num_layers`` convolutions (a backbone file).
+    Returns: ``path`` as a ``Path``.
     Raises:
         ValueError: ``num_layers`` outside ``1..len(convolutions)``, or a model without darknet names.
         OSError: the file cannot be written.
-
     Example:
         >>> import tempfile, pathlib
         >>> from is_keras.models.darknet19 import darknet19
@@ -234,13 +193,7 @@ def save_darknet_weights(model, path, *, major: int = 0, minor: int = 2, revisio
         seen_dtype = "<u8" if _header_has_uint64_seen(major, minor) else "<i4"
         f.write(np.array([seen], dtype=seen_dtype).tobytes())
         for conv, bn in layers:
-            kernel = conv.kernel.numpy()
-            if bn is not None:
-                gamma, beta, mean, var = (w.numpy() for w in (bn.gamma, bn.beta, bn.moving_mean, bn.moving_variance))
-                parts = [beta, gamma, mean, var]
-            else:
-                parts = [conv.bias.numpy()]
-            parts.append(kernel.transpose(3, 2, 0, 1))
-            for part in parts:
+            vectors = (conv.bias,) if bn is None else (bn.beta, bn.gamma, bn.moving_mean, bn.moving_variance)
+            for part in [w.numpy() for w in vectors] + [conv.kernel.numpy().transpose(3, 2, 0, 1)]:
                 f.write(np.ascontiguousarray(part, dtype="<f4").tobytes())
     return path

@@ -15,17 +15,10 @@ def build_classifier(name: str, input_shape, num_classes: int, *, seed: int | No
 
     Args:
         name: a key of :data:`CLASSIFIERS` (``"crapnet"``, ``"resnet18"``, ``"resnet"``).
-        input_shape: ``(H, W, C)`` of the images.
-        num_classes: softmax outputs.
-        seed: seeds Keras' initialisers (``keras.utils.set_random_seed``) when given.
-        **kwargs: the builder's options (``width=``, ``params=``).
-
-    Returns:
-        The ``keras.Model``.
-
-    Raises:
-        ValueError: an unknown ``name``, or options the builder refuses.
-
+        input_shape, num_classes: ``(H, W, C)`` of the images; softmax outputs.
+        seed, **kwargs: seeds Keras' initialisers (``keras.utils.set_random_seed``); the builder's options.
+    Returns: The ``keras.Model``.
+    Raises: ValueError: an unknown ``name``, or options the builder refuses.
     Example:
         >>> model = build_classifier("crapnet", (8, 8, 1), 10, seed=0, width=4)
         >>> model.output_shape

@@ -16,15 +16,9 @@ def resnet18_param_count(width: float, input_channels: int, num_classes: int) ->
 
     Args:
         width: channels of the stem (64 is the ImageNet model).
-        input_channels: channels of the input images.
-        num_classes: outputs of the dense layer.
-
-    Returns:
-        The trainable-parameter count (int).
-
-    Raises:
-        TypeError: a non-numeric argument.
-
+        input_channels, num_classes: channels of the input images; outputs of the dense layer.
+    Returns: The trainable-parameter count (int).
+    Raises: TypeError: a non-numeric argument.
     Example:
         >>> resnet18_param_count(64, 3, 1000)   # torchvision's resnet18
         11689512
@@ -43,6 +37,7 @@ def resnet18_param_count(width: float, input_channels: int, num_classes: int) ->
 
 
 def _basic_block(x, channels: int, stride: int, name: str):
+    """Two 3×3 conv + BN, with a 1×1 conv + BN shortcut when the shape changes."""
     shortcut = x
     y = layers.Conv2D(channels, 3, strides=stride, padding="same", use_bias=False, name=f"{name}_conv1")(x)
     y = layers.BatchNormalization(name=f"{name}_bn1")(y)
@@ -56,37 +51,26 @@ def _basic_block(x, channels: int, stride: int, name: str):
     return layers.ReLU(name=f"{name}_out")(y)
 
 
-def resnet18(
-    input_shape=(224, 224, 3), num_classes: int = 1000, *, width: float | None = None, params: int | None = None
-):
-    """ResNet-18: conv 7×7/2, max-pool 3×3/2, four stages of two basic blocks
-    (w, 2w, 4w, 8w; stride 2 at the start of stages 2–4), GAP, dense, softmax.
+def resnet18(input_shape=(224, 224, 3), num_classes: int = 1000, *, width: float | None = None,
+             params: int | None = None):
+    """ResNet-18: conv 7×7/2, max-pool 3×3/2, four stages of two basic blocks, GAP, dense, softmax.
 
-    Convolutions have no bias (batch norm follows each). ``width`` = 64 gives
-    the ImageNet model (11,689,512 trainable parameters at 224×224×3, 1000
-    classes, as torchvision); ``params`` picks the width closest to a budget.
+    Stages have w, 2w, 4w, 8w channels (stride 2 at the start of stages 2–4); convolutions have no bias (batch
+    norm follows each). ``width=64`` is torchvision's ImageNet model (11,689,512 trainable parameters).
 
     Args:
-        input_shape: ``(H, W, C)`` of the images.
-        num_classes: softmax outputs.
+        input_shape, num_classes: ``(H, W, C)`` of the images; softmax outputs.
         width: channels of the stem (default 64); give ``width`` or ``params``, not both.
         params: a trainable-parameter budget; the width closest to it is used.
-
-    Returns:
-        A ``keras.Model`` named ``resnet18_w<width>`` with softmax outputs ``(B, num_classes)``.
-
-    Raises:
-        ValueError: both ``width`` and ``params``, a width that is not > 0, or a bad ``params``.
-
+    Returns: A ``keras.Model`` named ``resnet18_w<width>`` with softmax outputs ``(B, num_classes)``.
+    Raises: ValueError: both ``width`` and ``params``, a width that is not > 0, or a bad ``params``.
     Example:
         >>> model = resnet18((16, 16, 3), num_classes=5, width=4)
         >>> model.output_shape, model.name
         ((None, 5), 'resnet18_w4')
     """
     input_shape = tuple(input_shape)
-    width = resolve_width(
-        width, params, lambda w: resnet18_param_count(w, input_shape[-1], num_classes), default=64
-    )
+    width = resolve_width(width, params, lambda w: resnet18_param_count(w, input_shape[-1], num_classes), default=64)
     inputs = keras.Input(shape=input_shape)
     x = layers.Conv2D(channels(1, width), 7, strides=2, padding="same", use_bias=False, name="stem_conv")(inputs)
     x = layers.BatchNormalization(name="stem_bn")(x)

@@ -12,15 +12,9 @@ def channels(multiplier: int, width: float) -> int:
     """Channels of a convolution that has ``multiplier`` times the base width.
 
     Args:
-        multiplier: how many times the base width this convolution has.
-        width: the base width (a float).
-
-    Returns:
-        ``round(multiplier * width)``, at least 1.
-
-    Raises:
-        TypeError: non-numeric arguments.
-
+        multiplier, width: how many times the base width this convolution has; the base width (a float).
+    Returns: ``round(multiplier * width)``, at least 1.
+    Raises: TypeError: non-numeric arguments.
     Example:
         >>> channels(2, 4.4), channels(1, 0.1)
         (9, 1)
@@ -31,20 +25,12 @@ def channels(multiplier: int, width: float) -> int:
 def width_for_params(count_params: Callable[[float], int], target: int, *, max_width: float = 4096) -> float:
     """The width (a multiple of 1/8) whose parameter count is closest to ``target``.
 
-    ``count_params(width)`` must not decrease with the width (true for every
-    model here: widening multiplies every convolution's channels).
-
     Args:
-        count_params: the model's parameter count as a function of its width.
+        count_params: the model's parameter count as a function of its width, not decreasing with it.
         target: the parameter budget (a positive integer).
         max_width: the widest width searched.
-
-    Returns:
-        The width (float, a multiple of 1/8).
-
-    Raises:
-        ValueError: ``target`` is not a positive integer.
-
+    Returns: The width (float, a multiple of 1/8).
+    Raises: ValueError: ``target`` is not a positive integer.
     Example:
         >>> width_for_params(lambda w: int(10 * w * w), 1000)
         10.0
@@ -68,17 +54,11 @@ def resolve_width(width, params, count_params: Callable[[float], int], *, defaul
     """``width`` if given, else the width for ``params``, else ``default`` (not both).
 
     Args:
-        width: the asked width, or ``None``.
-        params: the asked parameter budget, or ``None``.
+        width, params: the asked width and parameter budget, or ``None``.
         count_params: the model's parameter count as a function of its width.
         default: the width when neither is given.
-
-    Returns:
-        The width (float).
-
-    Raises:
-        ValueError: both ``width`` and ``params`` are given, or the width is not > 0.
-
+    Returns: The width (float).
+    Raises: ValueError: both ``width`` and ``params`` are given, or the width is not > 0.
     Example:
         >>> resolve_width(None, None, lambda w: int(w), default=8), resolve_width(2, None, lambda w: int(w), default=8)
         (8.0, 2.0)

@@ -9,45 +9,27 @@ from is_keras.models.darknet19 import check_input_shape, conv_bn_leaky, darknet1
 from is_keras.models.layers.darknet_reorg import DarknetReorg
 
 
-def yolov2(
-    input_shape=(416, 416, 3),
-    *,
-    num_classes: int = 80,
-    num_anchors: int = 5,
-    width: float = 1.0,
-    bn_momentum: float = 0.99,
-):
+def yolov2(input_shape=(416, 416, 3), *, num_classes: int = 80, num_anchors: int = 5, width: float = 1.0,
+           bn_momentum: float = 0.99):
     """YOLOv2 exactly as darknet's ``cfg/yolov2.cfg`` builds it.
 
-    DarkNet-19's 18 convolutions (``conv_0`` … ``conv_17``), then ``conv_18``
-    and ``conv_19`` (1024, 3×3), a route back to the last 26×26 layer
-    (``conv_12``), ``conv_20`` (64, 1×1), darknet's reorg (stride 2), a route
-    concatenating **[reorg output, conv_19]** in that order, ``conv_21``
-    (1024, 3×3) and the detector ``conv_22``: 1×1, ``num_anchors × (5 + C)``
-    filters, with bias, linear. Every other convolution has batch norm
-    (ε = 1e-5), leaky ReLU 0.1 and no bias. At 416×416, 80 classes and 5
-    anchors the model has exactly 50,983,561 parameters (batch-norm moving
-    statistics included), matching ``yolov2.weights``.
-
-    **Output**: raw (linear) predictions reshaped to
-    ``(batch, S, S, num_anchors, 5 + C)`` with ``S = H / 32``; per anchor the
-    last axis is ``tx, ty, tw, th, to, class logits…`` (darknet's channel order
-    ``anchor · (5 + C) + entry``, so the reshape keeps pretrained weights
-    valid). Decode with :mod:`is_keras.detection.decode`.
+    DarkNet-19's ``conv_0`` … ``conv_17``, then ``conv_18`` and ``conv_19`` (1024, 3×3), a route back to
+    ``conv_12`` (26×26), ``conv_20`` (64, 1×1), darknet's reorg (stride 2), a route concatenating **[reorg
+    output, conv_19]** in that order, ``conv_21`` (1024, 3×3) and the detector ``conv_22`` (1×1,
+    ``num_anchors × (5 + C)`` filters, bias, linear); every other convolution is conv + BN + leaky.
+    The output is reshaped to ``(B, S, S, num_anchors, 5 + C)``, ``S = H / 32``, per anchor ``tx, ty, tw, th,
+    to, class logits…`` (darknet's channel order ``anchor · (5 + C) + entry``, so pretrained weights stay
+    valid); decode it with :mod:`is_keras.detection.decode`.
 
     Args:
         input_shape: ``(H, W, C)`` with H and W multiples of 32; inputs are [0, 1] floats.
         num_classes: C; ``0`` gives the localisation-only head (5 values per anchor, thesis §4.2.3).
         num_anchors: anchors per cell (X in the thesis).
-        width: scale every convolution's filters (extra; 1.0 is darknet's model).
-        bn_momentum: moving-statistics momentum of the batch norms.
-
+        width, bn_momentum: scale every convolution's filters (1.0 is darknet's); the batch norms' momentum.
     Returns:
-        A ``keras.Model`` named ``yolov2`` (``yolov2_x<width>`` when thinned).
-
-    Raises:
-        ValueError: a bad ``input_shape``, ``num_classes < 0``, ``num_anchors < 1`` or ``width <= 0``.
-
+        A ``keras.Model`` named ``yolov2`` (``yolov2_x<width>``); at 416×416, 80 classes and 5 anchors it has
+        50,983,561 parameters (BN statistics included), as ``yolov2.weights``.
+    Raises: ValueError: a bad ``input_shape``, ``num_classes < 0``, ``num_anchors < 1`` or ``width <= 0``.
     Example:
         >>> model = yolov2((416, 416, 3), num_classes=80, num_anchors=5)
         >>> model.output_shape, model.count_params()

@@ -8,21 +8,15 @@ import numpy as np
 def plot_curves(curves: dict, *, metric_label: str = "1-AUC", title: str = ""):
     """Two panels: the metric against samples seen and against training seconds.
 
-    Bands are mean ± one standard deviation over runs; on the log axis their
-    lower edge is cut at a tenth of the mean (where the std exceeds it).
+    Bands are mean ± one standard deviation over runs, the lower edge cut at a tenth of the mean (log axis).
 
     Args:
         curves: ``{label: curve}``, each with ``samples``, ``seconds``, ``mean``, ``std`` arrays and ``runs``
             (e.g. :class:`~is_keras.experiments.curves.MeanCurve`).
         metric_label: the metric's name on the y axes.
         title: figure title.
-
-    Returns:
-        A :class:`matplotlib.figure.Figure` (no pyplot: the user's backend is left alone).
-
-    Raises:
-        ValueError: for no curves.
-
+    Returns: A :class:`matplotlib.figure.Figure` (no pyplot: the user's backend is left alone).
+    Raises: ValueError: for no curves.
     Example:
         >>> import numpy as np
         >>> from types import SimpleNamespace

@@ -17,10 +17,7 @@ def draw_detections(image, boxes, scores=None, labels=None, *, gt_boxes=None, cl
         class_names: names for the labels.
         ax: matplotlib axes to draw on (default: a new 4×4-inch figure).
         score_threshold: lowest score drawn.
-
-    Returns:
-        The :class:`matplotlib.figure.Figure` holding the axes (no pyplot).
-
+    Returns: The :class:`matplotlib.figure.Figure` holding the axes (no pyplot).
     Example:
         >>> import numpy as np
         >>> fig = draw_detections(np.zeros((32, 32, 3)), [[2, 2, 20, 20]], [0.9], [0], gt_boxes=[[1, 1, 19, 21]],

@@ -8,8 +8,8 @@ import numpy as np
 def plot_loss_histograms(snapshots: dict, *, bins: int = 50, title: str = "Loss table", exponent: float = 1.0):
     """One histogram panel per snapshot; with ``exponent`` ≠ 1 the values are ``L ** exponent``.
 
-    Each panel also reports ``N · max p`` for ``p_i ∝ L_i^ω`` (max over mean),
-    the number that says whether importance sampling can change anything.
+    Each panel's title gives ``N · max p`` for ``p_i ∝ L_i^ω`` (max over mean): whether importance sampling
+    can change anything.
 
     Args:
         snapshots: epoch → visited table entries (from
@@ -17,13 +17,8 @@ def plot_loss_histograms(snapshots: dict, *, bins: int = 50, title: str = "Loss 
         bins: histogram bins.
         title: the figure title.
         exponent: the loss exponent ω.
-
-    Returns:
-        a ``matplotlib.figure.Figure`` (save it with ``fig.savefig(path)``).
-
-    Raises:
-        ValueError: without snapshots.
-
+    Returns: a ``matplotlib.figure.Figure`` (save it with ``fig.savefig(path)``).
+    Raises: ValueError: without snapshots.
     Example:
         >>> import numpy as np
         >>> fig = plot_loss_histograms({1: np.array([1.0, 2.0, 4.0]), 5: np.array([1.0, 1.0])}, exponent=2.0)

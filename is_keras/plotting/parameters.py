@@ -15,13 +15,8 @@ def plot_versus_parameters(rows: list[dict], *, quantity: str, title: str = ""):
             (``label``, ``parameters``, ``runs``, ``<quantity>_mean``, ``<quantity>_std``).
         quantity: ``"speed"`` (samples until the best window) or ``"performance"`` (its mean metric).
         title: axes title.
-
-    Returns:
-        A :class:`matplotlib.figure.Figure`.
-
-    Raises:
-        ValueError: for an unknown quantity or no rows.
-
+    Returns: A :class:`matplotlib.figure.Figure`.
+    Raises: ValueError: for an unknown quantity or no rows.
     Example:
         >>> rows = [{"label": "NIS", "parameters": p, "runs": 3, "speed_mean": s, "speed_std": 10.0}
         ...         for p, s in ((1000, 500.0), (4000, 300.0))]

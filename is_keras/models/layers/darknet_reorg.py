@@ -1,8 +1,8 @@
 """darknet's ``reorg`` layer (the YOLOv2 passthrough), reproduced element for element.
 
-darknet keeps feature maps as flat CHW arrays. Its reorg layer (stride ``s``,
-input ``c × h × w``) calls ``reorg_cpu(x, w, h, c, batch, s, forward=0, out)``,
-which runs, for every batch ``b``, channel ``k``, row ``j`` and column ``i``::
+darknet keeps feature maps as flat CHW arrays. Its reorg layer (stride ``s``, input ``c × h × w``) calls
+``reorg_cpu(x, w, h, c, batch, s, forward=0, out)``, which runs, for every batch ``b``, channel ``k``, row
+``j`` and column ``i``::
 
     in_index  = i + w*(j + h*(k + c*b))
     c2        = k % (c/s²);  offset = k / (c/s²)
@@ -10,12 +10,10 @@ which runs, for every batch ``b``, channel ``k``, row ``j`` and column ``i``::
     out_index = w2 + w*s*(h2 + h*s*(c2 + (c/s²)*b))
     out[in_index] = x[out_index]
 
-and the flat ``out`` is then read as ``(c·s², h/s, w/s)``. In words: the input
-is reinterpreted as ``(c/s², h·s, w·s)``, each ``s × s`` block of *that* view is
-split into ``s²`` channel groups (group ``dy·s + dx``), and the resulting
-``(c, h, w)`` array is reinterpreted again as ``(c·s², h/s, w/s)``. This is not
-``tf.nn.space_to_depth`` (which moves pixel blocks into channels of the same
-location), and pretrained YOLOv2 weights only work with darknet's ordering.
+and the flat ``out`` is then read as ``(c·s², h/s, w/s)``. In words: the input is reinterpreted as
+``(c/s², h·s, w·s)``, each ``s × s`` block of *that* view is split into ``s²`` channel groups (group
+``dy·s + dx``), and the resulting ``(c, h, w)`` array is read again as ``(c·s², h/s, w/s)``. This is not
+``tf.nn.space_to_depth``, and pretrained YOLOv2 weights only work with darknet's ordering.
 """
 
 from __future__ import annotations
@@ -28,18 +26,9 @@ def check_reorg_shape(height: int, width: int, channels: int, stride: int) -> No
     """Check that a ``height × width × channels`` map can be reorganised by ``stride``.
 
     Args:
-        height: rows of the feature map.
-        width: columns of the feature map.
-        channels: channels of the feature map.
-        stride: the reorg stride ``s``.
-
-    Returns:
-        None.
-
-    Raises:
-        ValueError: ``stride`` is not an integer >= 1, height or width is not divisible by it,
-            or the channel count is not divisible by ``stride²``.
-
+        height, width, channels, stride: the feature map's; the reorg stride ``s``.
+    Returns: None.
+    Raises: ValueError: ``stride`` is not an int >= 1, or does not divide H and W, or ``stride²`` does not divide C.
     Example:
         >>> check_reorg_shape(26, 26, 64, 2)
         >>> check_reorg_shape(26, 26, 6, 2)
@@ -58,22 +47,12 @@ def check_reorg_shape(height: int, width: int, channels: int, stride: int) -> No
 
 
 def darknet_reorg(x, stride: int = 2):
-    """darknet's reorg of an NHWC tensor ``(B, H, W, C)`` into ``(B, H/s, W/s, C·s²)``.
-
-    Built from reshapes and transposes only, so it runs in the graph (and
-    under XLA) and has a gradient.
+    """darknet's reorg of an NHWC tensor ``(B, H, W, C)`` into ``(B, H/s, W/s, C·s²)`` (reshapes and transposes).
 
     Args:
-        x: a rank-4 NHWC tensor (or array) with static height, width and channels.
-        stride: the reorg stride ``s`` (darknet's YOLOv2 uses 2).
-
-    Returns:
-        A ``tf.Tensor`` of shape ``(B, H/s, W/s, C·s²)``, same dtype as ``x``.
-
-    Raises:
-        ValueError: ``x`` is not rank 4, its height/width/channels are not static, or
-            :func:`check_reorg_shape` refuses the shape.
-
+        x, stride: a rank-4 NHWC tensor (or array) with static H, W and C; the reorg stride ``s`` (YOLOv2's: 2).
+    Returns: A ``tf.Tensor`` of shape ``(B, H/s, W/s, C·s²)``, same dtype as ``x``.
+    Raises: ValueError: ``x`` is not rank 4 with static H, W and C, or :func:`check_reorg_shape` refuses it.
     Example:
         >>> import tensorflow as tf
         >>> x = tf.reshape(tf.range(16.0), (1, 2, 2, 4))
@@ -104,15 +83,9 @@ class DarknetReorg(keras.layers.Layer):
     """Keras layer wrapping :func:`darknet_reorg` (darknet's ``[reorg]``).
 
     Args:
-        stride: the reorg stride ``s``.
-        **kwargs: passed to ``keras.layers.Layer`` (``name``, ``dtype``, ...).
-
-    Returns:
-        A layer mapping ``(B, H, W, C)`` to ``(B, H/s, W/s, C·s²)``.
-
-    Raises:
-        ValueError: when called on a shape :func:`darknet_reorg` refuses.
-
+        stride, **kwargs: the reorg stride ``s``; passed to ``keras.layers.Layer`` (``name``, ``dtype``, ...).
+    Returns: A layer mapping ``(B, H, W, C)`` to ``(B, H/s, W/s, C·s²)``.
+    Raises: ValueError: when called on a shape :func:`darknet_reorg` refuses.
     Example:
         >>> import keras
         >>> DarknetReorg(stride=2)(keras.Input((26, 26, 64))).shape
@@ -127,8 +100,7 @@ class DarknetReorg(keras.layers.Layer):
         return darknet_reorg(inputs, self.stride)
 
     def compute_output_shape(self, input_shape):
-        b, h, w, c = input_shape
-        s = self.stride
+        (b, h, w, c), s = input_shape, self.stride
         return (b, h // s, w // s, c * s * s)
 
     def get_config(self):
