@@ -1,4 +1,5 @@
-# Two entry points: `make demo` (IS vs uniform on digits, with a plot) and `make test`.
+# Two entry points: `make demo` (IS vs uniform on digits, with a plot; it first prints the machine it runs on:
+# platform, CPUs, TensorFlow thread counts, library versions) and `make test`.
 # Each creates the virtual environment .venv and installs what is missing first.
 PYTHON ?= python3
 VENV ?= .venv

@@ -29,7 +29,9 @@ wall-clock). The goals are judged on the median whole-run wall-clock ratio.
 Steps: ``--step fast`` (default): a 64-unit MLP on scikit-learn's digits
 (N = 1,347, batch 64, ~1-3 ms a step). ``--step slow``: CrapNet width 8 on
 synthetic 28x28x1 data (N = 20,000, batch 256, ~40 ms a step), the setting of
-the old steps-only figure.
+the old steps-only figure. ``--step crapnet`` / ``--step resnet``: CrapNet width 8 /
+ResNet-18 width 8 on synthetic 28x28x1 data (N = 6,144 / 4,096, batch 128), the
+convolutional rows for the XLA paths.
 
 Usage:
     python benchmarks/overhead.py [--step fast|slow] [--epochs 20] [--repetitions 7] [--paths a,b,...]
@@ -63,6 +65,11 @@ STEPS = {
     "fast": {"data": "digits", "model": "mlp64", "batch_size": 64, "epochs": 20, "repetitions": 7},
     "slow": {"data": "synthetic", "num_samples": 20_000, "model": "crapnet", "width": 8, "batch_size": 256,
              "epochs": 3, "repetitions": 5},
+    # the convolutional rows of issue 21: a user's XLA path on 28x28 images (synthetic, so no data to fetch)
+    "crapnet": {"data": "synthetic", "num_samples": 6144, "model": "crapnet", "width": 8, "batch_size": 128,
+                "epochs": 3, "repetitions": 3},
+    "resnet": {"data": "synthetic", "num_samples": 4096, "model": "resnet18", "width": 8, "batch_size": 128,
+               "epochs": 3, "repetitions": 3},
 }
 
 
@@ -90,9 +97,10 @@ def build_model(setup: dict, input_shape, seed: int):
         return keras.Sequential([keras.Input(input_shape), keras.layers.Flatten(),
                                  keras.layers.Dense(64, activation="relu"),
                                  keras.layers.Dense(10, activation="softmax")])
-    from is_keras.models import crapnet
+    from is_keras.models import crapnet, resnet18
 
-    return crapnet(input_shape, 10, width=setup["width"])
+    build = resnet18 if setup["model"] == "resnet18" else crapnet
+    return build(input_shape, 10, width=setup["width"])
 
 
 class EpochClock(keras.callbacks.Callback):

@@ -68,6 +68,9 @@ PRESETS = {
     "selective-backprop-2": {"method": "selective-backprop", "candidate_factor": 2.0, "selectivity": 1.0},
     "vr-switch": {"method": "vr-switch", "candidate_factor": 3.0},
     "vr-switch+gradient-norm": {"method": "vr-switch", "candidate_factor": 3.0, "table_score": "gradient-norm"},
+    "is-rank-1": {"method": "is-rank", "selectivity": 1.0, "uniform_mix": 0.2},
+    "is-rank-2": {"method": "is-rank", "selectivity": 2.0, "uniform_mix": 0.2},
+    "adaptive": {"method": "adaptive", "selectivity": 2.0, "uniform_mix": 0.2},
     "auto": {"method": "auto"},
 }
 DEFAULT_METHODS = "nis,is-probabilistic,is-randomsubset,is-switch-0.3,is-annealed-0.5,infobatch"
@@ -81,17 +84,66 @@ def split_validation(val, seed: int = 0):
     return (x[keep], y[keep]), (x[test], y[test])
 
 
-def train_once(data, preset: str, *, learning_rate: float, seed: int, schedule: dict):
-    """One run: (samples, seconds, validation 1-AUC, test 1-AUC) arrays."""
+class OneMinusAUCAndError(OneMinusAUC):
+    """:class:`OneMinusAUC` that also records the top-1 error of the same predictions (``errors``)."""
+
+    def __init__(self, x_val, y_val, **kwargs):
+        super().__init__(x_val, y_val, **kwargs)
+        self.errors = []
+
+    def evaluate(self) -> float:
+        probabilities = self.predict_probabilities()
+        self.errors.append(float(np.mean(np.argmax(probabilities, axis=1) != self.y_val)))
+        from is_keras.metrics.auc import one_minus_auc
+
+        return one_minus_auc(self.y_val, probabilities)
+
+
+def parse_grid(text: str) -> list[str]:
+    """``"1e-3,1e-3@cosine"`` -> grid labels; a label is a learning rate, ``@schedule`` if not constant."""
+    labels = []
+    for item in text.split(","):
+        rate, _, kind = item.partition("@")
+        kind = kind or "constant"
+        if kind not in ("constant", "cosine", "step"):
+            raise ValueError(f"--lr-grid: schedule must be constant, cosine or step, got {kind!r} in {item!r}")
+        labels.append(f"{float(rate):g}" + ("" if kind == "constant" else f"@{kind}"))
+    return labels
+
+
+def grid_point(label) -> tuple[float, str]:
+    """A grid label -> ``(learning_rate, lr_schedule)``."""
+    rate, _, kind = str(label).partition("@")
+    return float(rate), kind or "constant"
+
+
+#: Finished runs, ``{key: curves}``, read from and written to ``--cache`` so an interrupted benchmark resumes.
+CACHE: dict = {"path": None, "runs": {}}
+
+
+def train_once(data, preset: str, *, learning_rate: str, seed: int, schedule: dict):
+    """One run (``learning_rate`` a grid label): (samples, seconds, validation 1-AUC, test 1-AUC, test error)."""
+    key = json.dumps([preset, learning_rate, seed, schedule], sort_keys=True)
+    if key in CACHE["runs"]:
+        return tuple(np.asarray(v) for v in CACHE["runs"][key])
     train, val, test = data
-    tester = OneMinusAUC(*test, eval_every=schedule["eval_every"])
+    tester = OneMinusAUCAndError(*test, eval_every=schedule["eval_every"])
     fields = dict(PRESETS[preset])
     table_score = fields.pop("table_score", "loss")
+    rate, kind = grid_point(learning_rate)
     result = run_training(train, val, sampler_config=SamplerConfig.from_dict(fields), table_score=table_score,
-                          learning_rate=learning_rate, seed=seed, epochs=schedule["epochs"],
+                          learning_rate=rate, lr_schedule=kind, seed=seed, epochs=schedule["epochs"],
                           batch_size=schedule["batch_size"], eval_every=schedule["eval_every"],
-                          model="crapnet", model_kwargs={"width": schedule["width"]}, callbacks=[tester])
-    return result.samples, result.seconds, result.one_minus_auc, np.asarray(tester.one_minus_auc)
+                          model=schedule.get("model", "crapnet"), model_kwargs={"width": schedule["width"]},
+                          callbacks=[tester])
+    curves = (result.samples, result.seconds, result.one_minus_auc, np.asarray(tester.one_minus_auc),
+              np.asarray(tester.errors))
+    if CACHE["path"] is not None:
+        CACHE["runs"][key] = [np.asarray(c).tolist() for c in curves]
+        tmp = CACHE["path"].with_suffix(".tmp")
+        tmp.write_text(json.dumps(CACHE["runs"]))
+        tmp.replace(CACHE["path"])  # atomic: a kill leaves the old cache or the new one
+    return curves
 
 
 def run_many(data, preset, *, learning_rate, seeds, schedule) -> stats.Runs:
@@ -115,7 +167,7 @@ def select(data, methods, args, schedule, log) -> tuple[dict, dict]:
         base = {lr: run_many(data, "nis", learning_rate=lr, seeds=seeds, schedule=schedule) for lr in args.lr_grid}
         lr_nis = min(base, key=lambda lr: base[lr].val.mean(axis=0).min())
         mean_val = base[lr_nis].val.mean(axis=0)
-        log(f"select nis: lr {lr_nis:g}, best validation 1-AUC {mean_val.min():.5f} at evaluation "
+        log(f"select nis: lr {lr_nis}, best validation 1-AUC {mean_val.min():.5f} at evaluation "
             f"{int(np.argmin(mean_val)) + 1}/{mean_val.size} ({schedule['epochs']} epochs)")
         if flattened(mean_val, args.flat_tolerance) or schedule["epochs"] * 2 > args.max_epochs:
             break
@@ -134,30 +186,53 @@ def select(data, methods, args, schedule, log) -> tuple[dict, dict]:
             try:
                 runs = run_many(data, method, learning_rate=lr, seeds=seeds, schedule=schedule)
             except FloatingPointError as error:  # diverged: this rate is out
-                log(f"select {method}: lr {lr:g} diverged ({error})")
+                log(f"select {method}: lr {lr} diverged ({error})")
                 scores[lr] = (float("inf"), float("inf"))
                 continue
             i = stats.first_index(runs.val.mean(axis=0), target)
             seconds = float(runs.seconds[:, i].mean()) if i is not None else float("inf")
             scores[lr] = (seconds, float(runs.val.mean(axis=0).min()))
-            log(f"select {method}: lr {lr:g}: {seconds:.2f} s to nis's validation best, best {scores[lr][1]:.5f}")
+            log(f"select {method}: lr {lr}: {seconds:.2f} s to nis's validation best, best {scores[lr][1]:.5f}")
         chosen[method] = min(scores, key=lambda lr: scores[lr])
     return chosen, schedule
 
 
 def report(data, methods, chosen, args, schedule, log, partial: Path) -> dict[str, stats.Runs]:
     """Train every method on every report seed; after each seed, save the runs so far to ``partial``."""
-    runs = {m: {"samples": [], "seconds": [], "val": [], "test": []} for m in methods}
+    runs = {m: {"samples": [], "seconds": [], "val": [], "test": [], "test_error": []} for m in methods}
     for k in range(args.seeds):
         order = methods[k % len(methods):] + methods[: k % len(methods)]
         for method in order:
             curve = train_once(data, method, learning_rate=chosen[method], seed=REPORT_SEED0 + k, schedule=schedule)
-            for key, value in zip(("samples", "seconds", "val", "test"), curve):
+            for key, value in zip(("samples", "seconds", "val", "test", "test_error"), curve):
                 runs[method][key].append(value)
             log(f"report seed {k}: {method:<22} best test 1-AUC {curve[3].min():.5f}, {curve[1][-1]:.1f} s")
         partial.write_text(json.dumps(_strict({"chosen": chosen, "schedule": schedule, "runs": runs,
                                                "command": args.command, "lr_grid": args.lr_grid})))
+    ERRORS.update({m: np.stack([np.asarray(e)[: len(r["test"][0])] for e in r["test_error"]]) for m, r in runs.items()})
     return {m: stats.stack_runs(r["samples"], r["seconds"], r["val"], r["test"]) for m, r in runs.items()}
+
+
+#: Test top-1 error curves per method, (seeds, evaluations), filled by :func:`report`.
+ERRORS: dict = {}
+
+
+def error_row(method: str, runs: stats.Runs, base: stats.Runs) -> dict:
+    """Best mean test error, seconds to uniform's best mean test error and its ratio, seconds per trained sample."""
+    if method not in ERRORS:
+        return {}
+    length = min(ERRORS[method].shape[1], runs.seconds.shape[1])
+    mean = ERRORS[method][:, :length].mean(axis=0)
+    base_mean = ERRORS["nis"][:, : base.seconds.shape[1]].mean(axis=0)
+    level = float(base_mean.min())
+    i, j = stats.first_index(mean, level), stats.first_index(base_mean, level)
+    seconds = float(runs.seconds[:, i].mean()) if i is not None else float("nan")
+    base_seconds = float(base.seconds[:, j].mean())
+    per_sample = float(np.mean(runs.seconds[:, -1] / runs.samples[-1]))
+    base_per_sample = float(np.mean(base.seconds[:, -1] / base.samples[-1]))
+    return {"best_test_error": float(mean.min()), "error_target": level, "seconds_to_error_target": seconds,
+            "error_seconds_ratio": seconds / base_seconds if i is not None else float("inf"),
+            "seconds_per_sample": per_sample, "seconds_per_sample_ratio": per_sample / base_per_sample}
 
 
 def summarize(all_runs: dict[str, stats.Runs], chosen: dict, args) -> dict:
@@ -179,6 +254,7 @@ def summarize(all_runs: dict[str, stats.Runs], chosen: dict, args) -> dict:
                 "samples_ratio": point[name][1], "samples_ratio_ci": stats.interval(boot[name][:, 1]),
                 "per_seed": stats.per_seed(runs, base, level),
             }
+        row.update(error_row(method, runs, base))
         rows.append(row)
     mean_val = base.val.mean(axis=0)
     return {"targets": levels, "rows": rows,
@@ -200,10 +276,20 @@ def markdown(summary: dict, header: str) -> str:
         for name, t in row["targets"].items():
             reached = sum(s["reached"] for s in t["per_seed"])
             seconds = "–" if np.isnan(t["seconds"]) else f"{t['seconds']:.2f}"
-            lines.append(f"| {row['method']} | {row['learning_rate']:g} | {row['best_test_one_minus_auc']:.5f} | "
+            lines.append(f"| {row['method']} | {row['learning_rate']} | {row['best_test_one_minus_auc']:.5f} | "
                          f"{name} ({t['level']:.5f}) | {reached}/{len(t['per_seed'])} | {seconds} | "
                          f"{_fmt_ratio(t['seconds_ratio'], t['seconds_ratio_ci'])} | "
                          f"{_fmt_ratio(t['samples_ratio'], t['samples_ratio_ci'])} |")
+    if any("best_test_error" in row for row in summary["rows"]):
+        lines += ["", "| method | best test error | seconds to uniform's best test error | ratio | "
+                  "seconds per trained sample (ratio to uniform) |", "|---|---|---|---|---|"]
+        for row in summary["rows"]:
+            if "best_test_error" in row:
+                ratio = row["error_seconds_ratio"]
+                lines.append(f"| {row['method']} | {row['best_test_error']:.4f} | "
+                             f"{row['seconds_to_error_target']:.1f} | "
+                             f"{'not reached' if not np.isfinite(ratio) else f'{ratio:.2f}'} | "
+                             f"{row['seconds_per_sample'] * 1e3:.3f} ms ({row['seconds_per_sample_ratio']:.2f}) |")
     return "\n".join(lines) + "\n"
 
 
@@ -231,7 +317,14 @@ def parse_args(argv):
     parser.add_argument("--methods", default=DEFAULT_METHODS, help=f"comma list of {', '.join(PRESETS)}")
     parser.add_argument("--seeds", type=int, default=5, help="report seeds per method")
     parser.add_argument("--select-seeds", type=int, default=1, help="seeds per learning rate in the selection")
-    parser.add_argument("--lr-grid", default="1e-3,3e-3", help="learning rates tried per method")
+    parser.add_argument("--lr-grid", default="1e-3,3e-3",
+                        help="learning rates tried per method, each optionally @cosine or @step (default constant)")
+    parser.add_argument("--validation-from-train", type=int, default=0, metavar="N",
+                        help="hold N stratified training images out as validation; the loader's own validation "
+                             "split (the official test set for fashion-mnist / mnist) then reports, whole")
+    parser.add_argument("--model", default="crapnet", help="crapnet or resnet18 (width --width)")
+    parser.add_argument("--cache", default=None,
+                        help="JSON file of finished runs: a rerun with the same arguments skips them (resumable)")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--max-epochs", type=int, default=120)
     parser.add_argument("--flat-tolerance", type=float, default=0.1)
@@ -248,7 +341,10 @@ def parse_args(argv):
         args.dataset, args.seeds, args.select_seeds, args.epochs, args.max_epochs = "digits", 2, 1, 2, 2
         args.lr_grid, args.methods, args.bootstrap, args.width = "3e-3", "nis,is-switch-0.3", 200, 2
         args.evals_per_epoch = 2
-    args.lr_grid = [float(v) for v in args.lr_grid.split(",")]
+    try:
+        args.lr_grid = parse_grid(args.lr_grid)
+    except ValueError as error:
+        parser.error(str(error))
     args.methods = args.methods.split(",")
     unknown = [m for m in args.methods if m not in PRESETS]
     if unknown or "nis" not in args.methods:
@@ -298,11 +394,20 @@ def main(argv=None) -> dict:
     train, val = load_dataset(args.dataset, seed=0, **_loader_kwargs(args.dataset_kw))
     if args.smoke:
         train = (train[0][:300], train[1][:300])
-    val, test = split_validation(val)
+    if args.validation_from_train:
+        keep, held = stratified_split(np.asarray(train[1]), args.validation_from_train / len(train[1]), seed=0)
+        train, val, test = (train[0][keep], train[1][keep]), (train[0][held], train[1][held]), val
+    else:
+        val, test = split_validation(val)
     batch = args.batch_size or default_batch_size(len(train[0]))
     steps = -(-len(train[0]) // batch)
     schedule = {"epochs": args.epochs, "batch_size": batch, "width": args.width,
                 "eval_every": max(1, steps // args.evals_per_epoch)}
+    if args.model != "crapnet":
+        schedule["model"] = args.model
+    if args.cache:
+        CACHE["path"] = Path(args.cache)
+        CACHE["runs"] = json.loads(CACHE["path"].read_text()) if CACHE["path"].exists() else {}
     log = lambda text: print(f"[{time.time() - started:7.1f} s] {text}", flush=True)  # noqa: E731
     log(f"{args.dataset}: train {len(train[0])}, validation {len(val[0])}, test {len(test[0])}, batch {batch}, "
         f"methods {args.methods}, lr grid {args.lr_grid}")
@@ -313,11 +418,13 @@ def main(argv=None) -> dict:
     if args.summarize_partial:  # a run cut short: summarize the complete seeds it saved
         saved = json.loads(partial.read_text())
         chosen, schedule = saved["chosen"], saved["schedule"]
-        args.lr_grid = saved.get("lr_grid", sorted(set(chosen.values())))  # the grid of the interrupted run
+        args.lr_grid = saved.get("lr_grid", sorted(set(map(str, chosen.values()))))  # the grid of the interrupted run
         args.methods = list(saved["runs"])
         args.seeds = len(saved["runs"]["nis"]["test"])
         all_runs = {m: stats.stack_runs(r["samples"], r["seconds"], r["val"], r["test"])
                     for m, r in saved["runs"].items()}
+        ERRORS.update({m: np.stack([np.asarray(e)[: all_runs[m].test.shape[1]] for e in r["test_error"]])
+                       for m, r in saved["runs"].items() if r.get("test_error")})
         log(f"summarizing {args.seeds} complete seeds from {partial}")
         args.command = f"{saved['command'].strip()} (interrupted; then --summarize-partial)"
     else:
@@ -325,7 +432,7 @@ def main(argv=None) -> dict:
         all_runs = report((train, val, test), args.methods, chosen, args, schedule, log, partial)
     summary = summarize(all_runs, chosen, args)
     command = args.command
-    header = (f"**{args.dataset}**, CrapNet width {args.width:g}, batch {batch}, {schedule['epochs']} epochs, "
+    header = (f"**{args.dataset}**, {args.model} width {args.width:g}, batch {batch}, {schedule['epochs']} epochs, "
               f"{args.seeds} report seeds, learning rate per method from {args.lr_grid} on validation; "
               f"uniform's mean validation curve is best at {summary['uniform_best_validation_at']:.0%} of the run "
               f"(flat in the first half: {'yes' if summary['uniform_flat_in_first_half'] else 'NO'}). "

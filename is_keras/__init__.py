@@ -12,7 +12,8 @@ Example:
     >>> import is_keras
     >>> x = np.random.default_rng(0).random((64, 8, 8, 1), dtype=np.float32)
     >>> y = np.arange(64) % 2
-    >>> gen = is_keras.ImportanceBatchGenerator(x, y, batch_size=16, method="is-probabilistic")
+    >>> config = is_keras.SamplerConfig(method="is-probabilistic")
+    >>> gen = is_keras.ImportanceBatchGenerator(x, y, batch_size=16, sampler_config=config)
     >>> model = is_keras.models.build_classifier("crapnet", (8, 8, 1), 2, seed=0, width=1)
     >>> trainer = is_keras.ImportanceTrainer(model, gen)
     >>> auc = is_keras.callbacks.OneMinusAUC(x, y, eval_every=4)
@@ -30,7 +31,8 @@ import importlib
 _SUBPACKAGES = ("callbacks", "cli", "data", "detection", "experiments", "metrics", "models", "plotting", "sampling",
                 "training")
 _NAMES = {"OneMinusAUC": "is_keras.callbacks", "one_minus_auc": "is_keras.metrics", "METHODS": "is_keras.sampling",
-          "ImportanceBatchGenerator": "is_keras.sampling", "ImportanceTrainer": "is_keras.training"}
+          "ImportanceBatchGenerator": "is_keras.sampling", "ImportanceTrainer": "is_keras.training",
+          "SamplerConfig": "is_keras.sampling"}
 
 
 def __getattr__(name):
@@ -50,6 +52,7 @@ __all__ = [
     "ImportanceBatchGenerator",
     "ImportanceTrainer",
     "OneMinusAUC",
+    "SamplerConfig",
     "__version__",
     "callbacks",
     "data",

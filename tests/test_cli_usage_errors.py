@@ -90,13 +90,25 @@ def test_compare_refuses_unbiased_with_a_subset_method(capsys, no_training):
     assert "--unbiased" in line and "is-randomsubset" in line
 
 
-@pytest.mark.parametrize("argv, option", [
-    (["--subset-fraction", "0"], "--subset-fraction"),
-    (["--subset-size", "0"], "--subset-size"),
+@pytest.mark.parametrize("argv, rule", [
+    (["--subset-fraction", "0"], "must be in (0, 1], got 0"),
+    (["--subset-size", "0"], "must be an integer >= 1, got 0"),
+    (["--subset-size", "2.5"], "must be an integer >= 1, got 2.5"),
+    (["--prune-ratio", "1"], "must be in [0, 1), got 1"),
+    (["--vr-threshold", "x"], "must be a finite number >= 0, got x"),
+    (["--candidate-factor", "inf"], "must be a finite number >= 1, got inf"),
 ])
-def test_compare_names_the_flag_of_a_sampler_option_the_config_refuses(argv, option, capsys, no_training):
+def test_compare_states_the_rule_of_a_sampler_option_from_the_options_table(argv, rule, capsys, no_training):
     line = refused(["compare", *argv], capsys)
-    assert f"error: {option}: " in line
+    assert f"argument {argv[0]}: {rule}" in line
+
+
+@pytest.mark.parametrize("argv, option", [
+    (["--methods", "nis,is-probabilistic", "--uniform-mix", "0.2"], "--uniform-mix"),
+    (["--methods", "is-randomsubset", "--unbiased"], "--unbiased"),
+])
+def test_compare_names_the_flag_of_a_rule_between_options_from_the_error(argv, option, capsys, no_training):
+    assert f"error: {option}: " in refused(["compare", *argv], capsys)
 
 
 def test_compare_refuses_gtsrb_without_data_root(capsys, no_training):

@@ -110,3 +110,59 @@ def test_loss_table_is_read_only():
     gen = _gen()
     with pytest.raises(ValueError):
         gen.loss_table[0] = 1.0
+
+
+# ------------------------------------------------------------------ issue 21: inputs
+def test_batch_size_larger_than_the_data_set_is_refused_when_training_starts():
+    import keras
+
+    from is_keras.sampling.validation import check_batch_size
+    from is_keras.training import ImportanceSamplingModel, ImportanceTrainer
+
+    with pytest.raises(ValueError, match=r"batch_size 100000 is larger than the data set \(60000 samples\)"):
+        check_batch_size(100000, 60000)
+    assert check_batch_size(60000, 60000) == 60000
+    x, y = np.zeros((60000, 2), np.float32), np.arange(60000) % 2
+    gen = ImportanceBatchGenerator(x, y, batch_size=100000)  # the generator alone may serve larger draws
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, activation="softmax")])
+    with pytest.raises(ValueError, match=r"batch_size 100000 .*\(60000 samples\)"):
+        ImportanceTrainer(model, gen)
+    with pytest.raises(ValueError, match=r"batch_size 100000 .*\(60000 samples\)"):
+        ImportanceSamplingModel(model, gen)
+    wrapped = ImportanceSamplingModel(model)
+    with pytest.raises(ValueError, match=r"batch_size 100000 .*\(60000 samples\)"):
+        wrapped.attach(gen)
+    assert wrapped.generator is None
+
+
+def test_integer_images_get_a_warning_naming_dtype_and_range(tmp_path):
+    images = np.zeros((20, 4, 4, 1), np.uint8)
+    images[3, 1, 2] = 255
+    with pytest.warns(UserWarning, match=r"dtype uint8, values in \[0, 255\].*floats.*astype\('float32'\) / 255"):
+        ImportanceBatchGenerator(images, np.arange(20) % 3, batch_size=4)
+    memmap = np.lib.format.open_memmap(tmp_path / "x.npy", mode="w+", dtype=np.int16, shape=(3000, 2, 2))
+    memmap[:] = 7
+    memmap[2999] = 9  # a memmap's range is read from its first samples only
+    with pytest.warns(UserWarning, match=r"dtype int16, values in \[7, 7\]"):
+        ImportanceBatchGenerator(memmap, np.zeros(3000, np.int64), batch_size=4)
+
+
+def test_float_images_in_the_unit_interval_and_integer_features_get_no_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rng = np.random.default_rng(0)
+        ImportanceBatchGenerator(rng.random((20, 4, 4, 1), dtype=np.float32), np.arange(20) % 3, batch_size=4)
+        ImportanceBatchGenerator(np.arange(40).reshape(20, 2), np.arange(20) % 3, batch_size=4)  # token ids
+
+
+def test_a_tf_data_dataset_as_x_says_how_to_get_arrays():
+    import tensorflow as tf
+
+    ds = tf.data.Dataset.from_tensor_slices((np.zeros((6, 2, 2), np.float32), np.arange(6)))
+    with pytest.raises(ValueError, match=r"x must be a numpy array .* got tensorflow\..*Dataset.*tf\.data\.Dataset"
+                                         r".*np\.stack.*as_numpy_iterator\(\).*tfds\.as_numpy"):
+        ImportanceBatchGenerator(ds, np.arange(6), batch_size=2)
+    with pytest.raises(ValueError, match=r"y must be a numpy array .* got list; use np\.asarray\(y\)"):
+        ImportanceBatchGenerator(np.zeros((3, 1)), [0, 1, 2], batch_size=1)

@@ -121,10 +121,19 @@ def test_logs_carry_samples_seen_and_training_seconds():
     assert history.history["samples_seen"] == [64, 128]
 
 
-def test_jit_compile_true_needs_the_in_graph_backend_and_auto_compiles_without_xla():
+def test_jit_compile_true_moves_backend_auto_in_graph_refuses_host_and_auto_compiles_without_xla():
     x, y = _tiny_data()
-    gen = ImportanceBatchGenerator(x, y, batch_size=16, seed=0)
-    wrapped = ImportanceSamplingModel(_tiny(), gen)
+    gen = ImportanceBatchGenerator(x, y, batch_size=16, method="is-probabilistic", seed=0)
+    moved = ImportanceSamplingModel(_tiny(), gen)  # backend="auto": host on this CPU ...
+    assert moved.sampler_backend == "host"
+    moved.compile(jit_compile=True)  # ... and in-graph for XLA
+    assert moved.sampler_backend == "in-graph" and moved.in_graph_sampler is not None
+    moved.fit(moved.training_dataset(), steps_per_epoch=2, epochs=1, verbose=0)
+    assert np.sum(np.isfinite(moved.loss_table)) == 32
+    no_in_graph = ImportanceBatchGenerator(x, y, batch_size=16, method="infobatch", seed=0)  # no in-graph version
+    with pytest.raises(ValueError, match="jit_compile=True needs backend='in-graph'"):
+        ImportanceSamplingModel(_tiny(), no_in_graph).compile(jit_compile=True)
+    wrapped = ImportanceSamplingModel(_tiny(), gen, backend="host")
     with pytest.raises(ValueError, match="jit_compile=True needs backend='in-graph'"):
         wrapped.compile(jit_compile=True)
     wrapped.compile(jit_compile="auto")
@@ -157,3 +166,45 @@ def test_in_graph_backend_compiles_with_xla_and_writes_the_same_table_as_the_hos
     # with a learning rate of 0 the model is constant: after the first pass every entry is its sample's loss
     np.testing.assert_allclose(tables["in-graph"], reference, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(tables["host"], reference, rtol=1e-5, atol=1e-6)
+
+
+def test_fit_says_which_backend_auto_chose_and_records_it(capsys):
+    x, y = _tiny_data()
+    gen = ImportanceBatchGenerator(x, y, batch_size=16, method="nis", seed=0)
+    wrapped = ImportanceSamplingModel(_tiny(), gen)  # backend="auto": no GPU here, so host
+    wrapped.compile(optimizer="adam")
+    history = wrapped.fit(wrapped.training_dataset(), steps_per_epoch=gen.steps_per_epoch, epochs=1, verbose=2)
+    printed = capsys.readouterr().out
+    assert "sampler backend 'host' (chosen by backend='auto': no GPU visible" in printed
+    assert wrapped.sampler_backend == "host" and history.params["sampler_backend"] == "host"
+    assert wrapped.get_config()["backend"] == "host"
+    explicit = ImportanceSamplingModel(_tiny(), gen, backend="in-graph")
+    explicit.compile(optimizer="adam")
+    explicit.fit(explicit.training_dataset(), steps_per_epoch=1, epochs=1, verbose=2)
+    assert "ImportanceSamplingModel: sampler backend 'in-graph'\n" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("backend", ["host", "in-graph"])
+def test_a_fit_that_ends_inside_the_first_pass_warns_and_a_longer_one_does_not(backend):
+    x, y = _tiny_data()
+    gen = ImportanceBatchGenerator(x, y, batch_size=16, method="is-probabilistic", seed=0)
+    wrapped = ImportanceSamplingModel(_tiny(), gen, backend=backend)
+    wrapped.compile(optimizer="adam")
+    with pytest.warns(UserWarning, match=r"inside the uniform first pass \(32 of 64 samples not yet trained\)"):
+        wrapped.fit(wrapped.training_dataset(), steps_per_epoch=2, epochs=1, verbose=0)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        wrapped.fit(wrapped.training_dataset(), steps_per_epoch=2, epochs=1, verbose=0)  # the pass ends here
+
+
+@pytest.mark.parametrize("method", ["is-probabilistic", "selective-backprop"])
+def test_after_an_in_graph_fit_the_generators_table_is_the_trained_table(method):
+    x, y = _tiny_data()
+    gen = ImportanceBatchGenerator(x, y, batch_size=16, method=method, seed=0)
+    wrapped = ImportanceSamplingModel(_tiny(), gen, backend="in-graph")
+    wrapped.compile(optimizer="adam")
+    wrapped.fit(wrapped.training_dataset(), steps_per_epoch=5, epochs=1, verbose=0)
+    assert np.any(np.isfinite(gen.loss_table))
+    np.testing.assert_array_equal(gen.loss_table, wrapped.loss_table)

@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import pickle
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ from is_keras.sampling.methods import (
     register_method,
     reweightable_methods,
 )
+from is_keras.sampling.options import SAMPLER_OPTIONS, Option, OptionError
 from is_keras.sampling.reweighting import REWEIGHTABLE_METHODS, check_reweightable
 from is_keras.sampling.uniform import UniformSampler
 
@@ -26,22 +28,54 @@ from is_keras.sampling.uniform import UniformSampler
     ({"exponent": -1.0}, "exponent must be a finite number >= 0"),
     ({"exponent": float("nan")}, "exponent must be a finite number >= 0"),
     ({"exponent": float("inf")}, "exponent must be a finite number >= 0"),
-    ({"exponent": "1"}, "exponent must be a number"),
-    ({"subset_fraction": 0.0}, r"subset_fraction must be in \(0, 1\]"),
+    ({"exponent": "1"}, "exponent must be a finite number >= 0, got '1'"),
+    ({"subset_fraction": 0.0}, r"subset_fraction must be in \(0, 1\], got 0.0"),
     ({"subset_fraction": 1.5}, r"subset_fraction must be in \(0, 1\]"),
     ({"subset_size": 0}, "subset_size must be an integer >= 1"),
     ({"subset_size": 2.5}, "subset_size must be an integer >= 1"),
     ({"subset_size": float("inf")}, "subset_size must be an integer >= 1"),
     ({"uniform_mix": -0.1}, r"uniform_mix must be in \[0, 1\]"),
     ({"uniform_mix": 1.5}, r"uniform_mix must be in \[0, 1\]"),
-    ({"method": "nis", "uniform_mix": 0.1}, "uniform_mix applies to 'is-probabilistic' only, not to 'nis'"),
+    ({"method": "nis", "uniform_mix": 0.1},
+     "uniform_mix applies to 'is-probabilistic' only and to is-switch, .*; 'nis' does not read it"),
+    ({"vr_threshold": -1.0}, "vr_threshold must be a finite number >= 0 or None, got -1.0"),
+    ({"prune_ratio": 1.0}, r"prune_ratio must be in \[0, 1\), got 1.0"),
     ({"method": "is-randomsubset", "unbiased": True}, "unbiased=True needs .*'is-randomsubset'"),
     ({"method": "is-highsubset", "unbiased": True}, "unbiased=True needs .*'is-highsubset'"),
     ({"unbiased": 1}, "unbiased must be True or False"),
 ])
 def test_invalid_configs_are_refused_with_a_named_error(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(OptionError, match=message) as error:
         SamplerConfig(**kwargs)
+    assert error.value.option == list(kwargs)[-1]  # the field at fault (the CLI names its flag from it)
+
+
+def test_every_config_field_is_declared_once_in_the_options_table():
+    assert [field.name for field in dataclasses.fields(SamplerConfig)] == list(SAMPLER_OPTIONS)
+    assert all(option.help for option in SAMPLER_OPTIONS.values())
+    for name, option in SAMPLER_OPTIONS.items():  # every default passes its own rule
+        default = next(field.default for field in dataclasses.fields(SamplerConfig) if field.name == name)
+        assert option.check(name, default) == default
+
+
+@pytest.mark.parametrize("option, value, rule", [
+    (Option(float, low=0), 0, "a finite number >= 0"),
+    (Option(float, low=0, closed="right"), 1e-9, "a finite number > 0"),
+    (Option(float, high=1), -5, "a finite number <= 1"),
+    (Option(int, 1, 3, closed="neither"), 2.0, "an integer in (1, 3)"),
+    (Option(str, choices=("a", "b")), "b", "one of 'a', 'b'"),
+    (Option(bool), False, "True or False"),
+    (Option(float, low=0, none_ok=True), None, "a finite number >= 0 or None"),
+])
+def test_an_option_states_its_rule_and_checks_it(option, value, rule):
+    assert option.rule == rule
+    assert option.check("x", value) == value
+    for bad in (True, "1", float("nan"), float("inf"), -10.0, 10.0, "c", None, 1.5):
+        try:
+            option.check("x", bad)
+        except OptionError as error:
+            assert error.option == "x" and str(error) == f"x must be {rule}, got {bad!r}"
+    assert pickle.loads(pickle.dumps(OptionError("x", "m"))).option == "x"
 
 
 def test_valid_values_are_normalised_and_the_config_is_frozen():
@@ -88,7 +122,7 @@ def test_every_registered_method_builds_its_sampler_under_its_own_name(name):
     assert spec.name == name and METHOD_SPECS[name] is spec
     sampler = SamplerConfig(method=name).build_sampler()
     assert isinstance(sampler, spec.sampler_class)
-    assert sampler.name == name
+    assert sampler.name == (spec.alias_of or {"method": name})["method"]  # an alias builds its configuration's
     # the options the spec lists are the ones its sampler receives
     custom = SamplerConfig(method=name, exponent=0.5, subset_fraction=0.5, subset_size=3).build_sampler()
     for option, value in [("exponent", 0.5), ("subset_fraction", 0.5), ("subset_size", 3)]:
@@ -162,3 +196,59 @@ def test_setting_the_exponent_updates_the_config():
     nis = ImportanceBatchGenerator(np.zeros((10, 1)), np.zeros(10, np.int64), batch_size=2, method="nis")
     with pytest.raises(ValueError, match="has no loss exponent"):
         nis.exponent = 2.0
+
+
+# ------------------------------------------------------- loose generator options
+#: A valid value other than the default for every SamplerConfig field (read with method is-probabilistic,
+#: which also accepts the fields it ignores).
+LOOSE_VALUES = {"method": "is-annealed", "exponent": 0.5, "subset_fraction": 0.3, "subset_size": 7, "uniform_mix": 0.2,
+                "unbiased": True, "switch_fraction": 0.3, "prune_ratio": 0.25, "prune_until": 0.6,
+                "candidate_factor": 2.0, "selectivity": 1.5, "vr_threshold": 0.7, "score_smoothing": 0.1}
+
+
+def test_the_loose_values_cover_every_field_with_a_non_default():
+    fields = dataclasses.fields(SamplerConfig)
+    assert sorted(LOOSE_VALUES) == sorted(field.name for field in fields)
+    assert all(LOOSE_VALUES[field.name] != field.default for field in fields)
+
+
+@pytest.mark.parametrize("name", sorted(LOOSE_VALUES))
+def test_every_config_field_is_a_generator_keyword_giving_the_same_config(name):
+    x, y = np.zeros((10, 1), np.float32), np.zeros(10, np.int64)
+    options = {"method": "is-probabilistic", name: LOOSE_VALUES[name]}  # (name "method" overrides it)
+    loose = ImportanceBatchGenerator(x, y, batch_size=2, **options)
+    given = ImportanceBatchGenerator(x, y, batch_size=2, sampler_config=SamplerConfig(**options))
+    assert loose.sampler_config == given.sampler_config == SamplerConfig(**options)
+    assert getattr(loose.sampler_config, name) == LOOSE_VALUES[name]
+
+
+def test_the_issue_example_is_annealed_with_a_switch_fraction():
+    x, y = np.zeros((10, 1), np.float32), np.zeros(10, np.int64)
+    gen = ImportanceBatchGenerator(x, y, batch_size=2, method="is-annealed", switch_fraction=0.3)
+    assert gen.sampler_config == SamplerConfig(method="is-annealed", switch_fraction=0.3)
+    gen = ImportanceBatchGenerator(x, y, batch_size=2, method="infobatch", prune_ratio=0.2, prune_until=0.5)
+    assert (gen.sampler_config.prune_ratio, gen.sampler_config.prune_until) == (0.2, 0.5)
+
+
+@pytest.mark.parametrize("kwargs", [{"switch_fraction": 0.0}, {"prune_ratio": 1.0}, {"prune_until": 1.5},
+                                    {"score_smoothing": -1.0}, {"candidate_factor": 0.5}, {"vr_threshold": "x"}])
+def test_loose_options_are_validated_like_the_config(kwargs):
+    x, y = np.zeros((10, 1), np.float32), np.zeros(10, np.int64)
+    with pytest.raises(ValueError) as from_config:
+        SamplerConfig(**kwargs)
+    with pytest.raises(ValueError) as loose:
+        ImportanceBatchGenerator(x, y, batch_size=2, **kwargs)
+    assert str(loose.value) == str(from_config.value)
+
+
+def test_an_unknown_keyword_is_a_type_error_naming_it():
+    x, y = np.zeros((10, 1), np.float32), np.zeros(10, np.int64)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'switch_fraktion'.*switch_fraction"):
+        ImportanceBatchGenerator(x, y, batch_size=2, method="is-switch", switch_fraktion=0.3)
+
+
+def test_sampler_config_is_importable_from_the_top_level_package():
+    import is_keras
+    from is_keras import SamplerConfig as TopLevel
+
+    assert TopLevel is SamplerConfig and "SamplerConfig" in is_keras.__all__ and "SamplerConfig" in dir(is_keras)

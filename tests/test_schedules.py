@@ -26,10 +26,10 @@ def test_exponent_factor_clips_progress_and_is_monotone():
 def test_validation():
     with pytest.raises(ValueError, match="unknown schedule"):
         exponent_factor(0.5, end=0.5, shape="exp")
-    with pytest.raises(ValueError, match="end must be in"):
+    with pytest.raises(ValueError, match="end must be in \\(0, 1\\], got 0.0"):
         exponent_factor(0.5, end=0.0)
     with pytest.raises(ValueError, match="prune_ratio must be in \\[0, 1\\)"):
         check_fraction("prune_ratio", 1.0, allow_zero=True, allow_one=False)
-    with pytest.raises(ValueError, match="must be a number"):
+    with pytest.raises(ValueError, match="x must be in \\(0, 1\\], got True"):
         check_fraction("x", True)
     assert check_fraction("prune_ratio", 0, allow_zero=True) == 0.0

@@ -210,7 +210,7 @@ def test_uniform_mix_is_part_of_is_probabilistic_runs_only():
     from is_keras.experiments.sweep_analysis import method_label
 
     assert method_label(spec) == "IS-probabilistic λ=0.2 unbiased"
-    with pytest.raises(ValueError, match="uniform_mix must be a number in \\[0, 1\\]"):
+    with pytest.raises(ValueError, match="uniform_mix must be in \\[0, 1\\]"):
         expand_sweep({"kind": "model_complexity", "uniform_mix": 2})
 
 
@@ -219,7 +219,7 @@ def test_the_whole_config_is_checked_and_errors_name_the_key_and_the_file(tmp_pa
 
     cases = {
         "model.yaml": ({**TINY, "models": ["crapnet", "vgg"]}, "models: unknown model.*'vgg'"),
-        "exponent.yaml": ({**TINY, "exponents": [1.0, -2.0]}, "exponents must be finite numbers >= 0.*-2.0"),
+        "exponent.yaml": ({**TINY, "exponents": [1.0, -2.0]}, r"exponents\[1\] must be a finite number >= 0, got -2.0"),
         "inf.yaml": ({**TINY, "exponents": [float("inf")]}, "exponents"),
         "key.yaml": ({**TINY, "epoch": 3}, "unknown sweep config key.*epoch"),
         "dataset.yaml": ({**TINY, "dataset": "mnistt"}, "dataset: unknown dataset 'mnistt'"),

@@ -91,7 +91,7 @@ def test_smoke_run_end_to_end(tmp_path):
         (tmp_path / "time_to_accuracy_digits_smoke_partial.json").read_text())
     time_to_accuracy.main(["--out", str(tmp_path), "--summarize-partial"])
     header = (tmp_path / "time_to_accuracy_digits.md").read_text().splitlines()[0]
-    assert "learning rate per method from [0.003] on validation" in header
+    assert "learning rate per method from ['0.003'] on validation" in header
 
 
 @pytest.mark.parametrize("preset, method, table_score", [
@@ -117,3 +117,42 @@ def test_a_preset_reaches_the_run_as_its_sampler_config_and_table_score(preset, 
     assert seen["method"] == method and seen["table_score"] == table_score
     fields = dict(time_to_accuracy.PRESETS[preset])
     assert seen["switch_fraction"] == fields.get("switch_fraction", seen["switch_fraction"])
+
+
+def test_grid_labels_carry_the_learning_rate_and_its_schedule():
+    import time_to_accuracy
+
+    assert time_to_accuracy.parse_grid("1e-3,3e-3@cosine,0.01@step") == ["0.001", "0.003@cosine", "0.01@step"]
+    assert time_to_accuracy.grid_point("0.003@cosine") == (0.003, "cosine")
+    assert time_to_accuracy.grid_point(1e-3) == (0.001, "constant")
+    with pytest.raises(ValueError, match="schedule must be constant, cosine or step, got 'linear'"):
+        time_to_accuracy.parse_grid("1e-3@linear")
+
+
+def test_a_finished_run_is_cached_and_a_rerun_skips_it(tmp_path, monkeypatch):
+    import time_to_accuracy
+
+    calls = []
+
+    class Result:
+        samples, seconds, one_minus_auc = np.array([8, 16]), np.array([0.5, 1.0]), np.array([0.3, 0.2])
+
+    def fake_run_training(train, val, *, sampler_config, table_score, **options):
+        calls.append(options)
+        return Result()
+
+    monkeypatch.setattr(time_to_accuracy, "run_training", fake_run_training)
+    cache = tmp_path / "cache.json"
+    monkeypatch.setitem(time_to_accuracy.CACHE, "path", cache)
+    monkeypatch.setitem(time_to_accuracy.CACHE, "runs", {})
+    data = ((None, None), (None, None), (np.zeros((2, 1)), np.arange(2)))
+    schedule = {"eval_every": 1, "epochs": 1, "batch_size": 1, "width": 1}
+    first = time_to_accuracy.train_once(data, "nis", learning_rate="0.003@cosine", seed=0, schedule=schedule)
+    assert calls[0]["learning_rate"] == 0.003 and calls[0]["lr_schedule"] == "cosine"
+    monkeypatch.setitem(time_to_accuracy.CACHE, "runs", __import__("json").loads(cache.read_text()))  # a new process
+    again = time_to_accuracy.train_once(data, "nis", learning_rate="0.003@cosine", seed=0, schedule=schedule)
+    assert len(calls) == 1
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+    time_to_accuracy.train_once(data, "nis", learning_rate="0.003@cosine", seed=1, schedule=schedule)
+    assert len(calls) == 2  # another seed is another run

@@ -149,3 +149,58 @@ def test_tracing_happens_before_the_clock_and_is_not_repeated(digits, data_on_de
     assert trainer._compiled_step.experimental_get_tracing_count() == traces_when_clock_starts[0]
     assert trainer.trace_seconds > 0
     assert trainer.training_seconds > 0
+
+
+def _probabilistic_draw_probabilities(table, exponent, uniform_mix):
+    """``p_i = (1 - λ) L_i^ω / sum_j L_j^ω + λ / N`` (is_keras/sampling/probabilistic.py)."""
+    weights = table ** exponent
+    return (1.0 - uniform_mix) * weights / weights.sum() + uniform_mix / table.size
+
+
+def test_the_trained_batches_follow_the_table_the_trainer_wrote():
+    """After the first pass the trained indices are drawn ∝ L^ω of the table at draw time (issue 21.6).
+
+    A generator that repeats the first B samples, or draws uniformly ignoring the table, fails this.
+    """
+    rng = np.random.default_rng(0)
+    n, batch, exponent, uniform_mix, steps = 40, 8, 2.0, 0.1, 300
+    x = rng.normal(size=(n, 4)).astype("float32")
+    y = rng.integers(0, 3, size=n)  # random labels: the losses stay spread out, the draws far from uniform
+    gen = ImportanceBatchGenerator(x, y, batch_size=batch, method="is-probabilistic", exponent=exponent,
+                                   uniform_mix=uniform_mix, seed=0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    trainer = ImportanceTrainer(model, gen, learning_rate=1e-3)
+    draws = []  # (table at draw time, in first pass, drawn indices)
+    real_next = gen.next_indices
+
+    def recording_next():
+        table, first = gen.loss_table.copy(), gen.in_first_pass
+        indices = real_next()
+        draws.append((table, first, indices.copy()))
+        return indices
+
+    gen.next_indices = recording_next
+    trained = []
+
+    class Recorder(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            trained.append(trainer.last_trained_indices.copy())
+
+    first_pass = gen.steps_per_epoch
+    trainer.fit(epochs=1, steps_per_epoch=first_pass + steps, callbacks=[Recorder()])
+    assert len(draws) == len(trained) == first_pass + steps
+    for (_, _, drawn), done in zip(draws, trained):
+        np.testing.assert_array_equal(done, drawn)  # the trainer trained what the generator drew
+    later = [(table, indices) for table, first, indices in draws if not first]
+    assert len(later) == steps and all(np.all(np.isfinite(table)) for table, _ in later)
+
+    observed = np.bincount(np.concatenate([indices for _, indices in later]), minlength=n)
+    expected = sum(batch * _probabilistic_draw_probabilities(table, exponent, uniform_mix) for table, _ in later)
+    assert expected.min() > 5  # the chi-square approximation holds
+    # the test has power: the table's p is far from uniform (TV ≈ 0.3 here; a uniform sampler's draws fail)
+    assert 0.5 * np.abs(expected / expected.sum() - 1.0 / n).sum() > 0.15
+    chi_square = float(((observed - expected) ** 2 / expected).sum())
+    dof = n - 1
+    # a correct sampler gives ≈ dof (≈ 39 ± 9); 8 standard deviations above: a false alarm never happens,
+    # while the uniform sampler scores ≈ 10^3 and the repeating one ≈ 10^4
+    assert chi_square < dof + 8 * np.sqrt(2 * dof), f"draws do not follow p ∝ L^ω: chi-square {chi_square:.0f}"

@@ -13,27 +13,16 @@ from is_keras.metrics.ap50 import ap50
 class OneMinusAP50(EvaluationCallback):
     """Evaluates 1-AP50 on validation images every epoch, and twice in the first (mid-epoch and end).
 
-    Each evaluation decodes the model's raw YOLOv2 output, applies per-class
-    NMS and scores the detections with :func:`~is_keras.metrics.ap50.ap50`
-    (pycocotools). It appends to :attr:`samples`, :attr:`seconds` and
-    :attr:`one_minus_ap50` (samples seen and training seconds from the
-    trainer's or the Keras-fit wrapper's logs, evaluation time excluded) and
-    writes ``one_minus_ap50``, ``samples_seen`` and ``training_seconds`` into
-    the logs (see :class:`~is_keras.callbacks.evaluation_callback.EvaluationCallback`).
+    Decodes the raw YOLOv2 output, applies per-class NMS and scores with :func:`~is_keras.metrics.ap50.ap50`;
+    records and logs as :class:`~is_keras.callbacks.evaluation_callback.EvaluationCallback` (``one_minus_ap50``).
 
     Args:
-        x_val: ``(N, H, W, 3)`` float images in [0, 1].
+        x_val, anchors: ``(N, H, W, 3)`` float images in [0, 1]; ``(A, 2)`` anchors in grid units (as the loss).
         gt_boxes, gt_labels: per image ``(n, 4)`` ``[x1, y1, x2, y2]`` pixel boxes and labels.
-        anchors: ``(A, 2)`` anchors in grid units (as the loss uses).
-        steps_per_epoch: batches per epoch (default: the trainer's, from
-            ``params["steps"]``), used to find mid-epoch 1.
-        batch_size: validation forward-pass batch size.
-        score_threshold, iou_threshold, max_detections: decoding and NMS.
+        steps_per_epoch: batches per epoch, to find mid-epoch 1 (default: ``params["steps"]``).
+        batch_size, score_threshold, iou_threshold, max_detections: validation batch size; decoding and NMS.
         every_n_epochs: evaluate at the end of every n-th epoch (the first epoch always twice).
-
-    Raises:
-        ValueError: for images that are not ``(N, H, W, C)``, lists of another length or a bad ``every_n_epochs``.
-
+    Raises: ValueError: images not ``(N, H, W, C)``, lists of another length or a bad ``every_n_epochs``.
     Example:
         >>> import numpy as np
         >>> ap = OneMinusAP50(np.zeros((1, 32, 32, 3)), [np.zeros((0, 4))], [np.zeros(0)], [[1.0, 1.0]])

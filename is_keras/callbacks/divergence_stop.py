@@ -10,29 +10,19 @@ import keras
 class DivergenceStop(keras.callbacks.Callback):
     """Stops training when ``monitor`` has stayed above ``factor`` times its best for ``patience`` evaluations.
 
-    Biased importance sampling can drift after its best point; this keeps that
-    point. Lower is better (1-AUC, 1-AP50, losses). The quantity is read from
-    the batch logs whenever it is there (e.g. ``one_minus_auc`` written by
-    :class:`~is_keras.callbacks.OneMinusAUC` every ``eval_every`` batches — put
-    this callback after it), otherwise from the epoch logs (e.g. ``val_loss``).
-    A value that is NaN or infinite stops training at once (except a NaN in the
-    epoch logs before any evaluation: the placeholder a metric callback writes
-    when it has not evaluated yet).
+    Biased IS can drift after its best point; this keeps it. Lower is better. Read from the batch logs when there
+    (e.g. :class:`~is_keras.callbacks.OneMinusAUC`'s, put this after it), else from the epoch logs (``val_loss``).
+    NaN or inf stops at once (except a NaN epoch-log placeholder before any evaluation).
 
     Args:
-        monitor: the log key to watch.
-        factor: divergence threshold relative to the best value (> 1).
-        patience: consecutive evaluations above the threshold before stopping (>= 1).
+        monitor, factor, patience: the log key; the threshold relative to the best (> 1); consecutive evaluations
+            above it before stopping (>= 1).
         restore_best_weights: on stopping, put back the weights of the best evaluation.
-
     Attributes:
-        best: the lowest value seen; ``best_evaluation``: its 1-based evaluation number.
-        stopped_at: the evaluation number at which training was stopped (``None`` while running).
-        reason: ``"diverged"`` or ``"non-finite"`` once stopped.
-
-    Raises:
-        ValueError: for ``factor <= 1`` or ``patience < 1``.
-
+        best, best_evaluation: the lowest value seen and its 1-based evaluation number.
+        stopped_at, reason: the evaluation that stopped training (``None`` while running); ``"diverged"`` or
+            ``"non-finite"``.
+    Raises: ValueError: ``factor <= 1`` or ``patience < 1``.
     Example:
         >>> import keras
         >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])

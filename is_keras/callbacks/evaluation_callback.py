@@ -11,21 +11,11 @@ import numpy as np
 class EvaluationCallback(keras.callbacks.Callback):
     """Base of :class:`OneMinusAUC` and :class:`OneMinusAP50`: records evaluations and logs them.
 
-    Every evaluation appends to :attr:`samples`, :attr:`seconds`, :attr:`values`
-    and :attr:`steps` (samples seen, training seconds — evaluation time
-    excluded —, the metric, the global batch number) and writes
-    ``metric_name``, ``samples_seen`` and ``training_seconds`` into the batch's
-    ``logs``; every epoch's logs get the latest value (NaN before the first
-    evaluation), so ``CSVLogger`` and ``TensorBoard`` placed after this callback
-    record the metric with the step it belongs to.
-
-    ``samples_seen`` and ``training_seconds`` come from the logs of
-    :class:`~is_keras.training.trainer.ImportanceTrainer` and
-    :class:`~is_keras.training.keras_fit.ImportanceSamplingModel`; under a plain
-    ``Model.fit`` the callback times the training batches itself and counts
-    batches instead of samples.
-
-    Subclasses set :attr:`metric_name` and implement :meth:`evaluate`.
+    Each evaluation appends to :attr:`samples`, :attr:`seconds` (training only), :attr:`values`, :attr:`steps`
+    (global batch) and writes ``metric_name``, ``samples_seen``, ``training_seconds`` into the batch ``logs``; epoch
+    logs get the latest value (NaN before any), for a ``CSVLogger``/``TensorBoard`` placed after it. Samples and
+    seconds come from ``ImportanceTrainer``/``ImportanceSamplingModel`` logs; under plain ``Model.fit`` it times
+    batches itself and counts batches. Subclasses set :attr:`metric_name` and implement :meth:`evaluate`.
 
     Example:
         >>> class Constant(EvaluationCallback):
@@ -110,12 +100,9 @@ class EvaluationCallback(keras.callbacks.Callback):
         """Put back :meth:`get_state`'s records (replacing the current ones).
 
         Args:
-            state: from :meth:`get_state` (``None`` values of ``seconds`` / ``values`` read as NaN).
-            up_to_step: keep only the evaluations made at or before this batch count and
-                continue counting batches from it (a run resumed from a backup of that step).
-
-        Raises:
-            ValueError: when the records are missing a field or differ in length.
+            state: from :meth:`get_state` (``None`` in ``seconds`` / ``values`` reads as NaN).
+            up_to_step: keep evaluations at or before this batch count and count on from it (resuming a backup).
+        Raises: ValueError: a record field missing or of another length.
         """
         records = state.get("records") if isinstance(state, dict) else None
         if not isinstance(records, dict) or any(not isinstance(records.get(n), list) for n in self.record_fields):

@@ -9,16 +9,11 @@ import numpy as np
 class LossTableHistograms(keras.callbacks.Callback):
     """Snapshots ``generator.loss_table`` at the end of chosen epochs (1-based).
 
-    :attr:`snapshots` maps epoch → a copy of the table's visited (finite)
-    entries; :func:`is_keras.plotting.loss_table.plot_loss_histograms` draws them.
+    :attr:`snapshots`: epoch → the visited (finite) entries; ``plotting.loss_table.plot_loss_histograms`` draws them.
 
     Args:
-        generator: anything with a ``loss_table`` array.
-        epochs: 1-based epoch numbers after which to take a snapshot.
-
-    Raises:
-        ValueError: for an empty list or an epoch < 1.
-
+        generator, epochs: anything with a ``loss_table`` array; 1-based epochs after which to snapshot.
+    Raises: ValueError: an empty list or an epoch < 1.
     Example:
         >>> import numpy as np
         >>> class Gen:

@@ -14,22 +14,13 @@ from is_keras.metrics.auc import one_minus_auc
 class OneMinusAUC(EvaluationCallback):
     """Evaluates 1-AUC on ``(x_val, y_val)`` every ``eval_every`` training batches.
 
-    Each evaluation appends to :attr:`samples`, :attr:`seconds` and
-    :attr:`one_minus_auc` (samples seen, training seconds so far — evaluation
-    time excluded — and the metric) and writes ``one_minus_auc``,
-    ``samples_seen`` and ``training_seconds`` into the batch logs; each epoch's
-    logs carry the latest value (see :class:`EvaluationCallback`). Put it
-    before ``CSVLogger`` / ``TensorBoard`` in the callback list.
+    Records and logs as :class:`EvaluationCallback` (``one_minus_auc``); put it before ``CSVLogger``/``TensorBoard``.
 
     Args:
         x_val, y_val: validation inputs and integer labels.
-        eval_every: evaluation period in training batches (>= 1).
-        batch_size: batch size for the validation forward passes.
-        every_n_batches: former name of ``eval_every`` (deprecated).
-
-    Raises:
-        ValueError: for a bad ``eval_every`` or data of different lengths.
-
+        eval_every, batch_size: period in training batches (>= 1); validation batch size.
+        every_n_batches: deprecated name of ``eval_every``.
+    Raises: ValueError: a bad ``eval_every`` or data of different lengths.
     Example:
         >>> import numpy as np, keras
         >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, activation="softmax")])

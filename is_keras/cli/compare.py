@@ -13,7 +13,14 @@ import time
 from pathlib import Path
 
 from is_keras.cli.dataset_options import add_dataset_options, load_data
-from is_keras.cli.options import UsageError, non_negative_int, output_folder, positive_float, positive_int
+from is_keras.cli.options import (
+    UsageError,
+    non_negative_float,
+    non_negative_int,
+    output_folder,
+    positive_float,
+    positive_int,
+)
 from is_keras.cli.sampler_options import (
     add_sampler_options,
     method_help,
@@ -25,6 +32,9 @@ from is_keras.cli.sampler_options import (
 NAME = "compare"
 HELP = "compare sampling methods on a classification dataset (curves CSV, plot PNG, table)"
 DEFAULT_METHODS = "nis,is-probabilistic,is-randomsubset"
+#: ``--lr-schedule``'s choices: :data:`is_keras.training.lr_schedules.LR_SCHEDULES`, spelled out so that
+#: building the parser imports no Keras.
+LR_SCHEDULES = ("constant", "cosine", "step")
 
 
 @dataclasses.dataclass
@@ -61,8 +71,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--width", type=positive_float, default=None, help="model width (default: the model's own)")
     parser.add_argument("--params", type=positive_int, default=None, help="target trainable-parameter count")
     add_sampler_options(parser, methods_default=DEFAULT_METHODS, methods_help=(
-        method_help(DEFAULT_METHODS) + "; append +gradient-norm to write ‖softmax − one-hot‖ into the loss table "
-        "instead of the loss, e.g. is-annealed+gradient-norm"))
+        method_help(DEFAULT_METHODS) + "; METHOD+gradient-norm scores the loss table by ‖softmax − one-hot‖"))
     parser.add_argument("--epochs", type=positive_int, default=40, help="default 40")
     parser.add_argument("--runs", type=positive_int, default=3, help="seeds per method (default 3)")
     parser.add_argument("--seed", type=non_negative_int, default=0, help="first seed (default 0)")
@@ -71,6 +80,12 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--eval-every", type=positive_int, default=None,
                         help="batches between evaluations (default: twice per epoch)")
     parser.add_argument("--learning-rate", type=positive_float, default=1e-3, help="Adam's (default 1e-3)")
+    parser.add_argument("--lr-schedule", choices=LR_SCHEDULES, default="constant",
+                        help="the learning rate over each run: constant (default), cosine (decays to 0 at the "
+                        "run's end, after --lr-warmup) or step (÷10 at 1/2 of the run, ÷100 at 3/4)")
+    parser.add_argument("--lr-warmup", type=non_negative_float, default=0.0, metavar="FRACTION",
+                        help="with --lr-schedule cosine: linear warm-up from 0 over this fraction of the run, "
+                        "in [0, 1) (default 0)")
     parser.add_argument("--out", default="results/compare", help="output folder (default results/compare)")
     parser.set_defaults(prepare=prepare, execute=execute)
 
@@ -101,6 +116,10 @@ def prepare(args) -> ComparePlan:
         raise UsageError("--model", f"unknown model {args.model!r}; known models: {', '.join(CLASSIFIERS)}")
     if args.width is not None and args.params is not None:
         raise UsageError("--width", "give --width or --params, not both")
+    if not args.lr_warmup < 1:
+        raise UsageError("--lr-warmup", f"must be a fraction of the run in [0, 1), got {args.lr_warmup:g}")
+    if args.lr_warmup and args.lr_schedule != "cosine":
+        raise UsageError("--lr-warmup", f"applies to --lr-schedule cosine only, not {args.lr_schedule}")
     train, val = load_data(args.dataset, args.data_root, seed=args.seed)
     batch_size = args.batch_size or default_batch_size(len(train[0]))
     steps_per_epoch = -(-len(train[0]) // batch_size)
@@ -111,7 +130,8 @@ def prepare(args) -> ComparePlan:
     model_kwargs = {k: v for k, v in (("width", args.width), ("params", args.params)) if v is not None}
     training_config = TrainingConfig(model=args.model, model_kwargs=model_kwargs, epochs=args.epochs,
                                      batch_size=batch_size, learning_rate=args.learning_rate,
-                                     eval_every=eval_every, seed=args.seed)
+                                     eval_every=eval_every, seed=args.seed, lr_schedule=args.lr_schedule,
+                                     lr_warmup=args.lr_warmup)
     title = (f"{args.dataset}, {args.model}{', unbiased' if args.unbiased else ''}, batch {batch_size}, "
              f"{args.epochs} epochs, {args.runs} runs per method (mean ± 1 std)")
     return ComparePlan(train=train, val=val, methods=methods, sampler_configs=configs,
@@ -129,9 +149,11 @@ def execute(plan: ComparePlan) -> int:
     """
     from is_keras.experiments.classification_task import ClassificationTask
     from is_keras.experiments.compare import compare
+    from is_keras.experiments.environment import environment_info, environment_line
     from is_keras.experiments.summary import summarize
 
     print(f"is-keras {NAME}: {plan.title}; {len(plan.train[0])} training / {len(plan.val[0])} validation samples")
+    print(environment_line(environment_info()) + " (also in summary.json)")
     start = time.perf_counter()
     results = compare(ClassificationTask(), plan.train, plan.val, plan.methods,
                       sampler_config=plan.sampler_configs[0], training_config=plan.training_config, runs=plan.runs)

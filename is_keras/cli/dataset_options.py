@@ -32,15 +32,9 @@ def check_dataset(name: str, data_root, *, root_option: str = "--data-root") -> 
         name: a name of :data:`~is_keras.data.registry.DATASETS`, ``tfds:NAME`` or ``npz:PATH``.
         data_root: the ``--data-root`` value or ``None``.
         root_option: how the user gives the folder, for messages.
-
-    Returns:
-        ``{"root": Path}`` or ``{}``.
-
-    Raises:
-        UsageError: an unknown dataset, a dataset that needs ``--data-root`` without
-            one, a ``--data-root`` that is not a readable folder, or ``npz:PATH`` whose
-            file is missing or unreadable (or given with ``--data-root``).
-
+    Returns: ``{"root": Path}`` or ``{}``.
+    Raises: UsageError: an unknown dataset, a dataset that needs ``--data-root`` without one, a ``--data-root`` that is
+        not a readable folder, or ``npz:PATH`` whose file is missing or unreadable (or given with ``--data-root``).
     Example:
         >>> check_dataset("digits", None)
         {}
@@ -79,14 +73,9 @@ def load_data(name: str, data_root, *, seed: int):
         name: the dataset name.
         data_root: the ``--data-root`` value or ``None``.
         seed: seeds the split.
-
-    Returns:
-        ``((x_train, y_train), (x_val, y_val))``.
-
-    Raises:
-        UsageError: see :func:`check_dataset`; or the data could not be read (the message
-            names the dataset and the error).
-
+    Returns: ``((x_train, y_train), (x_val, y_val))``.
+    Raises: UsageError: see :func:`check_dataset`; or the data could not be read (the message names the dataset and the
+        error).
     Example:
         >>> (x, y), _ = load_data("digits", None, seed=0)
         >>> x.shape[1:]

@@ -1,9 +1,8 @@
 """``is-keras detect-compare``: importance sampling against uniform sampling for YOLOv2 on synthetic shapes.
 
-Generates a synthetic-shapes detection set (COCO-style boxes), trains a YOLOv2
-from scratch once per method and seed, evaluates 1-AP50 every epoch and twice
-in the first, and writes ``curves.csv``, ``detect_compare.png``,
-``summary.json`` and loss-table histograms into ``--out``.
+Generates a synthetic-shapes detection set (COCO-style boxes), trains a YOLOv2 from scratch once per method and seed,
+evaluates 1-AP50 every epoch and twice in the first, and writes ``curves.csv``, ``detect_compare.png``, ``summary.json``
+and loss-table histograms into ``--out``.
 """
 
 from __future__ import annotations
@@ -88,9 +87,7 @@ def add_parser(subparsers) -> None:
 def histogram_epochs(text: str, epochs: int) -> tuple[int, ...]:
     """``--histogram-epochs``: comma-separated epoch numbers or ``last``; empty for none.
 
-    Raises:
-        UsageError: a token that is not an epoch of the run.
-
+    Raises: UsageError: a token that is not an epoch of the run.
     Example:
         >>> histogram_epochs("1,last", 10)
         (1, 10)
@@ -111,12 +108,8 @@ def prepare(args) -> DetectComparePlan:
 
     Args:
         args: the parsed ``detect-compare`` arguments.
-
-    Returns:
-        The :class:`DetectComparePlan`.
-
-    Raises:
-        UsageError: naming the option at fault.
+    Returns: The :class:`DetectComparePlan`.
+    Raises: UsageError: naming the option at fault.
     """
     from is_keras.cli.tensorflow_logs import import_tensorflow
 
@@ -156,9 +149,7 @@ def execute(plan: DetectComparePlan) -> int:
 
     Args:
         plan: from :func:`prepare`.
-
-    Returns:
-        0.
+    Returns: 0.
     """
     from is_keras.experiments.compare import compare
     from is_keras.experiments.summary import summarize

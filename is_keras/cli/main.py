@@ -1,21 +1,12 @@
 """The ``is-keras`` command line (also ``python -m is_keras``): parser, error handling, exit statuses.
 
-Each subcommand is one module of :mod:`is_keras.cli` with ``NAME``, ``HELP``,
-``add_parser(subparsers)``, ``prepare(args)`` and ``execute(plan)``. ``prepare``
-checks every option, file and config (no training) and returns a plan;
-``execute`` runs it. Only the subcommand being run gets its full parser, so
-``is-keras --help`` imports neither TensorFlow nor the library's experiments.
+A subcommand is a module of :mod:`is_keras.cli` with ``NAME``, ``HELP``, ``add_parser(subparsers)``,
+``prepare(args)`` (checks every option, file and config, trains nothing, returns a plan) and ``execute(plan)``, listed
+in :data:`SUBCOMMANDS`. Only the subcommand run gets its full parser: ``is-keras --help`` imports no TensorFlow.
 
-Exit statuses:
-
-* 0: done.
-* 2: a usage mistake: a bad or missing option value, an unknown name, a bad or
-  unreadable file or config. Found before any training starts; one line
-  ``is-keras SUBCOMMAND: error: ...`` on stderr names the option or file.
-* 1: a failure while running (after the checks): one line naming the error's type.
-* 130: interrupted (Ctrl-C).
-
-Set ``IS_KERAS_TRACEBACK=1`` to see the traceback of an error instead.
+Exit statuses: 0 done; 2 a usage mistake (bad option value, unknown name, bad file or config), found before any
+training and named on one stderr line ``is-keras SUBCOMMAND: error: ...``; 1 a failure while running (one line with
+the error's type); 130 interrupted. ``IS_KERAS_TRACEBACK=1`` shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -54,8 +45,7 @@ class CliParser(argparse.ArgumentParser):
     def error(self, message):
         """Print ``message`` on one line to stderr and exit with status 2 (argparse's usage status).
 
-        Raises:
-            SystemExit: always, with code 2.
+        Raises: SystemExit: always, with code 2.
         """
         self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
@@ -63,19 +53,13 @@ class CliParser(argparse.ArgumentParser):
 def build_parser(command: str | None = None) -> CliParser:
     """The ``is-keras`` parser, with ``command``'s options built in full and the others as one-line entries.
 
-    Building a subcommand's options may import the library (the method registry
-    for ``compare --help``), so ``is-keras --help`` builds none of them.
+    Building a subcommand's options may import the library (the method registry for ``compare --help``), so ``is-keras
+    --help`` builds none of them.
 
     Args:
-        command: the subcommand about to run (a key of :data:`SUBCOMMANDS`), or
-            ``None`` for the top-level help only.
-
-    Returns:
-        The parser; arguments it parses carry ``command``, ``prepare`` and ``execute``.
-
-    Raises:
-        ValueError: ``command`` is not a subcommand.
-
+        command: the subcommand about to run (a key of :data:`SUBCOMMANDS`), or ``None`` for the top-level help only.
+    Returns: The parser; arguments it parses carry ``command``, ``prepare`` and ``execute``.
+    Raises: ValueError: ``command`` is not a subcommand.
     Example:
         >>> build_parser("plot").parse_args(["plot", "results/sweep"]).dir
         'results/sweep'
@@ -101,13 +85,8 @@ def main(argv=None) -> int:
 
     Args:
         argv: the arguments after the program name.
-
-    Returns:
-        0, 1, 2 or 130 (see the module docstring).
-
-    Raises:
-        SystemExit: from argparse, for ``--help`` (0) and for option errors (2).
-
+    Returns: 0, 1, 2 or 130 (see the module docstring).
+    Raises: SystemExit: from argparse, for ``--help`` (0) and for option errors (2).
     Example:
         >>> main(["plot", "/nonexistent-sweep-folder"])
         2

@@ -1,9 +1,8 @@
 """Option checks shared by the subcommands: argparse ``type=`` functions and :class:`UsageError`.
 
-Each ``type=`` function raises ``argparse.ArgumentTypeError``, which argparse
-turns into a one-line ``error: argument --OPTION: ...`` and exit status 2
-(see :class:`is_keras.cli.main.CliParser`). Checks that need several options or
-the data raise :class:`UsageError` naming the option.
+Each ``type=`` function raises ``argparse.ArgumentTypeError``, which argparse turns into a one-line ``error: argument
+--OPTION: ...`` and exit status 2 (see :class:`is_keras.cli.main.CliParser`). Checks that need several options or the
+data raise :class:`UsageError` naming the option.
 """
 
 from __future__ import annotations
@@ -11,7 +10,31 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
+import textwrap
 from pathlib import Path
+
+
+class ListingHelpFormatter(argparse.HelpFormatter):
+    """Wraps each line of a description or epilog on its own, so a listing prints one entry per line.
+
+    A wrapped line continues under the text after its first double space (``"  nis  uniform ..."``).
+
+    Example:
+        >>> parser = argparse.ArgumentParser(prog="p", epilog="items:\\n  a  first\\n  b  second",
+        ...                                  formatter_class=ListingHelpFormatter)
+        >>> parser.format_help().splitlines()[-2:]
+        ['  a  first', '  b  second']
+    """
+
+    def _fill_text(self, text, width, indent):
+        lines = []
+        for line in text.splitlines():
+            hang = re.match(r"\s*(\S+\s\s+)?", line).end()
+            lines.append(textwrap.fill(line, width, initial_indent=indent, subsequent_indent=indent + " " * hang,
+                                       break_on_hyphens=False)
+                         if line.strip() else "")
+        return "\n".join(lines)
 
 
 class UsageError(Exception):
@@ -20,7 +43,6 @@ class UsageError(Exception):
     Args:
         option: the option at fault, as typed (``"--methods"``), or a file name.
         message: what is wrong and what would be right.
-
     Example:
         >>> str(UsageError("--methods", "is empty"))
         '--methods: is empty'
@@ -34,9 +56,7 @@ class UsageError(Exception):
 def positive_int(text: str) -> int:
     """An integer >= 1 (``--epochs``, ``--batch-size``, ``--eval-every``, ``--runs``).
 
-    Raises:
-        argparse.ArgumentTypeError: not an integer, or below 1.
-
+    Raises: argparse.ArgumentTypeError: not an integer, or below 1.
     Example:
         >>> positive_int("3")
         3
@@ -50,9 +70,7 @@ def positive_int(text: str) -> int:
 def non_negative_int(text: str) -> int:
     """An integer >= 0 (``--seed``).
 
-    Raises:
-        argparse.ArgumentTypeError: not an integer, or negative.
-
+    Raises: argparse.ArgumentTypeError: not an integer, or negative.
     Example:
         >>> non_negative_int("0")
         0
@@ -66,9 +84,7 @@ def non_negative_int(text: str) -> int:
 def positive_float(text: str) -> float:
     """A finite number > 0 (``--learning-rate``, ``--width``).
 
-    Raises:
-        argparse.ArgumentTypeError: not a number, not finite, or <= 0.
-
+    Raises: argparse.ArgumentTypeError: not a number, not finite, or <= 0.
     Example:
         >>> positive_float("1e-3")
         0.001
@@ -82,9 +98,7 @@ def positive_float(text: str) -> float:
 def non_negative_float(text: str) -> float:
     """A finite number >= 0 (``--exponent``).
 
-    Raises:
-        argparse.ArgumentTypeError: not a number, not finite, or negative.
-
+    Raises: argparse.ArgumentTypeError: not a number, not finite, or negative.
     Example:
         >>> non_negative_float("0")
         0.0
@@ -98,9 +112,7 @@ def non_negative_float(text: str) -> float:
 def share(text: str) -> float:
     """A number in [0, 1] (``--uniform-mix``).
 
-    Raises:
-        argparse.ArgumentTypeError: not a number, or outside [0, 1].
-
+    Raises: argparse.ArgumentTypeError: not a number, or outside [0, 1].
     Example:
         >>> share("0.2")
         0.2
@@ -117,13 +129,8 @@ def name_list(text: str, option: str) -> list[str]:
     Args:
         text: the option's value, e.g. ``"nis, is-probabilistic"``.
         option: the option's name, for the error.
-
-    Returns:
-        The names in order, e.g. ``["nis", "is-probabilistic"]``.
-
-    Raises:
-        UsageError: no name in ``text``.
-
+    Returns: The names in order, e.g. ``["nis", "is-probabilistic"]``.
+    Raises: UsageError: no name in ``text``.
     Example:
         >>> name_list("nis, is-probabilistic,", "--methods")
         ['nis', 'is-probabilistic']
@@ -137,9 +144,7 @@ def name_list(text: str, option: str) -> list[str]:
 def readable_file(path, option: str) -> Path:
     """``path`` as a :class:`~pathlib.Path` if it is a file this process can read.
 
-    Raises:
-        UsageError: naming ``option`` and the file, if it is missing, a folder or unreadable.
-
+    Raises: UsageError: naming ``option`` and the file, if it is missing, a folder or unreadable.
     Example:
         >>> import tempfile
         >>> with tempfile.NamedTemporaryFile(suffix=".yaml") as file:
@@ -159,9 +164,7 @@ def readable_file(path, option: str) -> Path:
 def readable_folder(path, option: str) -> Path:
     """``path`` as a :class:`~pathlib.Path` if it is a folder this process can read.
 
-    Raises:
-        UsageError: naming ``option`` and the folder, if it is missing, a file or unreadable.
-
+    Raises: UsageError: naming ``option`` and the folder, if it is missing, a file or unreadable.
     Example:
         >>> import tempfile
         >>> readable_folder(tempfile.gettempdir(), "--data-root").is_dir()
@@ -179,9 +182,7 @@ def readable_folder(path, option: str) -> Path:
 def output_folder(path, option: str = "--out") -> Path:
     """Create the output folder ``path`` (and its parents) now, before any training.
 
-    Raises:
-        UsageError: ``path`` is a file, or cannot be created or written.
-
+    Raises: UsageError: ``path`` is a file, or cannot be created or written.
     Example:
         >>> import tempfile
         >>> output_folder(tempfile.mkdtemp() + "/a/b").is_dir()

@@ -47,13 +47,8 @@ def prepare(args) -> PlotPlan:
 
     Args:
         args: the parsed ``plot`` arguments.
-
-    Returns:
-        The :class:`PlotPlan`.
-
-    Raises:
-        UsageError: ``DIR`` is missing or holds no run results.
-
+    Returns: The :class:`PlotPlan`.
+    Raises: UsageError: ``DIR`` is missing or holds no run results.
     Example:
         >>> import argparse
         >>> prepare(argparse.Namespace(dir="/nonexistent", figures=None, window=None))
@@ -72,9 +67,7 @@ def execute(plan: PlotPlan) -> int:
 
     Args:
         plan: from :func:`prepare`.
-
-    Returns:
-        0.
+    Returns: 0.
     """
     draw(plan.dir, plan.figures, plan.window)
     return 0

@@ -1,72 +1,74 @@
 """The sampling options of ``compare`` and ``detect-compare``: ``--methods``, ``--exponent``, ``--unbiased``, ...
 
-Flags are :class:`~is_keras.sampling.config.SamplerConfig` fields with dashes.
-Every listed method gets the same options; a method that cannot take one (for
-example ``--uniform-mix`` with ``nis``) is refused before anything trains.
+Flags are :class:`~is_keras.sampling.config.SamplerConfig` fields with dashes. Every listed method gets the same
+options; a method that cannot take one (for example ``--uniform-mix`` with ``nis``) is refused before anything trains.
 """
 
 from __future__ import annotations
 
-import re
+import argparse
+import dataclasses
 
-from is_keras.cli.options import UsageError, name_list, non_negative_float, share
+from is_keras.cli.options import ListingHelpFormatter, UsageError, name_list
 
 
 def method_help(default: str) -> str:
-    """The ``--methods`` help text: the registered methods, each with its one-line description.
-
-    Imports the method registry (:data:`~is_keras.sampling.methods.METHOD_SPECS`).
-
-    Args:
-        default: the option's default, e.g. ``"nis,is-probabilistic"``.
-
-    Returns:
-        The help text.
+    """The short ``--methods`` help; the methods themselves are listed by :func:`methods_epilog`.
 
     Example:
-        >>> "is-probabilistic (" in method_help("nis")
-        True
+        >>> method_help("nis")
+        'comma-separated sampling methods, listed below (default: nis)'
+    """
+    return f"comma-separated sampling methods, listed below (default: {default})"
+
+
+def methods_epilog() -> str:
+    """The registered methods, one a line with its description, for the end of ``--help``.
+
+    Reads :data:`~is_keras.sampling.methods.METHOD_SPECS` (which imports TensorFlow).
+
+    Example:
+        >>> lines = methods_epilog().splitlines()
+        >>> lines[0], lines[1].split()[0]
+        ('sampling methods (--methods):', 'nis')
     """
     from is_keras.cli.tensorflow_logs import import_tensorflow
 
     import_tensorflow()  # the sampling package loads it
     from is_keras.sampling.methods import METHOD_SPECS
 
-    listed = "; ".join(f"{name} ({spec.description})" for name, spec in METHOD_SPECS.items())
-    return f"comma-separated methods, from: {listed} (default: {default})"
+    width = max(map(len, METHOD_SPECS))
+    return "\n".join(["sampling methods (--methods):"] + [f"  {name:<{width}}  {spec.description}"
+                                                          for name, spec in METHOD_SPECS.items()])
 
 
-#: What the sampling flags mean (the methods that read each are listed from the registry); types of the checked ones.
-OPTION_HELP = {
-    "exponent": "loss exponent w: p_i ∝ loss_i ** w",
-    "subset_fraction": "subset size as a fraction of the training set",
-    "subset_size": "subset size",
-    "uniform_mix": "share of uniform draws, in [0, 1] (bounds unbiased weights)",
-    "unbiased": "reweight losses by 1/(N p_i) (default: biased like the thesis)",
-    "candidate_factor": "candidates forwarded per step over the batch size, C = ceil(factor * B), >= 1",
-    "selectivity": "exponent β on the fresh loss percentile of a candidate, >= 0",
-    "vr_threshold": "variance reduction τ above which vr-switch samples candidates by score",
-    "score_smoothing": "vr-switch draws ∝ score + score_smoothing * mean score (bounds the weights), >= 0",
-}
-OPTION_TYPES = {"exponent": non_negative_float, "uniform_mix": share, "selectivity": non_negative_float,
-                "vr_threshold": non_negative_float, "score_smoothing": non_negative_float}
-#: Defaults shown in words (``None`` fields).
-DEFAULT_HELP = {"vr_threshold": "the paper's (C + 3B) / (3B)"}
+def _flag_type(name: str, option):
+    """The argparse ``type`` of ``option``'s flag: the text as ``option.kind``, checked by the option."""
+    shown = dataclasses.replace(option, none_ok=False)  # None is the flag's absence, not a typed value
+
+    def parse(text: str):
+        try:
+            value = option.kind(text)
+        except ValueError:
+            value = text
+        try:
+            return shown.check(name, value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {shown.rule}, got {text}") from None
+
+    parse.__name__ = option.kind.__name__
+    return parse
 
 
 def add_sampler_options(parser, *, methods_default: str, methods_help: str | None = None) -> None:
     """Add ``--methods`` and a flag for every :class:`~is_keras.sampling.config.SamplerConfig` option.
 
-    The flags are the config's fields with dashes (``--exponent``, ``--subset-fraction``,
-    ``--subset-size``, ``--uniform-mix``, ``--unbiased``, and those of newly registered
-    methods, e.g. ``--switch-fraction``); each help names the methods that read it, from
-    the registry, so a new method needs no change here.
+    The flags are the config's fields with dashes; type, range, choices and help come from
+    :data:`~is_keras.sampling.options.SAMPLER_OPTIONS`, the methods that read each from the registry, so a new method
+    or option needs no change here. The registered methods are listed in the epilog (:func:`methods_epilog`).
 
     Args:
-        parser: an ``argparse`` parser.
-        methods_default: default of ``--methods``.
-        methods_help: help of ``--methods`` (default: :func:`method_help`).
-
+        parser: an ``argparse`` parser; methods_default, methods_help: default and help of ``--methods``.
     Example:
         >>> import argparse
         >>> parser = argparse.ArgumentParser()
@@ -74,26 +76,27 @@ def add_sampler_options(parser, *, methods_default: str, methods_help: str | Non
         >>> parser.parse_args(["--exponent", "0.5"]).exponent
         0.5
     """
-    import dataclasses
-
     from is_keras.sampling.config import SamplerConfig
     from is_keras.sampling.methods import methods_with, reweightable_methods
+    from is_keras.sampling.options import SAMPLER_OPTIONS
 
     parser.add_argument("--methods", default=methods_default, help=methods_help or method_help(methods_default))
-    for field in dataclasses.fields(SamplerConfig):
-        if field.name == "method":
+    parser.epilog = "\n\n".join(filter(None, [parser.epilog, methods_epilog()]))
+    parser.formatter_class = ListingHelpFormatter
+    defaults = {field.name: field.default for field in dataclasses.fields(SamplerConfig)}
+    for name, option in SAMPLER_OPTIONS.items():
+        if name == "method":
             continue
-        flag = "--" + field.name.replace("_", "-")
-        readers = reweightable_methods() if field.name == "unbiased" else methods_with(field.name)
-        help_text = "; ".join(filter(None, [OPTION_HELP.get(field.name), f"read by: {', '.join(readers) or '-'}"]))
-        if isinstance(field.default, bool):
-            parser.add_argument(flag, action="store_true", help=help_text)
-        elif field.default is None:
-            parser.add_argument(flag, type=OPTION_TYPES.get(field.name, float), default=None,
-                                help=f"{help_text} (default: {DEFAULT_HELP.get(field.name, 'none')})")
-        else:
-            kind = OPTION_TYPES.get(field.name, int if isinstance(field.default, int) else float)
-            parser.add_argument(flag, type=kind, default=field.default, help=f"{help_text} (default {field.default:g})")
+        readers = reweightable_methods() if name == "unbiased" else methods_with(name)
+        read_by = f"read by: {', '.join(readers) or '-'}"
+        if option.kind is bool:
+            parser.add_argument(flag_of(name), action="store_true", help=f"{option.help}; {read_by}")
+            continue
+        default = defaults[name]  # None: what it means is in the option's help
+        shown = "" if default is None else f" (default {default:g})"
+        parser.add_argument(flag_of(name), type=_flag_type(name, option), default=default,
+                            choices=option.choices or None,
+                            help=f"{option.help}; {dataclasses.replace(option, none_ok=False).rule}; {read_by}{shown}")
 
 
 def method_of(entry: str) -> str:
@@ -112,13 +115,8 @@ def method_names(args, *, table_scores=None) -> list[str]:
     Args:
         args: parsed arguments with ``methods``.
         table_scores: the scores an entry may name as ``"method+score"`` (``None``: plain method names only).
-
-    Returns:
-        The listed entries, in order.
-
-    Raises:
-        UsageError: ``--methods`` is empty, names an unknown method, an unknown score, or an entry twice.
-
+    Returns: The listed entries, in order.
+    Raises: UsageError: ``--methods`` is empty, names an unknown method, an unknown score, or an entry twice.
     Example:
         >>> import argparse
         >>> method_names(argparse.Namespace(methods="nis,is-probabilistic"))
@@ -151,13 +149,8 @@ def sampler_config(args, method: str):
     Args:
         args: parsed arguments (see :func:`add_sampler_options`).
         method: a registered method name.
-
-    Returns:
-        The validated config.
-
-    Raises:
-        UsageError: the config refuses an option; the message names its flag.
-
+    Returns: The validated config.
+    Raises: UsageError: the config refuses an option; the message names its flag.
     Example:
         >>> import argparse
         >>> args = argparse.Namespace(exponent=0.5, subset_fraction=0.1, subset_size=1000, uniform_mix=0.0,
@@ -165,8 +158,6 @@ def sampler_config(args, method: str):
         >>> sampler_config(args, "is-probabilistic").exponent
         0.5
     """
-    import dataclasses
-
     from is_keras.sampling.config import SamplerConfig
 
     fields = [field.name for field in dataclasses.fields(SamplerConfig) if field.name != "method"]
@@ -174,23 +165,14 @@ def sampler_config(args, method: str):
     try:
         return SamplerConfig(method=method, **values)
     except (ValueError, TypeError) as error:
-        raise UsageError(option_of(str(error), fields), f"{error} (with --methods {method})") from None
+        raise UsageError(flag_of(getattr(error, "option", "method")), f"{error} (with --methods {method})") from None
 
 
-def option_of(message: str, fields) -> str:
-    """The flag of the first field named in ``message`` (``uniform_mix`` -> ``--uniform-mix``).
-
-    Args:
-        message: an error message of a config class.
-        fields: the config's field names.
-
-    Returns:
-        ``--field-name``, or ``"--methods"`` when no field is named.
+def flag_of(option: str) -> str:
+    """The flag of a :class:`~is_keras.sampling.config.SamplerConfig` field (``method``: ``--methods``).
 
     Example:
-        >>> option_of("uniform_mix applies to 'is-probabilistic' only", ["exponent", "uniform_mix"])
-        '--uniform-mix'
+        >>> flag_of("uniform_mix"), flag_of("method")
+        ('--uniform-mix', '--methods')
     """
-    found = [(match.start(), name) for name in fields
-             for match in [re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", message)] if match]
-    return "--" + min(found)[1].replace("_", "-") if found else "--methods"
+    return "--methods" if option == "method" else "--" + option.replace("_", "-")

@@ -1,9 +1,8 @@
 """``is-keras sweep CONFIG --out DIR``: a grid of training runs from a YAML/JSON config, resumable and shardable.
 
-The config file, every run of the grid (models, methods and their options),
-the dataset, ``--shard``, ``--reuse`` and ``--out`` are checked before the first
-run trains. ``--smoke`` runs the same grid in a tiny size, to try a config
-before a long job.
+The config file, every run of the grid (models, methods and their options), the dataset, ``--shard``, ``--reuse`` and
+``--out`` are checked before the first run trains. ``--smoke`` runs the same grid in a tiny size, to try a config before
+a long job.
 """
 
 from __future__ import annotations
@@ -68,12 +67,8 @@ def prepare(args) -> SweepPlan:
 
     Args:
         args: the parsed ``sweep`` arguments.
-
-    Returns:
-        The :class:`SweepPlan`.
-
-    Raises:
-        UsageError: naming the option, or the file and the config key at fault.
+    Returns: The :class:`SweepPlan`.
+    Raises: UsageError: naming the option, or the file and the config key at fault.
     """
     path = readable_file(args.config, "CONFIG")
     from is_keras.cli.tensorflow_logs import import_tensorflow
@@ -103,10 +98,7 @@ def check_dataset_folder(config, path) -> None:
     Args:
         config: a :class:`~is_keras.experiments.sweep_config.SweepConfig`.
         path: the config file, for messages.
-
-    Raises:
-        UsageError: naming the file and the key.
-
+    Raises: UsageError: naming the file and the key.
     Example:
         >>> from is_keras.experiments.sweep_config import SweepConfig
         >>> check_dataset_folder(SweepConfig(dataset="digits"), "sweep.yaml")
@@ -125,9 +117,7 @@ def execute(plan: SweepPlan) -> int:
 
     Args:
         plan: from :func:`prepare`.
-
-    Returns:
-        0.
+    Returns: 0.
     """
     from is_keras.cli.plot import draw
     from is_keras.experiments.sweep import run_sweep

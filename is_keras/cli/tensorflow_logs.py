@@ -1,12 +1,9 @@
 """Keep TensorFlow's log lines out of the command line's output.
 
-TensorFlow's C++ core prints its log lines straight to file descriptor 2: at
-import (``cudart_stub.cc ... Could not find cuda drivers``, written before absl
-logging is set up, so ``TF_CPP_MIN_LOG_LEVEL`` does not reach them) and at the
-first device query (``failed call to cuInit``, error level, on every machine
-without a GPU). The command line sets ``TF_CPP_MIN_LOG_LEVEL=3`` unless the user
-set it, imports TensorFlow only inside the subcommand that needs it, and drops
-the absl-formatted info and warning lines TensorFlow prints while it is imported.
+TensorFlow's C++ core writes log lines straight to file descriptor 2, at import (before absl logging is set up, so
+``TF_CPP_MIN_LOG_LEVEL`` misses them) and at the first device query (``failed call to cuInit`` without a GPU). The
+command line sets ``TF_CPP_MIN_LOG_LEVEL=3`` unless the user did, imports TensorFlow only in the subcommand that needs
+it, and drops the absl-formatted info and warning lines printed during the import.
 """
 
 from __future__ import annotations
@@ -43,16 +40,11 @@ def quiet_tensorflow_logs() -> None:
 def import_tensorflow():
     """Import TensorFlow, dropping the info/warning lines it writes to stderr while it loads.
 
-    Lines that are not TensorFlow's info or warning log lines (errors, a
-    crash's message) are written back to stderr. With ``TF_CPP_MIN_LOG_LEVEL``
-    below 2 nothing is dropped.
+    Lines that are not TensorFlow's info or warning log lines (errors, a crash's message) are written back to stderr.
+    With ``TF_CPP_MIN_LOG_LEVEL`` below 2 nothing is dropped.
 
-    Returns:
-        The ``tensorflow`` module.
-
-    Raises:
-        ImportError: TensorFlow is not installed or fails to load.
-
+    Returns: The ``tensorflow`` module.
+    Raises: ImportError: TensorFlow is not installed or fails to load.
     Example:
         >>> tf = import_tensorflow()
         >>> tf.__name__

@@ -1,10 +1,9 @@
 """Experiments: one run core over tasks, comparisons, sweeps, convergence analysis, and their files.
 
-Flow: a :class:`Task` (classification, detection) + a
-:class:`~is_keras.sampling.config.SamplerConfig` + a :class:`TrainingConfig`
-→ :func:`run` → a :class:`RunResult`; :func:`compare` repeats runs over methods
-and seeds, :func:`summarize` writes their files; :func:`run_sweep` runs a grid
-from a config file, :func:`draw_figures` redraws its figures.
+Flow: a :class:`Task` (classification, detection) + a :class:`~is_keras.sampling.config.SamplerConfig` + a
+:class:`TrainingConfig` → :func:`run` → a :class:`RunResult`; :func:`compare` repeats runs over methods and seeds,
+:func:`summarize` writes their files; :func:`run_sweep` runs a grid from a config file, :func:`draw_figures` redraws its
+figures.
 
 Example:
     >>> from is_keras.experiments import ClassificationTask, TrainingConfig, run, compare, run_sweep

@@ -23,21 +23,13 @@ CLASSIFICATION_TABLE_SCORES = {"loss": None, "gradient-norm": gradient_norm_scor
 class ClassificationTask(Task):
     """Classification of ``(x, y)`` arrays: ``x`` of shape (N, H, W, C), integer ``y``.
 
-    The number of classes is taken from the labels of both sets; the model is
-    ``build_classifier(training_config.model, ..., seed=training_config.seed,
-    **training_config.model_kwargs)``; the loss is sparse categorical
-    cross-entropy; 1-AUC is evaluated on the validation set every
-    ``eval_every`` batches (``None``: twice per epoch).
+    Classes come from the labels of both sets; the model is ``build_classifier(config.model, ..., seed=config.seed,
+    **config.model_kwargs)``; 1-AUC is evaluated every ``eval_every`` batches (``None``: twice per epoch).
 
     Attributes:
-        table_score: what the trainer writes into the loss table: ``"loss"`` (the thesis) or
-            ``"gradient-norm"`` (‖softmax − one-hot‖,
-            :func:`~is_keras.training.gradient_norm_score.gradient_norm_score`). A compare spec
-            ``"method+gradient-norm"`` sets it (:meth:`variant`).
-
-    Raises:
-        ValueError: for an unknown table score (the message lists the valid ones).
-
+        table_score: what goes into the loss table: ``"loss"`` (the thesis) or ``"gradient-norm"``
+            (‖softmax − one-hot‖); a compare spec ``"method+gradient-norm"`` sets it (:meth:`variant`).
+    Raises: ValueError: for an unknown table score (the message lists the valid ones).
     Example:
         >>> import numpy as np
         >>> task = ClassificationTask()
@@ -64,13 +56,8 @@ class ClassificationTask(Task):
 
         Args:
             spec: ``"method"`` (this task as it is) or ``"method+score"``.
-
-        Returns:
-            ``(task, method)``.
-
-        Raises:
-            ValueError: for an unknown method or score.
-
+        Returns: ``(task, method)``.
+        Raises: ValueError: for an unknown method or score.
         Example:
             >>> task, method = ClassificationTask().variant("is-annealed+gradient-norm")
             >>> method, task.table_score
@@ -98,12 +85,8 @@ class ClassificationTask(Task):
         Args:
             train, val: ``(x, y)`` pairs.
             training_config: the run's schedule.
-
-        Returns:
-            A :class:`~is_keras.experiments.task.TaskSetup`.
-
-        Raises:
-            ValueError: for bad labels or sets of different lengths.
+        Returns: A :class:`~is_keras.experiments.task.TaskSetup`.
+        Raises: ValueError: for bad labels or sets of different lengths.
         """
         x_train, y_train = train
         x_val, y_val = val

@@ -18,14 +18,9 @@ def plan_methods(task: Task, methods, sampler_config: SamplerConfig | None = Non
         task: the base task (its :meth:`~is_keras.experiments.task.Task.variant` reads each spec).
         methods: method names (detection: also ``"method+score"``).
         sampler_config: options shared by every method (exponent, unbiased, ...); its method is replaced.
-
-    Returns:
-        A list of ``(spec, task, sampler_config)``.
-
-    Raises:
-        ValueError: for no methods, a duplicate, an unknown method, or an option a method refuses
-            (e.g. ``uniform_mix`` with ``nis``).
-
+    Returns: A list of ``(spec, task, sampler_config)``.
+    Raises: ValueError: for no methods, a duplicate, an unknown method, or an option a method refuses (e.g.
+        ``uniform_mix`` with ``nis``).
     Example:
         >>> plan = plan_methods(ClassificationTask(), ["nis", "is-probabilistic"])
         >>> [(spec, config.method) for spec, _, config in plan]
@@ -49,27 +44,19 @@ def compare(task: Task, train, val, methods, *, sampler_config: SamplerConfig | 
             keep_model: bool = False) -> dict[str, list[RunResult]]:
     """Run every method ``runs`` times with seeds ``seed``, ``seed + 1``, … (``training_config.seed`` first).
 
-    The same seeds are used for every method, so run *k* of each method starts
-    from the same initial weights. Every method's sampler config is built and
-    validated before the first run.
+    The same seeds are used for every method, so run *k* of each method starts from the same initial weights. Every
+    method's sampler config is built and validated before the first run.
 
     Args:
         task: e.g. :class:`~is_keras.experiments.classification_task.ClassificationTask`.
         train, val: the task's data.
         methods: method specs (see :func:`plan_methods`).
         sampler_config: options shared by every method.
-        training_config: the schedule (default: the task's).
-        runs: seeds per method (>= 1).
-        progress: called with one line per run (``None``: silent).
-        callbacks: more Keras callbacks for every run.
+        training_config: the schedule (default: the task's); runs: seeds per method (>= 1).
+        progress: called with one line per run (``None``: silent); callbacks: more Keras callbacks for every run.
         keep_model: keep each trained model in its result.
-
-    Returns:
-        ``{spec: [RunResult, ...]}`` in the order of ``methods``.
-
-    Raises:
-        ValueError: for ``runs < 1`` or a bad method / option (before any training).
-
+    Returns: ``{spec: [RunResult, ...]}`` in the order of ``methods``.
+    Raises: ValueError: for ``runs < 1`` or a bad method / option (before any training).
     Example:
         >>> import numpy as np
         >>> rng = np.random.default_rng(0)
@@ -114,13 +101,8 @@ def compare_methods(train, val, methods, *, runs: int = 3, seed: int = 0, progre
         progress: as :func:`compare`.
         sampler_config, training_config: base configs (defaults as :func:`~is_keras.experiments.run.run_training`).
         **options: single fields of either config (``model``, ``epochs``, ``exponent``, ...).
-
-    Returns:
-        ``{method: [RunResult, ...]}``.
-
-    Raises:
-        ValueError: as :func:`compare`, or for an unknown option.
-
+    Returns: ``{method: [RunResult, ...]}``.
+    Raises: ValueError: as :func:`compare`, or for an unknown option.
     Example:
         >>> import numpy as np
         >>> data = (np.random.default_rng(0).random((16, 8, 8, 1), dtype=np.float32), np.arange(16) % 2)

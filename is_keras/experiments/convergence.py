@@ -1,20 +1,14 @@
 """Convergence speed and max performance of a metric curve (thesis §5.1.1: 1-AUC).
 
-The thesis slides a window of ``W`` = 2000 training batches over a run's
-1-AUC curve and picks the window with the lowest average 1-AUC (the earliest
-one on ties):
+The thesis slides a window of ``W`` = 2000 training batches over a run's 1-AUC curve and picks the window with the
+lowest average 1-AUC (the earliest one on ties):
 
 * **max performance** is that window's mean 1-AUC;
-* **convergence speed** is the number of samples processed when that window
-  starts.
+* **convergence speed** is the number of samples processed when that window starts.
 
-Curves here are evaluated every ``eval_every`` batches, not after every batch,
-so a window of ``W`` batches holds ``W / eval_every`` evaluations
-(:func:`window_evaluations`; rounded to the nearest integer, at least one).
-The window that starts at evaluation ``i`` averages evaluations
-``i … i + k - 1``, and its convergence speed is ``samples[i]``: the samples
-seen at its first evaluation. With ``eval_every = 1`` that is exactly the
-thesis's definition (to one batch).
+Curves here are evaluated every ``eval_every`` batches, so a window holds ``k = W / eval_every`` evaluations
+(:func:`window_evaluations`); the window starting at evaluation ``i`` averages ``i … i + k - 1`` and its convergence
+speed is ``samples[i]``. With ``eval_every = 1`` that is exactly the thesis's definition.
 """
 
 from __future__ import annotations
@@ -35,8 +29,7 @@ TIE_TOLERANCE = 1e-12
 def window_evaluations(window_batches: int, eval_every: int) -> int:
     """How many evaluations a window of ``window_batches`` batches spans.
 
-    ``round(window_batches / eval_every)``, and at least 1 (a window shorter
-    than the evaluation period holds one evaluation).
+    ``round(window_batches / eval_every)``, at least 1.
 
     Example:
         >>> window_evaluations(2000, 10), window_evaluations(25, 10), window_evaluations(3, 10)
@@ -51,16 +44,13 @@ def window_evaluations(window_batches: int, eval_every: int) -> int:
 def best_window(values, window: int, *, short: str = "error") -> tuple[int, float]:
     """Start index and mean of the ``window``-long stretch of ``values`` with the lowest mean.
 
-    Ties (means equal to within :data:`TIE_TOLERANCE`, relative) go to the
-    earliest window.
+    Ties (means equal to within :data:`TIE_TOLERANCE`, relative) go to the earliest window.
 
     Args:
         values: the curve, one value per evaluation.
         window: window length in evaluations (>= 1).
-        short: what to do when the curve is shorter than the window:
-            ``"error"`` raises ``ValueError``; ``"whole"`` uses the whole
-            curve as the one window (start 0).
-
+        short: what to do when the curve is shorter than the window: ``"error"`` raises ``ValueError``; ``"whole"`` uses
+            the whole curve as the one window (start 0).
     Example:
         >>> best_window([0.5, 0.25, 0.25, 0.5, 0.25, 0.25], 2)   # windows 1 and 4 tie: earliest
         (1, 0.25)
@@ -114,7 +104,6 @@ def convergence_point(samples, values, window_batches: int, eval_every: int, *,
         window_batches: the window in training batches (thesis: 2000).
         eval_every: batches between evaluations of the curve.
         short: see :func:`best_window`.
-
     Example:
         >>> c = convergence_point([64, 128, 192, 256], [0.4, 0.1, 0.1, 0.2], window_batches=20, eval_every=10)
         >>> c.samples, c.performance

@@ -20,7 +20,6 @@ class MeanCurve:
         mean, std: mean and population std (``ddof=0``) of the metric over runs.
         runs: number of runs averaged.
         metric: the metric's name (``"one_minus_auc"``, ``"one_minus_ap50"``).
-
     Example:
         >>> import numpy as np
         >>> MeanCurve(np.array([10]), np.array([1.0]), np.array([0.5]), np.zeros(1), 1).metric
@@ -40,13 +39,8 @@ def mean_curve(results: list[RunResult]) -> MeanCurve:
 
     Args:
         results: runs of one configuration (several seeds), all of one metric.
-
-    Returns:
-        A :class:`MeanCurve`.
-
-    Raises:
-        ValueError: for no runs, a run without evaluations, or runs of different metrics.
-
+    Returns: A :class:`MeanCurve`.
+    Raises: ValueError: for no runs, a run without evaluations, or runs of different metrics.
     Example:
         >>> import numpy as np
         >>> runs = [RunResult(np.array([64, 128]), np.array([1.0, 2.0]), np.array(v), {}, {})
@@ -81,12 +75,8 @@ def first_reaching(curve: MeanCurve, target: float) -> tuple[float, float]:
     "Reaches" is ``<=`` for metrics where lower is better (every metric here).
 
     Args:
-        curve: a :class:`MeanCurve`.
-        target: the value to reach.
-
-    Returns:
-        ``(samples, seconds)`` as floats.
-
+        curve, target: a :class:`MeanCurve` and the value to reach.
+    Returns: ``(samples, seconds)`` as floats.
     Example:
         >>> first_reaching(MeanCurve(np.array([10, 20]), np.array([1.0, 2.0]),
         ...                          np.array([0.5, 0.1]), np.zeros(2), 1), 0.2)
@@ -106,14 +96,10 @@ def time_to_baseline_best(curves: dict[str, MeanCurve], baseline: str = "nis") -
     Args:
         curves: ``{method: MeanCurve}``, all of one metric.
         baseline: the key of the reference curve (uniform sampling).
-
     Returns:
-        One row per method: ``method``, ``target_<metric>``, ``best_<metric>`` (the best of the
-        mean curve), ``samples``, ``seconds``, ``samples_ratio``, ``seconds_ratio`` (NaN: not reached).
-
-    Raises:
-        ValueError: when ``baseline`` is not among the curves.
-
+        One row per method: ``method``, ``target_<metric>``, ``best_<metric>`` (the best of the mean curve),
+        ``samples``, ``seconds``, ``samples_ratio``, ``seconds_ratio`` (NaN: not reached).
+    Raises: ValueError: when ``baseline`` is not among the curves.
     Example:
         >>> import numpy as np
         >>> a = MeanCurve(np.array([1, 2]), np.array([1.0, 2.0]), np.array([0.5, 0.2]), np.zeros(2), 1)
@@ -146,10 +132,7 @@ def format_table(rows: list[dict]) -> str:
 
     Args:
         rows: from :func:`time_to_baseline_best`.
-
-    Returns:
-        The table, one line per method, headed by the target.
-
+    Returns: The table, one line per method, headed by the target.
     Example:
         >>> rows = [{"method": "nis", "target_one_minus_auc": 0.1, "best_one_minus_auc": 0.1, "samples": 64.0,
         ...          "seconds": 1.0, "samples_ratio": 1.0, "seconds_ratio": 1.0}]

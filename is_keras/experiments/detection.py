@@ -1,9 +1,8 @@
 """Importance sampling for object detection: the synthetic-shapes splits and :func:`run_detection`.
 
 :func:`run_detection` is :func:`~is_keras.experiments.run.run` with a
-:class:`~is_keras.experiments.detection_task.DetectionTask`; comparisons and
-summaries use the same :func:`~is_keras.experiments.compare.compare` and
-:func:`~is_keras.experiments.summary.summarize` as classification.
+:class:`~is_keras.experiments.detection_task.DetectionTask`; comparisons and summaries use the same
+:func:`~is_keras.experiments.compare.compare` and :func:`~is_keras.experiments.summary.summarize` as classification.
 """
 
 from __future__ import annotations
@@ -29,14 +28,10 @@ def shapes_splits(num_train: int = 2000, num_val: int = 200, image_size: int = 9
 
     Args:
         num_train, num_val: images per set.
-        image_size: image side in pixels (a multiple of 32 for YOLOv2).
-        classes: shape names.
+        image_size: image side in pixels (a multiple of 32 for YOLOv2); classes: shape names.
         max_objects: objects per image: 0 .. ``max_objects``.
         seed: seeds the training set; the validation set uses ``seed + 1_000_003``.
-
-    Returns:
-        ``(train, val)`` :class:`~is_keras.data.coco.DetectionData`.
-
+    Returns: ``(train, val)`` :class:`~is_keras.data.coco.DetectionData`.
     Example:
         >>> train, val = shapes_splits(8, 4, image_size=64)
         >>> len(train), len(val), train.image_size
@@ -55,24 +50,17 @@ def run_detection(train, val, *, sampler_config: SamplerConfig | None = None,
     Args:
         train, val: :class:`~is_keras.data.coco.DetectionData` of equal image size (a multiple of 32).
         sampler_config: default ``SamplerConfig(method="nis")``.
-        training_config: default :meth:`DetectionTask.default_training_config` (YOLOv2 ×0.125,
-            batch-norm momentum 0.9, 10 epochs, batch 16, Adam 3e-3).
+        training_config: default :meth:`DetectionTask.default_training_config` (YOLOv2 ×0.125, batch-norm momentum 0.9,
+            10 epochs, batch 16, Adam 3e-3).
         callbacks, verbose: as :func:`~is_keras.experiments.run.run`.
-        keep_model: return the trained model in ``result.model`` (e.g. to draw detections;
-            the anchors are in ``result.artifacts["anchors"]``).
-        **options: fields of :class:`~is_keras.sampling.config.SamplerConfig` (``method`` may be
-            ``"method+score"``, which sets ``table_score``), of
-            :class:`~is_keras.experiments.training_config.TrainingConfig`, of
+        keep_model: return the trained model in ``result.model`` (e.g. to draw detections; the anchors are in
+            ``result.artifacts["anchors"]``).
+        **options: fields of :class:`~is_keras.sampling.config.SamplerConfig` (``method`` may be ``"method+score"``,
+            which sets ``table_score``), of :class:`~is_keras.experiments.training_config.TrainingConfig`, of
             :class:`~is_keras.experiments.detection_task.DetectionTask` (``num_anchors``, ``anchors``,
-            ``localisation_only``, ``loss_kwargs``, ``table_score``), and ``width`` / ``bn_momentum``
-            of the model.
-
-    Returns:
-        A :class:`~is_keras.experiments.run_result.RunResult` with ``one_minus_ap50`` and ``epochs``.
-
-    Raises:
-        ValueError: for an unknown option, method or score, or mismatched image sizes.
-
+            ``localisation_only``, ``loss_kwargs``, ``table_score``), and ``width`` / ``bn_momentum`` of the model.
+    Returns: A :class:`~is_keras.experiments.run_result.RunResult` with ``one_minus_ap50`` and ``epochs``.
+    Raises: ValueError: for an unknown option, method or score, or mismatched image sizes.
     Example:
         >>> train, val = shapes_splits(8, 2, image_size=64, seed=0)
         >>> res = run_detection(train, val, method="nis", epochs=1, batch_size=8, num_anchors=2, width=0.0625)

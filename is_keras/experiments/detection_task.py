@@ -1,8 +1,7 @@
 """Object detection: YOLOv2 from scratch on :class:`~is_keras.data.coco.DetectionData`, 1-AP50 on validation images.
 
-One loss-table entry per image; the per-image YOLOv2 loss (or an uncertainty
-score) is written to the table after every step, exactly as for
-classification (thesis §5.2). Evaluated every epoch and twice in the first.
+One loss-table entry per image; the per-image YOLOv2 loss (or an uncertainty score) is written to the table after every
+step, exactly as for classification (thesis §5.2). Evaluated every epoch and twice in the first.
 """
 
 from __future__ import annotations
@@ -30,13 +29,8 @@ def parse_method(spec: str) -> tuple[str, str]:
 
     Args:
         spec: ``"method"`` or ``"method+score"``.
-
-    Returns:
-        ``(method, table score name)``.
-
-    Raises:
-        ValueError: for an unknown method or score (the message lists the valid ones).
-
+    Returns: ``(method, table score name)``.
+    Raises: ValueError: for an unknown method or score (the message lists the valid ones).
     Example:
         >>> parse_method("nis"), parse_method("is-randomsubset+closeness")
         (('nis', 'loss'), ('is-randomsubset', 'closeness'))
@@ -54,13 +48,8 @@ def box_shapes(data, grid_size) -> np.ndarray:
     Args:
         data: a :class:`~is_keras.data.coco.DetectionData`.
         grid_size: ``(grid_h, grid_w)`` cells.
-
-    Returns:
-        ``(num_boxes, 2)`` float array.
-
-    Raises:
-        ValueError: when the set has no boxes.
-
+    Returns: ``(num_boxes, 2)`` float array.
+    Raises: ValueError: when the set has no boxes.
     Example:
         >>> from is_keras.data.synthetic_shapes import generate_shapes
         >>> box_shapes(generate_shapes(4, 64, seed=0), (2, 2)).shape[1]
@@ -85,10 +74,7 @@ class DetectionTask(Task):
         localisation_only: drop the class head and term (thesis §4.2.3, eq. 4.1).
         loss_kwargs: passed to :class:`~is_keras.detection.yolo_loss.YoloV2Loss`.
         table_score: ``"loss"`` (thesis), ``"entropy"`` or ``"closeness"`` (:mod:`is_keras.detection.scores`).
-
-    Raises:
-        ValueError: for an unknown table score.
-
+    Raises: ValueError: for an unknown table score.
     Example:
         >>> task, method = DetectionTask().variant("is-probabilistic+entropy")
         >>> method, task.table_score, task.metric.label
@@ -135,12 +121,8 @@ class DetectionTask(Task):
         Args:
             train, val: :class:`~is_keras.data.coco.DetectionData` of equal image size (a multiple of 32).
             training_config: model ``"yolov2"``; ``model_kwargs`` ``width`` / ``bn_momentum``; ``eval_every`` None.
-
-        Returns:
-            A :class:`~is_keras.experiments.task.TaskSetup`.
-
-        Raises:
-            ValueError: for another model, an ``eval_every``, or sets of different image sizes.
+        Returns: A :class:`~is_keras.experiments.task.TaskSetup`.
+        Raises: ValueError: for another model, an ``eval_every``, or sets of different image sizes.
         """
         import keras
 

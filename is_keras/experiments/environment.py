@@ -1,8 +1,9 @@
-"""The software and hardware a result was produced with, saved next to every result."""
+"""The software and hardware a result was produced with, saved next to every result and printed by ``compare``."""
 
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import platform
 
 
@@ -20,22 +21,58 @@ def library_version() -> str:
 
 
 def environment_info() -> dict:
-    """Library / TensorFlow / Python versions, the device and the machine.
+    """Library versions, the device and the machine: what a run's numbers depend on.
+
+    TensorFlow's CPU kernels sum in an order that depends on the thread count, so the same seed repeats a run only on
+    the same machine with the same thread counts (``intra_op_threads`` / ``inter_op_threads``; 0 means TensorFlow's
+    choice, from ``cpu_count``).
 
     Returns:
-        A dict with keys ``is_keras``, ``tensorflow``, ``python``, ``device``, ``machine``.
-
+        A dict: ``is_keras``, ``tensorflow``, ``keras``, ``numpy``, ``python``, ``device``, ``machine``, ``platform``,
+        ``cpu_count``, ``intra_op_threads``, ``inter_op_threads``.
     Example:
-        >>> sorted(environment_info())
-        ['device', 'is_keras', 'machine', 'python', 'tensorflow']
+        >>> sorted(environment_info())[:5]
+        ['cpu_count', 'device', 'inter_op_threads', 'intra_op_threads', 'is_keras']
     """
+    import keras
+    import numpy as np
     import tensorflow as tf
 
     gpus = tf.config.list_logical_devices("GPU")
     return {
         "is_keras": library_version(),
         "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
         "python": platform.python_version(),
         "device": gpus[0].name if gpus else "CPU",
         "machine": platform.machine(),
+        "platform": platform.platform(),
+        "cpu_count": _cpu_count(),
+        "intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads(),
+        "inter_op_threads": tf.config.threading.get_inter_op_parallelism_threads(),
     }
+
+
+def environment_line(info: dict) -> str:
+    """``info`` (from :func:`environment_info`) on one line, for the start of a command's output.
+
+    Example:
+        >>> line = environment_line({"platform": "Linux-6.1-x86_64", "cpu_count": 2, "device": "CPU",
+        ...                          "intra_op_threads": 0, "inter_op_threads": 0, "tensorflow": "2.19.0"})
+        >>> line.split(";")[0]
+        "machine: Linux-6.1-x86_64, 2 CPUs, device CPU, TF threads intra 0 / inter 0 (0: TF's default)"
+    """
+    get = info.get
+    return (f"machine: {get('platform', '?')}, {get('cpu_count', '?')} CPUs, device {get('device', '?')}, "
+            f"TF threads intra {get('intra_op_threads', '?')} / inter {get('inter_op_threads', '?')} "
+            f"(0: TF's default); TensorFlow {get('tensorflow', '?')}, Keras {get('keras', '?')}, "
+            f"numpy {get('numpy', '?')}, Python {get('python', '?')}")
+
+
+def _cpu_count() -> int:
+    """The CPUs this process may run on (its affinity where the OS tells it, else ``os.cpu_count()``)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1

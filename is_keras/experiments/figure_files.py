@@ -9,16 +9,9 @@ def save_figure(fig, path, *, dpi: int = 100) -> Path:
     """Write ``fig`` to ``path`` (format from the suffix), creating the folder.
 
     Args:
-        fig: a :class:`matplotlib.figure.Figure`.
-        path: the file to write.
-        dpi: resolution.
-
-    Returns:
-        ``path`` as a :class:`~pathlib.Path`.
-
-    Raises:
-        ValueError: when the file cannot be written (the message names it).
-
+        fig, path, dpi: a :class:`matplotlib.figure.Figure`, the file to write, the resolution.
+    Returns: ``path`` as a :class:`~pathlib.Path`.
+    Raises: ValueError: when the file cannot be written (the message names it).
     Example:
         >>> import tempfile, pathlib
         >>> from matplotlib.figure import Figure

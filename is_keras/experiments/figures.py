@@ -1,16 +1,14 @@
 """The thesis's classification figures, redrawn from a sweep's saved results into files.
 
-* every sweep kind: metric curves per dataset, model and size, one line per
-  method / exponent (``<dataset>_<model>_<size>_<kind>.png``) — thesis
-  Figures 5.1–5.6 and 5.16–5.18 (``model_complexity``), 5.19–5.22
+* every sweep kind: metric curves per dataset, model and size, one line per method / exponent
+  (``<dataset>_<model>_<size>_<kind>.png``) — thesis Figures 5.1–5.6 and 5.16–5.18 (``model_complexity``), 5.19–5.22
   (``loss_exponent``), 5.23–5.26 (``is_methods``);
-* ``model_complexity`` also: convergence speed and max performance against
-  the trainable-parameter count (``<dataset>_<model>_convergence_speed.png``,
-  ``..._max_performance.png``) — Figures 5.7–5.10 and 5.12–5.15;
+* ``model_complexity`` also: convergence speed and max performance against the trainable-parameter count
+  (``<dataset>_<model>_convergence_speed.png``, ``..._max_performance.png``) — Figures 5.7–5.10 and 5.12–5.15;
 * always: ``convergence.csv`` / ``convergence.json``, the numbers behind them.
 
-The numbers come from :mod:`~is_keras.experiments.sweep_analysis`, the drawings
-from :mod:`is_keras.plotting`; this module reads and writes the files.
+The numbers come from :mod:`~is_keras.experiments.sweep_analysis`, the drawings from :mod:`is_keras.plotting`; this
+module reads and writes the files.
 """
 
 from __future__ import annotations
@@ -32,9 +30,7 @@ __all__ = ["convergence_table", "draw_figures", "format_convergence_table", "wri
 def write_convergence_table(rows: list[dict], out_dir) -> list[Path]:
     """``convergence.csv`` and ``convergence.json`` (strict JSON) in ``out_dir``.
 
-    Raises:
-        ValueError: for no rows.
-
+    Raises: ValueError: for no rows.
     Example:
         >>> import tempfile
         >>> [p.name for p in write_convergence_table([{"label": "NIS", "speed_mean": 1.0}], tempfile.mkdtemp())]
@@ -60,13 +56,8 @@ def draw_figures(out_dir, *, fig_dir=None, window: int | None = None) -> list[Pa
         out_dir: a :func:`~is_keras.experiments.sweep.run_sweep` output folder.
         fig_dir: where to write (default ``<out_dir>/figures``).
         window: convergence window in batches (default: the sweep's).
-
-    Returns:
-        The paths written: ``convergence.csv``, ``convergence.json`` and the PNGs.
-
-    Raises:
-        ValueError: when ``out_dir`` holds no finished runs.
-
+    Returns: The paths written: ``convergence.csv``, ``convergence.json`` and the PNGs.
+    Raises: ValueError: when ``out_dir`` holds no finished runs.
     Example:
         >>> draw_figures("no/such/sweep")
         Traceback (most recent call last):

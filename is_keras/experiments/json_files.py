@@ -14,13 +14,8 @@ def json_safe(value):
 
     Args:
         value: nested dicts, lists, tuples, numbers, strings, numpy values.
-
-    Returns:
-        A structure ``json.dumps(..., allow_nan=False)`` accepts.
-
-    Raises:
-        TypeError: for a value JSON cannot hold (e.g. an arbitrary object).
-
+    Returns: A structure ``json.dumps(..., allow_nan=False)`` accepts.
+    Raises: TypeError: for a value JSON cannot hold (e.g. an arbitrary object).
     Example:
         >>> import numpy as np
         >>> json_safe({"a": [1.0, float("nan")], "b": np.float32(0.5), "c": np.arange(2)})
@@ -58,13 +53,8 @@ def atomic_write_json(path, data, *, indent: int = 1) -> Path:
         path: the file to write (its folder is created).
         data: anything :func:`json_safe` accepts.
         indent: JSON indentation.
-
-    Returns:
-        ``path`` as a :class:`~pathlib.Path`.
-
-    Raises:
-        TypeError: when ``data`` holds something JSON cannot (the old file is left as it was).
-
+    Returns: ``path`` as a :class:`~pathlib.Path`.
+    Raises: TypeError: when ``data`` holds something JSON cannot (the old file is left as it was).
     Example:
         >>> import tempfile, pathlib
         >>> folder = pathlib.Path(tempfile.mkdtemp())

@@ -14,6 +14,7 @@ from is_keras.experiments.task import Task
 from is_keras.experiments.training_config import TrainingConfig
 from is_keras.sampling.config import SamplerConfig
 from is_keras.sampling.generator import ImportanceBatchGenerator
+from is_keras.training.lr_schedules import learning_rate_schedule
 from is_keras.training.trainer import ImportanceTrainer
 
 
@@ -26,7 +27,9 @@ def run(task: Task, train, val, *, sampler_config: SamplerConfig | None = None,
     callback (:meth:`~is_keras.experiments.task.Task.setup`); this function builds the
     :class:`~is_keras.sampling.generator.ImportanceBatchGenerator` (seeded with
     ``training_config.seed``), then the model, then the
-    :class:`~is_keras.training.trainer.ImportanceTrainer`, and trains.
+    :class:`~is_keras.training.trainer.ImportanceTrainer`, and trains. The learning rate follows
+    ``training_config.lr_schedule`` over the run's own budget, ``epochs`` × the generator's
+    steps per epoch (:func:`~is_keras.training.lr_schedules.learning_rate_schedule`).
 
     With ``backup_dir`` the run can be killed and started again: the trainer saves
     its whole state there (``ImportanceTrainer.fit(backup_dir=...)``) and a
@@ -73,7 +76,10 @@ def run(task: Task, train, val, *, sampler_config: SamplerConfig | None = None,
     generator = ImportanceBatchGenerator(setup.x, setup.y, batch_size=training_config.batch_size,
                                          sampler_config=sampler_config, seed=training_config.seed)
     model = setup.build_model()
-    trainer = ImportanceTrainer(model, generator, loss=setup.loss, learning_rate=training_config.learning_rate,
+    learning_rate = learning_rate_schedule(training_config.lr_schedule, learning_rate=training_config.learning_rate,
+                                           budget_steps=training_config.epochs * generator.steps_per_epoch,
+                                           warmup=training_config.lr_warmup)
+    trainer = ImportanceTrainer(model, generator, loss=setup.loss, learning_rate=learning_rate,
                                 table_score=setup.table_score)
     hist = LossTableHistograms(generator, epochs=training_config.histogram_epochs) \
         if training_config.histogram_epochs else None
@@ -116,7 +122,8 @@ def run_training(train, val, *, sampler_config: SamplerConfig | None = None,
         **options: any field of :class:`~is_keras.sampling.config.SamplerConfig` (``method``,
             ``exponent``, ``subset_fraction``, ``subset_size``, ``uniform_mix``, ``unbiased``) or of
             :class:`~is_keras.experiments.training_config.TrainingConfig` (``model``, ``model_kwargs``,
-            ``epochs``, ``batch_size``, ``learning_rate``, ``eval_every``, ``seed``, ``histogram_epochs``),
+            ``epochs``, ``batch_size``, ``learning_rate``, ``eval_every``, ``seed``, ``histogram_epochs``,
+            ``lr_schedule``, ``lr_warmup``),
             and ``table_score`` (``"loss"`` or ``"gradient-norm"``, what the loss table holds:
             :class:`~is_keras.experiments.classification_task.ClassificationTask`); ``method`` may be
             ``"method+score"``, e.g. ``"is-annealed+gradient-norm"``.

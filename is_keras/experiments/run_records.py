@@ -1,15 +1,10 @@
 """A run's evaluation records kept beside its trainer backup, so a resumed run returns the uninterrupted result.
 
-:func:`~is_keras.experiments.run.run` with ``backup_dir`` trains with
-``ImportanceTrainer.fit(backup_dir=...)`` (weights, optimizer, loss table, sampler,
-RNG, counters and position in ``run_state.pkl``) and adds a :class:`RunRecordsBackup`
-callback that keeps what the :class:`~is_keras.experiments.run_result.RunResult` is
-made of and the trainer does not hold: the evaluation callback's records (samples
-seen, training seconds, metric values, batch numbers) and the loss-table snapshots.
-They are written atomically to ``run_records.json`` (and ``histogram_<epoch>.npy``)
-at every evaluation, before the trainer's backup of the same step; on resume the
-records made after the restored step are dropped (they are made again), so the
-resumed curve is, value for value, the uninterrupted one.
+The trainer's backup (``run_state.pkl``: weights, optimizer, loss table, sampler, RNG, counters) lacks what a
+:class:`~is_keras.experiments.run_result.RunResult` is made of: the evaluation records and loss-table snapshots.
+:class:`RunRecordsBackup` writes them atomically (``run_records.json``, ``histogram_<epoch>.npy``) at every evaluation,
+before the trainer's backup of that step; on resume, records after the restored step are dropped (they are made again),
+so the resumed curve is value for value the uninterrupted one.
 """
 
 from __future__ import annotations
@@ -33,25 +28,17 @@ _FORMAT = 1
 class RunRecordsBackup(keras.callbacks.Callback):
     """Saves and restores an evaluation callback's records (and loss-table snapshots) in ``backup_dir``.
 
-    Place it after the evaluation callback and the
-    :class:`~is_keras.callbacks.loss_table_histograms.LossTableHistograms` callback,
-    and train with ``trainer.fit(backup_dir=backup_dir)``: at the start of training
-    (after the trainer has restored its state) it puts back the records made up to
-    the trainer's restored step; afterwards it rewrites the file whenever a record
-    or snapshot is added.
+    Place it after the evaluation and ``LossTableHistograms`` callbacks and train with ``trainer.fit(backup_dir=...)``:
+    at the start it puts back the records up to the trainer's restored step, then rewrites the file at every new record.
 
     Args:
         backup_dir: the run's backup folder (shared with the trainer's ``run_state.pkl``).
         trainer: the :class:`~is_keras.training.trainer.ImportanceTrainer` (its ``steps_done``).
         evaluator: an :class:`~is_keras.callbacks.evaluation_callback.EvaluationCallback`.
         histograms: the run's ``LossTableHistograms`` callback, or ``None``.
-        run_info: what identifies the run (task, configs, data sizes); a saved file of
-            another run is refused.
-
-    Raises:
-        ValueError: the records file is corrupt, of another version or of another run,
-            or the trainer's state is there without it (the message names the file).
-
+        run_info: what identifies the run (task, configs, data sizes); a saved file of another run is refused.
+    Raises: ValueError: the records file is corrupt, of another version or of another run, or the trainer's state is
+        there without it (the message names the file).
     Example:
         >>> import tempfile
         >>> from is_keras.callbacks.evaluation_callback import EvaluationCallback

@@ -25,7 +25,6 @@ class RunResult:
         loss_histograms: epoch -> visited loss-table entries, when snapshots were asked for (not saved).
         model: the trained model, when the run was asked to keep it (not saved).
         artifacts: task-specific objects (detection: ``"anchors"``) (not saved).
-
     Example:
         >>> import numpy as np
         >>> r = RunResult(np.array([64, 128]), np.array([0.5, 1.0]), np.array([0.2, 0.1]), {"seed": 0}, {})
@@ -54,8 +53,7 @@ class RunResult:
     def one_minus_auc(self) -> np.ndarray:
         """:attr:`values` of a classification run.
 
-        Raises:
-            AttributeError: when the run's metric is not 1-AUC.
+        Raises: AttributeError: when the run's metric is not 1-AUC.
         """
         return self._values_of("one_minus_auc")
 
@@ -63,8 +61,7 @@ class RunResult:
     def one_minus_ap50(self) -> np.ndarray:
         """:attr:`values` of a detection run.
 
-        Raises:
-            AttributeError: when the run's metric is not 1-AP50.
+        Raises: AttributeError: when the run's metric is not 1-AP50.
         """
         return self._values_of("one_minus_ap50")
 
@@ -76,8 +73,7 @@ class RunResult:
     def to_dict(self) -> dict:
         """JSON-ready form: the curve (values under the metric's name), config and environment.
 
-        Returns:
-            A dict of lists, numbers and strings (tables, histograms, model and artifacts are left out).
+        Returns: A dict of lists, numbers and strings (tables, histograms, model and artifacts are left out).
         """
         data = {"metric": self.metric, "samples": np.asarray(self.samples).tolist(),
                 "seconds": np.asarray(self.seconds).tolist(), self.metric: np.asarray(self.values).tolist()}
@@ -92,12 +88,8 @@ class RunResult:
 
         Args:
             data: a mapping from :meth:`to_dict`; ``null`` values become NaN.
-
-        Returns:
-            The :class:`RunResult`.
-
-        Raises:
-            ValueError: when no metric values are found.
+        Returns: The :class:`RunResult`.
+        Raises: ValueError: when no metric values are found.
         """
         metric = data.get("metric") or next((name for name in ("one_minus_auc", "one_minus_ap50") if name in data),
                                             None)

@@ -11,7 +11,8 @@ from is_keras.sampling.config import SamplerConfig
 
 #: Fields left out of the saved form (and so of the run ID) while they hold these values,
 #: so runs saved before a field existed keep their IDs.
-OMITTED_WHEN = {"unbiased": False, "uniform_mix": None, "sampler_options": {}, "smoke": False}
+OMITTED_WHEN = {"unbiased": False, "uniform_mix": None, "sampler_options": {}, "smoke": False,
+                "lr_schedule": "constant", "lr_warmup": 0.0}
 
 
 @dataclasses.dataclass
@@ -21,7 +22,8 @@ class RunSpec:
     Options a method does not read are ``None`` (``exponent`` for NIS and
     IS-randomsubset, ``subset_fraction`` except for IS-randomsubset,
     ``subset_size`` except for IS-highsubset), so runs that would be identical
-    are not repeated and figure labels stay clean.
+    are not repeated and figure labels stay clean. ``lr_schedule`` / ``lr_warmup``
+    are :class:`~is_keras.experiments.training_config.TrainingConfig`'s.
 
     Example:
         >>> spec = RunSpec("digits", {}, 0, "crapnet", {"width": 2}, "nis", None, 0, 1, 64, 5, 1e-3, None, None)
@@ -47,6 +49,8 @@ class RunSpec:
     uniform_mix: float | None = None
     sampler_options: dict = dataclasses.field(default_factory=dict)
     smoke: bool = False
+    lr_schedule: str = "constant"
+    lr_warmup: float = 0.0
 
     def to_dict(self) -> dict:
         """JSON-ready fields; those of :data:`OMITTED_WHEN` only when set, so earlier runs keep their IDs.
@@ -89,7 +93,10 @@ class RunSpec:
         unbiased = "-unbiased" if self.unbiased else ""
         mix = f"-mix{self.uniform_mix:g}" if self.uniform_mix else ""
         smoke = "-smoke" if self.smoke else ""
-        return f"{self.model}-{self.size_label}-{self.method}{exponent}{mix}{unbiased}{smoke}-s{self.seed}-{digest}"
+        schedule = "" if self.lr_schedule == "constant" else f"-{self.lr_schedule}"
+        schedule += f"-warm{self.lr_warmup:g}" if self.lr_warmup else ""
+        return (f"{self.model}-{self.size_label}-{self.method}{exponent}{mix}{unbiased}{schedule}{smoke}"
+                f"-s{self.seed}-{digest}")
 
     @property
     def size_label(self) -> str:
@@ -113,4 +120,5 @@ class RunSpec:
         """The run's :class:`~is_keras.experiments.training_config.TrainingConfig`."""
         return TrainingConfig(model=self.model, model_kwargs=dict(self.model_kwargs), epochs=self.epochs,
                               batch_size=self.batch_size, learning_rate=self.learning_rate,
-                              eval_every=self.eval_every, seed=self.seed)
+                              eval_every=self.eval_every, seed=self.seed, lr_schedule=self.lr_schedule,
+                              lr_warmup=self.lr_warmup)

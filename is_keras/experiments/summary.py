@@ -21,10 +21,7 @@ def write_curves_csv(results: dict[str, list[RunResult]], path) -> Path:
     Args:
         results: ``{method: [RunResult, ...]}`` of one metric.
         path: the CSV file.
-
-    Returns:
-        ``path``.
-
+    Returns: ``path``.
     Example:
         >>> import numpy as np, tempfile, pathlib
         >>> r = RunResult(np.array([64]), np.array([1.0]), np.array([0.25]), {"seed": 0}, {})
@@ -53,10 +50,9 @@ def summarize(results: dict[str, list[RunResult]], out_dir, *, title: str = "", 
               figure_name: str = "compare.png") -> str:
     """Write a comparison's files into ``out_dir`` and return its time-to-baseline table.
 
-    Files: ``curves.csv`` (:func:`write_curves_csv`), ``figure_name`` (mean ± std
-    curves), ``summary.json`` (title, metric, table rows, final values, config and
-    environment of the first run; strict JSON, ``null`` where a value is NaN) and
-    ``loss_hist_<method>.png`` for methods whose first run has loss-table snapshots.
+    Files: ``curves.csv``, ``figure_name`` (mean ± std curves), ``summary.json`` (title, metric, table rows, final
+    values, the first run's config and environment; ``null`` for NaN) and ``loss_hist_<method>.png`` (loss-table
+    snapshots, when the first run has them).
 
     Args:
         results: from :func:`~is_keras.experiments.compare.compare`.
@@ -64,13 +60,8 @@ def summarize(results: dict[str, list[RunResult]], out_dir, *, title: str = "", 
         title: figure and summary title.
         baseline: the method the table is relative to (no table without it).
         figure_name: the curve figure's file name.
-
-    Returns:
-        The table text (empty when ``baseline`` was not run).
-
-    Raises:
-        ValueError: for no results.
-
+    Returns: The table text (empty when ``baseline`` was not run).
+    Raises: ValueError: for no results.
     Example:
         >>> import numpy as np, tempfile, json, pathlib
         >>> r = RunResult(np.array([64, 128]), np.array([1.0, 2.0]), np.array([0.5, 0.25]), {"seed": 0}, {})

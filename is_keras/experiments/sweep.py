@@ -1,17 +1,11 @@
 """Sweeps: a grid of training runs from one config file, run in shards, resumable.
 
-A sweep config (YAML or JSON) names a dataset, models and their sizes,
-sampling methods, loss exponents, a number of seeded runs and the training
-schedule. :func:`~is_keras.experiments.sweep_grid.expand_sweep` turns it into a
-deterministic, ordered list of :class:`~is_keras.experiments.run_spec.RunSpec`
-(model → size → method → exponent → seed), each with a stable run ID.
-:func:`run_sweep` validates the whole grid, then runs the ones not yet finished and
-saves **each run on its own as soon as it ends** (``runs/<run_id>.json``,
-written to a temporary file and renamed, so a killed sweep never leaves a
-half-written result); started again, it skips every finished run. The run in
-progress backs itself up in ``runs/<run_id>/backup/`` (every evaluation), so a
-sweep killed in the middle of a run resumes that run from its last backup, with the
-curve of an uninterrupted run; the backup is deleted once the result is saved.
+A config (YAML or JSON) names a dataset, models and sizes, methods, exponents, seeds and the schedule;
+:func:`~is_keras.experiments.sweep_grid.expand_sweep` turns it into an ordered list of
+:class:`~is_keras.experiments.run_spec.RunSpec` (model → size → method → exponent → seed) with stable run IDs.
+:func:`run_sweep` saves **each run atomically as it ends** (``runs/<run_id>.json``); started again it skips finished
+runs and resumes an interrupted one from ``runs/<run_id>/backup/`` (written every evaluation), with the curve of an
+uninterrupted run.
 
 Example config (YAML)::
 
@@ -87,9 +81,7 @@ class SweepOutcome:
 def check_window_fits(config: SweepConfig, num_train: int) -> int:
     """Evaluations per run.
 
-    Raises:
-        ValueError: when no evaluation would happen or the window does not fit in one run's curve.
-
+    Raises: ValueError: when no evaluation would happen or the window does not fit in one run's curve.
     Example:
         >>> check_window_fits(SweepConfig(epochs=1, batch_size=64, eval_every=5, window=10), 1347)
         4
@@ -113,11 +105,10 @@ def check_window_fits(config: SweepConfig, num_train: int) -> int:
 def reuse_finished(spec: RunSpec, out_dir, reuse_dirs, sweep_info: dict) -> bool:
     """Copy ``spec``'s result from another sweep folder if one holds it (same run ID = same run).
 
-    The copy is relabelled with this sweep's ``sweep_info`` (name, kind,
-    window); the curve, config and environment are kept as they were.
+    The copy is relabelled with this sweep's ``sweep_info`` (name, kind, window); the curve, config and environment are
+    kept as they were.
 
-    Returns:
-        True when a copy was made.
+    Returns: True when a copy was made.
     """
     for folder in reuse_dirs:
         source = result_path(folder, spec.run_id)
@@ -147,33 +138,21 @@ def _load_data(config: SweepConfig):
 def run_sweep(config, out_dir, *, shard=(0, 1), progress=print, reuse=(), smoke: bool = False) -> SweepOutcome:
     """Run the sweep's unfinished runs (of one shard), saving each as soon as it ends.
 
-    The whole grid is expanded and validated first (every run's sampler and
-    training config), so a bad grid point fails before any training. Each result is
-    ``<out_dir>/runs/<run_id>.json`` holding ``format``, ``run_id``, ``spec``,
-    ``sweep`` (name, kind, window) and ``result``
-    (:meth:`~is_keras.experiments.run_result.RunResult.to_dict`: the curve, the full
-    training configuration with the seed, and the environment). The config itself
-    is copied to ``<out_dir>/sweep.json``. While a run trains it is backed up in
-    ``<out_dir>/runs/<run_id>/backup/`` (:func:`~is_keras.experiments.sweep_store.backup_path`)
-    at every evaluation; started again after a kill, the sweep resumes that run from
-    there, and deletes the backup once the run's result is saved.
+    The whole grid is validated first, so a bad grid point fails before any training. A result file holds ``format``,
+    ``run_id``, ``spec``, ``sweep`` (name, kind, window) and ``result``
+    (:meth:`~is_keras.experiments.run_result.RunResult.to_dict`); the config is copied to ``<out_dir>/sweep.json``. A
+    run's backup (:func:`~is_keras.experiments.sweep_store.backup_path`) is deleted once its result is saved.
 
     Args:
         config: a :class:`SweepConfig`, a mapping, or a YAML/JSON path.
         out_dir: output folder (created).
         shard: ``(i, n)`` or ``"i/n"``: run only every n-th run from the i-th.
         progress: called with one line of text per run (``None`` for silence).
-        reuse: other sweep output folders; a run finished there (same run ID,
-            i.e. the identical spec) is copied instead of trained again.
+        reuse: other sweep folders; a run finished there (same run ID = same spec) is copied, not trained again.
         smoke: try the grid in a tiny size (:func:`~is_keras.experiments.sweep_config.smoke_config`).
-
-    Returns:
-        A :class:`SweepOutcome`.
-
-    Raises:
-        ValueError: for a bad config, shard or window, before any run starts; for a
-            run's backup that is corrupt (the message names the file).
-
+    Returns: A :class:`SweepOutcome`.
+    Raises: ValueError: for a bad config, shard or window, before any run starts; for a run's backup that is corrupt
+        (the message names the file).
     Example:
         >>> import tempfile
         >>> outcome = run_sweep({"methods": ["nis"], "models": ["crapnet"], "widths": [1]}, tempfile.mkdtemp(),

@@ -1,8 +1,7 @@
 """The numbers behind a sweep's figures: runs grouped by configuration, convergence table, checkpoints.
 
-Runs are grouped by everything in their spec except the seed
-(:func:`group_records`); each group is one line of a figure or one row of a
-table (mean ± 1 std over its runs). Nothing here reads or writes files.
+Runs are grouped by everything in their spec except the seed (:func:`group_records`); each group is one line of a figure
+or one row of a table (mean ± 1 std over its runs). Nothing here reads or writes files.
 """
 
 from __future__ import annotations
@@ -20,9 +19,7 @@ from is_keras.sampling.methods import METHOD_SPECS
 def group_records(records: list[SweepRecord]) -> dict[str, list[SweepRecord]]:
     """Records grouped by :meth:`RunSpec.group_key` (all fields but the seed), in first-seen order.
 
-    Raises:
-        ValueError: when one configuration holds a seed twice.
-
+    Raises: ValueError: when one configuration holds a seed twice.
     Example:
         >>> group_records([])
         {}
@@ -66,14 +63,10 @@ def convergence_table(records: list[SweepRecord], *, window: int | None = None) 
     Args:
         records: from :func:`~is_keras.experiments.sweep_store.load_sweep_results`.
         window: convergence window in batches; default: each run's sweep ``window``.
-
     Returns:
-        Rows with ``kind``, ``dataset``, ``model``, ``size``, ``parameters``, ``method``, ``exponent``,
-        ``label``, ``window``, ``runs``, ``speed_mean``, ``speed_std``, ``performance_mean``, ``performance_std``.
-
-    Raises:
-        ValueError: when runs of one configuration were saved with different windows.
-
+        Rows with ``kind``, ``dataset``, ``model``, ``size``, ``parameters``, ``method``, ``exponent``, ``label``,
+        ``window``, ``runs``, ``speed_mean``, ``speed_std``, ``performance_mean``, ``performance_std``.
+    Raises: ValueError: when runs of one configuration were saved with different windows.
     Example:
         >>> convergence_table([])
         []
@@ -101,13 +94,10 @@ def convergence_table(records: list[SweepRecord], *, window: int | None = None) 
 def curve_checkpoints(records: list[SweepRecord], epochs) -> list[dict]:
     """Mean ± std of every configuration's metric after given numbers of epochs (early vs late training).
 
-    The value at epoch ``e`` is the last evaluation with at most
-    ``e × ceil(N / B) × B`` samples seen (``N`` training samples, batch ``B``:
-    the samples of ``e`` full epochs); epochs past the run's end give NaN.
+    The value at epoch ``e`` is the last evaluation with at most ``e × ceil(N / B) × B`` samples seen (``N`` training
+    samples, batch ``B``: the samples of ``e`` full epochs); epochs past the run's end give NaN.
 
-    Raises:
-        ValueError: for no epochs or an epoch < 1, or runs that do not record ``num_train``.
-
+    Raises: ValueError: for no epochs or an epoch < 1, or runs that do not record ``num_train``.
     Example:
         >>> curve_checkpoints([], epochs=[1, 2])
         []

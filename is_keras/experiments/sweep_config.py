@@ -21,6 +21,7 @@ from pathlib import Path
 from is_keras.experiments.convergence import THESIS_WINDOW_BATCHES
 from is_keras.sampling.config import SamplerConfig
 from is_keras.sampling.methods import METHOD_SPECS
+from is_keras.sampling.options import SAMPLER_OPTIONS, OptionError, check_option
 
 #: Grid defaults of each preset sweep kind (thesis §5.1.1–5.1.3).
 PRESETS = {
@@ -49,6 +50,9 @@ class SweepConfig:
     change which runs exist). ``sampler_options`` holds the further
     :class:`~is_keras.sampling.config.SamplerConfig` fields given as keys.
     ``smoke``: a tiny trial of the grid (:func:`smoke_config`).
+    ``lr_schedule`` (``constant``, ``cosine``, ``step``) and ``lr_warmup`` (``cosine``'s
+    warm-up fraction in [0, 1)) are every run's, as in
+    :class:`~is_keras.experiments.training_config.TrainingConfig`.
 
     Raises:
         ValueError: from :meth:`validate`, naming the first bad key.
@@ -81,6 +85,8 @@ class SweepConfig:
     uniform_mix: float = 0.0
     sampler_options: dict = dataclasses.field(default_factory=dict)
     smoke: bool = False
+    lr_schedule: str = "constant"
+    lr_warmup: float = 0.0
 
     def __post_init__(self):
         self.validate()
@@ -142,8 +148,9 @@ class SweepConfig:
         """
         from is_keras.data.registry import DATASETS, NPZ_PREFIX, TFDS_PREFIX
         from is_keras.models.registry import CLASSIFIERS
+        from is_keras.training.lr_schedules import check_lr_schedule
 
-        for name in ("runs", "epochs", "batch_size", "eval_every", "window", "subset_size"):
+        for name in ("runs", "epochs", "batch_size", "eval_every", "window"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
@@ -171,18 +178,21 @@ class SweepConfig:
             raise ValueError(
                 f"unknown method(s) {', '.join(map(str, bad))}; valid methods are: {', '.join(METHOD_SPECS)}"
             )
-        for exponent in self.exponents:
-            if not _number(exponent) or exponent < 0:
-                raise ValueError(f"exponents must be finite numbers >= 0, got {exponent!r}")
+        for i, exponent in enumerate(self.exponents):
+            SAMPLER_OPTIONS["exponent"].check(f"exponents[{i}]", exponent)
         if (not isinstance(self.unbiased, list) or not self.unbiased
                 or not all(isinstance(v, bool) for v in self.unbiased)):
             raise ValueError(f"unbiased must be true, false or a list of them, got {self.unbiased!r}")
-        if not (_number(self.uniform_mix) and 0 <= self.uniform_mix <= 1):
-            raise ValueError(f"uniform_mix must be a number in [0, 1], got {self.uniform_mix!r}")
+        for name in ("uniform_mix", "subset_fraction", "subset_size"):
+            check_option(name, getattr(self, name))
+        further = [name for name in SAMPLER_OPTIONS if name not in ("method", "exponent")]  # methods/exponents
+        for name, value in self.sampler_options.items():
+            if name not in further:
+                raise OptionError(name, f"unknown sampler option {name!r}; options are: {', '.join(further)}")
+            check_option(name, value)
         if not (_number(self.learning_rate) and self.learning_rate > 0):
             raise ValueError(f"learning_rate must be a number > 0, got {self.learning_rate!r}")
-        if not (_number(self.subset_fraction) and 0 < self.subset_fraction <= 1):
-            raise ValueError(f"subset_fraction must be in (0, 1], got {self.subset_fraction!r}")
+        check_lr_schedule(self.lr_schedule, self.lr_warmup)
         if not isinstance(self.smoke, bool):
             raise ValueError(f"smoke must be true or false, got {self.smoke!r}")
         if self.params is not None and self.widths is not None:

@@ -85,7 +85,8 @@ def expand_sweep(config) -> list[RunSpec]:
                         unbiased=unbiased,
                         uniform_mix=float(config.uniform_mix) if reads(method, "uniform_mix") and config.uniform_mix
                         else None,
-                        sampler_options=dict(options), smoke=config.smoke,
+                        sampler_options=dict(options), smoke=config.smoke, lr_schedule=config.lr_schedule,
+                        lr_warmup=float(config.lr_warmup),
                     )
                     if spec.run_id not in seen:
                         spec.sampler_config()  # refuses bad options now, not after earlier runs trained

@@ -43,9 +43,7 @@ def backup_path(out_dir, run_id: str) -> Path:
 def remove_backup(out_dir, run_id: str) -> bool:
     """Delete ``run_id``'s backup folder (and its run folder, when that is left empty).
 
-    Returns:
-        True when there was a backup to delete.
-
+    Returns: True when there was a backup to delete.
     Example:
         >>> remove_backup("no/such/folder", "a")
         False
@@ -89,8 +87,7 @@ def record_data(spec: RunSpec, sweep_info: dict, result: RunResult) -> dict:
 def read_record(path) -> SweepRecord:
     """Load one result file written by :func:`~is_keras.experiments.sweep.run_sweep`.
 
-    Raises:
-        ValueError: for a file that is not a result file of :data:`RESULT_FORMAT` (the message names it).
+    Raises: ValueError: for a file that is not a result file of :data:`RESULT_FORMAT` (the message names it).
     """
     try:
         data = json.loads(Path(path).read_text())
@@ -116,9 +113,7 @@ def is_finished(out_dir, spec: RunSpec) -> bool:
 def load_sweep_results(out_dir) -> list[SweepRecord]:
     """Every finished run under ``out_dir``, ordered by configuration then seed.
 
-    Raises:
-        ValueError: when ``out_dir`` has no ``runs/`` folder, or for an unreadable result file.
-
+    Raises: ValueError: when ``out_dir`` has no ``runs/`` folder, or for an unreadable result file.
     Example:
         >>> load_sweep_results("no/such/folder")
         Traceback (most recent call last):

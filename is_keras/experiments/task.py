@@ -1,16 +1,13 @@
 """What differs between experiments: a :class:`Task` supplies the data checks, model, loss and evaluation.
 
-:func:`is_keras.experiments.run.run` trains any task the same way: the task's
-:meth:`Task.setup` turns ``(train, val)`` and a
-:class:`~is_keras.experiments.training_config.TrainingConfig` into a
-:class:`TaskSetup` (the generator's inputs and targets, a model builder, the
-per-sample loss, an optional table score and the evaluation callback); the core
-builds the :class:`~is_keras.sampling.generator.ImportanceBatchGenerator` and the
-:class:`~is_keras.training.trainer.ImportanceTrainer`, trains, and reads the curve
-back with :meth:`Task.curve`.
+:func:`is_keras.experiments.run.run` trains any task the same way: the task's :meth:`Task.setup` turns ``(train, val)``
+and a :class:`~is_keras.experiments.training_config.TrainingConfig` into a :class:`TaskSetup` (the generator's inputs
+and targets, a model builder, the per-sample loss, an optional table score and the evaluation callback); the core builds
+the :class:`~is_keras.sampling.generator.ImportanceBatchGenerator` and the
+:class:`~is_keras.training.trainer.ImportanceTrainer`, trains, and reads the curve back with :meth:`Task.curve`.
 
-To add a task: subclass :class:`Task`, set :attr:`Task.name` and :attr:`Task.metric`,
-implement :meth:`Task.setup`, :meth:`Task.curve` and :meth:`Task.default_training_config`.
+To add a task: subclass :class:`Task`, set :attr:`Task.name` and :attr:`Task.metric`, implement :meth:`Task.setup`,
+:meth:`Task.curve` and :meth:`Task.default_training_config`.
 """
 
 from __future__ import annotations
@@ -37,7 +34,6 @@ class TaskSetup:
         table_score: what the trainer writes into the loss table instead of the loss (``None``: the loss).
         config: task facts recorded in the result's config (data sizes, classes, anchors, ...).
         artifacts: objects handed back in ``RunResult.artifacts`` (detection: the anchors).
-
     Example:
         >>> import numpy as np
         >>> TaskSetup(np.zeros((4, 2)), np.zeros(4), build_model=lambda: None, evaluator=None).loss
@@ -69,8 +65,7 @@ class Task(abc.ABC):
     def default_training_config(self) -> TrainingConfig:
         """The schedule used when :func:`run` is given none.
 
-        Returns:
-            A :class:`TrainingConfig`.
+        Returns: A :class:`TrainingConfig`.
         """
 
     @abc.abstractmethod
@@ -80,12 +75,8 @@ class Task(abc.ABC):
         Args:
             train, val: the task's training and validation data.
             training_config: the run's schedule (model name and kwargs, seed, evaluation period).
-
-        Returns:
-            A :class:`TaskSetup`.
-
-        Raises:
-            ValueError: for data or options the task cannot use.
+        Returns: A :class:`TaskSetup`.
+        Raises: ValueError: for data or options the task cannot use.
         """
 
     @abc.abstractmethod
@@ -109,10 +100,7 @@ class Task(abc.ABC):
 
         Args:
             spec: a method name (detection also accepts ``"method+score"``).
-
-        Returns:
-            ``(task, method)``.
-
+        Returns: ``(task, method)``.
         Example:
             >>> from is_keras.experiments.classification_task import ClassificationTask
             >>> ClassificationTask().variant("nis")[1]

@@ -1,10 +1,13 @@
-"""The training schedule of a run: model, its size, epochs, batch size, learning rate, evaluations, seed."""
+"""The training schedule of a run: model, its size, epochs, batch size, learning rate (and its schedule),
+evaluations, seed."""
 
 from __future__ import annotations
 
 import dataclasses
 import math
 import numbers
+
+from is_keras.training.lr_schedules import check_lr_schedule
 
 
 @dataclasses.dataclass(frozen=True)
@@ -16,11 +19,15 @@ class TrainingConfig:
         model_kwargs: passed to the model's builder (``width=``, ``params=``, ``bn_momentum=``).
         epochs: training epochs (>= 1).
         batch_size: samples per step (>= 1).
-        learning_rate: Adam's learning rate (> 0).
+        learning_rate: Adam's learning rate (> 0); the peak rate under ``lr_schedule``.
         eval_every: evaluate every this many batches; ``None``: the task's own schedule
             (detection: every epoch and twice in the first).
         seed: seeds model initialisation and the sampler.
         histogram_epochs: epochs (1-based) after which to snapshot the loss table.
+        lr_schedule: the learning rate over the run's steps
+            (:func:`~is_keras.training.lr_schedules.learning_rate_schedule`): ``"constant"``,
+            ``"cosine"`` (to 0 at the run's end) or ``"step"`` (÷10 at 1/2, ÷100 at 3/4 of the run).
+        lr_warmup: ``"cosine"``'s linear warm-up from 0, as a fraction of the run in [0, 1).
 
     Raises:
         ValueError: naming the first bad field.
@@ -39,6 +46,8 @@ class TrainingConfig:
     eval_every: int | None = 10
     seed: int = 0
     histogram_epochs: tuple = ()
+    lr_schedule: str = "constant"
+    lr_warmup: float = 0.0
 
     def __post_init__(self):
         if not isinstance(self.model, str) or not self.model:
@@ -62,6 +71,8 @@ class TrainingConfig:
         if any(isinstance(e, bool) or not isinstance(e, numbers.Integral) or e < 1 for e in epochs):
             raise ValueError(f"histogram_epochs must be epoch numbers >= 1, got {self.histogram_epochs!r}")
         object.__setattr__(self, "histogram_epochs", tuple(int(e) for e in epochs))
+        _, warmup = check_lr_schedule(self.lr_schedule, self.lr_warmup)
+        object.__setattr__(self, "lr_warmup", warmup)
 
     def to_dict(self) -> dict:
         """Plain JSON-able dict of every field.

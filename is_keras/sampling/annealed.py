@@ -10,18 +10,12 @@ from is_keras.sampling.switch import SwitchSampler
 class AnnealedSampler(SwitchSampler):
     """Draws with ``p_i ∝ L_i^ω(t)``, ``ω(t) = ω₀ · (1 - t / switch_fraction)``, then uniformly.
 
-    The gradual form of :class:`~is_keras.sampling.switch.SwitchSampler`: the
-    preference for high-loss samples fades as training progresses (ω → 0 is
-    uniform), and from ``switch_fraction`` of the run on, batches are uniform
-    permutations as in ``"nis"``. The exponent changes when the progress does
-    (once per epoch from the trainer); each change rebuilds the sum tree once
-    (O(N)).
+    The gradual form of :class:`~is_keras.sampling.switch.SwitchSampler`; from ``switch_fraction`` on, ``"nis"``
+    permutations. Each progress change (once per epoch) rebuilds the sum tree once (O(N)).
 
     Args:
-        exponent: the starting exponent ω₀ >= 0.
-        uniform_mix: share λ of uniform draws while annealing (as ``is-probabilistic``).
+        exponent, uniform_mix: ω₀ >= 0; λ while annealing (as ``is-probabilistic``).
         switch_fraction: the fraction of the run at which ω reaches 0, in (0, 1].
-
     Example:
         >>> import numpy as np
         >>> sampler = AnnealedSampler(exponent=2.0, switch_fraction=0.8)

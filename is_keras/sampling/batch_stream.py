@@ -1,11 +1,8 @@
 """The generator's ``tf.data`` face: a stream of batches whose draws do not depend on thread timing.
 
-A dataset iterator with prefetch ``k`` gets batch ``e`` drawn from the table as
-it is after exactly ``e - k`` of the iterator's updates: the iterator's
-background thread draws a batch only when it is due, and :func:`draw_ahead`,
-called by ``update`` before it writes, draws every batch that falls due at
-that update. So the same seed and the same losses give the same batches with
-any prefetch and any thread timing; prefetching only makes them staler.
+With prefetch ``k``, batch ``e`` is drawn from the table after exactly ``e - k`` of the iterator's updates (the
+thread draws only when due; :func:`draw_ahead`, called by ``update`` before it writes, draws what falls due). So
+the same seed and losses give the same batches with any prefetch and timing; prefetching only makes them staler.
 """
 
 from __future__ import annotations
@@ -13,10 +10,6 @@ from __future__ import annotations
 
 def draw_ahead(generator) -> None:
     """Before an update lands, draw the dataset stream's batches due from the table as it is now.
-
-    Batch ``e`` of a stream with prefetch ``k`` is drawn after exactly ``e - k``
-    of the stream's updates, whatever the thread timing: the same seed and the
-    same losses give the same batches, and prefetching only makes them staler.
 
     Example:
         >>> import numpy as np
@@ -70,9 +63,7 @@ def stream_batches(generator, prefetch: int):
 def generator_dataset(generator, prefetch: int):
     """The endless ``tf.data.Dataset`` of :meth:`ImportanceBatchGenerator.as_dataset`.
 
-    Raises:
-        ValueError: for ``prefetch < 0``.
-
+    Raises: ValueError: ``prefetch < 0``.
     Example:
         >>> import numpy as np
         >>> from is_keras.sampling.generator import ImportanceBatchGenerator

@@ -4,44 +4,32 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import numbers
 
-from is_keras.sampling.methods import MethodSpec, get_method_spec
-from is_keras.sampling.schedules import check_fraction
+from is_keras.sampling.methods import MethodSpec, get_method_spec, methods_with, reweightable_methods
+from is_keras.sampling.options import SAMPLER_OPTIONS, OptionError
 
 
 @dataclasses.dataclass(frozen=True)
 class SamplerConfig:
     """A sampling method and its options, validated once when made.
 
-    Options a method does not read keep their defaults and are ignored by it
-    (see :data:`~is_keras.sampling.methods.METHOD_SPECS` for which method reads what).
+    Every field is checked (and normalised) by its entry of :data:`~is_keras.sampling.options.SAMPLER_OPTIONS`,
+    which gives its type, range and meaning. Options a method does not read keep their defaults and are ignored by
+    it (:data:`~is_keras.sampling.methods.METHOD_SPECS` says which method reads what). An alias (``"auto"``)
+    builds the sampler of the configuration it stands for (:attr:`resolved`).
 
     Args:
-        method: a registered method name (:data:`~is_keras.sampling.methods.METHODS`).
-        exponent: loss exponent ``w``, finite and >= 0 (is-probabilistic, is-highsubset).
-        subset_fraction: subset size of is-randomsubset as a fraction of N, in (0, 1].
-        subset_size: subset size of is-highsubset, an integer >= 1.
-        uniform_mix: share λ in [0, 1] of uniform draws (is-probabilistic only).
+        method: a registered method or alias name (:data:`~is_keras.sampling.methods.METHODS`).
+        exponent, uniform_mix: loss exponent ``w`` >= 0; share λ in [0, 1] of uniform draws.
+        subset_fraction, subset_size: is-randomsubset's subset as a fraction of N; is-highsubset's, an integer.
         unbiased: reweight by ``1 / (N p_i)`` (methods with draw probabilities only).
-        switch_fraction: fraction of the run, in (0, 1], after which is-switch draws uniformly
-            and at which is-annealed's exponent reaches 0.
-        prune_ratio: share r in [0, 1) of below-mean-loss samples infobatch skips per pass.
-        prune_until: fraction of the run, in (0, 1], after which infobatch prunes nothing.
-        candidate_factor: candidates per step over the batch size, C = ``ceil(candidate_factor * B)``,
-            a finite number >= 1 (selective-backprop, vr-switch).
-        selectivity: the exponent β >= 0 on the fresh loss percentile (selective-backprop).
-        vr_threshold: the variance reduction τ above which vr-switch samples by score, a finite
-            number >= 0, or None for the paper's ``(C + 3B) / (3B)``.
-        score_smoothing: vr-switch draws ∝ ``score + score_smoothing * mean(score)`` over the
-            candidates (the paper's adaptive additive smoothing; weights stay ``1 / (C p_i)``,
-            now at most ``(1 + score_smoothing) / score_smoothing``), a finite number >= 0.
-
+        switch_fraction, prune_ratio, prune_until: is-switch/is-annealed's switch; infobatch's share and end.
+        candidate_factor, selectivity, vr_threshold, score_smoothing: selective-backprop's and vr-switch's C/B, β,
+            τ (``None``: the paper's) and additive smoothing.
     Raises:
-        ValueError: for an unknown method or an option outside its range, ``uniform_mix``
-            with a method that does not read it, or ``unbiased`` with a method that has no
+        OptionError: (a ``ValueError`` naming the field in ``.option``) an unknown method, a value outside its
+            rule, ``uniform_mix`` with a method that does not read it, or ``unbiased`` with a method without
             per-draw probabilities.
-
     Example:
         >>> config = SamplerConfig(method="is-probabilistic", exponent=0.5)
         >>> config.label
@@ -67,58 +55,17 @@ class SamplerConfig:
     score_smoothing: float = 0.5
 
     def __post_init__(self):
+        for name, option in SAMPLER_OPTIONS.items():
+            object.__setattr__(self, name, option.check(name, getattr(self, name)))
         spec = get_method_spec(self.method)
-        exponent = _number("exponent", self.exponent)
-        if not math.isfinite(exponent) or exponent < 0:
-            raise ValueError(f"exponent must be a finite number >= 0, got {self.exponent}")
-        fraction = _number("subset_fraction", self.subset_fraction)
-        if not 0.0 < fraction <= 1.0:
-            raise ValueError(f"subset_fraction must be in (0, 1], got {self.subset_fraction}")
-        size = self.subset_size
-        integral = isinstance(size, numbers.Real) and not isinstance(size, bool) and math.isfinite(size)
-        if not integral or size != int(size) or size < 1:
-            raise ValueError(f"subset_size must be an integer >= 1, got {self.subset_size!r}")
-        mix = _number("uniform_mix", self.uniform_mix)
-        if not 0.0 <= mix <= 1.0:
-            raise ValueError(f"uniform_mix must be in [0, 1], got {self.uniform_mix}")
-        if mix and "uniform_mix" not in spec.options:
-            raise ValueError(f"uniform_mix applies to 'is-probabilistic' only, not to {self.method!r}")
-        if not isinstance(self.unbiased, bool):
-            raise ValueError(f"unbiased must be True or False, got {self.unbiased!r}")
+        if self.uniform_mix and "uniform_mix" not in spec.options:
+            others = ", ".join(name for name in methods_with("uniform_mix") if name != "is-probabilistic")
+            raise OptionError("uniform_mix", f"uniform_mix applies to 'is-probabilistic' only and to {others}; "
+                                             f"{self.method!r} does not read it")
         if self.unbiased and not spec.has_draw_probabilities:
-            from is_keras.sampling.methods import reweightable_methods
-
-            known = ", ".join(reweightable_methods())
-            raise ValueError(
-                f"unbiased=True needs a method whose draw probabilities are known ({known}); "
-                f"{self.method!r} takes the top of a subset and cannot be reweighted"
-            )
-        object.__setattr__(self, "exponent", exponent)
-        object.__setattr__(self, "subset_fraction", fraction)
-        object.__setattr__(self, "subset_size", int(size))
-        object.__setattr__(self, "uniform_mix", mix)
-        object.__setattr__(self, "switch_fraction", check_fraction("switch_fraction", self.switch_fraction))
-        object.__setattr__(self, "prune_ratio", check_fraction("prune_ratio", self.prune_ratio, allow_zero=True,
-                                                               allow_one=False))
-        object.__setattr__(self, "prune_until", check_fraction("prune_until", self.prune_until))
-        factor = _number("candidate_factor", self.candidate_factor)
-        if not math.isfinite(factor) or factor < 1:
-            raise ValueError(f"candidate_factor must be a finite number >= 1, got {self.candidate_factor}")
-        selectivity = _number("selectivity", self.selectivity)
-        if not math.isfinite(selectivity) or selectivity < 0:
-            raise ValueError(f"selectivity must be a finite number >= 0, got {self.selectivity}")
-        threshold = self.vr_threshold
-        if threshold is not None:
-            threshold = _number("vr_threshold", threshold)
-            if not math.isfinite(threshold) or threshold < 0:
-                raise ValueError(f"vr_threshold must be a finite number >= 0 (or None), got {self.vr_threshold}")
-        smoothing = _number("score_smoothing", self.score_smoothing)
-        if not math.isfinite(smoothing) or smoothing < 0:
-            raise ValueError(f"score_smoothing must be a finite number >= 0, got {self.score_smoothing}")
-        object.__setattr__(self, "score_smoothing", smoothing)
-        object.__setattr__(self, "candidate_factor", factor)
-        object.__setattr__(self, "selectivity", selectivity)
-        object.__setattr__(self, "vr_threshold", threshold)
+            raise OptionError("unbiased", f"unbiased=True needs a method whose draw probabilities are known "
+                                          f"({', '.join(reweightable_methods())}); {self.method!r} takes the top of "
+                                          "a subset and cannot be reweighted")
 
     @property
     def spec(self) -> MethodSpec:
@@ -191,15 +138,27 @@ class SamplerConfig:
                              f"valid keys are: {', '.join(names)}")
         return cls(**data)
 
+    @property
+    def resolved(self) -> SamplerConfig:
+        """The configuration an alias stands for (``unbiased`` kept unless the alias sets it); ``self`` otherwise.
+
+        Example:
+            >>> SamplerConfig(method="auto").resolved.method
+            'nis'
+        """
+        alias = self.spec.alias_of
+        return self if alias is None else SamplerConfig.from_dict({"unbiased": self.unbiased, **alias})
+
     def build_sampler(self):
-        """A fresh :class:`~is_keras.sampling.sampler.Sampler` for this configuration.
+        """A fresh :class:`~is_keras.sampling.sampler.Sampler` for this configuration (an alias: for :attr:`resolved`).
 
         Example:
             >>> SamplerConfig(method="is-highsubset", subset_size=5).build_sampler().subset_size
             5
         """
-        spec = self.spec
-        return spec.sampler_class(**{option: getattr(self, option) for option in spec.options})
+        config = self.resolved
+        spec = config.spec
+        return spec.sampler_class(**{option: getattr(config, option) for option in spec.options})
 
 
 def candidate_count(batch_size: int, candidate_factor: float, num_samples: int | None = None) -> int:
@@ -214,8 +173,3 @@ def candidate_count(batch_size: int, candidate_factor: float, num_samples: int |
         count = min(count, int(num_samples))
     return max(int(batch_size), count)
 
-
-def _number(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    return float(value)

@@ -8,19 +8,13 @@ import numpy as np
 class FirstPass:
     """Hands out every sample once, in a random order, and re-issues samples whose losses never came back.
 
-    A batch handed out is *recorded* with the number of the draw that made it.
-    Batch ``d`` is normally written back by the ``d + 1``-th update; if that
-    many updates have happened and some of its samples still have no loss
-    (``inf``), the batch was lost (a ``for`` loop over ``as_dataset()`` stopped
-    early, ``fit`` called twice, a training step that raised) and those samples
-    are queued again. The pass ends only when the visiting order is exhausted,
-    nothing is queued, and every recorded sample has a loss. Because the
-    decision reads only the draw and update counts and the table, it does not
-    depend on timing (prefetching only makes batches staler, it never changes them).
+    Batch ``d`` (recorded with its draw number) is written back by the ``d + 1``-th update; if by then some of its
+    samples still have no loss (``inf``), it was lost (a loop over ``as_dataset()`` stopped early, ``fit`` called
+    twice, a step raised) and they are queued again. The pass ends when the order is exhausted, nothing is queued
+    and every recorded sample has a loss. Only counts and the table decide, never timing.
 
     Args:
         order: the visiting order, a permutation of ``range(N)`` (empty: no first pass).
-
     Example:
         >>> table = np.full(4, np.inf)
         >>> first = FirstPass(np.array([2, 0, 3, 1]))
@@ -63,11 +57,7 @@ class FirstPass:
             self.records.pop(0)
 
     def next_batch(self, table, *, num_updates: int, draw_number: int, batch_size: int, rng) -> np.ndarray | None:
-        """The next first-pass batch, or ``None`` when the method's sampler should draw.
-
-        ``None`` either ends the pass (every sample has a loss) or, while the
-        last handed-out batches are still in flight, lets the method draw meanwhile.
-        """
+        """The next first-pass batch, or ``None``: the pass is over, or its last batches are in flight meanwhile."""
         if not self.active:
             return None
         self._collect(table, num_updates)
@@ -136,8 +126,7 @@ class FirstPass:
     def from_state(cls, state: dict, num_samples: int) -> FirstPass:
         """Rebuild a pass from :meth:`get_state`'s dict.
 
-        Raises:
-            ValueError: if the state does not describe a pass over ``num_samples`` samples.
+        Raises: ValueError: the state does not describe a pass over ``num_samples`` samples.
         """
         try:
             order = np.asarray(state["order"])

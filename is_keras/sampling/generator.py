@@ -15,7 +15,8 @@ from is_keras.sampling.generator_state import generator_state, restore_generator
 from is_keras.sampling.reweighting import importance_weights
 from is_keras.sampling.validation import check_batch_size, check_dataset, check_update
 
-_UNSET = object()
+#: The one-by-one sampler options: every :class:`~is_keras.sampling.config.SamplerConfig` field.
+_OPTIONS = tuple(field.name for field in dataclasses.fields(SamplerConfig))
 
 
 class ImportanceBatchGenerator:
@@ -49,16 +50,20 @@ class ImportanceBatchGenerator:
         y: 1-D integer labels (classification) or per-sample target arrays.
         batch_size: samples per batch (>= 1).
         sampler_config: the method and its options, a :class:`~is_keras.sampling.config.SamplerConfig`.
-            Or give them one by one (``method=``, ``exponent=``, ``subset_fraction=``,
-            ``subset_size=``, ``uniform_mix=``, ``unbiased=``, ``candidate_factor=``, ``selectivity=``,
-            ``vr_threshold=``; see ``SamplerConfig``), not both.
+            Or give them one by one as keywords, any ``SamplerConfig`` field (``method=``,
+            ``exponent=``, ``switch_fraction=``, ...), not both.
         seed: seeds the first-pass order and every draw.
         initial_losses: optional starting table of N finite losses >= 0
             (warm start); the first pass is skipped. Later, use :meth:`set_loss_table`.
 
     Raises:
-        ValueError: for bad data, batch size or sampler options (see ``SamplerConfig``), or both
+        ValueError: for bad data (a non-array such as a ``tf.data.Dataset``: the message says how to
+            get arrays), batch size or sampler options (see ``SamplerConfig``), or both
             ``sampler_config`` and one-by-one options.
+        TypeError: for a keyword that is no ``SamplerConfig`` field (the message names it).
+
+    Warns:
+        UserWarning: for integer images (e.g. uint8 in 0-255): scale them to floats first.
 
     Example:
         >>> x = np.random.rand(1000, 8, 8, 1).astype("float32")
@@ -71,14 +76,11 @@ class ImportanceBatchGenerator:
     """
 
     def __init__(self, x, y, *, batch_size: int = 256, sampler_config: SamplerConfig | None = None,
-                 seed: int | None = 0, initial_losses=None, method=_UNSET, exponent=_UNSET,
-                 subset_fraction=_UNSET, subset_size=_UNSET, uniform_mix=_UNSET, unbiased=_UNSET,
-                 candidate_factor=_UNSET, selectivity=_UNSET, vr_threshold=_UNSET):
-        options = {name: value for name, value in [
-            ("method", method), ("exponent", exponent), ("subset_fraction", subset_fraction),
-            ("subset_size", subset_size), ("uniform_mix", uniform_mix), ("unbiased", unbiased),
-            ("candidate_factor", candidate_factor), ("selectivity", selectivity), ("vr_threshold", vr_threshold),
-        ] if value is not _UNSET}
+                 seed: int | None = 0, initial_losses=None, **options):
+        unknown = [name for name in options if name not in _OPTIONS]
+        if unknown:
+            raise TypeError(f"ImportanceBatchGenerator() got an unexpected keyword argument {unknown[0]!r}; "
+                            f"the sampler options are: {', '.join(_OPTIONS)}")
         if sampler_config is None:
             sampler_config = SamplerConfig(**options)
         elif not isinstance(sampler_config, SamplerConfig):
@@ -336,6 +338,15 @@ class ImportanceBatchGenerator:
         """
         with self._lock:
             self._sampler.set_progress(min(1.0, max(0.0, float(fraction))))
+
+    def take_sampling_active(self) -> float | None:
+        """Share of the draws since the last call made with selection on (``adaptive``/``auto``); None for others."""
+        take = getattr(self._sampler, "take_active_share", None)
+        if take is None:
+            return None
+        with self._lock:
+            share = take()
+        return 0.0 if np.isnan(share) else share
 
     def update(self, indices, losses) -> None:
         """Write one step's per-sample losses into the table.

@@ -16,10 +16,8 @@ STATE_VERSION = 1
 def generator_state(generator) -> dict:
     """A dict (numpy arrays and plain values, all copies) from which the run continues bit-identically.
 
-    It holds the loss table, the sampler's structures, the random generator's
-    ``bit_generator.state``, the first-pass order, position and unconfirmed
-    batches, the batches drawn ahead for a dataset stream, the counters, the
-    :class:`~is_keras.sampling.config.SamplerConfig` as a dict, N and the batch size.
+    Holds the table, sampler structures, ``bit_generator.state``, first pass, batches drawn ahead, counters,
+    config dict, N and the batch size.
 
     Example:
         >>> from is_keras.sampling.generator import ImportanceBatchGenerator
@@ -47,10 +45,7 @@ def generator_state(generator) -> dict:
 def restore_generator_state(generator, state: dict) -> None:
     """Make ``generator`` continue from ``state``; everything is checked before anything changes.
 
-    Raises:
-        ValueError: if the state is not a dict of this format, was saved for another
-            dataset size, batch size or method, or is corrupt (bad table, RNG state, positions).
-
+    Raises: ValueError: not a dict of this format, another N, batch size or method, or corrupt.
     Example:
         >>> from is_keras.sampling.generator import ImportanceBatchGenerator
         >>> gen = ImportanceBatchGenerator(np.zeros((10, 1)), np.zeros(10, int), batch_size=4)

@@ -10,22 +10,13 @@ from is_keras.sampling.top_loss import TopLossSampler
 
 
 class HighSubsetSampler(TopLossSampler):
-    """Takes the ``subset_size`` samples with the highest losses and draws the
-    batch from them i.i.d. with probability proportional to ``loss ** exponent``.
+    """Draws i.i.d. ``∝ loss ** exponent`` among the ``subset_size`` highest-loss samples.
 
-    The thesis found this method useless (the network never sees easy samples
-    again); it is here for completeness and to show that.
-
-    The top ``subset_size`` set comes from a :class:`MaxTree` kept in step with
-    the loss table (O(B log N) per update, O(subset_size · log N) per draw), not
-    from a partition of all N losses per step. Samples tied with the
-    ``subset_size``-th highest loss enter the set in a fixed order.
+    The thesis found it useless (easy samples are never seen again); kept for completeness. The top set comes
+    from a :class:`MaxTree` (O(subset_size · log N) a draw); ties with the last one enter in a fixed order.
 
     Args:
-        subset_size: how many of the highest-loss samples to draw from (>= 1;
-            the thesis used 1000). Capped at N.
-        exponent: loss exponent of the draw inside the subset (>= 0).
-
+        subset_size, exponent: samples drawn from, >= 1, capped at N (thesis: 1000); the loss exponent >= 0.
     Example:
         >>> sampler = HighSubsetSampler(subset_size=2)
         >>> sampler.bind(np.array([0.1, 0.9, 0.5, 0.3]))

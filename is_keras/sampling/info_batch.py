@@ -4,30 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from is_keras.sampling.options import check_option
 from is_keras.sampling.sampler import Sampler
-from is_keras.sampling.schedules import check_fraction
 
 
 class InfoBatchSampler(Sampler):
     """Walks through permutations of a pruned training set (after Qin et al., InfoBatch, ICLR 2024).
 
-    At the start of every pass over the data the table's mean loss ``m`` is
-    taken over the visited samples. Each sample with ``L_i < m`` is skipped
-    for this pass with probability ``prune_ratio = r``; the kept low-loss
-    samples get the loss weight ``1 / (1 - r)`` (:meth:`batch_weights`), so a
-    pass's weighted loss sum is an unbiased estimate of the full pass's sum:
-    ``E[Σ_kept w_i L_i] = Σ_high L_i + Σ_low (1 - r) L_i / (1 - r) = Σ_i L_i``.
-    Samples at or above the mean (and unvisited ones) are always kept, with
-    weight 1. The pass is a random permutation of the kept samples, walked in
-    batches as ``"nis"`` walks the full data, so a pruned pass is shorter and
-    high-loss samples come round more often. From ``prune_until`` of the run
-    on (progress from :meth:`set_progress`), passes are full permutations with
-    weights 1, as InfoBatch anneals its last epochs.
+    Each pass, samples below the mean visited loss ``m`` are skipped with probability ``r = prune_ratio``; kept ones
+    get weight ``1 / (1 - r)`` (:meth:`batch_weights`), so ``E[Σ_kept w_i L_i] = Σ_i L_i``. Samples >= ``m`` (and
+    unvisited) are kept with weight 1. A pass is a random permutation of the kept samples, walked as ``"nis"``.
+    From ``prune_until`` of the run on (:meth:`set_progress`), passes are full with weights 1 (InfoBatch's anneal).
 
     Args:
-        prune_ratio: the share r of below-mean samples skipped per pass, in [0, 1).
-        prune_until: the fraction of the run after which nothing is pruned, in (0, 1].
-
+        prune_ratio, prune_until: r in [0, 1); the fraction of the run after which nothing is pruned, in (0, 1].
     Example:
         >>> sampler = InfoBatchSampler(prune_ratio=0.5)
         >>> sampler.bind(np.array([0.1, 0.1, 0.1, 0.1, 5.0, 5.0]))   # mean 1.73: four low, two high
@@ -42,8 +32,8 @@ class InfoBatchSampler(Sampler):
     has_batch_weights = True
 
     def __init__(self, prune_ratio: float = 0.5, prune_until: float = 0.875):
-        self.prune_ratio = check_fraction("prune_ratio", prune_ratio, allow_zero=True, allow_one=False)
-        self.prune_until = check_fraction("prune_until", prune_until)
+        self.prune_ratio = check_option("prune_ratio", prune_ratio)
+        self.prune_until = check_option("prune_until", prune_until)
         self.progress = 0.0
 
     def rebuild(self) -> None:
@@ -119,11 +109,7 @@ class InfoBatchSampler(Sampler):
         return batch
 
     def batch_weights(self, indices: np.ndarray) -> np.ndarray:
-        """Loss weights of a batch: ``1 / (1 - r)`` for kept below-mean samples, 1 otherwise (float32).
-
-        For the batch just drawn the weights of the pass each index was drawn
-        in are returned (a batch may straddle two passes).
-        """
+        """Loss weights (float32): ``1 / (1 - r)`` for kept below-mean samples, else 1; per pass for the last batch."""
         if self._last is not None and self._last[0] is indices:
             return self._last[1]
         return self._pass_weights[np.asarray(indices, dtype=np.int64)]

@@ -1,26 +1,14 @@
 """The top of the loss ranking, kept in step with the table: the k highest losses without an O(N) pass.
 
-IS-randomsubset and IS-highsubset only ever look at the top of the loss
-ranking (the few thousand highest losses), so instead of partitioning all N
-losses on every step they ask this structure for the top k. Two layers:
+IS-randomsubset and IS-highsubset only look at the few thousand highest losses. Two layers:
 
-* a **max tree** over the table (the table itself is the leaves, no copy):
-  the table is cut into blocks of :data:`LEAVES_PER_BLOCK` entries and a
-  complete binary tree holds the block maxima (``2 * N / 16 * 8`` bytes at
-  most: 10-20 MB at N = 10^7). Finding the top k walks it level by level with
-  a frontier of at most k nodes: if the k-th largest node maximum on a level
-  is ``t``, a node whose maximum is below ``t`` cannot hold any of the k
-  largest losses (k other nodes each hold a loss >= ``t``), so it is dropped.
-  The surviving <= k blocks are then scanned (16 k losses) for the exact top
-  k: O(k log N).
-* a **window**: the top ``2 k + 1024`` entries in sorted order, with a floor
-  below which every entry outside the window lies. A step's update removes
-  the changed entries from the window and re-inserts those still above the
-  floor (O(window + B)); a query is a slice of the window. Only when the
-  window has shrunk below k is it refilled from the max tree, whose updates
-  are applied lazily, in batches, just before that. Per step this costs a few
-  hundred microseconds on average at N = 10^7, with a refill of a few
-  milliseconds every dozen steps or so.
+* a **max tree**: a complete binary tree of the maxima of blocks of :data:`LEAVES_PER_BLOCK` table entries (the
+  table is the leaves; 10-20 MB at N = 10^7). The top k walks it level by level keeping at most k nodes (one below
+  the level's k-th largest maximum cannot hold a top-k loss), then scans the <= k blocks: O(k log N).
+* a **window**: the top ``2 k + 1024`` entries sorted, with a floor above every entry outside it. An update removes
+  changed entries and re-inserts those above the floor (O(window + B)); a query slices it. Only when it shrinks
+  below k is it refilled from the tree (whose updates are applied lazily, in batches). At N = 10^7: a few hundred
+  µs a step, a refill of a few ms every dozen steps or so.
 """
 
 from __future__ import annotations
@@ -39,13 +27,10 @@ _EMPTY = -np.inf  # the value of tree leaves past the last block
 class MaxTree:
     """Keeps ``table``'s largest entries findable in O(k log N), and the top window current.
 
-    The caller writes the table and then calls :meth:`update` with the
-    changed indices (or :meth:`rebuild` after changing everything).
+    The caller writes the table, then calls :meth:`update` with the changed indices (or :meth:`rebuild`).
 
     Args:
-        table: 1-D float array (the loss table; ``inf`` entries count as the
-            highest). The tree keeps a reference, not a copy.
-
+        table: 1-D float loss table (``inf`` counts as highest), kept by reference.
     Example:
         >>> table = np.array([0.3, 2.0, 0.5, 1.0])
         >>> tree = MaxTree(table)
@@ -174,11 +159,7 @@ class MaxTree:
 
     # ----------------------------------------------------------------- queries
     def top(self, k: int) -> np.ndarray:
-        """Indices of the ``k`` largest table entries, largest first (``min(k, N)`` of them).
-
-        Entries tied with the k-th largest are included in a fixed
-        (deterministic) order; an entry left out is never larger than one returned.
-        """
+        """Indices of the ``min(k, N)`` largest table entries, largest first; ties with the k-th in a fixed order."""
         k = min(int(k), self.size)
         if k <= 0:
             return np.empty(0, dtype=np.int64)

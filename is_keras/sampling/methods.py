@@ -1,10 +1,10 @@
 """The registry of sampling methods: each method described once (sampler class, options, labels).
 
-A method is one :class:`MethodSpec`, keyed by the name its sampler class
-declares in :attr:`~is_keras.sampling.sampler.Sampler.name`. Validation
-(:class:`~is_keras.sampling.config.SamplerConfig`), the sweep grid, labels in
-tables and plots and the command line all read this registry. Adding a method
-is one sampler file, one :func:`register_method` call, and its tests.
+A method is one :class:`MethodSpec`, keyed by its sampler's :attr:`~is_keras.sampling.sampler.Sampler.name`;
+config validation, the sweep grid, labels and the command line read it. A new method: one sampler file, one
+:func:`register_method` call, its tests (a new option: a :class:`~is_keras.sampling.config.SamplerConfig` field and
+its :data:`~is_keras.sampling.options.SAMPLER_OPTIONS` entry). An alias (``"auto"``, :func:`register_alias`) is another
+name of a whole configuration.
 
 Example:
     >>> from is_keras.sampling.methods import METHODS, get_method_spec
@@ -18,21 +18,23 @@ from __future__ import annotations
 
 import dataclasses
 
+from is_keras.sampling.adaptive import AdaptiveSampler
 from is_keras.sampling.annealed import AnnealedSampler
-from is_keras.sampling.auto import AUTO_CONFIG, AutoSampler
+from is_keras.sampling.auto import AUTO_CONFIG
 from is_keras.sampling.high_subset import HighSubsetSampler
 from is_keras.sampling.info_batch import InfoBatchSampler
+from is_keras.sampling.options import SAMPLER_OPTIONS, OptionError
 from is_keras.sampling.probabilistic import ProbabilisticSampler
 from is_keras.sampling.random_subset import RandomSubsetSampler
+from is_keras.sampling.rank import RankSampler
 from is_keras.sampling.revisit import RevisitSampler
 from is_keras.sampling.selective_backprop import SelectiveBackpropSampler
 from is_keras.sampling.switch import SwitchSampler
 from is_keras.sampling.uniform import UniformSampler
 from is_keras.sampling.variance_reduction import VarianceReductionSampler
 
-#: Every option a method may read (fields of :class:`~is_keras.sampling.config.SamplerConfig`).
-OPTION_NAMES = ("exponent", "subset_fraction", "subset_size", "uniform_mix", "switch_fraction", "prune_ratio",
-                "prune_until", "candidate_factor", "selectivity", "vr_threshold", "score_smoothing")
+#: Every option a method may read (the :data:`~is_keras.sampling.options.SAMPLER_OPTIONS` but method and unbiased).
+OPTION_NAMES = tuple(name for name in SAMPLER_OPTIONS if name not in ("method", "unbiased"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,18 +42,14 @@ class MethodSpec:
     """What the rest of the library needs to know about one sampling method.
 
     Args:
-        name: the method name (must equal ``sampler_class.name``).
-        sampler_class: the :class:`~is_keras.sampling.sampler.Sampler` subclass; it is built
-            with the options below as keyword arguments.
-        options: the :class:`~is_keras.sampling.config.SamplerConfig` fields the sampler reads.
-        has_draw_probabilities: True if every draw has a known probability, so that
-            ``unbiased=True`` (weights ``1 / (N p_i)``) applies.
-        label: the name in tables and plots, e.g. ``"IS-probabilistic"``.
-        description: one line for ``--help`` texts and the README's method table.
-        selects_candidates: True if the generator hands out C candidates per step and the
-            training step selects the B it trains from their fresh scores
-            (:class:`~is_keras.training.candidate_selection.CandidateSelector`).
-
+        name, sampler_class: the method name (equal to ``sampler_class.name``); the ``Sampler`` subclass, built
+            with ``options`` (the ``SamplerConfig`` fields it reads) as keyword arguments.
+        has_draw_probabilities: every draw has a known probability, so ``unbiased=True`` (``1 / (N p_i)``) applies.
+        label, description: the name in tables and plots (``"IS-probabilistic"``); one line for ``--help``/README.
+        selects_candidates: the generator hands out C candidates a step and the training step selects B from their
+            fresh scores (:class:`~is_keras.training.candidate_selection.CandidateSelector`).
+        alias_of: for an alias (:func:`register_alias`), the configuration it stands for; ``sampler_class`` is then
+            that configuration's.
     Example:
         >>> spec = get_method_spec("nis")
         >>> spec.label, spec.has_draw_probabilities, spec.selects_candidates
@@ -65,10 +63,11 @@ class MethodSpec:
     label: str
     description: str
     selects_candidates: bool = False
+    alias_of: dict | None = dataclasses.field(default=None, hash=False)
 
     def __post_init__(self):
         declared = getattr(self.sampler_class, "name", None)
-        if self.name != declared:
+        if self.alias_of is None and self.name != declared:
             raise ValueError(f"MethodSpec name {self.name!r} differs from {self.sampler_class.__name__}.name "
                              f"{declared!r}; a method is keyed by the name its sampler declares")
         unknown = [option for option in self.options if option not in OPTION_NAMES]
@@ -89,9 +88,7 @@ METHODS: tuple[str, ...] = ()
 def register_method(spec: MethodSpec) -> None:
     """Add ``spec`` to the registry under ``spec.sampler_class.name``.
 
-    Raises:
-        ValueError: if a different method is already registered under that name.
-
+    Raises: ValueError: a different method is already registered under that name.
     Example:
         >>> register_method(get_method_spec("nis"))   # registering the same spec again is a no-op
         >>> "nis" in METHODS
@@ -110,9 +107,7 @@ def register_method(spec: MethodSpec) -> None:
 def get_method_spec(name: str) -> MethodSpec:
     """The spec of method ``name``.
 
-    Raises:
-        ValueError: for an unknown name; the message lists the valid ones.
-
+    Raises: ValueError: an unknown name (the message lists the valid ones).
     Example:
         >>> get_method_spec("is-highsubset").options
         ('subset_size', 'exponent')
@@ -120,7 +115,40 @@ def get_method_spec(name: str) -> MethodSpec:
     try:
         return METHOD_SPECS[name]
     except (KeyError, TypeError):
-        raise ValueError(f"unknown sampling method {name!r}; valid methods are: {', '.join(METHOD_SPECS)}") from None
+        raise OptionError("method", f"unknown sampling method {name!r}; valid methods are: "
+                                    f"{', '.join(METHOD_SPECS)}") from None
+
+
+def register_alias(name: str, config: dict, *, description: str, label: str | None = None) -> None:
+    """Register ``name`` as another name of ``config`` (SamplerConfig fields, ``method`` a registered method).
+
+    The alias reads no option of its own; ``SamplerConfig(method=name)`` builds ``config``'s sampler
+    (:attr:`~is_keras.sampling.config.SamplerConfig.resolved`) and keeps ``name`` for labels and run IDs.
+
+    Args:
+        name, config: the alias; the configuration it stands for.
+        description, label: as :class:`MethodSpec`'s (``label`` defaults to ``name``); ``description`` gets the
+            configuration appended.
+    Raises: ValueError: ``config`` names no registered method, another alias, or an unknown or invalid field.
+    Example:
+        >>> spec = get_method_spec("auto")
+        >>> spec.alias_of, spec.sampler_class.__name__, spec.options
+        ({'method': 'adaptive', 'selectivity': 2.0, 'uniform_mix': 0.2}, 'AdaptiveSampler', ())
+    """
+    config = dict(config)
+    for key, value in config.items():
+        if key not in SAMPLER_OPTIONS:
+            raise OptionError(key, f"alias {name!r}: unknown sampler option {key!r}; options are: "
+                                   f"{', '.join(SAMPLER_OPTIONS)}")
+        SAMPLER_OPTIONS[key].check(key, value)
+    target = get_method_spec(config.get("method"))
+    if target.alias_of is not None:
+        raise OptionError("method", f"alias {name!r} cannot stand for another alias ({target.name!r})")
+    shown = ", ".join(f"{key}={value}" for key, value in config.items())
+    register_method(MethodSpec(
+        name=name, sampler_class=target.sampler_class, options=(), has_draw_probabilities=target.has_draw_probabilities,
+        label=label or name, description=f"{description} (alias of {shown})",
+        selects_candidates=target.selects_candidates, alias_of=config))
 
 
 def methods_with(option: str) -> tuple[str, ...]:
@@ -178,10 +206,17 @@ register_method(MethodSpec(
     description="a share uniform_mix of every batch (at least 1) from a running permutation, the rest "
                 "proportional to loss ** exponent: every table entry is refreshed at least every N/k batches"))
 register_method(MethodSpec(
-    name="auto", sampler_class=AutoSampler, options=(),
-    has_draw_probabilities=METHOD_SPECS[AUTO_CONFIG["method"]].has_draw_probabilities, label="auto",
-    description=f"the fastest configuration of the time-to-accuracy benchmark (now {AUTO_CONFIG}); "
-                "uniform when importance sampling does not pay"))
+    name="is-rank", sampler_class=RankSampler, options=("selectivity", "uniform_mix"),
+    has_draw_probabilities=True, label="IS-rank",
+    description="i.i.d. draws ∝ (rank of the loss in the table / N) ** selectivity, plus a share uniform_mix of "
+                "uniform draws: Selective-Backprop's rule on the table, no extra forward (Loshchilov & Hutter 2015)"))
+register_method(MethodSpec(
+    name="adaptive", sampler_class=AdaptiveSampler, options=("selectivity", "uniform_mix"),
+    has_draw_probabilities=True, label="Adaptive",
+    description="uniform until the table's loss concentration N·ΣL²/(ΣL)² reaches 1.5, then is-rank, back to "
+                "uniform below 1.2; logs sampling_active"))
+register_alias("auto", AUTO_CONFIG, description="adaptive with selectivity 2 and uniform_mix 0.2: uniform until "
+               "selection pays, decided while training")
 register_method(MethodSpec(
     name="selective-backprop", sampler_class=SelectiveBackpropSampler, options=("candidate_factor", "selectivity"),
     has_draw_probabilities=False, label="Selective-Backprop", selects_candidates=True,

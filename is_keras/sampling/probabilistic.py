@@ -4,36 +4,28 @@ from __future__ import annotations
 
 import numpy as np
 
+from is_keras.sampling.options import check_option
 from is_keras.sampling.sampler import Sampler, finite_weights
 from is_keras.sampling.sum_tree import FlatWeights, SumTree
 
 _CHUNK = 1 << 20
 
-#: Tables of up to this many samples keep their weights in a flat array (``FlatWeights``: an O(N) ``np.cumsum``
-#: per step, a few numpy calls); larger ones in a sum tree (O(B log N), a few numpy calls per level). The two cost
-#: the same at N ≈ 30,000 (B = 64 and 256) on the development machine (``benchmarks/overhead_bookkeeping.py``).
+#: Tables up to this size use ``FlatWeights`` (O(N) cumsum per step), larger a sum tree (O(B log N)); both cost
+#: the same at N ≈ 30,000 (B = 64 and 256; ``benchmarks/overhead_bookkeeping.py``).
 FLAT_MAX_SIZE = 30_000
 
 
 class ProbabilisticSampler(Sampler):
     """Draws each batch element independently, proportionally to ``loss ** exponent``.
 
-    The weights live in a flat array (:class:`FlatWeights`: one ``np.cumsum``
-    per step and one ``np.searchsorted`` per draw) up to :data:`FLAT_MAX_SIZE`
-    samples, and in a :class:`SumTree` above it (a draw of B indices and the
-    update of B losses each cost O(B log N)); both give the same distribution.
-    Changing :attr:`exponent` rebuilds the structure once. If every weight is
-    zero (all losses 0) the batch is drawn uniformly.
-
-    With ``uniform_mix = λ > 0`` each draw is uniform with probability λ and
-    from the weights otherwise: ``p_i = (1 - λ) L_i^w / sum_j L_j^w + λ / N``.
-    This bounds the unbiased importance weights ``1 / (N p_i)`` by ``1 / λ``
-    (a sample whose table loss is stale and tiny cannot get a huge weight).
+    Weights live in a :class:`FlatWeights` up to :data:`FLAT_MAX_SIZE` samples, else a :class:`SumTree` (same
+    distribution); changing :attr:`exponent` rebuilds it once. All weights zero: uniform draws. With
+    ``uniform_mix = λ > 0``, ``p_i = (1 - λ) L_i^w / sum_j L_j^w + λ / N``, which bounds the unbiased weights
+    ``1 / (N p_i)`` by ``1 / λ`` (a stale, tiny loss cannot get a huge weight).
 
     Args:
-        exponent: the loss exponent ``w`` (>= 0); 1.0 is the thesis's default.
-        uniform_mix: share λ in [0, 1] of uniform draws (default 0: the thesis's scheme).
-
+        exponent, uniform_mix: the loss exponent ``w >= 0`` (thesis default 1.0); the share λ in [0, 1] of uniform
+            draws (default 0: the thesis's scheme).
     Example:
         >>> sampler = ProbabilisticSampler(exponent=2.0)
         >>> sampler.bind(np.array([1.0, 2.0, 0.0]))
@@ -105,10 +97,7 @@ class ProbabilisticSampler(Sampler):
         return self._tree.nbytes
 
     def _update_weights(self, losses: np.ndarray) -> tuple[np.ndarray, float]:
-        """``(finite_weights(losses, exponent), their maximum)`` (inf or NaN if some weight is not finite).
-
-        Two numpy calls for the finite losses of an update; the general rule only when some weight is not finite.
-        """
+        """``(finite_weights(losses, exponent), their maximum)`` (inf/NaN if some weight is not); fast path first."""
         if self._exponent == 1.0:
             weights = losses
         else:
@@ -125,8 +114,7 @@ class ProbabilisticSampler(Sampler):
     def check_update(self, indices: np.ndarray, losses: np.ndarray) -> None:
         """Refuse losses whose weights ``L ** exponent`` overflow, alone or in the structure's total.
 
-        Raises:
-            WeightOverflowError: (a ``ValueError``) naming the loss and the exponent.
+        Raises: WeightOverflowError: (a ``ValueError``) naming the loss and the exponent.
         """
         weights, largest = self._update_weights(losses)
         if not largest < np.inf:
@@ -134,8 +122,7 @@ class ProbabilisticSampler(Sampler):
         self._checked = (losses, weights)  # on_update of these same losses reuses the weights
         if indices.size:
             total = self._tree.total
-            # cheap bound first (Python floats: an overflow gives inf, no warning): the old weights
-            # leave (>= 0), at most B times the largest new one arrives
+            # cheap bound first (Python floats overflow to inf silently): at most B times the largest new weight
             if total + largest * indices.size <= MAX_TOTAL:
                 return
             with np.errstate(over="ignore"):
@@ -238,26 +225,22 @@ def _check_total(total: float, exponent: float) -> None:
 
 
 def validate_uniform_mix(uniform_mix: float) -> float:
-    """``uniform_mix`` as a float in [0, 1] (``ValueError`` otherwise).
+    """``uniform_mix`` checked by its :data:`~is_keras.sampling.options.SAMPLER_OPTIONS` entry, as a float.
 
+    Raises: OptionError: (a ``ValueError``) not a number in [0, 1].
     Example:
         >>> validate_uniform_mix(0.25)
         0.25
     """
-    uniform_mix = float(uniform_mix)
-    if not 0.0 <= uniform_mix <= 1.0:
-        raise ValueError(f"uniform_mix must be in [0, 1], got {uniform_mix}")
-    return uniform_mix
+    return check_option("uniform_mix", uniform_mix)
 
 
 def validate_exponent(exponent: float) -> float:
-    """``exponent`` as a finite float >= 0 (``ValueError`` otherwise).
+    """``exponent`` checked by its :data:`~is_keras.sampling.options.SAMPLER_OPTIONS` entry, as a float.
 
+    Raises: OptionError: (a ``ValueError``) not a finite number >= 0.
     Example:
         >>> validate_exponent(2)
         2.0
     """
-    exponent = float(exponent)
-    if not np.isfinite(exponent) or exponent < 0:
-        raise ValueError(f"exponent must be a finite number >= 0, got {exponent}")
-    return exponent
+    return check_option("exponent", exponent)

@@ -12,26 +12,15 @@ _WINDOW_EXTRA = 8.0
 
 
 class RandomSubsetSampler(TopLossSampler):
-    """Draws a random subset of ``subset_fraction * N`` samples (without
-    replacement) and returns the ``batch_size`` of them with the highest
-    losses, in descending order of loss. A batch has no duplicates.
+    """The ``batch_size`` highest losses (descending, no duplicates) of a random ``subset_fraction * N`` subset.
 
-    How it is computed in O(B log N) instead of O(N) per step, with exactly
-    the same distribution: rank all N samples by loss, highest first, ties in a
-    fresh uniformly random order. The ranks of a uniform random m-subset form
-    a uniform random m-subset of ``{0, ..., N-1}``, and the batch is the
-    samples at its B smallest ranks. Those B ranks are drawn directly by
-    :func:`smallest_of_random_subset` (hypergeometric counts, no N-sized
-    work), and the samples at those ranks are read from a :class:`MaxTree`
-    over the loss table (only the top ``max rank + 2`` are looked at, about
-    ``B / subset_fraction``). Ties in the loss that straddle the highest rank
-    needed are resolved by one O(N) scan of the tied value; this only happens
-    with many exactly equal losses at the top of the table.
+    O(B log N) per step, same distribution: rank samples by loss (ties in random order); a random m-subset's ranks
+    are a random m-subset of ``range(N)``, so :func:`smallest_of_random_subset` draws its B smallest ranks and a
+    :class:`MaxTree` reads those samples (about ``B / subset_fraction`` looked at). Ties straddling the last rank
+    cost one O(N) scan.
 
     Args:
-        subset_fraction: size of the subset as a fraction of N, in (0, 1];
-            the thesis used 0.1. The subset is never smaller than the batch.
-
+        subset_fraction: the subset's share of N in (0, 1] (thesis: 0.1); never smaller than the batch.
     Example:
         >>> sampler = RandomSubsetSampler(subset_fraction=1.0)
         >>> sampler.bind(np.array([0.1, 0.9, 0.5, 0.3]))
@@ -86,17 +75,11 @@ def smallest_of_random_subset(
 ) -> np.ndarray:
     """The ``count`` smallest elements of a uniform random ``subset_size``-subset of ``range(population)``.
 
-    Exact, and in O(count · population / subset_size) time and memory rather
-    than O(population): walk ``range(population)`` in windows; the number of
-    subset members in a window of ``w`` of the ``P`` remaining values, when
-    ``S`` members remain to be placed, is hypergeometric (``w`` good, ``P - w``
-    bad, ``S`` draws), and given that number ``h`` they are a uniform
-    ``h``-subset of the window. Windows are sized so that the first one
-    almost always holds ``count`` members.
+    Exact, in O(count · population / subset_size): walk in windows; the members in a window of ``w`` of ``P``
+    remaining values with ``S`` to place are hypergeometric (``w`` good, ``P - w`` bad, ``S`` draws), then a uniform
+    subset of the window. The first window almost always suffices.
 
-    Returns:
-        sorted int64 array of ``count`` values.
-
+    Returns: sorted int64 array of ``count`` values.
     Example:
         >>> rng = np.random.default_rng(0)
         >>> smallest_of_random_subset(10, 10, 3, rng).tolist()   # the subset is everything

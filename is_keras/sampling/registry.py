@@ -1,8 +1,4 @@
-"""Method names -> samplers: thin wrappers over the registry in :mod:`is_keras.sampling.methods`.
-
-Kept so that code written against the old names keeps working; new code uses
-:class:`~is_keras.sampling.config.SamplerConfig` and :mod:`is_keras.sampling.methods`.
-"""
+"""Method names -> samplers, kept for old code; new code uses ``SamplerConfig`` and :mod:`is_keras.sampling.methods`."""
 
 from __future__ import annotations
 
@@ -22,9 +18,7 @@ def make_sampler(
 ) -> Sampler:
     """Build the sampler for ``method`` (one of :data:`METHODS`); see :class:`SamplerConfig`.
 
-    Raises:
-        ValueError: for an unknown method or an invalid option (see :class:`SamplerConfig`).
-
+    Raises: ValueError: an unknown method or an invalid option.
     Example:
         >>> make_sampler("is-probabilistic", exponent=0.5).exponent
         0.5

@@ -12,23 +12,13 @@ from is_keras.sampling.uniform import UniformSampler
 class RevisitSampler(Sampler):
     """Each batch: ``k = max(1, round(uniform_mix · B))`` samples from a running permutation, the rest ``∝ L^ω``.
 
-    A table entry is only refreshed when its sample is drawn, so with plain
-    importance sampling a sample whose loss was low once may keep that stale
-    value for a very long time, even after the model has drifted. Here the
-    permutation part walks through all N samples again and again, so every
-    entry is refreshed at least once every ``ceil(N / k)`` batches (a minimum
-    revisit rate), whatever the losses. Unlike ``is-probabilistic``'s
-    ``uniform_mix`` (a random share, i.i.d. uniform draws), the share is exact
-    and the uniform draws come without replacement.
-
-    One draw's marginal probability is ``p_i = (k / B) / N + (1 - k / B) L_i^ω / Σ L^ω``,
-    so ``unbiased=True`` reweights by ``1 / (N p_i) <= B / k``.
+    Plain IS can leave a once-low loss stale for very long; the permutation refreshes every entry at least every
+    ``ceil(N / k)`` batches. Unlike ``is-probabilistic``'s ``uniform_mix`` the share is exact and without
+    replacement. Marginal ``p_i = (k / B) / N + (1 - k / B) L_i^ω / Σ L^ω``, so ``1 / (N p_i) <= B / k``.
 
     Args:
-        exponent: the loss exponent ω >= 0 of the importance part.
-        uniform_mix: the share of every batch taken from the permutation, in [0, 1]
-            (at least one sample per batch, so 0 still refreshes every entry once every N batches).
-
+        exponent, uniform_mix: ω >= 0 of the importance part; the permutation's share of a batch in [0, 1]
+            (at least one sample, so 0 still refreshes every entry every N batches).
     Example:
         >>> sampler = RevisitSampler(exponent=1.0, uniform_mix=0.25)
         >>> sampler.bind(np.array([0.0, 0.0, 0.0, 8.0]))

@@ -10,12 +10,9 @@ import numpy as np
 class Sampler(abc.ABC):
     """Chooses a batch of sample indices from the current loss table.
 
-    A sampler is bound to one loss table (a float64 array with one entry per
-    training sample; ``inf`` marks a sample not visited yet). The generator
-    calls :meth:`on_update` after every change to the table, so a sampler can
-    keep an index structure (a sum tree, a top-k set) in step with it instead
-    of rebuilding it on every draw. A new method is a subclass with a ``name``,
-    registered in :mod:`is_keras.sampling.methods`.
+    Bound to one float64 loss table (``inf``: not visited yet); :meth:`on_update` after every table change keeps
+    index structures (sum tree, top-k) in step. A new method: a subclass with a ``name``, registered in
+    :mod:`is_keras.sampling.methods`.
 
     Example:
         >>> class FirstK(Sampler):
@@ -40,10 +37,7 @@ class Sampler(abc.ABC):
         """Recompute any index structure from the whole table (O(N))."""
 
     def check_update(self, indices: np.ndarray, losses: np.ndarray) -> None:
-        """Raise (a ``ValueError``) if :meth:`on_update` with these losses would fail.
-
-        Called before the table is written, so a refused update changes nothing.
-        """
+        """Raise a ``ValueError`` if :meth:`on_update` would fail (called before the table is written)."""
 
     def on_update(self, indices: np.ndarray, losses: np.ndarray) -> None:
         """The table entries ``indices`` now hold ``losses`` (already passed :meth:`check_update`)."""
@@ -57,10 +51,7 @@ class Sampler(abc.ABC):
         self.rebuild()
 
     def set_progress(self, fraction: float) -> None:
-        """Training progress: the fraction of the run done, in [0, 1] (the trainer reports it every epoch).
-
-        Scheduled methods (is-switch, is-annealed, infobatch) follow it; the default ignores it.
-        """
+        """The fraction of the run done, in [0, 1], every epoch; scheduled methods follow it, the default ignores it."""
 
     #: True if :meth:`batch_weights` gives loss weights of the method's own (e.g. InfoBatch's rescale).
     has_batch_weights: bool = False
@@ -74,11 +65,7 @@ class Sampler(abc.ABC):
         """Return ``batch_size`` indices as an int64 array."""
 
     def draw_probabilities(self, indices: np.ndarray) -> np.ndarray | None:
-        """The probability with which one draw picks each of ``indices`` (from the current table).
-
-        ``None`` when the method has no per-draw distribution to reweight by
-        (the subset methods pick the top of a subset deterministically).
-        """
+        """One draw's probability of each of ``indices``; ``None`` without a per-draw distribution (subset methods)."""
         return None
 
 

@@ -1,44 +1,29 @@
 """Schedules of a sampling method's strength over the run: how much importance sampling is left at progress t.
 
-Training progress ``t`` is the fraction of the run done, in [0, 1]; the
-trainer reports it to the generator (``generator.set_progress(t)``) at
-every epoch start. A schedule maps ``t`` to a factor in [0, 1] that scales
-the loss exponent ω: 1 keeps the full importance sampling, 0 is uniform
-sampling. The thesis names switching from importance to uniform sampling
-later in training as future work; annealing ω towards 0 is its gradual form.
+Progress ``t`` in [0, 1] comes every epoch (``generator.set_progress(t)``); a schedule maps it to a factor in [0, 1]
+on the loss exponent ω (1: full IS, 0: uniform) — the gradual form of the thesis's future-work IS→uniform switch.
 """
 
 from __future__ import annotations
 
 import math
 
+from is_keras.sampling.options import Option
+
 #: Schedule shapes understood by :func:`exponent_factor`.
 SCHEDULES = ("step", "linear", "cosine")
 
 
 def check_fraction(name: str, value, *, allow_zero: bool = False, allow_one: bool = True) -> float:
-    """``value`` as a float in (0, 1] (or [0, 1] / (0, 1) as asked).
+    """``value`` as a float in (0, 1] (or [0, 1] / (0, 1) as asked): an :class:`~is_keras.sampling.options.Option`.
 
-    Raises:
-        ValueError: naming ``name`` when ``value`` is not a number in range.
-
+    Raises: OptionError: (a ``ValueError``) naming ``name``, when ``value`` is not a number in range.
     Example:
         >>> check_fraction("switch_fraction", 0.5)
         0.5
     """
-    if isinstance(value, bool):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    low_ok = value > 0 or (allow_zero and value == 0)
-    high_ok = value < 1 or (allow_one and value == 1)
-    if not (math.isfinite(value) and low_ok and high_ok):
-        low = "[0" if allow_zero else "(0"
-        high = "1]" if allow_one else "1)"
-        raise ValueError(f"{name} must be in {low}, {high}, got {value}")
-    return value
+    closed = {(True, True): "both", (True, False): "left", (False, True): "right"}.get((allow_zero, allow_one))
+    return Option(float, 0, 1, closed=closed or "neither").check(name, value)
 
 
 def exponent_factor(progress: float, *, end: float, shape: str = "linear") -> float:
@@ -49,16 +34,10 @@ def exponent_factor(progress: float, *, end: float, shape: str = "linear") -> fl
     * ``"cosine"``: ``(1 + cos(π · progress / end)) / 2``.
 
     Args:
-        progress: fraction of the run done (clipped to [0, 1]).
-        end: the progress at which the factor reaches 0, in (0, 1].
+        progress, end: fraction of the run done (clipped to [0, 1]); where the factor reaches 0, in (0, 1].
         shape: one of :data:`SCHEDULES`.
-
-    Returns:
-        a float in [0, 1], non-increasing in ``progress``.
-
-    Raises:
-        ValueError: for an unknown ``shape`` or ``end`` outside (0, 1].
-
+    Returns: a float in [0, 1], non-increasing in ``progress``.
+    Raises: ValueError: an unknown ``shape`` or ``end`` outside (0, 1].
     Example:
         >>> [exponent_factor(t, end=0.5) for t in (0.0, 0.25, 0.5, 0.9)]
         [1.0, 0.5, 0.0, 0.0]

@@ -8,16 +8,11 @@ from is_keras.sampling.uniform import UniformSampler
 class SelectiveBackpropSampler(UniformSampler):
     """``"selective-backprop"`` (Jiang et al. 2019): the generator hands out C candidates, the step selects B.
 
-    The host side only draws the C = ``ceil(candidate_factor * batch_size)``
-    candidates uniformly without replacement (a running permutation, like
-    ``"nis"``; no first pass). The training step forwards them, ranks their fresh
-    losses and backpropagates B chosen with probability ∝ ``percentile ** selectivity``
-    (:class:`~is_keras.training.candidate_selection.CandidateSelector`).
+    The host draws C = ``ceil(candidate_factor * batch_size)`` candidates as ``"nis"`` (no first pass); the step
+    backpropagates B chosen ∝ ``fresh-loss percentile ** selectivity`` (``CandidateSelector``).
 
     Args:
-        candidate_factor: C / B, >= 1.
-        selectivity: the exponent β >= 0 on the loss percentile (0: uniform among the candidates).
-
+        candidate_factor, selectivity: C / B >= 1; β >= 0 on the percentile (0: uniform among the candidates).
     Example:
         >>> import numpy as np
         >>> sampler = SelectiveBackpropSampler(candidate_factor=2.0, selectivity=3.0)

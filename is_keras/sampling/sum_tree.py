@@ -1,26 +1,12 @@
-"""A sum tree: a tree whose every node holds the sum of its children.
+"""A sum tree (every node holds the sum of its children): O(log N) proportional draws and updates, O(N) build.
 
-Leaves hold non-negative weights ``w_i``. Drawing ``i`` with probability
-``w_i / sum(w)`` and changing a leaf both cost O(log N); building from N
-weights costs O(N). All operations are vectorised over a batch of leaves, so a
-training step's B draws and B updates take a handful of numpy calls per level,
-whatever B is.
-
-Layout (chosen for speed and memory at N = 10^7): the tree has fan-out
-:data:`FANOUT` = 16, so it is only ``ceil(log16 N)`` levels deep (6 at
-N = 10^7, 5 at N = 10^5). Level 0 is the leaves, stored as rows of 16; level
-``l + 1`` stores, at flat position ``p``, the sum of row ``p`` of level ``l``.
-A draw starts at the lowest level of at most 4,096 nodes: one binary search
-in that level's cumulative sum (recomputed lazily, once after each batch of
-updates) picks its node; then, at each level below, it reads the 16 child sums
-of its node (two cache lines), takes their running sums with one small matrix
-product and picks the first child whose running sum exceeds the remaining
-mass. So a draw walks 2 levels at N = 10^6 instead of 5. Memory is ``8 N`` bytes
-for the leaves plus about 7% for the upper levels (86 MB at N = 10^7).
-
-:class:`FlatWeights` has the same interface without a tree (one flat array and
-its cumulative sum, O(N) per update batch but only a handful of numpy calls):
-cheaper for small N, see ``is_keras.sampling.probabilistic.FLAT_MAX_SIZE``.
+Operations are vectorised over a batch of leaves (a step's B draws/updates cost a few numpy calls per level).
+Layout, for N = 10^7: fan-out :data:`FANOUT` = 16, so ``ceil(log16 N)`` levels (6 at 10^7); level 0 is the leaves
+in rows of 16, level ``l + 1`` holds at position ``p`` the sum of row ``p`` of level ``l``. A draw binary-searches
+the cumulative sum of the lowest level of at most 4,096 nodes (recomputed lazily after updates), then per level
+below picks the first of 16 children whose running sum (one small matrix product) exceeds the remaining mass.
+Memory: ``8 N`` bytes plus about 7% (86 MB at N = 10^7). :class:`FlatWeights` has the same interface without a
+tree, cheaper for small N (see ``is_keras.sampling.probabilistic.FLAT_MAX_SIZE``).
 """
 
 from __future__ import annotations
@@ -42,7 +28,6 @@ class SumTree:
 
     Args:
         weights: 1-D array of N non-negative, finite weights.
-
     Example:
         >>> tree = SumTree(np.array([1.0, 0.0, 3.0]))
         >>> tree.total
@@ -91,8 +76,7 @@ class SumTree:
         self._leaves = self._levels[0].reshape(-1)
         #: levels of the tree (the leaf rows included)
         self.depth = len(self._levels)
-        # a draw starts at the lowest level of at most _FLAT_TOP nodes: one binary search in that
-        # level's cumulative sum (recomputed lazily after updates) replaces the walk through the levels above
+        # a draw binary-searches this level's (lazily recomputed) cumulative sum instead of walking the levels above
         self._top = next(i for i, level in enumerate(self._levels) if level.size <= _FLAT_TOP)
         self._top_cumulative = np.empty(self._levels[self._top].size)
         self._top_stale = True
@@ -136,8 +120,7 @@ class SumTree:
     def from_state(cls, state: dict) -> SumTree:
         """The tree saved by :meth:`get_state`.
 
-        Raises:
-            ValueError: if the levels do not form a tree of ``size`` leaves with finite, non-negative sums.
+        Raises: ValueError: the levels do not form a tree of ``size`` leaves with finite, non-negative sums.
         """
         try:
             size, levels = int(state["size"]), [np.asarray(level, dtype=np.float64) for level in state["levels"]]
@@ -179,18 +162,14 @@ class SumTree:
             flat[lower.shape[0] :] = 0.0
 
     def update(self, indices: np.ndarray, weights: np.ndarray, *, checked: bool = False) -> None:
-        """Set ``weights[indices]``; with repeated indices the last value wins.
-
-        ``checked=True`` skips the checks of the indices and weights (the caller made them).
-        """
+        """Set ``weights[indices]`` (repeated indices: the last wins); ``checked=True`` skips the input checks."""
         if not checked:
             indices, weights = _checked_update(indices, weights, self.size, owner="SumTree")
         if indices.size == 0:
             return
         self._leaves[indices] = weights
         self._top_stale = True
-        # every level recomputes its touched nodes from their children (no running
-        # deltas, so no rounding drift); repeated nodes just write the same value twice
+        # touched nodes are recomputed from their children (no running deltas, so no rounding drift)
         rows = indices // FANOUT
         for lower, upper in zip(self._levels[:-1], self._levels[1:]):
             upper.reshape(-1)[rows] = lower[rows] @ _ONES
@@ -222,8 +201,8 @@ class SumTree:
             children = level[nodes]  # (count, FANOUT) child sums of each walker's node
             running = children @ _RUNNING
             child = np.argmax(running[:, 1:] > mass[:, None], axis=1)  # first child past the mass
-            # rounding can leave the mass at (or past) the node's total, or (with
-            # BLAS-ordered sums) point at an empty child: take the last non-empty child
+            # rounding can leave the mass at/past the node's total or (BLAS-ordered sums) at an empty child:
+            # take the last non-empty child
             bad = (running[:, -1] <= mass) | (children[batch, child] <= 0)
             if bad.any():
                 child[bad] = FANOUT - 1 - np.argmax(children[bad, ::-1] > 0, axis=1)
@@ -233,10 +212,9 @@ class SumTree:
 
 
 def _checked_update(indices, weights, size: int, *, owner: str) -> tuple[np.ndarray, np.ndarray]:
-    """``(indices, weights)`` as int64 / float64 arrays after checking them for ``owner.update``.
+    """``(indices, weights)`` as int64 / float64 arrays, checked for ``owner.update``.
 
-    Raises:
-        ValueError: for shapes that differ or are not 1-D, bad weights, or indices outside ``[0, size)``.
+    Raises: ValueError: shapes not 1-D or different, bad weights, or indices outside ``[0, size)``.
     """
     indices = np.asarray(indices, dtype=np.int64)
     weights = np.asarray(weights, dtype=np.float64)
@@ -258,20 +236,13 @@ def _check_weights(weights: np.ndarray) -> None:
 class FlatWeights:
     """Weights in one flat array; draws by binary search in their cumulative sum.
 
-    The same interface as :class:`SumTree` (``total``, ``weights``, ``update``,
-    ``sample``, ``get_state``), cheaper below a few 10^4 weights: an update is
-    one scatter (O(B)) and marks the cumulative sum stale; the next draw or
-    :attr:`total` recomputes it with one ``np.cumsum`` (O(N), a few
-    nanoseconds per weight, no rounding drift), and a draw of B indices is one
-    ``np.searchsorted`` (O(B log N)). So a training step costs a handful of
-    numpy calls, against a few per tree level for the tree. Draws use the same
-    random numbers as :meth:`SumTree.sample` (``rng.random(count) * total``), so
-    both structures draw the same indices up to rounding at the boundaries.
-    Memory: ``16 N`` bytes (the weights and their cumulative sum).
+    :class:`SumTree`'s interface, cheaper below a few 10^4 weights: an update is one O(B) scatter marking the
+    cumulative sum stale; the next draw or :attr:`total` redoes one O(N) ``np.cumsum``; a draw is one
+    ``np.searchsorted``. Draws use :meth:`SumTree.sample`'s random numbers, so both draw the same indices up to
+    rounding at boundaries. Memory: ``16 N`` bytes.
 
     Args:
         weights: 1-D array of N non-negative, finite weights.
-
     Example:
         >>> flat = FlatWeights(np.array([1.0, 0.0, 3.0]))
         >>> flat.total
@@ -304,8 +275,7 @@ class FlatWeights:
     def _refresh_cumulative(self) -> None:
         cumulative = self._weights.cumsum(out=self._cumulative)
         self._total = float(cumulative[-1])
-        # from the last index of positive weight on, the cumulative sum is set to inf: a mass rounded up
-        # to the total (u * total with u < 1 can round to it) then draws that index, never a trailing zero
+        # inf from the last positive weight on: a mass rounded up to the total draws it, never a trailing zero
         last = self.size - 1 if self._weights[-1] > 0 else int(cumulative.searchsorted(self._total, side="left"))
         cumulative[min(last, self.size - 1) :] = np.inf
         self._stale = False
@@ -365,10 +335,7 @@ class FlatWeights:
         self.assign(0, weights)
 
     def update(self, indices: np.ndarray, weights: np.ndarray, *, checked: bool = False) -> None:
-        """Set ``weights[indices]`` (repeated indices: the last value wins), in O(B).
-
-        ``checked=True`` skips the checks of the indices and weights (the caller made them).
-        """
+        """Set ``weights[indices]`` in O(B) (repeated: the last wins); ``checked=True`` skips the input checks."""
         if not checked:
             indices, weights = _checked_update(indices, weights, self.size, owner="FlatWeights")
         if indices.size == 0:
@@ -383,6 +350,5 @@ class FlatWeights:
             raise ValueError("FlatWeights.sample: every weight is zero, there is nothing to draw from")
         mass = rng.random(count)
         mass *= total
-        # the first index whose cumulative sum exceeds the mass: never one of weight 0 (its cumulative
-        # sum equals its predecessor's), never past the last positive weight (inf from there on)
+        # the first index whose cumulative sum exceeds the mass: never of weight 0, never past the last positive one
         return self._cumulative.searchsorted(mass, side="right")

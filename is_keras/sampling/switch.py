@@ -4,32 +4,23 @@ from __future__ import annotations
 
 import numpy as np
 
+from is_keras.sampling.options import check_option
 from is_keras.sampling.probabilistic import ProbabilisticSampler
 from is_keras.sampling.sampler import Sampler
-from is_keras.sampling.schedules import check_fraction
 from is_keras.sampling.uniform import UniformSampler
 
 
 class SwitchSampler(Sampler):
     """Draws like ``is-probabilistic`` (``p_i ∝ L_i^ω``) until ``switch_fraction`` of the run, then uniformly.
 
-    Importance sampling helps most early, while the losses differ a lot;
-    late in training it over-visits a few hard (often mislabelled or
-    ambiguous) samples. Switching to uniform sampling — each epoch a fresh
-    permutation, as ``"nis"`` — is the thesis's own suggested future work.
-    Progress comes from :meth:`set_progress` (the trainer calls
-    ``generator.set_progress(epoch / epochs)`` at every epoch start); a
-    sampler never told its progress stays at 0 (importance sampling).
-
-    After the switch the sum tree is no longer kept up to date (saving its
-    O(B log N) update per step); it is rebuilt once if progress goes back
-    below the switch (e.g. restoring an earlier state).
+    IS helps most early; late it over-visits a few hard (often mislabelled) samples. Switching to uniform
+    (``"nis"`` permutations) is the thesis's suggested future work. Progress comes from :meth:`set_progress`
+    (the trainer calls ``generator.set_progress(epoch / epochs)`` every epoch; default 0). After the switch the
+    sum tree is not kept up to date; it is rebuilt once if progress goes back below the switch.
 
     Args:
-        exponent: the loss exponent ω >= 0 before the switch.
-        uniform_mix: share λ of uniform draws before the switch (as ``is-probabilistic``).
+        exponent, uniform_mix: ω >= 0 and λ before the switch (as ``is-probabilistic``).
         switch_fraction: the fraction of the run after which sampling is uniform, in (0, 1].
-
     Example:
         >>> sampler = SwitchSampler(exponent=1.0, switch_fraction=0.5)
         >>> sampler.bind(np.array([0.0, 1.0, 3.0]))
@@ -45,7 +36,7 @@ class SwitchSampler(Sampler):
     def __init__(self, exponent: float = 1.0, uniform_mix: float = 0.0, switch_fraction: float = 0.5):
         self._importance = ProbabilisticSampler(exponent=exponent, uniform_mix=uniform_mix)
         self._uniform = UniformSampler()
-        self.switch_fraction = check_fraction("switch_fraction", switch_fraction)
+        self.switch_fraction = check_option("switch_fraction", switch_fraction)
         self.progress = 0.0
         self._tree_stale = False
 

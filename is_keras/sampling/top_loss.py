@@ -11,8 +11,7 @@ from is_keras.sampling.sampler import Sampler
 class TopLossSampler(Sampler):
     """A sampler that keeps a :class:`MaxTree` over the loss table in step with every update.
 
-    Subclasses implement :meth:`sample` and read the highest losses from
-    ``self._tree`` (``top(k)``, ranks) instead of sorting the table per step.
+    Subclasses implement :meth:`sample`, reading the highest losses from ``self._tree`` instead of sorting.
 
     Example:
         >>> class TopTwo(TopLossSampler):

@@ -10,9 +10,7 @@ from is_keras.sampling.sampler import Sampler
 class UniformSampler(Sampler):
     """The baseline ("NIS"): walk through a random permutation, reshuffle when it runs out.
 
-    A batch that crosses the end of an epoch takes the rest of the old
-    permutation and the start of a new one, so every block of N consecutive
-    draws after the first pass is a permutation of the data.
+    A batch crossing an epoch's end spans two permutations, so every N consecutive draws are a permutation.
 
     Example:
         >>> sampler = UniformSampler()

@@ -2,31 +2,94 @@
 
 from __future__ import annotations
 
+import math
+import numbers
+import warnings
+
 import numpy as np
+
+#: Samples of a memmap whose values :func:`check_image_dtype` reads (an in-memory array is read whole).
+_RANGE_SAMPLES = 1024
 
 
 def check_dataset(x, y) -> int:
     """Return N after checking that ``x`` and ``y`` describe N >= 1 samples.
 
     ``y`` is either a 1-D array of integer class labels (>= 0) or an array of
-    dense per-sample targets (ndim >= 2, e.g. YOLO target grids).
+    dense per-sample targets (ndim >= 2, e.g. YOLO target grids). Integer images
+    get a warning (see :func:`check_image_dtype`).
 
     Raises:
-        ValueError: for non-arrays, an empty dataset, x and y of different lengths, or bad labels.
+        ValueError: for non-arrays (the message names the type and how to get arrays), an empty
+            dataset, x and y of different lengths, or bad labels.
 
     Example:
         >>> check_dataset(np.zeros((3, 2)), np.array([0, 1, 1]))
         3
     """
-    if not hasattr(x, "shape") or not hasattr(y, "shape"):
-        raise ValueError("x and y must be arrays (numpy arrays or memmaps)")
+    check_array(x, "x")
+    check_array(y, "y")
     if len(x) == 0:
         raise ValueError("the dataset is empty: x has 0 samples")
     if len(x) != len(y):
         raise ValueError(f"x and y differ in length: x has {len(x)} samples, y has {len(y)}")
     if np.ndim(y) == 1:
         check_labels(np.asarray(y))
+    check_image_dtype(x)
     return len(x)
+
+
+def check_array(value, name: str = "x") -> None:
+    """Refuse anything without a ``shape`` (a ``tf.data.Dataset``, a list), saying how to get an array.
+
+    Raises:
+        ValueError: naming the type received and the conversion to use.
+
+    Example:
+        >>> check_array([[0.0], [1.0]])
+        Traceback (most recent call last):
+        ...
+        ValueError: x must be a numpy array (or np.memmap) of shape (N, ...), got list; use np.asarray(x)
+    """
+    if hasattr(value, "shape") and hasattr(value, "__len__"):
+        return
+    kind = type(value)
+    got = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    message = f"{name} must be a numpy array (or np.memmap) of shape (N, ...), got {got}"
+    if hasattr(value, "as_numpy_iterator"):  # a tf.data.Dataset: the generator indexes rows, a stream has none
+        raise ValueError(
+            f"{message}, a tf.data.Dataset; the generator draws rows by index and needs arrays: for a dataset of "
+            "(image, label) pairs, x, y = (np.stack(a) for a in zip(*ds.as_numpy_iterator())), or with "
+            "TensorFlow Datasets x, y = tfds.as_numpy(tfds.load(name, split='train', batch_size=-1, "
+            "as_supervised=True))"
+        )
+    raise ValueError(f"{message}; use np.asarray({name})")
+
+
+def check_image_dtype(x) -> None:
+    """Warn when ``x`` holds integer images (e.g. uint8 in 0-255): the models expect floats (e.g. in [0, 1]).
+
+    Only arrays with ``ndim >= 3`` (images) are looked at; for a memmap the range is read from
+    its first samples.
+
+    Example:
+        >>> import warnings
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     check_image_dtype(np.full((2, 4, 4), 255, np.uint8))
+        >>> str(caught[0].message)[:60]
+        'x holds integer images (dtype uint8, values in [255, 255]); '
+    """
+    dtype = getattr(x, "dtype", None)
+    if dtype is None or np.dtype(dtype).kind not in "iu" or np.ndim(x) < 3:
+        return
+    values = np.asarray(x if type(x) is np.ndarray else x[:_RANGE_SAMPLES])
+    low, high = (values.min(), values.max()) if values.size else (0, 0)
+    warnings.warn(
+        f"x holds integer images (dtype {np.dtype(dtype).name}, values in [{low}, {high}]); Keras layers and "
+        "preprocessing expect floats: scale them first, e.g. x = x.astype('float32') / 255",
+        UserWarning, stacklevel=4,
+    )
 
 
 def check_labels(y: np.ndarray, name: str = "y") -> np.ndarray:
@@ -50,18 +113,29 @@ def check_labels(y: np.ndarray, name: str = "y") -> np.ndarray:
     return y.astype(np.int64)
 
 
-def check_batch_size(batch_size) -> int:
-    """``batch_size`` as an int, if it is an integer >= 1.
+def check_batch_size(batch_size, num_samples: int | None = None) -> int:
+    """``batch_size`` as an int, if it is an integer >= 1 (and at most ``num_samples``, when given).
+
+    The trainers pass ``num_samples`` when training starts; the generator alone does not (it may
+    serve draws larger than the data set, e.g. for statistics).
 
     Raises:
-        ValueError: otherwise.
+        ValueError: otherwise, naming both numbers.
 
     Example:
         >>> check_batch_size(32.0)
         32
+        >>> check_batch_size(100000, num_samples=60000)
+        Traceback (most recent call last):
+        ...
+        ValueError: batch_size 100000 is larger than the data set (60000 samples); use batch_size <= 60000
     """
-    if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
+    number = isinstance(batch_size, numbers.Real) and not isinstance(batch_size, bool)
+    if not number or not math.isfinite(batch_size) or int(batch_size) != batch_size or batch_size < 1:
         raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
+    if num_samples is not None and batch_size > num_samples:
+        raise ValueError(f"batch_size {int(batch_size)} is larger than the data set ({int(num_samples)} samples); "
+                         f"use batch_size <= {int(num_samples)}")
     return int(batch_size)
 
 

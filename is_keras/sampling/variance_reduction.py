@@ -8,19 +8,13 @@ from is_keras.sampling.uniform import UniformSampler
 class VarianceReductionSampler(UniformSampler):
     """``"vr-switch"`` (Katharopoulos & Fleuret 2018): the generator hands out C candidates, the step selects B.
 
-    The host side only draws the C = ``ceil(candidate_factor * batch_size)``
-    candidates uniformly without replacement (a running permutation, like
-    ``"nis"``; no first pass). While the estimated variance reduction τ exceeds
-    ``vr_threshold`` the training step scores them, draws B ∝ score with
-    replacement and weights them ``1 / (C p_i)`` (the scores smoothed by
-    ``score_smoothing`` times their mean, which bounds the weights); otherwise it trains the first B
-    (:class:`~is_keras.training.candidate_selection.CandidateSelector`).
+    The host draws C = ``ceil(candidate_factor * batch_size)`` candidates as ``"nis"`` (no first pass). While the
+    estimated variance reduction τ exceeds ``vr_threshold`` the step draws B ∝ score (plus ``score_smoothing`` times
+    the mean score, bounding the weights) with replacement, weights ``1 / (C p_i)``; else it trains the first B.
 
     Args:
-        candidate_factor: C / B, >= 1.
-        vr_threshold: τ above which importance sampling is on (None: the paper's ``(C + 3B) / (3B)``).
+        candidate_factor, vr_threshold: C / B >= 1; τ that turns IS on (None: the paper's ``(C + 3B) / (3B)``).
         score_smoothing: share of the candidates' mean score added to every score before the draw.
-
     Example:
         >>> import numpy as np
         >>> sampler = VarianceReductionSampler(candidate_factor=3.0)

@@ -6,6 +6,7 @@ import keras
 import numpy as np
 
 from is_keras.training.run_backup import RunBackup
+from is_keras.training.sampling_progress import SamplingProgress
 
 
 def fit_loop(trainer, epochs, *, steps_per_epoch=None, callbacks=None, validation_data=None,
@@ -38,17 +39,15 @@ def fit_loop(trainer, epochs, *, steps_per_epoch=None, callbacks=None, validatio
         raise ValueError(f"backup_every must be an integer >= 1, got {backup_every!r}")
     model = trainer.model
     history = keras.callbacks.History()
-    callback_list = keras.callbacks.CallbackList(list(callbacks or []) + [history], add_progbar=bool(verbose),
+    progress = SamplingProgress(trainer.generator)  # first: scheduled methods follow the run, adaptive ones log
+    callback_list = keras.callbacks.CallbackList([progress, *(callbacks or []), history], add_progbar=bool(verbose),
                                                  model=model, verbose=verbose, epochs=epochs, steps=steps)
     backup = RunBackup(backup_dir, trainer) if backup_dir is not None else None
     start_epoch, start_step, losses = backup.restore() if backup is not None else (0, 0, [])
     model.stop_training = False
     callback_list.on_train_begin()
     logs: dict = {}
-    set_progress = getattr(trainer.generator, "set_progress", None)
     for epoch in range(start_epoch, epochs):
-        if set_progress is not None:
-            set_progress(epoch / epochs)  # scheduled methods (is-switch, is-annealed, infobatch) follow the run
         callback_list.on_epoch_begin(epoch)
         first = start_step if epoch == start_epoch else 0
         losses = losses if epoch == start_epoch else []

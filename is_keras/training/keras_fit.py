@@ -6,14 +6,16 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from is_keras.sampling.validation import check_batch_size
 from is_keras.training.checks import check_model_and_data
 from is_keras.training.fit_clock import clock_callbacks
 from is_keras.training.keras_fit_candidates import candidate_train_step, make_selector
 from is_keras.training.keras_fit_data import fits_on_device, index_dataset, make_in_graph_sampler
 from is_keras.training.keras_fit_state import load_sampling_state, save_sampling_state
 from is_keras.training.losses import get_per_sample_loss, loss_name
-from is_keras.training.sampler_backend import resolve_backend
+from is_keras.training.sampler_backend import backend_reason, resolve_backend
 from is_keras.training.sampling_progress import SamplingProgress
+from is_keras.training.step_guard import finite_after_gradients
 
 
 @keras.saving.register_keras_serializable(package="is_keras")
@@ -112,7 +114,12 @@ class ImportanceSamplingModel(keras.Model):
         Raises:
             ValueError: for bad labels, non-finite inputs, outputs that are not probabilities, an unknown backend.
         """
-        backend = resolve_backend(backend or self.sampler_backend or getattr(generator, "backend", None), generator)
+        check_batch_size(generator.batch_size, generator.num_samples)  # B <= N, before any work
+        requested = backend or self.sampler_backend or getattr(generator, "backend", None) or "auto"
+        backend = resolve_backend(requested, generator)
+        self.requested_backend = requested
+        self.backend_choice = f"sampler backend {backend!r}" + (
+            f" (chosen by backend='auto': {backend_reason(generator)})" if requested == "auto" else "")
         check_model_and_data(self.wrapped, generator.x, generator.y, classification=self.loss_name is not None,
                              from_logits=self.from_logits, scan_inputs=isinstance(generator.x, np.ndarray))
         self.generator = generator
@@ -179,10 +186,22 @@ class ImportanceSamplingModel(keras.Model):
         """
         if loss is not None:
             raise ValueError("give the per-sample loss to ImportanceSamplingModel(..., loss=...), not to compile()")
+        if jit_compile is True and self.sampler_backend != "in-graph" and self._can_move_in_graph():
+            self.attach(self.generator, backend="in-graph")  # backend="auto" + XLA: the in-graph backend
+            self.backend_choice = "sampler backend 'in-graph' (chosen by backend='auto' for jit_compile=True)"
         if jit_compile is True and self.sampler_backend != "in-graph":
             raise ValueError("jit_compile=True needs backend='in-graph': the host backend writes the loss table "
                              "with tf.numpy_function, which XLA cannot compile")
         super().compile(optimizer=optimizer, jit_compile=jit_compile, **kwargs)
+
+    def _can_move_in_graph(self) -> bool:
+        """``backend="auto"`` was asked for and the in-graph backend can take this generator."""
+        if getattr(self, "requested_backend", None) != "auto" or self.generator is None:
+            return False
+        from is_keras.sampling.in_graph_sampler import IN_GRAPH_METHODS
+
+        x = self.generator.x
+        return self.generator.method in IN_GRAPH_METHODS and isinstance(x, np.ndarray) and not isinstance(x, np.memmap)
 
     def compile_from_config(self, config):
         """Re-compile a loaded model from its saved compile configuration (optimizer, metrics)."""
@@ -285,6 +304,7 @@ class ImportanceSamplingModel(keras.Model):
             self.skipped_steps.assign_add(1)
             return tf.constant(False)
 
+        finite = finite_after_gradients(finite, gradients)  # keeps XLA's backward pass out of the cond
         if guarded_write is not None:
             guarded_write(per_sample, finite)
         return loss, per_sample, y_pred, tf.cond(finite, apply, restore)
@@ -355,16 +375,23 @@ class ImportanceSamplingModel(keras.Model):
         self._require_generator()
         kwargs["shuffle"] = False
         progress = [SamplingProgress(self.generator)] if self.generator is not None else []
-        kwargs["callbacks"] = clock_callbacks(self, list(kwargs.get("callbacks") or []) + progress)
+        kwargs["callbacks"] = clock_callbacks(self, progress + list(kwargs.get("callbacks") or []))  # logs first
         self._build_for_fit()
         self._failure = None
+        if kwargs.get("verbose", "auto") != 0:
+            print(f"ImportanceSamplingModel: {self.backend_choice}", flush=True)
         try:
-            return super().fit(x, y, **kwargs)
+            history = super().fit(x, y, **kwargs)
         except tf.errors.OpError as err:
             failure, self._failure = self._failure, None
             if failure is not None:
                 raise failure from err
             raise
+        history.params["sampler_backend"] = self.sampler_backend
+        if self.in_graph_sampler is not None:  # the generator the user holds shows the table the step wrote
+            self.generator.set_loss_table(self.loss_table)
+        _warn_if_still_in_first_pass(self.loss_table, self.generator.method)
+        return history
 
     def _build_for_fit(self):
         """Build the model, the compiled metrics and the optimizer on one sample, before Keras traces the step.
@@ -424,3 +451,14 @@ class ImportanceSamplingModel(keras.Model):
 
 def _sampler_config_dict(generator) -> dict:
     return dict(generator.sampler_config.to_dict())
+
+
+def _warn_if_still_in_first_pass(table, method: str) -> None:
+    """A one-line ``UserWarning`` when training ended before every sample had a loss (all batches were uniform)."""
+    untrained = int(np.sum(~np.isfinite(table)))
+    if untrained and method not in ("nis", "uniform"):
+        import warnings
+
+        warnings.warn(f"fit ended inside the uniform first pass ({untrained} of {table.size} samples not yet trained):"
+                      f" until every sample has a loss, {method!r} draws uniform batches; train longer to see "
+                      "importance sampling", UserWarning, stacklevel=3)

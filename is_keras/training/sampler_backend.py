@@ -61,3 +61,32 @@ def resolve_backend(backend: str | None, generator, *, gpu_available: bool | Non
     if gpu_available and in_memory and generator.method in IN_GRAPH_METHODS:
         return "in-graph"
     return "host"
+
+
+def backend_reason(generator, *, gpu_available: bool | None = None) -> str:
+    """Why ``backend="auto"`` picks what it picks for ``generator``, in a few words (for the fit notice).
+
+    Args:
+        generator: the :class:`~is_keras.sampling.generator.ImportanceBatchGenerator`.
+        gpu_available: whether a GPU is visible (default: ask TensorFlow).
+    Returns: A short reason.
+    Example:
+        >>> import numpy as np
+        >>> from is_keras.sampling.generator import ImportanceBatchGenerator
+        >>> gen = ImportanceBatchGenerator(np.zeros((8, 2), "float32"), np.arange(8) % 2, batch_size=4)
+        >>> backend_reason(gen, gpu_available=False)
+        'no GPU visible: the host sampler is faster on a CPU'
+    """
+    from is_keras.sampling.in_graph_sampler import IN_GRAPH_METHODS
+
+    if gpu_available is None:
+        import tensorflow as tf
+
+        gpu_available = bool(tf.config.list_logical_devices("GPU"))
+    if not gpu_available:
+        return "no GPU visible: the host sampler is faster on a CPU"
+    if not isinstance(generator.x, np.ndarray) or isinstance(generator.x, np.memmap):
+        return "the data is not an in-memory array"
+    if generator.method not in IN_GRAPH_METHODS:
+        return f"{generator.method!r} has no in-graph implementation"
+    return "a GPU is visible and the data fits on it"

@@ -38,6 +38,18 @@ class SamplingProgress(keras.callbacks.Callback):
         self.generator = generator
         self.in_graph_sampler = in_graph_sampler
 
+    def on_train_begin(self, logs=None):
+        take = getattr(self.generator, "take_sampling_active", None)
+        if take is not None:
+            take()  # count this run's draws only
+
+    def on_epoch_end(self, epoch, logs=None):
+        """``logs["sampling_active"]``: the epoch's share of draws with selection on (adaptive methods only)."""
+        take = getattr(self.generator, "take_sampling_active", None)
+        share = take() if take is not None else None
+        if share is not None and logs is not None:
+            logs["sampling_active"] = share
+
     def on_epoch_begin(self, epoch, logs=None):
         epochs = (self.params or {}).get("epochs") or 0
         if not epochs:

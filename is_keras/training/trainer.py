@@ -9,11 +9,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from is_keras.sampling.validation import check_batch_size
 from is_keras.training.candidate_selection import CandidateSelector
 from is_keras.training.candidate_step import candidate_results, candidate_step
 from is_keras.training.checks import check_finite_inputs, check_model_and_data
 from is_keras.training.fit_loop import fit_loop
 from is_keras.training.losses import get_per_sample_loss, loss_name
+from is_keras.training.step_guard import finite_after_gradients
 
 #: In-memory training sets up to this size are copied to the device once, and
 #: the compiled step gathers each batch there; only indices cross per step.
@@ -105,6 +107,7 @@ class ImportanceTrainer:
                  prefetch: bool = True):
         self.model = model
         self.generator = generator
+        check_batch_size(generator.batch_size, generator.num_samples)  # B <= N, before any work
         self.loss = get_per_sample_loss(loss, from_logits=from_logits)
         self.from_logits = bool(from_logits)
         self.mixed_precision = bool(mixed_precision)
@@ -209,7 +212,7 @@ class ImportanceTrainer:
         finite = tf.reduce_all(tf.math.is_finite(per_sample))
         if also_finite is not None:
             finite = tf.logical_and(finite, also_finite)
-        tf.cond(finite, apply, restore)
+        tf.cond(finite_after_gradients(finite, gradients), apply, restore)  # backward pass outside the cond
         return per_sample, tf.cast(scores, tf.float32)
 
     def _step(self, x, y, weights):

@@ -1,0 +1,105 @@
+"""Adaptive: uniform batches until the table says the loss is concentrated, then rank-based selection; and back.
+
+The decision uses the table alone (no extra forward, no benchmark on the user's task). With per-sample gradient
+norms proportional to the losses (the thesis's proxy), drawing ``p ∝ L`` divides the second moment of the gradient
+estimate by ``τ² = N Σ L² / (Σ L)²`` (Katharopoulos & Fleuret 2018, eq. 5–7): ``τ² = 1`` for a flat table, up to
+N when one sample holds all the loss. Selection turns on at ``τ² >= ACTIVATE_AT`` and off again below
+``DEACTIVATE_BELOW`` (hysteresis), checked after every N / 16 draws (O(N)). ``sampling_active`` is the share of
+draws made with selection on since it was last read; the fit loops log it every epoch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from is_keras.sampling.rank import REFRESHES_PER_EPOCH, RankSampler
+from is_keras.sampling.sampler import Sampler
+from is_keras.sampling.uniform import UniformSampler
+
+#: Selection turns on when the table's concentration τ² reaches this, and off when it falls below the second.
+ACTIVATE_AT, DEACTIVATE_BELOW = 1.5, 1.2
+
+
+def loss_concentration(table: np.ndarray) -> float:
+    """``τ² = N Σ L² / (Σ L)²`` over the finite entries (1: flat; ``nan`` without a positive finite loss).
+
+    Args:
+        table: the loss table (``inf``: unvisited, skipped).
+    Returns: τ² >= 1, or ``nan``.
+    Example:
+        >>> loss_concentration(np.array([1.0, 1.0, 1.0, 1.0])), loss_concentration(np.array([4.0, 0.0, 0.0, 0.0]))
+        (1.0, 4.0)
+    """
+    losses = table[np.isfinite(table)]
+    total = float(losses.sum())
+    return losses.size * float(np.dot(losses, losses)) / total**2 if total > 0 else float("nan")
+
+
+class AdaptiveSampler(Sampler):
+    """``nis`` while the loss is spread out, :class:`~is_keras.sampling.rank.RankSampler` while it is concentrated.
+
+    Args:
+        selectivity, uniform_mix: the rank sampler's β and uniform share λ.
+    Example:
+        >>> sampler = AdaptiveSampler(selectivity=1.0, uniform_mix=0.1)
+        >>> sampler.bind(np.ones(64))                     # flat: uniform
+        >>> _ = sampler.sample(64, np.random.default_rng(0)); sampler.active
+        False
+        >>> sampler.table[:4] = 50.0; sampler.on_update(np.arange(4), sampler.table[:4])
+        >>> _ = sampler.sample(64, np.random.default_rng(0)); sampler.active, sampler.take_active_share()
+        (True, 0.5)
+    """
+
+    name = "adaptive"
+
+    def __init__(self, selectivity: float = 1.0, uniform_mix: float = 0.1):
+        self.uniform = UniformSampler()
+        self.rank = RankSampler(selectivity=selectivity, uniform_mix=uniform_mix)
+
+    def rebuild(self) -> None:
+        self.uniform.bind(self.table)
+        self.rank.bind(self.table)
+        self.active, self.concentration = False, float("nan")
+        self._since_check = self.table.size  # decide at the first draw
+        self._draws = self._active_draws = 0
+
+    def _decide(self) -> None:
+        self.concentration = loss_concentration(self.table)
+        if np.isfinite(self.concentration):
+            was_active = self.active
+            self.active = self.concentration >= (DEACTIVATE_BELOW if self.active else ACTIVATE_AT)
+            if self.active and not was_active:
+                self.rank.rebuild()  # ranks of the table as it is now
+        self._since_check = 0
+
+    def sample(self, batch_size: int, rng: np.random.Generator) -> np.ndarray:
+        if self._since_check >= max(1, self.table.size // REFRESHES_PER_EPOCH):
+            self._decide()
+        self._since_check += batch_size
+        self._draws += batch_size
+        self._active_draws += batch_size if self.active else 0
+        return (self.rank if self.active else self.uniform).sample(batch_size, rng)
+
+    def draw_probabilities(self, indices: np.ndarray) -> np.ndarray:
+        return (self.rank if self.active else self.uniform).draw_probabilities(indices)
+
+    def take_active_share(self) -> float:
+        """The share of draws made with selection on since the last call (``nan`` if none), then restart counting."""
+        share = self._active_draws / self._draws if self._draws else float("nan")
+        self._draws = self._active_draws = 0
+        return share
+
+    def get_state(self) -> dict:
+        return {"uniform": self.uniform.get_state(), "rank": self.rank.get_state(), "active": bool(self.active),
+                "since_check": int(self._since_check), "draws": [int(self._draws), int(self._active_draws)]}
+
+    def set_state(self, state: dict) -> None:
+        try:
+            uniform, rank, active = state["uniform"], state["rank"], bool(state["active"])
+            since_check, (draws, active_draws) = int(state["since_check"]), map(int, state["draws"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"corrupt adaptive sampler state: {error!r}") from None
+        self.uniform.set_state(uniform)
+        self.rank.set_state(rank)
+        self.active, self._since_check, self._draws, self._active_draws = active, since_check, draws, active_draws
+        self.concentration = loss_concentration(self.table)
