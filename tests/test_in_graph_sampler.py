@@ -7,9 +7,11 @@ import tensorflow as tf
 from scipy import stats
 
 from is_keras.sampling.config import SamplerConfig
+from is_keras.sampling.in_graph_kernels import KERNELS
 from is_keras.sampling.in_graph_permutation import derive_key, permute
-from is_keras.sampling.in_graph_sampler import InGraphSampler
-from is_keras.sampling.in_graph_weighted import draw_proportional, row_sums
+from is_keras.sampling.in_graph_sampler import IN_GRAPH_METHODS, InGraphSampler
+from is_keras.sampling.in_graph_weighted import BlockWeights, row_sums
+from is_keras.sampling.reweighting import importance_weights, unbiased_weights
 
 
 def run_draws(sampler, steps, *, jit=False, update=None):
@@ -150,8 +152,9 @@ def test_two_level_draw_matches_weights_across_many_blocks():
     weights = rng.random(n) ** 4
     weights[rng.random(n) < 0.3] = 0.0
     weights[:200] = 0.0  # whole empty blocks
-    idx, total = draw_proportional(tf.constant(weights, tf.float32), tf.random.stateless_uniform([200_000], [1, 2]),
-                                   block=16)
+    kept = BlockWeights(n, block=16)
+    kept.assign(tf.constant(weights, tf.float32))
+    idx, total = kept.draw(tf.random.stateless_uniform([200_000], [1, 2]))
     counts = np.bincount(idx.numpy(), minlength=n).astype(float)
     p = weights / weights.sum()
     assert counts[p == 0].sum() == 0
@@ -330,12 +333,44 @@ def test_mismatched_state_is_refused():
         InGraphSampler(30, batch_size=5, method="nis").set_state({"table": state["table"]})
 
 
+def test_kernels_are_looked_up_once_and_unknown_methods_refused():
+    assert set(IN_GRAPH_METHODS) == set(ALL_METHODS) | {"adaptive"}  # backend="auto": not the candidate methods
+    assert set(KERNELS) == set(ALL_METHODS) | {"adaptive", "selective-backprop", "vr-switch"}  # adaptive: its own tests
+    for method in ALL_METHODS:
+        sampler = InGraphSampler(20, batch_size=4, method=method)
+        assert sampler.kernel is KERNELS[method] and sampler.keeps_weights == (method in PROBABILISTIC)
+    with pytest.raises(ValueError, match="implements nis, is-probabilistic, .* not 'is-highsubset'"):
+        InGraphSampler(10, batch_size=2, method="is-highsubset")
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_the_candidates_kernel_draws_as_nis_without_a_first_pass(jit):
+    # what the fit wrapper builds for a candidate method: nis over a warm table of zeros
+    twin = InGraphSampler(50, batch_size=12, method="nis", seed=3)
+    twin.set_losses(np.zeros(50, np.float32))
+    sampler = InGraphSampler(50, batch_size=12, method="selective-backprop", candidate_factor=3.0, seed=3)
+    assert not bool(sampler.in_first_pass()) and (sampler.table.numpy() == 0).all()
+    got, expected = run_draws(sampler, 10, jit=jit), run_draws(twin, 10, jit=jit)
+    np.testing.assert_array_equal(got[0], expected[0])
+    np.testing.assert_array_equal(got[1], 1.0)
+    for epoch in got[0].reshape(-1)[:100].reshape(2, 50):  # nis epochs from the first draw on
+        assert sorted(epoch.tolist()) == list(range(50))
+
+
+def test_unbiased_weights_are_one_formula_for_numpy_and_tensorflow():
+    rng = np.random.default_rng(3)
+    weights, total, n, mix = rng.random(64).astype(np.float32) + 0.01, np.float32(7.5), 64, 0.2
+    in_graph = unbiased_weights(tf.constant(weights), n, total=tf.constant(total), uniform_mix=mix).numpy()
+    np.testing.assert_array_equal(in_graph, unbiased_weights(weights, n, total=total, uniform_mix=mix))
+    p = (1 - mix) * weights.astype(np.float64) / total + mix / n
+    np.testing.assert_allclose(in_graph, 1.0 / (n * p), rtol=1e-6)
+    np.testing.assert_array_equal(importance_weights(p, n), (1.0 / (n * p)).astype(np.float32))
+
+
 def test_configuration():
     config = SamplerConfig(method="is-probabilistic", exponent=0.5)
     assert InGraphSampler(10, batch_size=2, sampler_config=config).sampler_config == config
     assert InGraphSampler(10, batch_size=2, sampler_config=config.to_dict()).sampler_config == config
-    with pytest.raises(ValueError, match="not 'is-highsubset'"):
-        InGraphSampler(10, batch_size=2, method="is-highsubset")
     with pytest.raises(ValueError, match="not both"):
         InGraphSampler(10, batch_size=2, sampler_config=config, method="nis")
     with pytest.raises(ValueError, match="batch_size"):

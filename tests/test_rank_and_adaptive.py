@@ -153,3 +153,71 @@ def test_the_fit_wrapper_logs_sampling_active_too():
     history = wrapped.fit(wrapped.training_dataset(), steps_per_epoch=generator.steps_per_epoch, epochs=6, verbose=0)
     active = history.history["sampling_active"]
     assert active[0] == 0.0 and max(active[1:]) == 1.0
+
+
+# ------------------------------------------------------------------ the in-graph backend (the same rule and draws)
+def _in_graph(n, table, *, jit=False, **options):
+    import tensorflow as tf
+
+    from is_keras.sampling.in_graph_sampler import InGraphSampler
+
+    sampler = InGraphSampler(n, batch_size=1, method="adaptive", seed=0, **options)
+    sampler.set_losses(table)
+    sampler.update(tf.constant([0]), tf.constant([float(table[0])]))  # a table write: the rule decides
+    return sampler, tf.function(sampler.next_batch, jit_compile=jit)
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_in_graph_adaptive_draws_by_rank_on_a_concentrated_table(jit):
+    n = 24
+    table = np.exp(np.random.default_rng(2).normal(0, 2, n)).astype(np.float32)
+    sampler, draw = _in_graph(n, table, jit=jit, selectivity=2.0, uniform_mix=0.1, unbiased=True)
+    assert bool(sampler.selection_active.numpy())
+    expected = rank_probabilities(n, 2.0, 0.1)[np.argsort(np.argsort(table, kind="stable"), kind="stable")]
+    np.testing.assert_allclose(sampler.draw_probabilities(np.arange(n)).numpy(), expected, rtol=1e-6)
+    batches = [draw() for _ in range(6000)]
+    draws = np.array([int(i[0]) for i, _ in batches])
+    assert _chi_square(draws, expected) < _bound(n)
+    weights = np.array([float(w[0]) for _, w in batches])
+    np.testing.assert_allclose(weights, 1 / (n * expected[draws]), rtol=1e-5)  # unbiased: 1 / (N p)
+    assert sampler.take_active_share() == 1.0
+
+
+def test_in_graph_adaptive_is_nis_on_a_flat_table_and_switches_with_hysteresis():
+    import tensorflow as tf
+
+    n = 40
+    sampler, draw = _in_graph(n, np.ones(n, np.float32))
+    assert not bool(sampler.selection_active.numpy())
+    first = sorted(int(draw()[0][0]) for _ in range(n))
+    assert first == list(range(n))  # nis's permutation
+    assert sampler.take_active_share() == 0.0
+
+    def write(target):  # two loss levels giving τ² = target, then one table write decides
+        a = np.sqrt(target - 1)
+        losses = np.where(np.arange(n) < n // 2, 1 + a, 1 - a).astype(np.float32)
+        sampler.update(tf.range(n), tf.constant(losses))
+        return bool(sampler.selection_active.numpy())
+
+    between = (ACTIVATE_AT + DEACTIVATE_BELOW) / 2
+    assert not write(between)
+    assert write(ACTIVATE_AT + 0.05)
+    assert write(between)
+    assert not write(DEACTIVATE_BELOW - 0.05)
+    state = sampler.get_state()
+    write(ACTIVATE_AT + 0.05)
+    sampler.set_state(state)
+    assert not bool(sampler.selection_active.numpy())  # the decision is part of the state
+
+
+def test_auto_trains_in_graph_and_logs_sampling_active():
+    from is_keras.training import ImportanceSamplingModel
+
+    x, y, model = _problem()
+    generator = ImportanceBatchGenerator(x, y, batch_size=16, method="auto", seed=0)
+    wrapped = ImportanceSamplingModel(model, generator, backend="in-graph")
+    wrapped.compile(optimizer=keras.optimizers.Adam(3e-2), jit_compile=True)
+    history = wrapped.fit(wrapped.training_dataset(), steps_per_epoch=generator.steps_per_epoch, epochs=6, verbose=0)
+    active = history.history["sampling_active"]
+    assert active[0] == 0.0 and max(active[1:]) == 1.0
+    np.testing.assert_array_equal(generator.loss_table, wrapped.loss_table)

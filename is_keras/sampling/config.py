@@ -144,7 +144,7 @@ class SamplerConfig:
 
         Example:
             >>> SamplerConfig(method="auto").resolved.method
-            'nis'
+            'adaptive'
         """
         alias = self.spec.alias_of
         return self if alias is None else SamplerConfig.from_dict({"unbiased": self.unbiased, **alias})

@@ -1,16 +1,10 @@
 """A keyed pseudo-random permutation of ``range(n)``, element by element, in TensorFlow ops (XLA-compilable).
 
-``tf.random.experimental.index_shuffle`` does the same but has no XLA kernel,
-and a materialized permutation costs O(N log N) to redraw. Here position ``i``
-of the permutation keyed by ``key`` is computed on its own, in O(1) work: a
-Feistel network on pairs ``(left, right)`` of digits in base ``a = ceil(sqrt(n))``
-(rounds ``(L, R) -> (R, (L + F(R)) mod a)``, ``F`` a keyed 32-bit integer hash)
-is a bijection of ``range(a * a)``, and *cycle walking* (apply it again while
-the result is ``>= n``) restricts it to a bijection of ``range(n)``. As
-``a * a / n`` is close to 1, a walk rarely takes a second step. So a batch of
-B positions costs O(B), and a fresh uniform random m-subset of ``range(n)``
-(positions ``0 .. m-1`` of a fresh permutation) costs O(m), with no N-sized
-state. All arithmetic is on int64 values below ``2**59``.
+``tf.random.experimental.index_shuffle`` has no XLA kernel, and redrawing a materialized permutation is
+O(N log N). Here each position costs O(1): a Feistel network on digit pairs in base ``a = ceil(sqrt(n))``
+(rounds ``(L, R) -> (R, (L + F(R)) mod a)``, ``F`` a keyed 32-bit hash) is a bijection of ``range(a * a)``, and
+*cycle walking* (reapply while ``>= n``, rarely needed) restricts it to ``range(n)``. So B positions cost O(B),
+a random m-subset O(m), with no N-sized state. All arithmetic is on int64 values below ``2**59``.
 """
 
 from __future__ import annotations
@@ -25,8 +19,7 @@ _ROUND_CONSTANTS = tuple(((r + 1) * 0x9E3779B9) & _MASK32 for r in range(_ROUNDS
 
 
 def _mix32(x: tf.Tensor) -> tf.Tensor:
-    # hash32 on uint32 values: its products wrap modulo 2**32 by themselves (no masking), which halves the ops
-    # (and so XLA's compile time) of the int64 form, for the same values
+    # hash32 on uint32 values: products wrap modulo 2**32 unmasked, half the ops (and XLA compile time) of int64
     multiplier, shift = tf.constant(_MULTIPLIER, tf.uint32), tf.constant(16, tf.uint32)
     x = tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, shift)) * multiplier
     x = tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, shift)) * multiplier
@@ -53,9 +46,8 @@ def hash32(x: tf.Tensor) -> tf.Tensor:
 def derive_key(seed, stream, counter) -> tf.Tensor:
     """A 32-bit key (int64) for one ``(seed, stream, counter)``; ``stream`` and ``counter`` may be vectors.
 
-    The key chains :func:`hash32` over the low and high 32 bits of ``seed``, ``stream``
-    and the low and high 32 bits of ``counter`` (a negative counter is taken modulo
-    ``2**64``). Unrolled: five fused elementwise hashes compile (XLA) far faster than a loop.
+    Chains :func:`hash32` over the low/high 32 bits of ``seed``, ``stream``, and the low/high 32 bits of ``counter``
+    (negative: modulo ``2**64``); unrolled, as five fused hashes compile far faster under XLA than a loop.
 
     Example:
         >>> import tensorflow as tf
@@ -76,20 +68,6 @@ def derive_key(seed, stream, counter) -> tf.Tensor:
     return tf.cast(key, tf.int64)
 
 
-def uniforms(key, count: int) -> tf.Tensor:
-    """``count`` float32 values uniform on ``[0, 1)`` (24 random bits each) from a scalar key: hashes, no RNG op.
-
-    (``tf.random.stateless_uniform``'s Philox kernel alone takes about a CPU-second to compile with XLA.)
-
-    Example:
-        >>> import tensorflow as tf
-        >>> u = uniforms(derive_key(0, 5, 0), 1000).numpy()
-        >>> bool(u.min() >= 0.0 and u.max() < 1.0 and abs(u.mean() - 0.5) < 0.05)
-        True
-    """
-    return tf.cast(tf.bitwise.right_shift(random_bits(key, count), 8), tf.float32) * (1.0 / (1 << 24))
-
-
 def random_bits(key, count: int) -> tf.Tensor:
     """``count`` int64 values uniform on ``[0, 2**32)`` from a scalar key (a hash of key and lane).
 
@@ -104,14 +82,8 @@ def random_bits(key, count: int) -> tf.Tensor:
     return tf.cast(_mix32(_mix32(mixed) + tf.constant(0x632BE5AB, tf.uint32)), tf.int64)
 
 
-def base(n) -> tf.Tensor:
-    """The digit base ``a``: the smallest ``a >= 16`` with ``a * a >= n`` (int64 tensor).
-
-    Example:
-        >>> import tensorflow as tf
-        >>> [int(base(tf.constant(n, tf.int64))) for n in (10, 257, 10**7)]
-        [16, 17, 3163]
-    """
+def _base(n) -> tf.Tensor:
+    # the digit base a: the smallest a >= 16 with a * a >= n (int64): 10 -> 16, 257 -> 17, 10**7 -> 3163
     n = tf.cast(n, tf.int64)
     a = tf.cast(tf.math.ceil(tf.sqrt(tf.cast(n, tf.float64))), tf.int64)  # exact up to +-1
     a = tf.where(a * a < n, a + 1, a)
@@ -123,13 +95,9 @@ def permute(positions, key, n) -> tf.Tensor:
     """Element ``positions`` of the permutation of ``range(n)`` keyed by ``key``.
 
     Args:
-        positions: int tensor of values in ``[0, n)``, any shape.
-        key: int64 key(s) from :func:`derive_key`, a scalar or broadcastable to ``positions``.
+        positions, key: int tensor of values in ``[0, n)``; int64 key(s) from :func:`derive_key` (broadcastable).
         n: the domain size (>= 1), a Python int or a scalar tensor.
-
-    Returns:
-        int64 tensor shaped like ``positions``; distinct positions give distinct values in ``[0, n)``.
-
+    Returns: int64 tensor shaped like ``positions``; distinct positions give distinct values in ``[0, n)``.
     Example:
         >>> import tensorflow as tf
         >>> key = derive_key(tf.constant(7, tf.int64), 0, tf.constant(0, tf.int64))
@@ -140,14 +108,14 @@ def permute(positions, key, n) -> tf.Tensor:
     n = tf.cast(n, tf.int64)
     key = tf.cast(key, tf.int64)
     positions = tf.broadcast_to(positions, tf.broadcast_dynamic_shape(tf.shape(positions), tf.shape(key)))
-    digits = base(n)
+    digits = _base(n)
     # all round keys in one hash: shape key.shape + [rounds]
     round_keys = _mix32(tf.bitwise.bitwise_xor(_low32(tf.expand_dims(key, -1)),
                                                tf.constant(_ROUND_CONSTANTS, tf.uint32)))
     round_keys = tf.unstack(round_keys, _ROUNDS, axis=-1)
 
-    def once(x):  # the Feistel network, unrolled: one fused kernel (a loop over rounds compiles no faster
-        left, right = x // digits, x % digits  # and costs a loop iteration per round at run time)
+    def once(x):  # the Feistel network, unrolled: one fused kernel (a loop compiles no faster, runs slower)
+        left, right = x // digits, x % digits
         for round_key in round_keys:
             mixed = tf.cast(_mix32(tf.bitwise.bitwise_xor(_low32(right), round_key)), tf.int64) % digits
             left, right = right, (left + mixed) % digits

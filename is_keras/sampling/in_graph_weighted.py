@@ -1,19 +1,10 @@
 """I.i.d. draws proportional to weights, in TensorFlow ops (XLA-compilable): a two-level inverse CDF.
 
-One float32 cumulative sum over N weights loses the small ones: each partial
-sum is rounded to ``eps * total``, which at N = 10^7 is the size of a typical
-weight. So the weights are cut into blocks of ``block`` entries: the block
-sums get a cumulative sum of ``N / block`` entries, a draw picks a block by
-binary search, and then an entry inside its block by a cumulative sum of that
-one block (O(B · block) for B draws). Rounding then is relative to a block's
-sum, not to the total.
-
-:func:`draw_proportional` sums the blocks of a weights tensor (O(N)) for
-every draw; :class:`BlockWeights` keeps the weights and their block sums in
-variables, so that writing B weights costs O(B · block) and a draw
-O(B · block + N / block). A block's sum is always recomputed from its entries
-(:func:`row_sums`, a fixed tree of additions), so no rounding error builds up,
-and the kept sums equal those of a rebuild bit for bit.
+One float32 cumulative sum over N weights rounds partial sums to ``eps * total`` (a typical weight at N = 10^7).
+So weights are cut into blocks: a draw binary-searches the cumulative block sums, then one block's cumulative sum
+(O(B · block)); rounding is relative to a block's sum. :class:`BlockWeights` keeps weights and block sums in
+variables (write O(B · block), draw O(B · block + N / block)). Block sums are always recomputed from their entries
+(:func:`row_sums`), so they equal a rebuild bit for bit.
 """
 
 from __future__ import annotations
@@ -24,8 +15,8 @@ import tensorflow as tf
 
 _BRUTE_FORCE_LIMIT = 1 << 18
 _CHUNK = 1 << 16  # entries per step of BlockWeights.assign_where's loop
-#: at most this many (padded) weights: :meth:`BlockWeights.assign_where` writes them all with ``tf.where`` (O(N) a
-#: call) instead of a ``tf.while_loop`` of scatters (which costs XLA a fraction of a CPU-second to compile)
+#: up to this many (padded) weights :meth:`BlockWeights.assign_where` uses one ``tf.where`` (O(N)), not a
+#: ``tf.while_loop`` of scatters (a fraction of a CPU-second to compile under XLA)
 DENSE_SIZE = 1 << 14
 
 
@@ -40,42 +31,14 @@ def block_size(num_samples: int, batch_size: int) -> int:
     return max(8, 1 << max(0, round(math.log2(max(target, 1.0)))))
 
 
-def draw_proportional(weights: tf.Tensor, uniforms: tf.Tensor, *, block: int) -> tuple[tf.Tensor, tf.Tensor]:
-    """Indices drawn with probability ``weights[i] / sum(weights)``, one per uniform.
-
-    Args:
-        weights: float32 (N,) finite weights >= 0 with a static length.
-        uniforms: float32 (B,) values in ``[0, 1)``.
-        block: entries per block (see :func:`block_size`).
-
-    Returns:
-        ``(indices, total)``: int64 (B,) indices of positive weights (0 when every weight is 0) and the
-        float32 sum of the weights as the draw saw it (0 when every weight is 0).
-
-    Example:
-        >>> import tensorflow as tf
-        >>> idx, total = draw_proportional(tf.constant([0.0, 1.0, 0.0, 3.0]), tf.constant([0.1, 0.5, 0.9]), block=2)
-        >>> idx.numpy().tolist(), float(total)
-        ([1, 3, 3], 4.0)
-    """
-    n = int(weights.shape[0])
-    num_blocks = -(-n // block)
-    rows = tf.reshape(tf.pad(weights, [[0, num_blocks * block - n]]), [num_blocks, block])
-    return draw_from_blocks(row_sums(rows), lambda chosen: tf.gather(rows, chosen), uniforms, block=block)
-
-
 def draw_from_blocks(block_sums: tf.Tensor, rows_of, uniforms: tf.Tensor, *, block: int) -> tuple[tf.Tensor, tf.Tensor]:
     """The two-level draw from block sums and a reader of whole blocks: O(B · block + number of blocks).
 
     Args:
-        block_sums: float32 (number of blocks,) sums of the blocks' weights.
-        rows_of: a callable, int64 (B,) block numbers -> float32 (B, block) those blocks' weights.
-        uniforms: float32 (B,) values in ``[0, 1)``.
-        block: entries per block.
-
-    Returns:
-        ``(indices, total)`` as :func:`draw_proportional`.
-
+        block_sums, rows_of: float32 (blocks,) sums; int64 (B,) block numbers -> float32 (B, block) their weights.
+        uniforms, block: float32 (B,) values in ``[0, 1)``; entries per block.
+    Returns: ``(indices, total)``: int64 (B,) indices of positive weights and the float32 sum as the draw saw it
+        (both 0 when every weight is 0).
     Example:
         >>> import tensorflow as tf
         >>> rows = tf.constant([[0.0, 1.0], [0.0, 3.0]])
@@ -106,9 +69,8 @@ def draw_from_blocks(block_sums: tf.Tensor, rows_of, uniforms: tf.Tensor, *, blo
 def row_sums(rows: tf.Tensor) -> tf.Tensor:
     """Sums of the rows of a (M, width) tensor by a fixed tree of additions (halves added to halves).
 
-    Every row's sum is the same float whatever M, the device or XLA (float additions are exactly
-    rounded; only their order could differ, and here it is fixed), so sums kept up to date row
-    by row equal a recomputation bit for bit.
+    The order of additions is fixed, so a row's sum is the same float whatever M, device or XLA: sums kept row by
+    row equal a recomputation bit for bit.
 
     Example:
         >>> import tensorflow as tf
@@ -128,17 +90,12 @@ def row_sums(rows: tf.Tensor) -> tf.Tensor:
 class BlockWeights(tf.Module):
     """N weights >= 0 and their block sums, kept in variables, for draws proportional to the weights.
 
-    :meth:`assign` sets all weights (O(N)), :meth:`assign_where` too but only if a condition holds
-    (under XLA without copying the variables when it does not), :meth:`scatter` writes some
-    (O(B · block): the written blocks' sums are recomputed from their entries), :meth:`draw`
-    draws B indices in O(B · block + N / block). Up to :data:`DENSE_SIZE` weights (:attr:`dense`),
-    :meth:`assign_where` writes all of them with one ``tf.where`` instead (O(N), no loop to compile; the same
-    values). Use inside a ``tf.function`` (eagerly it works too, op by op).
+    :meth:`assign` sets all (O(N)), :meth:`assign_where` too if a condition holds (no variable copy under XLA
+    otherwise), :meth:`scatter` writes some (O(B · block)), :meth:`draw` draws B in O(B · block + N / block).
+    Use inside a ``tf.function`` (eagerly it runs op by op).
 
     Args:
-        size: N, the number of weights.
-        block: entries per block (see :func:`block_size`).
-
+        size, block: N, the number of weights; entries per block (see :func:`block_size`).
     Example:
         >>> import tensorflow as tf
         >>> kept = BlockWeights(5, block=2)
@@ -170,10 +127,9 @@ class BlockWeights(tf.Module):
     def assign_where(self, condition, values_of) -> None:
         """If ``condition`` (a bool tensor), set every weight, a chunk of whole blocks at a time: O(N).
 
-        ``values_of(cells)`` gives the weights (float32, finite, >= 0) of int64 cell numbers of shape
-        (rows, block), 0 for the padding cells ``>= size``. A ``tf.while_loop`` of scatters that runs
-        zero times when ``condition`` is False: XLA keeps the variables in place, where a ``tf.cond``
-        writing them would copy them (O(N)) on every call. :attr:`dense`: one ``tf.where`` write of all of them.
+        ``values_of(cells)``: float32 weights >= 0 of int64 cells (rows, block), 0 for padding cells ``>= size``.
+        A ``tf.while_loop`` of scatters run zero times on False keeps XLA's variables in place (a ``tf.cond``
+        copies them, O(N), every call); :attr:`dense`: one ``tf.where``.
         """
         if self.dense:
             cells = tf.reshape(tf.range(self.num_blocks * self.block, dtype=tf.int64), [self.num_blocks, self.block])
@@ -197,8 +153,7 @@ class BlockWeights(tf.Module):
         tf.while_loop(lambda chunk: chunk < trips, body, (tf.constant(0, tf.int64),))
 
     def scatter(self, indices, values) -> None:
-        """Write ``values`` at ``indices`` (int64 (B,); a repeated index must carry equal values) and
-        recompute the written blocks' sums from their entries: O(B · block)."""
+        """Write ``values`` at int64 ``indices`` (repeats: equal values), redo their blocks' sums: O(B · block)."""
         self.weights.scatter_update(tf.IndexedSlices(values, indices))
         blocks = indices // self.block
         self.block_sums.scatter_update(tf.IndexedSlices(row_sums(self._rows(blocks)), blocks))
@@ -212,7 +167,7 @@ class BlockWeights(tf.Module):
         return tf.cumsum(self.block_sums)[-1]
 
     def draw(self, uniforms) -> tuple[tf.Tensor, tf.Tensor]:
-        """``(indices, total)`` as :func:`draw_proportional`, one index per uniform."""
+        """``(indices, total)`` as :func:`draw_from_blocks`, one index per uniform."""
         return draw_from_blocks(tf.convert_to_tensor(self.block_sums), self._rows, uniforms, block=self.block)
 
     def _rows(self, blocks) -> tf.Tensor:
@@ -224,11 +179,8 @@ class BlockWeights(tf.Module):
 def upper_bound(sorted_values: tf.Tensor, targets: tf.Tensor) -> tf.Tensor:
     """For each target, the first index ``i`` with ``sorted_values[i] > target`` (``len`` if none), int64.
 
-    For ``len * B <= 2**18``, a count of the values ``<= target`` (O(B n), no loop: an XLA
-    loop costs a fraction of a CPU-second to compile); otherwise a binary search of
-    ``ceil(log2(len + 1))`` steps in a ``tf.while_loop`` (a fixed trip count), each a
-    gather of B values: O(B log n), and a graph of the same size for any n.
-    (``tf.searchsorted`` compiles under XLA to O(B n) comparisons.)
+    For ``len * B <= 2**18`` a count of values ``<= target`` (O(B n), no XLA loop to compile); else a binary search
+    of ``ceil(log2(len + 1))`` fixed steps in a ``tf.while_loop``: O(B log n). (``tf.searchsorted`` is O(B n) in XLA.)
 
     Example:
         >>> import tensorflow as tf

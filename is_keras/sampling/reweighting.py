@@ -1,11 +1,8 @@
 """Importance weights that make importance sampling unbiased (opt-in; the thesis does not reweight).
 
-Drawing sample ``i`` with probability ``p_i`` instead of ``1 / N`` changes the
-expected batch gradient. Multiplying each drawn sample's loss by
-``w_i = 1 / (N p_i)`` restores it: ``E[(1/B) sum_b w_b grad L_b] = (1/N) sum_i grad L_i``,
-the full-data gradient that uniform sampling estimates (Katharopoulos & Fleuret 2018
-use the same ``1 / (B p_i)`` form). The price is variance when some drawn ``p_i``
-are tiny, so lower exponents (``w <= 1``) suit unbiased runs best.
+Weighting a sample drawn with probability ``p_i`` by ``w_i = 1 / (N p_i)`` restores the full-data gradient:
+``E[(1/B) sum_b w_b grad L_b] = (1/N) sum_i grad L_i`` (Katharopoulos & Fleuret 2018 use ``1 / (B p_i)``). Tiny
+``p_i`` add variance, so exponents ``w <= 1`` suit unbiased runs best.
 """
 
 from __future__ import annotations
@@ -13,9 +10,25 @@ from __future__ import annotations
 import numpy as np
 
 
-def importance_weights(draw_probabilities: np.ndarray, num_samples: int) -> np.ndarray:
-    """``1 / (N p_i)`` as float32: 1 for uniform draws, below 1 for over-sampled items.
+def unbiased_weights(weights, num_samples: int, *, total=1.0, uniform_mix: float = 0.0):
+    """``1 / (N p)`` for ``p = (1 - λ) weights / total + λ / N``: the one formula of the host and in-graph samplers.
 
+    Computed as ``1 / ((1 - λ) N weights / total + λ)`` (``p`` itself is never formed); numpy arrays and TensorFlow
+    tensors alike, in their dtype. With the defaults ``weights`` are the draw probabilities: ``1 / (N p)``.
+
+    Example:
+        >>> unbiased_weights(np.array([0.5, 0.125]), 4).tolist()
+        [0.5, 2.0]
+        >>> unbiased_weights(np.array([1.0, 0.0]), 4, uniform_mix=0.5).tolist()   # p = 5/8, 1/8
+        [0.4, 2.0]
+    """
+    return 1.0 / ((1.0 - uniform_mix) * (num_samples * weights / total) + uniform_mix)
+
+
+def importance_weights(draw_probabilities: np.ndarray, num_samples: int) -> np.ndarray:
+    """The host samplers' :func:`unbiased_weights` of ``p_i`` (float64 in), as float32.
+
+    Raises: ValueError: a probability that is 0 or not finite.
     Example:
         >>> importance_weights(np.array([0.5, 0.125]), num_samples=4).tolist()
         [0.5, 2.0]
@@ -23,15 +36,13 @@ def importance_weights(draw_probabilities: np.ndarray, num_samples: int) -> np.n
     p = np.asarray(draw_probabilities, dtype=np.float64)
     if p.size and not (np.minimum.reduce(p) > 0 and np.maximum.reduce(p) < np.inf):
         raise ValueError("draw probabilities must be finite and > 0 to reweight (a sample was drawn with p = 0)")
-    return (1.0 / (num_samples * p)).astype(np.float32)
+    return unbiased_weights(p, num_samples).astype(np.float32)
 
 
 def check_reweightable(method: str) -> None:
     """Refuse ``unbiased=True`` for methods with no per-draw probability (reads the method registry).
 
-    Raises:
-        ValueError: for an unknown method or one without draw probabilities.
-
+    Raises: ValueError: an unknown method or one without draw probabilities.
     Example:
         >>> check_reweightable("nis")
     """

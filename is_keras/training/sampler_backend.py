@@ -58,7 +58,7 @@ def resolve_backend(backend: str | None, generator, *, gpu_available: bool | Non
 
         gpu_available = bool(tf.config.list_logical_devices("GPU"))
     in_memory = isinstance(generator.x, np.ndarray) and not isinstance(generator.x, np.memmap)
-    if gpu_available and in_memory and generator.method in IN_GRAPH_METHODS:
+    if gpu_available and in_memory and generator.sampler_config.resolved.method in IN_GRAPH_METHODS:
         return "in-graph"
     return "host"
 
@@ -87,6 +87,6 @@ def backend_reason(generator, *, gpu_available: bool | None = None) -> str:
         return "no GPU visible: the host sampler is faster on a CPU"
     if not isinstance(generator.x, np.ndarray) or isinstance(generator.x, np.memmap):
         return "the data is not an in-memory array"
-    if generator.method not in IN_GRAPH_METHODS:
+    if generator.sampler_config.resolved.method not in IN_GRAPH_METHODS:
         return f"{generator.method!r} has no in-graph implementation"
     return "a GPU is visible and the data fits on it"

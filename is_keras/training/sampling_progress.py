@@ -38,15 +38,25 @@ class SamplingProgress(keras.callbacks.Callback):
         self.generator = generator
         self.in_graph_sampler = in_graph_sampler
 
-    def on_train_begin(self, logs=None):
+    def _in_graph_sampler(self):
+        sampler = self.in_graph_sampler
+        return sampler if sampler is not None else getattr(getattr(self, "_model", None), "in_graph_sampler", None)
+
+    def _take_sampling_active(self):
+        """The share of draws with selection on since the last call (adaptive methods), else None."""
+        sampler = self._in_graph_sampler()
+        if sampler is not None and hasattr(sampler, "draw_counts"):
+            share = sampler.take_active_share()
+            return 0.0 if share != share else share  # nan: no draw after the first pass
         take = getattr(self.generator, "take_sampling_active", None)
-        if take is not None:
-            take()  # count this run's draws only
+        return take() if take is not None else None
+
+    def on_train_begin(self, logs=None):
+        self._take_sampling_active()  # count this run's draws only
 
     def on_epoch_end(self, epoch, logs=None):
         """``logs["sampling_active"]``: the epoch's share of draws with selection on (adaptive methods only)."""
-        take = getattr(self.generator, "take_sampling_active", None)
-        share = take() if take is not None else None
+        share = self._take_sampling_active()
         if share is not None and logs is not None:
             logs["sampling_active"] = share
 
@@ -58,8 +68,6 @@ class SamplingProgress(keras.callbacks.Callback):
         hook = getattr(self.generator, "set_progress", None)
         if hook is not None:
             hook(fraction)
-        sampler = self.in_graph_sampler
-        if sampler is None:
-            sampler = getattr(getattr(self, "_model", None), "in_graph_sampler", None)
+        sampler = self._in_graph_sampler()
         if sampler is not None and sampler is not self.generator:
             sampler.set_progress(fraction)

@@ -1,0 +1,363 @@
+"""The in-graph sampler's sampling rules, one kernel per rule, and :data:`KERNELS` (method name -> kernel).
+
+A kernel holds no state: it reads and writes the :class:`~is_keras.sampling.in_graph_sampler.InGraphSampler`
+handed to it (``table``, ``step``, ``seed``, ``progress``, ``sampler_config``; :class:`ProportionalKernel` adds
+the kept weights ``kept_weights``, ``weight_scale``, ``weights_exponent``). The sampler runs the first pass and
+nis's running permutation; :meth:`Kernel.draw` makes the draws after it. Call inside a ``tf.function``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from is_keras.sampling.in_graph_permutation import derive_key, random_bits
+from is_keras.sampling.in_graph_weighted import BlockWeights, block_size
+from is_keras.sampling.reweighting import unbiased_weights
+
+#: key streams of the keyed permutations and hashes, one per use (the running one: -1 the first pass, 0, 1, ... nis)
+RUNNING, SUBSET, DRAW, FILL = 3, 4, 5, 0x5F11
+#: a kept weight above this (a loss far above the scale) rescales them all: float32 sums of N of them cannot overflow
+WEIGHT_LIMIT = 2.0**32
+
+
+def ones(sampler) -> tf.Tensor:
+    """Weight 1 for each of the sampler's B draws (float32 (B,))."""
+    return tf.ones([sampler.batch_size], tf.float32)
+
+
+class Kernel:
+    """One sampling rule: ``draw(sampler, running, uniform_now) -> (int64 indices (B,), float32 weights (B,))``.
+
+    ``running``: the running permutation's B indices (nis's draw); ``uniform_now`` (bool tensor): draw those. The
+    sampler calls ``setup`` in ``__init__``, ``set_progress`` / ``update`` / ``rebuild`` after a progress change, a
+    table write at int64 ``indices`` (``apply``: see ``InGraphSampler.update``) and a whole new table; the defaults
+    do nothing. ``switched``: a bool tensor, the draws are nis's now; ``probabilities``: one draw's ``p_i``.
+    """
+
+    #: every draw is the running permutation's (nis: no ``tf.cond`` around it)
+    uniform = False
+    #: the sampler keeps importance weights beside the table (:class:`ProportionalKernel`)
+    keeps_weights = False
+    #: draws C candidates for a selection in the training step (no first pass, the step keeps the losses)
+    candidates = False
+    #: follows the run's progress: ``"step"`` (is-switch) or ``"linear"`` (is-annealed), else None
+    schedule = None
+
+    def setup(self, sampler) -> None:
+        pass
+
+    def switched(self, sampler) -> tf.Tensor:
+        return tf.constant(self.uniform)
+
+    def exponent(self, sampler):
+        """The loss exponent now."""
+        return sampler.sampler_config.exponent
+
+    def draw(self, sampler, running, uniform_now) -> tuple[tf.Tensor, tf.Tensor]:
+        raise NotImplementedError
+
+    def probabilities(self, sampler, indices) -> tf.Tensor:
+        return tf.fill(tf.shape(indices), np.float32(1.0 / sampler.num_samples))
+
+    def set_progress(self, sampler) -> None:
+        pass
+
+    def update(self, sampler, indices, apply) -> None:
+        pass
+
+    def rebuild(self, sampler) -> None:
+        pass
+
+    def state(self, sampler) -> dict:
+        """The kernel's own variables to save and restore with the sampler's state, by name."""
+        return {}
+
+
+class UniformKernel(Kernel):
+    """nis: the running permutation's epochs, uniform without replacement, weights 1: O(B) a draw.
+
+    Example:
+        >>> KERNELS["nis"].uniform, KERNELS["is-annealed"].schedule
+        (True, 'linear')
+    """
+
+    uniform = True
+
+    def draw(self, sampler, running, uniform_now):
+        return running, ones(sampler)
+
+
+class CandidatesKernel(UniformKernel):
+    """selective-backprop, vr-switch: nis's draws of C candidates (batch size C) from the start, no first pass."""
+
+    candidates = True
+
+    def setup(self, sampler):  # the training step keeps the losses: a table of zeros, the first pass done
+        sampler.table.assign(tf.zeros([sampler.num_samples]))
+        sampler.first_pass_cursor.assign(sampler.num_samples)
+        sampler.num_unvisited.assign(0)
+
+
+class RandomSubsetKernel(Kernel):
+    """is-randomsubset: the B highest losses, highest first, of ``InGraphSampler.random_subset``; O(subset)."""
+
+    def setup(self, sampler):
+        if sampler.batch_size > sampler.num_samples:
+            raise ValueError(f"is-randomsubset needs batch_size <= num_samples={sampler.num_samples}, "
+                             f"got {sampler.batch_size}")
+
+    def draw(self, sampler, running, uniform_now):
+        subset = sampler.random_subset(sampler.step)
+        top = tf.math.top_k(tf.gather(sampler.table, subset), sampler.batch_size).indices
+        return tf.gather(subset, top), ones(sampler)
+
+    def probabilities(self, sampler, indices):
+        raise ValueError("is-randomsubset takes the top of a subset: its draws have no per-draw probability")
+
+
+class ProportionalKernel(Kernel):
+    """is-probabilistic: i.i.d. ``p_i = (1 - λ) w_i / Σ w + λ / N``, kept weights ``w_i = (L_i / scale)^exponent``.
+
+    Weights :func:`~is_keras.sampling.reweighting.unbiased_weights` with ``unbiased``, else 1. ``schedule``:
+    ``"step"`` (is-switch) draws nis's from ``switch_fraction`` of the run on, ``"linear"`` (is-annealed) too and
+    anneals the exponent ``w · (1 - progress / switch_fraction)`` before. A draw costs O(B · block + N / block),
+    block ≈ ``sqrt(N / B)``; the weights are rebuilt (O(N)) every ``ceil(N / B)`` draws (scale := the largest
+    loss), on an exponent change, or when one would pass :data:`WEIGHT_LIMIT`.
+    """
+
+    keeps_weights = True
+
+    def __init__(self, schedule: str | None = None):
+        self.schedule = schedule
+
+    def setup(self, sampler):
+        #: the weights ``(L_i / weight_scale)^w`` and their block sums, kept up to date
+        sampler.kept_weights = BlockWeights(sampler.num_samples, block=block_size(sampler.num_samples,
+                                                                                   sampler.batch_size))
+        #: the loss that weight 1 stands for (the largest loss at the last rescale); 0: not built yet
+        sampler.weight_scale = tf.Variable(0.0, dtype=tf.float32, trainable=False, name="weight_scale")
+        #: the exponent of the kept weights (NaN: rebuild them)
+        sampler.weights_exponent = tf.Variable(np.nan, dtype=tf.float32, trainable=False, name="weights_exponent")
+        #: draws between two rescales of the kept weights: an epoch's worth
+        sampler.rescale_period = -(-sampler.num_samples // sampler.batch_size)
+
+    def switched(self, sampler):
+        if self.schedule is None:
+            return tf.constant(False)
+        return sampler.progress >= sampler.sampler_config.switch_fraction
+
+    def exponent(self, sampler):
+        exponent = sampler.sampler_config.exponent
+        if self.schedule != "linear":
+            return exponent
+        end = sampler.sampler_config.switch_fraction
+        factor = tf.where(sampler.progress >= end, tf.constant(0.0, tf.float64), 1.0 - sampler.progress / end)
+        return tf.cast(exponent * factor, tf.float32)
+
+    def draw(self, sampler, running, uniform_now):
+        if self.schedule is None:
+            return self._draw(sampler)
+        return tf.cond(uniform_now, lambda: (running, ones(sampler)), lambda: self._draw(sampler))
+
+    def _draw(self, sampler):
+        # 32-bit hash words per lane (no RNG op: Philox compiles for a CPU-second under XLA): the draw's uniform,
+        # the mix coin, 63 bits for a uniform index
+        n, b = sampler.num_samples, sampler.batch_size
+        mix = sampler.sampler_config.uniform_mix
+        bits = tf.reshape(random_bits(derive_key(sampler.seed, DRAW, sampler.step), 4 * b), [4, b])
+        unit = tf.cast(tf.bitwise.right_shift(bits[0], 8), tf.float32) * (1.0 / (1 << 24))
+        drawn, total = sampler.kept_weights.draw(unit)
+        wide = tf.bitwise.bitwise_or(tf.bitwise.left_shift(tf.bitwise.right_shift(bits[2], 1), 32), bits[3])
+        take_uniform = bits[1] < int(round(mix * 2**32)) if mix > 0 else tf.zeros([b], tf.bool)
+        indices = tf.where(tf.logical_or(take_uniform, total <= 0), tf.math.floormod(wide, n), drawn)
+        if not sampler.unbiased:
+            return indices, ones(sampler)
+        weights = unbiased_weights(sampler.kept_weights.gather(indices), n, total=tf.where(total > 0, total, 1.0),
+                                   uniform_mix=mix)
+        return indices, tf.where(total > 0, weights, 1.0)
+
+    def probabilities(self, sampler, indices):
+        n = sampler.num_samples
+
+        def from_table():
+            weights = table_weights(sampler.table, sampler.current_exponent())
+            return tf.gather(weights, indices), tf.reduce_sum(weights)
+
+        kept = sampler.kept_weights
+        current = tf.logical_and(sampler.weight_scale > 0, tf.equal(sampler.weights_exponent,
+                                                                     tf.cast(sampler.current_exponent(), tf.float32)))
+        chosen, total = tf.cond(current, lambda: (kept.gather(indices), kept.total()), from_table)
+        mix = sampler.sampler_config.uniform_mix
+        share = chosen / tf.where(total > 0, total, 1.0)
+        importance = tf.where(total > 0, (1.0 - mix) * share + mix / n, 1.0 / n)
+        if self.schedule is None:
+            return importance
+        return tf.where(self.switched(sampler), super().probabilities(sampler, indices), importance)
+
+    def set_progress(self, sampler):
+        if self.schedule == "linear":  # a new exponent: the kept weights are rebuilt now (if built)
+            refresh_kept_weights(sampler, tf.constant(False), build=False)
+
+    def update(self, sampler, indices, apply):  # the written entries' weights (a rebuild first if due)
+        exponent = sampler.current_exponent()
+        scale = sampler.weight_scale.read_value()
+        fresh = weights_of(tf.gather(sampler.table, indices), tf.where(scale > 0, scale, 1.0), exponent)
+        too_large = tf.logical_and(scale > 0, tf.reduce_any(fresh > WEIGHT_LIMIT))
+        periodic = tf.equal(tf.math.floormod(sampler.step, sampler.rescale_period), 0)
+        refresh_kept_weights(sampler, tf.logical_or(too_large, periodic), apply=apply)
+        values = weights_of(tf.gather(sampler.table, indices), sampler.weight_scale.read_value(), exponent)
+        if apply is not None:
+            values = tf.where(apply, values, sampler.kept_weights.gather(indices))
+        sampler.kept_weights.scatter(indices, values)
+
+    def rebuild(self, sampler):
+        sampler.weight_scale.assign(0.0)
+        sampler.weights_exponent.assign(np.nan)
+        refresh_kept_weights(sampler, tf.constant(True))
+
+
+def refresh_kept_weights(sampler, rescale, *, build: bool = True, apply=None) -> None:
+    """Rebuild the kept weights from the table (O(N)) if stale; only where ``apply`` (bool tensor) holds.
+
+    A new scale (the largest finite loss, else 1) if ``rescale`` (bool tensor) or never built (with ``build``), the
+    old one if only the exponent changed. Call outside any ``tf.cond`` (which copies written variables under XLA).
+    """
+    exponent = sampler.current_exponent()
+    exponent32 = tf.cast(exponent, tf.float32)
+    old_scale = sampler.weight_scale.read_value()
+    changed = tf.not_equal(sampler.weights_exponent, exponent32)  # NaN: always
+    if build:
+        rescale = tf.logical_or(rescale, old_scale <= 0)
+    else:
+        changed = tf.logical_and(changed, old_scale > 0)
+    if apply is not None:
+        rescale, changed = tf.logical_and(rescale, apply), tf.logical_and(changed, apply)
+    stale = tf.logical_or(rescale, changed)
+
+    def peak():
+        table = tf.convert_to_tensor(sampler.table)
+        largest = tf.reduce_max(tf.where(tf.math.is_finite(table), table, 0.0))
+        return tf.where(largest > 0, largest, 1.0)
+
+    if sampler.kept_weights.dense:  # no tf.cond to compile: the O(N) maximum costs next to nothing here
+        scale = tf.where(rescale, peak(), old_scale)
+    else:
+        scale = tf.cond(rescale, peak, lambda: old_scale)  # reads the table only when it rescales
+    sampler.weight_scale.assign(scale)
+    sampler.weights_exponent.assign(tf.where(stale, exponent32, sampler.weights_exponent))
+    n = sampler.num_samples
+
+    def values_of(cells):
+        losses = tf.gather(sampler.table, tf.minimum(cells, n - 1))
+        return tf.where(cells < n, weights_of(losses, scale, exponent), 0.0)
+
+    sampler.kept_weights.assign_where(stale, values_of)
+
+
+def weights_of(losses, scale, exponent) -> tf.Tensor:
+    """``(L / scale)^w``, 0 for unvisited (+inf) entries.
+
+    Example:
+        >>> [float(v) for v in weights_of(tf.constant([1.0, 4.0, float("inf")]), 2.0, 2.0)]
+        [0.25, 4.0, 0.0]
+    """
+    finite = tf.math.is_finite(losses)
+    scaled = tf.where(finite, losses, 0.0) / scale
+    if not (isinstance(exponent, float) and exponent == 1.0):
+        scaled = tf.pow(scaled, exponent)
+    return tf.where(finite, scaled, 0.0)
+
+
+def table_weights(table, exponent) -> tf.Tensor:
+    """The unnormalized weights ``(L / max L)^w`` of a whole table (float32 (N,), 0 for unvisited entries).
+
+    Example:
+        >>> [float(v) for v in table_weights(tf.constant([1.0, 2.0, float("inf")]), 1.0)]
+        [0.5, 1.0, 0.0]
+    """
+    table = tf.convert_to_tensor(table)
+    finite = tf.math.is_finite(table)
+    peak = tf.reduce_max(tf.where(finite, table, 0.0))
+    return weights_of(table, tf.where(peak > 0, peak, 1.0), exponent)
+
+
+class AdaptiveKernel(Kernel):
+    """adaptive: nis's draws until the table's concentration τ² reaches the switch-on level, then rank-based draws.
+
+    The rule of :mod:`is_keras.sampling.adaptive` (on at τ² >= ``ACTIVATE_AT``, off below ``DEACTIVATE_BELOW``),
+    decided after every table write (O(N)); the rank draws of :mod:`is_keras.sampling.rank` with the ranks of the
+    table as it is (a sort, O(N log N) a step: cheap on a GPU). ``selection_active`` and the draw counts behind
+    ``sampling_active`` are kernel state.
+    """
+
+    def setup(self, sampler):
+        from is_keras.sampling.rank import rank_probabilities
+
+        config = sampler.sampler_config
+        probabilities = rank_probabilities(sampler.num_samples, config.selectivity, config.uniform_mix)
+        sampler.rank_probabilities = tf.constant(probabilities, tf.float64)
+        cumulative = np.cumsum(probabilities)
+        cumulative[-1] = 1.0
+        sampler.rank_cumulative = tf.Variable(cumulative, dtype=tf.float64, trainable=False, name="rank_cumulative")
+        sampler.selection_active = tf.Variable(False, trainable=False, name="selection_active")
+        #: draws after the first pass, and those with selection on (``sampling_active`` = their ratio)
+        sampler.draw_counts = tf.Variable([0, 0], dtype=tf.int64, trainable=False, name="draw_counts")
+
+    def switched(self, sampler):
+        return tf.logical_not(sampler.selection_active)
+
+    def draw(self, sampler, running, uniform_now):
+        b = sampler.batch_size
+        sampler.draw_counts.assign_add(tf.stack([tf.constant(b, tf.int64), tf.where(uniform_now, tf.constant(0, tf.int64), b)]))
+        return tf.cond(uniform_now, lambda: (running, ones(sampler)), lambda: self._rank_draw(sampler))
+
+    def _rank_draw(self, sampler):
+        n, b = sampler.num_samples, sampler.batch_size
+        order = tf.argsort(tf.convert_to_tensor(sampler.table), stable=True)  # position r: the sample of rank r + 1
+        bits = tf.reshape(random_bits(derive_key(sampler.seed, DRAW, sampler.step), 2 * b), [2, b])
+        unit = (tf.cast(tf.bitwise.right_shift(bits[0], 5), tf.float64) * 2.0**26
+                + tf.cast(tf.bitwise.right_shift(bits[1], 6), tf.float64)) * 2.0**-53  # 53 bits in [0, 1)
+        positions = tf.minimum(tf.searchsorted(sampler.rank_cumulative, unit, side="right"), n - 1)
+        indices = tf.cast(tf.gather(order, positions), tf.int64)
+        if not sampler.unbiased:
+            return indices, ones(sampler)
+        p = tf.gather(sampler.rank_probabilities, positions)
+        return indices, tf.cast(unbiased_weights(p, n), tf.float32)
+
+    def probabilities(self, sampler, indices):
+        ranks = tf.math.invert_permutation(tf.argsort(tf.convert_to_tensor(sampler.table), stable=True))
+        rank = tf.cast(tf.gather(sampler.rank_probabilities, tf.gather(ranks, indices)), tf.float32)
+        return tf.where(sampler.selection_active, rank, super().probabilities(sampler, indices))
+
+    def update(self, sampler, indices, apply):
+        from is_keras.sampling.adaptive import ACTIVATE_AT, DEACTIVATE_BELOW
+
+        table = tf.cast(tf.convert_to_tensor(sampler.table), tf.float64)
+        finite = tf.math.is_finite(table)
+        losses = tf.where(finite, table, 0.0)
+        total = tf.reduce_sum(losses)
+        count = tf.reduce_sum(tf.cast(finite, tf.float64))
+        concentration = count * tf.reduce_sum(losses * losses) / tf.where(total > 0, total * total, 1.0)
+        active = sampler.selection_active.read_value()
+        decided = concentration >= tf.where(active, tf.constant(DEACTIVATE_BELOW, tf.float64), ACTIVATE_AT)
+        ready = tf.logical_and(total > 0, sampler.num_unvisited <= 0)  # after the first pass
+        if apply is not None:
+            ready = tf.logical_and(ready, apply)
+        sampler.selection_active.assign(tf.where(ready, decided, active))
+
+    def state(self, sampler):
+        return {"selection_active": sampler.selection_active, "draw_counts": sampler.draw_counts}
+
+
+#: the in-graph sampling rules by method name
+KERNELS = {
+    "nis": UniformKernel(),
+    "is-probabilistic": ProportionalKernel(),
+    "is-randomsubset": RandomSubsetKernel(),
+    "is-switch": ProportionalKernel(schedule="step"),
+    "is-annealed": ProportionalKernel(schedule="linear"),
+    "adaptive": AdaptiveKernel(),
+    "selective-backprop": CandidatesKernel(),
+    "vr-switch": CandidatesKernel(),
+}
