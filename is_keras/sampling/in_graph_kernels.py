@@ -309,7 +309,8 @@ class AdaptiveKernel(Kernel):
 
     def draw(self, sampler, running, uniform_now):
         b = sampler.batch_size
-        sampler.draw_counts.assign_add(tf.stack([tf.constant(b, tf.int64), tf.where(uniform_now, tf.constant(0, tf.int64), b)]))
+        selected = tf.where(uniform_now, tf.constant(0, tf.int64), b)
+        sampler.draw_counts.assign_add(tf.stack([tf.constant(b, tf.int64), selected]))
         return tf.cond(uniform_now, lambda: (running, ones(sampler)), lambda: self._rank_draw(sampler))
 
     def _rank_draw(self, sampler):

@@ -201,7 +201,8 @@ class ImportanceSamplingModel(keras.Model):
         from is_keras.sampling.in_graph_sampler import IN_GRAPH_METHODS
 
         x = self.generator.x
-        return self.generator.sampler_config.resolved.method in IN_GRAPH_METHODS and isinstance(x, np.ndarray) and not isinstance(x, np.memmap)
+        in_memory = isinstance(x, np.ndarray) and not isinstance(x, np.memmap)
+        return in_memory and self.generator.sampler_config.resolved.method in IN_GRAPH_METHODS
 
     def compile_from_config(self, config):
         """Re-compile a loaded model from its saved compile configuration (optimizer, metrics)."""
