@@ -82,6 +82,43 @@ SCRIPT = textwrap.dedent(
         for key, options in (("unbiased", dict(unbiased=True)), ("mixed", dict(mixed=True, method="nis"))):
             result[f"distributed_{key}"] = run(True, True, **options)
             result[f"single_{key}"] = run(False, True, **options)
+    if mode == "mirrored":  # a step whose losses are NaN raises and changes nothing (batch-norm statistics too)
+        class Scale(keras.layers.Layer):
+            def build(self, shape):
+                self.factor = self.add_weight(shape=(), initializer="ones", trainable=False, name="factor")
+
+            def call(self, inputs):
+                return inputs * keras.ops.cast(self.factor, inputs.dtype)
+
+        rng = np.random.default_rng(0)
+        x = rng.normal(size=(96, 8, 8, 1)).astype("float32")
+        y = rng.integers(0, 5, size=96)
+        gen = ImportanceBatchGenerator(x, y, batch_size=16, method="is-probabilistic", seed=3)
+        with strategy.scope():
+            keras.utils.set_random_seed(1)
+            scale = Scale()
+            net = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3),
+                                    keras.layers.BatchNormalization(), scale, keras.layers.Flatten(),
+                                    keras.layers.Dense(5, activation="softmax")])
+        trainer = DistributedImportanceTrainer(net, gen, strategy, learning_rate=1e-2)
+        for _ in range(3):
+            trainer.train_step()
+
+        def snapshot():
+            values = [v.numpy().tolist() for v in net.variables if v.path != scale.factor.path]
+            return values + [v.numpy().tolist() for v in trainer.optimizer.variables] + [gen.loss_table.tolist()]
+
+        before = snapshot()
+        scale.factor.assign(float("nan"))
+        try:
+            trainer.train_step()
+            raised = False
+        except FloatingPointError:
+            raised = True
+        scale.factor.assign(1.0)
+        result["failed_step"] = {"raised": raised, "unchanged": snapshot() == before}
+        trainer.train_step()  # and training goes on
+        result["failed_step"]["goes_on"] = int(np.sum(np.isfinite(gen.loss_table))) == 4 * 16  # the retried batch
     with open(out, "w") as f:
         json.dump(result, f)
     '''
@@ -123,6 +160,7 @@ def test_mirrored_strategy_keeps_one_table_like_a_single_device(tmp_path):
     _check_same_as_single_device(result, "False")  # data gathered on the host
     _check_same_as_single_device(result, "unbiased")  # each replica steps on its slice of the weights
     _check_same_as_single_device(result, "mixed", rtol=2e-2, atol=1e-3)  # float16 compute, float32 table
+    assert result["failed_step"] == {"raised": True, "unchanged": True, "goes_on": True}
 
 
 def _free_ports(count):

@@ -76,7 +76,7 @@ class DistributedImportanceTrainer(ImportanceTrainer):
         self._per_replica = generator.batch_size // replicas
         super().__init__(model, generator, **kwargs)
 
-    _guard_step = False  # a conditional update would put merge_call inside tf.cond, which strategies refuse
+    _guard_step = False  # no tf.cond around merge_call (strategies refuse it): a failed step raises before the update
 
     def _make_optimizer(self, optimizer, learning_rate):
         with self.strategy.scope():
@@ -121,7 +121,12 @@ class DistributedImportanceTrainer(ImportanceTrainer):
             x, y = tf.zeros(()), tf.zeros(())
         else:
             x, y = self._host_batch(indices)
-        per_sample, scores = self._compiled_step(indices_tensor, tf.constant(weights, dtype=tf.float32), x, y)
+        try:
+            per_sample, scores = self._compiled_step(indices_tensor, tf.constant(weights, dtype=tf.float32), x, y)
+        except tf.errors.InvalidArgumentError as error:
+            if "non-finite per-sample losses" not in str(error):
+                raise
+            return np.full(len(indices), np.nan), indices, None, False  # nothing changed: train_step raises
         per_sample = _first_local(self.strategy, per_sample).numpy()
         scores = per_sample if self.table_score is None else _first_local(self.strategy, scores).numpy()
         self.last_trained_indices = indices

@@ -181,7 +181,7 @@ class ImportanceTrainer:
         (or ``also_finite``, a bool tensor, is False); ``on_success(per_sample, scores)``
         runs only with the update.
         """
-        frozen = self.model.non_trainable_variables if self._guard_step else []
+        frozen = self.model.non_trainable_variables
         saved = [tf.identity(v.value) for v in frozen]
         with tf.GradientTape() as tape:
             y_pred = self.model(x, training=True)
@@ -194,8 +194,8 @@ class ImportanceTrainer:
         variables = self.model.trainable_variables
         gradients = tape.gradient(scaled, variables)
         scores = per_sample if self.table_score is None else self.table_score(y, y_pred, per_sample)
-        if not self._guard_step:
-            self.optimizer.apply_gradients(zip(gradients, variables))
+        if not self._guard_step:  # no tf.cond (a strategy refuses merge_call in one): a failed step raises first
+            self._apply_or_raise(per_sample, gradients, variables, frozen, saved)
             return per_sample, tf.cast(scores, tf.float32)
 
         def apply():
@@ -214,6 +214,19 @@ class ImportanceTrainer:
             finite = tf.logical_and(finite, also_finite)
         tf.cond(finite_after_gradients(finite, gradients), apply, restore)  # backward pass outside the cond
         return per_sample, tf.cast(scores, tf.float32)
+
+    def _apply_or_raise(self, per_sample, gradients, variables, frozen, saved) -> None:
+        """The update after an assertion that every replica's losses are finite, with no control flow: a failed step
+        raises ``InvalidArgumentError`` before the update, the non-trainable variables ``frozen`` put back first."""
+        finite = tf.reduce_all(tf.math.is_finite(per_sample))
+        if tf.distribute.has_strategy():
+            failed = tf.cast(tf.logical_not(finite), tf.float32)  # replicas with a non-finite loss, summed
+            finite = tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, failed) == 0
+        restored = [v.assign(tf.where(finite, v.value, value)) for v, value in zip(frozen, saved)]
+        with tf.control_dependencies(restored):
+            check = tf.debugging.Assert(finite, ["non-finite per-sample losses: the step was not applied"])
+        with tf.control_dependencies([check]):
+            self.optimizer.apply_gradients(zip(gradients, variables))
 
     def _step(self, x, y, weights):
         return self._forward(x, y, weights, tf.cast(tf.shape(x)[0], tf.float32))
