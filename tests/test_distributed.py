@@ -79,7 +79,8 @@ SCRIPT = textwrap.dedent(
     # importance weights split across replicas; float16 compute under the strategy (NIS: the
     # draws cannot depend on float16 rounding, so the tables are compared slot by slot)
     if mode == "mirrored":
-        for key, options in (("unbiased", dict(unbiased=True)), ("mixed", dict(mixed=True, method="nis"))):
+        for key, options in (("unbiased", dict(unbiased=True)), ("mixed", dict(mixed=True, method="nis")),
+                             ("auto", dict(method="auto"))):
             result[f"distributed_{key}"] = run(True, True, **options)
             result[f"single_{key}"] = run(False, True, **options)
     if mode == "mirrored":  # a step whose losses are NaN raises and changes nothing (batch-norm statistics too)
@@ -160,6 +161,7 @@ def test_mirrored_strategy_keeps_one_table_like_a_single_device(tmp_path):
     _check_same_as_single_device(result, "False")  # data gathered on the host
     _check_same_as_single_device(result, "unbiased")  # each replica steps on its slice of the weights
     _check_same_as_single_device(result, "mixed", rtol=2e-2, atol=1e-3)  # float16 compute, float32 table
+    _check_same_as_single_device(result, "auto")  # the adaptive sampler behind a strategy
     assert result["failed_step"] == {"raised": True, "unchanged": True, "goes_on": True}
 
 

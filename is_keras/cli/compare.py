@@ -31,7 +31,7 @@ from is_keras.cli.sampler_options import (
 
 NAME = "compare"
 HELP = "compare sampling methods on a classification dataset (curves CSV, plot PNG, table)"
-DEFAULT_METHODS = "nis,is-probabilistic,is-randomsubset"
+DEFAULT_METHODS = "nis,is-probabilistic,is-randomsubset,auto"
 #: ``--lr-schedule``'s choices: :data:`is_keras.training.lr_schedules.LR_SCHEDULES`, spelled out so that
 #: building the parser imports no Keras.
 LR_SCHEDULES = ("constant", "cosine", "step")
