@@ -166,3 +166,21 @@ def test_a_tf_data_dataset_as_x_says_how_to_get_arrays():
         ImportanceBatchGenerator(ds, np.arange(6), batch_size=2)
     with pytest.raises(ValueError, match=r"y must be a numpy array .* got list; use np\.asarray\(y\)"):
         ImportanceBatchGenerator(np.zeros((3, 1)), [0, 1, 2], batch_size=1)
+
+
+def test_images_without_the_models_channel_axis_get_a_warning_naming_both_shapes():
+    import keras
+
+    from is_keras.training import ImportanceTrainer
+
+    model = keras.Sequential([keras.Input((6, 6, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(2, activation="softmax")])
+    x, y = np.random.default_rng(0).random((16, 6, 6), dtype=np.float32), np.arange(16) % 2
+    with pytest.warns(UserWarning, match=r"samples of shape \(6, 6\) without a channel axis; the model expects "
+                                         r"\(6, 6, 1\).*x\[\.\.\., None\]"):
+        ImportanceTrainer(model, ImportanceBatchGenerator(x, y, batch_size=8))
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        ImportanceTrainer(model, ImportanceBatchGenerator(x[..., None], y, batch_size=8))  # with the axis: none

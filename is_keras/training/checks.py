@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 #: Rows checked at a time when scanning a whole array for NaN / inf (bounds the temporary memory).
@@ -139,6 +141,7 @@ def check_model_and_data(model, x, y, *, classification: bool, from_logits: bool
     """
     if scan_inputs:
         check_finite_inputs(x)
+    warn_missing_channel_axis(model, x)
     if not classification:
         return
     num_classes = model_num_classes(model)
@@ -149,3 +152,32 @@ def check_model_and_data(model, x, y, *, classification: bool, from_logits: bool
         if not scan_inputs:
             check_finite_inputs(probe)
         check_probabilities(np.asarray(model(probe, training=False)))
+
+
+def warn_missing_channel_axis(model, x) -> None:
+    """A ``UserWarning`` when ``x``'s samples lack the model's trailing channel axis of 1 ((28, 28) for (28, 28, 1)).
+
+    Keras adds the axis itself, so training runs; the warning says so and how to be explicit.
+
+    Args:
+        model, x: the Keras model (its first input's shape is read, if it has one) and the training data.
+    Returns: None.
+    Example:
+        >>> import keras, warnings
+        >>> model = keras.Sequential([keras.Input((2, 2, 1)), keras.layers.Flatten(), keras.layers.Dense(2)])
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     warn_missing_channel_axis(model, np.zeros((3, 2, 2)))
+        >>> str(caught[0].message)[:48]
+        'x has samples of shape (2, 2) without a channel '
+    """
+    try:
+        expected = tuple(model.inputs[0].shape[1:])
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return  # a subclassed model without a known input
+    sample = tuple(np.shape(x)[1:])
+    fits = len(sample) == len(expected) - 1 and expected[-1] == 1 and all(
+        e is None or e == d for e, d in zip(expected[:-1], sample))
+    if fits:
+        warnings.warn(f"x has samples of shape {sample} without a channel axis; the model expects {expected}. Keras "
+                      "adds the axis itself; pass x[..., None] to make it explicit", UserWarning, stacklevel=4)
