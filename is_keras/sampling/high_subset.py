@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from is_keras.sampling.options import check_option
 from is_keras.sampling.probabilistic import validate_exponent
 from is_keras.sampling.sampler import finite_weights
 from is_keras.sampling.top_loss import TopLossSampler
@@ -27,9 +28,7 @@ class HighSubsetSampler(TopLossSampler):
     name = "is-highsubset"
 
     def __init__(self, subset_size: int = 1000, exponent: float = 1.0):
-        if int(subset_size) != subset_size or subset_size < 1:
-            raise ValueError(f"subset_size must be an integer >= 1, got {subset_size}")
-        self.subset_size = int(subset_size)
+        self.subset_size = int(check_option("subset_size", subset_size))
         self.exponent = validate_exponent(exponent)
 
     def sample(self, batch_size: int, rng: np.random.Generator) -> np.ndarray:

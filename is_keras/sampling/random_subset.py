@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from is_keras.sampling.options import check_option
 from is_keras.sampling.top_loss import TopLossSampler
 
 # window sizing of smallest_of_random_subset (any values give the exact distribution)
@@ -31,10 +32,7 @@ class RandomSubsetSampler(TopLossSampler):
     name = "is-randomsubset"
 
     def __init__(self, subset_fraction: float = 0.1):
-        subset_fraction = float(subset_fraction)
-        if not 0.0 < subset_fraction <= 1.0:
-            raise ValueError(f"subset_fraction must be in (0, 1], got {subset_fraction}")
-        self.subset_fraction = subset_fraction
+        self.subset_fraction = float(check_option("subset_fraction", subset_fraction))
 
     def subset_size(self, batch_size: int) -> int:
         n = self.table.size

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from is_keras.sampling.options import check_option
 from is_keras.sampling.probabilistic import ProbabilisticSampler
 from is_keras.sampling.sampler import Sampler
 from is_keras.sampling.uniform import UniformSampler
@@ -32,10 +33,7 @@ class RevisitSampler(Sampler):
     name = "is-revisit"
 
     def __init__(self, exponent: float = 1.0, uniform_mix: float = 0.2):
-        uniform_mix = float(uniform_mix)
-        if not 0.0 <= uniform_mix <= 1.0:
-            raise ValueError(f"uniform_mix (the revisit share) must be in [0, 1], got {uniform_mix}")
-        self.uniform_mix = uniform_mix
+        self.uniform_mix = check_option("uniform_mix", uniform_mix)  # the revisit share
         self._importance = ProbabilisticSampler(exponent=exponent)
         self._uniform = UniformSampler()
         self._batch_size = None
