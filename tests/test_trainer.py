@@ -204,3 +204,19 @@ def test_the_trained_batches_follow_the_table_the_trainer_wrote():
     # a correct sampler gives ≈ dof (≈ 39 ± 9); 8 standard deviations above: a false alarm never happens,
     # while the uniform sampler scores ≈ 10^3 and the repeating one ≈ 10^4
     assert chi_square < dof + 8 * np.sqrt(2 * dof), f"draws do not follow p ∝ L^ω: chi-square {chi_square:.0f}"
+
+
+def test_a_trainer_fit_that_ends_inside_the_first_pass_warns_and_a_longer_one_does_not():
+    import warnings
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(64, 4)).astype("float32"), np.arange(64) % 2
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+    generator = ImportanceBatchGenerator(x, y, batch_size=16, method="is-probabilistic", seed=0)
+    trainer = ImportanceTrainer(model, generator)
+    with pytest.warns(UserWarning, match=r"inside the uniform first pass \(32 of 64 samples not yet trained\)"):
+        trainer.fit(epochs=1, steps_per_epoch=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        trainer.fit(epochs=1, steps_per_epoch=2)  # the pass ends here

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 
 from is_keras.training.run_backup import RunBackup
-from is_keras.training.sampling_progress import SamplingProgress
+from is_keras.training.sampling_progress import SamplingProgress, warn_if_still_in_first_pass
 
 
 def fit_loop(trainer, epochs, *, steps_per_epoch=None, callbacks=None, validation_data=None,
@@ -69,6 +69,8 @@ def fit_loop(trainer, epochs, *, steps_per_epoch=None, callbacks=None, validatio
         if model.stop_training:
             break
     callback_list.on_train_end(logs)
+    warn_if_still_in_first_pass(np.asarray(trainer.generator.loss_table), trainer.generator.method,
+                                has_first_pass=not getattr(trainer.generator, "selects_candidates", False))
     return history
 
 

@@ -14,7 +14,7 @@ from is_keras.training.keras_fit_data import fits_on_device, index_dataset, make
 from is_keras.training.keras_fit_state import load_sampling_state, save_sampling_state
 from is_keras.training.losses import get_per_sample_loss, loss_name
 from is_keras.training.sampler_backend import backend_reason, resolve_backend
-from is_keras.training.sampling_progress import SamplingProgress
+from is_keras.training.sampling_progress import SamplingProgress, warn_if_still_in_first_pass
 from is_keras.training.step_guard import finite_after_gradients
 
 
@@ -391,7 +391,8 @@ class ImportanceSamplingModel(keras.Model):
         history.params["sampler_backend"] = self.sampler_backend
         if self.in_graph_sampler is not None:  # the generator the user holds shows the table the step wrote
             self.generator.set_loss_table(self.loss_table)
-        _warn_if_still_in_first_pass(self.loss_table, self.generator.method)
+        warn_if_still_in_first_pass(self.loss_table, self.generator.method,
+                                    has_first_pass=not getattr(self.generator, "selects_candidates", False))
         return history
 
     def _build_for_fit(self):
@@ -453,13 +454,3 @@ class ImportanceSamplingModel(keras.Model):
 def _sampler_config_dict(generator) -> dict:
     return dict(generator.sampler_config.to_dict())
 
-
-def _warn_if_still_in_first_pass(table, method: str) -> None:
-    """A one-line ``UserWarning`` when training ended before every sample had a loss (all batches were uniform)."""
-    untrained = int(np.sum(~np.isfinite(table)))
-    if untrained and method not in ("nis", "uniform"):
-        import warnings
-
-        warnings.warn(f"fit ended inside the uniform first pass ({untrained} of {table.size} samples not yet trained):"
-                      f" until every sample has a loss, {method!r} draws uniform batches; train longer to see "
-                      "importance sampling", UserWarning, stacklevel=3)

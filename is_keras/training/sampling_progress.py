@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keras
+import numpy as np
 
 
 class SamplingProgress(keras.callbacks.Callback):
@@ -71,3 +72,27 @@ class SamplingProgress(keras.callbacks.Callback):
         sampler = self._in_graph_sampler()
         if sampler is not None and sampler is not self.generator:
             sampler.set_progress(fraction)
+
+
+def warn_if_still_in_first_pass(table, method: str, *, has_first_pass: bool = True) -> None:
+    """A one-line ``UserWarning`` when training ended before every sample had a loss (all batches were uniform).
+
+    Args:
+        table, method: the loss table after training (``inf``: not trained yet); the sampling method's name.
+        has_first_pass: False for the candidate methods (no first pass: nothing to warn about).
+    Returns: None.
+    Example:
+        >>> import warnings, numpy as np
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     warn_if_still_in_first_pass(np.array([1.0, np.inf]), "is-probabilistic")
+        >>> str(caught[0].message)[:60]
+        'fit ended inside the uniform first pass (1 of 2 samples not '
+    """
+    untrained = int(np.sum(~np.isfinite(table)))
+    if untrained and has_first_pass and method not in ("nis", "uniform"):
+        import warnings
+
+        warnings.warn(f"fit ended inside the uniform first pass ({untrained} of {table.size} samples not yet trained):"
+                      f" until every sample has a loss, {method!r} draws uniform batches; train longer to see "
+                      "importance sampling", UserWarning, stacklevel=3)
