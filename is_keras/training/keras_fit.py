@@ -13,7 +13,7 @@ from is_keras.training.keras_fit_candidates import candidate_train_step, make_se
 from is_keras.training.keras_fit_data import fits_on_device, index_dataset, make_in_graph_sampler
 from is_keras.training.keras_fit_state import load_sampling_state, save_sampling_state
 from is_keras.training.losses import get_per_sample_loss, loss_name
-from is_keras.training.sampler_backend import backend_reason, resolve_backend
+from is_keras.training.sampler_backend import backend_reason, in_graph_obstacle, resolve_backend
 from is_keras.training.sampling_progress import SamplingProgress, warn_if_still_in_first_pass
 from is_keras.training.step_guard import finite_after_gradients
 
@@ -198,11 +198,7 @@ class ImportanceSamplingModel(keras.Model):
         """``backend="auto"`` was asked for and the in-graph backend can take this generator."""
         if getattr(self, "requested_backend", None) != "auto" or self.generator is None:
             return False
-        from is_keras.sampling.in_graph_sampler import IN_GRAPH_METHODS
-
-        x = self.generator.x
-        in_memory = isinstance(x, np.ndarray) and not isinstance(x, np.memmap)
-        return in_memory and self.generator.sampler_config.resolved.method in IN_GRAPH_METHODS
+        return in_graph_obstacle(self.generator) is None
 
     def compile_from_config(self, config):
         """Re-compile a loaded model from its saved compile configuration (optimizer, metrics)."""

@@ -23,6 +23,31 @@ import numpy as np
 BACKENDS = ("auto", "host", "in-graph")
 
 
+def in_graph_obstacle(generator) -> str | None:
+    """Why the in-graph backend cannot take ``generator`` (a memmap or non-array, a host-only method); None if it can.
+
+    Example:
+        >>> import numpy as np
+        >>> from is_keras.sampling.generator import ImportanceBatchGenerator
+        >>> in_graph_obstacle(ImportanceBatchGenerator(np.zeros((8, 2), "float32"), np.arange(8) % 2, batch_size=4))
+    """
+    from is_keras.sampling.in_graph_sampler import IN_GRAPH_METHODS
+
+    if not isinstance(generator.x, np.ndarray) or isinstance(generator.x, np.memmap):
+        return "the data is not an in-memory array"
+    if generator.sampler_config.resolved.method not in IN_GRAPH_METHODS:
+        return f"{generator.method!r} has no in-graph implementation"
+    return None
+
+
+def _gpu_visible(gpu_available: bool | None) -> bool:
+    if gpu_available is None:
+        import tensorflow as tf
+
+        gpu_available = bool(tf.config.list_logical_devices("GPU"))
+    return gpu_available
+
+
 def resolve_backend(backend: str | None, generator, *, gpu_available: bool | None = None) -> str:
     """The concrete backend (``"host"`` or ``"in-graph"``) for ``generator``.
 
@@ -30,13 +55,8 @@ def resolve_backend(backend: str | None, generator, *, gpu_available: bool | Non
         backend: ``"auto"`` (or ``None``), ``"host"`` or ``"in-graph"``.
         generator: the :class:`~is_keras.sampling.generator.ImportanceBatchGenerator`.
         gpu_available: whether a GPU is visible (default: ask TensorFlow).
-
-    Returns:
-        ``"host"`` or ``"in-graph"``.
-
-    Raises:
-        ValueError: for an unknown backend name.
-
+    Returns: ``"host"`` or ``"in-graph"``.
+    Raises: ValueError: for an unknown backend name.
     Example:
         >>> import numpy as np
         >>> from is_keras.sampling.generator import ImportanceBatchGenerator
@@ -51,16 +71,7 @@ def resolve_backend(backend: str | None, generator, *, gpu_available: bool | Non
         raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, got {backend!r}")
     if backend != "auto":
         return backend
-    from is_keras.sampling.in_graph_sampler import IN_GRAPH_METHODS
-
-    if gpu_available is None:
-        import tensorflow as tf
-
-        gpu_available = bool(tf.config.list_logical_devices("GPU"))
-    in_memory = isinstance(generator.x, np.ndarray) and not isinstance(generator.x, np.memmap)
-    if gpu_available and in_memory and generator.sampler_config.resolved.method in IN_GRAPH_METHODS:
-        return "in-graph"
-    return "host"
+    return "in-graph" if _gpu_visible(gpu_available) and in_graph_obstacle(generator) is None else "host"
 
 
 def backend_reason(generator, *, gpu_available: bool | None = None) -> str:
@@ -77,16 +88,6 @@ def backend_reason(generator, *, gpu_available: bool | None = None) -> str:
         >>> backend_reason(gen, gpu_available=False)
         'no GPU visible: the host sampler is faster on a CPU'
     """
-    from is_keras.sampling.in_graph_sampler import IN_GRAPH_METHODS
-
-    if gpu_available is None:
-        import tensorflow as tf
-
-        gpu_available = bool(tf.config.list_logical_devices("GPU"))
-    if not gpu_available:
+    if not _gpu_visible(gpu_available):
         return "no GPU visible: the host sampler is faster on a CPU"
-    if not isinstance(generator.x, np.ndarray) or isinstance(generator.x, np.memmap):
-        return "the data is not an in-memory array"
-    if generator.sampler_config.resolved.method not in IN_GRAPH_METHODS:
-        return f"{generator.method!r} has no in-graph implementation"
-    return "a GPU is visible and the data fits on it"
+    return in_graph_obstacle(generator) or "a GPU is visible and the data fits on it"
