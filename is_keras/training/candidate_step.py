@@ -1,50 +1,84 @@
-"""The training step of the candidate methods: score C candidates, select B, train on them (pure TF)."""
+"""The candidate methods' selection stage in front of the one :class:`TrainStep`: score C, select B, train them."""
 
 from __future__ import annotations
 
 import numpy as np
 import tensorflow as tf
 
+from is_keras.training.candidate_selection import CandidateSelector
 
-def candidate_step(trainer, x, y, weights):
-    """Score the C candidates ``x`` (when the selector wants it), select B, train on them; runs inside tf.function.
 
-    The candidates are forwarded with ``training=False`` and scored by the trainer's loss
-    (or its ``table_score``); ``trainer.selector`` picks B positions and their weights;
-    the B are trained (``training=True``) with ``Σ w_i l_i / B``. The update, and
-    ``selector.observe`` (τ, the random stream), happen only when the trained losses and
-    the candidate scores are all finite.
+def make_selector(generator, seed: int | None = None):
+    """The :class:`CandidateSelector` of a candidate method (attached to the generator, which saves its state).
 
     Args:
-        trainer: the :class:`~is_keras.training.trainer.ImportanceTrainer` (with a ``selector``).
-        x, y: the C candidates' inputs and targets.
-        weights: the generator's weights (all 1 for candidates); not used, the selector weights the B.
+        generator: the generator.
+        seed: the selector's seed (default: the generator's, or a fresh one when it has none).
 
     Returns:
-        ``(scored, candidate scores (C,), positions (B,), trained losses (B,), trained scores (B,))``;
-        candidate scores are zeros when ``scored`` is False.
+        A ``CandidateSelector``, or ``None`` when the method does not select from candidates.
+
+    Example:
+        >>> from is_keras.sampling.generator import ImportanceBatchGenerator
+        >>> x, y = np.zeros((16, 2), "float32"), np.arange(16) % 2
+        >>> make_selector(ImportanceBatchGenerator(x, y, batch_size=4, method="nis")) is None
+        True
+        >>> make_selector(ImportanceBatchGenerator(x, y, batch_size=4, method="selective-backprop", seed=0)).batch_size
+        4
     """
-    del weights
-    selector = trainer.selector
+    if not getattr(generator, "selects_candidates", False):
+        return None
+    if seed is None:
+        seed = int(generator.seed) if generator.seed is not None else int(np.random.default_rng().integers(2**31))
+    selector = CandidateSelector(batch_size=generator.batch_size, sampler_config=generator.sampler_config,
+                                 seed=seed, num_candidates=generator.candidates_per_step)
+    generator.attach_selector(selector)
+    return selector
 
-    def score(candidates_x, candidates_y):
-        y_pred = trainer.model(candidates_x, training=False)
-        losses = tf.cast(trainer.loss(candidates_y, y_pred), tf.float32)
-        return losses if trainer.table_score is None else trainer.table_score(candidates_y, y_pred, losses)
 
-    did_score, candidate_scores, positions, selected_weights, candidates_finite = select_from_candidates(
-        selector, x, y, score=score)
+def train_on_candidates(step, selector, x, y, *, write=None, on_success=None, on_skip=None):
+    """Score the C candidates ``x`` (when the selector wants it), select B, train them with ``step``.
+
+    The candidates are forwarded with ``training=False`` and scored by ``step.score``; the selector picks B
+    positions and their weights; ``step`` trains those B with ``Σ w_i l_i / B``. The update and
+    ``selector.observe`` (τ, the random stream) happen only when the trained losses and the candidate scores
+    are all finite.
+
+    Args:
+        step: the :class:`~is_keras.training.train_step.TrainStep`.
+        selector: the :class:`~is_keras.training.candidate_selection.CandidateSelector`.
+        x, y: the C candidates' inputs and targets.
+        write: ``write(did_score, candidate_scores, positions, scores, finite)``, the table write (as ``step``'s).
+        on_success: ``on_success(per_sample, scores)`` with the update.
+        on_skip: ``on_skip()`` instead of the update (``"cond"`` guard).
+
+    Returns:
+        ``(did_score, candidate scores (C,), positions (B,), weights (B,), step outputs)``; the candidate
+        scores are zeros when ``did_score`` is False.
+    """
+    did_score, candidate_scores, positions, weights, candidates_finite = select_from_candidates(
+        selector, x, y, score=lambda cx, cy: step.score(cx, cy))
 
     def observe(per_sample, scores):
         if selector.switches:
-            tf.cond(did_score, lambda: selector.observe(candidate_scores), lambda: selector.observe(scores))
+            tf.cond(did_score, lambda: _observed(selector, candidate_scores), lambda: _observed(selector, scores))
         else:
             selector.observe(candidate_scores)
+        if on_success is not None:
+            on_success(per_sample, scores)
 
-    per_sample, scores = trainer._forward(tf.gather(x, positions), tf.gather(y, positions), selected_weights,
-                                          float(selector.batch_size), also_finite=candidates_finite,
-                                          on_success=observe)
-    return did_score, candidate_scores, positions, per_sample, scores
+    def table_write(per_sample, scores, finite):
+        return write(did_score, candidate_scores, positions, scores, finite)
+
+    outputs = step(tf.gather(x, positions), tf.gather(y, positions), weights, global_batch=float(selector.batch_size),
+                   also_finite=candidates_finite, write=None if write is None else table_write, on_success=observe,
+                   on_skip=on_skip)
+    return did_score, candidate_scores, positions, weights, outputs
+
+
+def _observed(selector, scores):
+    selector.observe(scores)
+    return tf.constant(0)
 
 
 def select_from_candidates(selector, x, y, *, score):
@@ -62,7 +96,6 @@ def select_from_candidates(selector, x, y, *, score):
 
     Example:
         >>> from is_keras.sampling.config import SamplerConfig
-        >>> from is_keras.training.candidate_selection import CandidateSelector
         >>> selector = CandidateSelector(batch_size=2, sampler_config=SamplerConfig(method="selective-backprop",
         ...                              candidate_factor=2.0, selectivity=50.0), num_candidates=4)
         >>> out = select_from_candidates(selector, tf.zeros((4, 1)), tf.constant([0.0, 9.0, 0.1, 8.0]),
@@ -89,30 +122,33 @@ def select_from_candidates(selector, x, y, *, score):
     return did_score, scores, positions, weights, finite
 
 
-def candidate_results(indices, outputs):
-    """The host's view of one :func:`candidate_step`: what to write into the table.
+def candidate_table_write(indices, did_score, candidate_scores, positions, scores):
+    """What a candidate step writes into a host table: ``(table indices, table scores)`` (numpy).
 
-    Args:
-        indices: the C candidate indices (numpy).
-        outputs: the step's tensors.
-
-    Returns:
-        ``(trained losses, table indices, table scores, all finite, trained indices)``: with scored
-        candidates, the table gets all C fresh scores with the trained positions overwritten by the
-        trained scores; otherwise only the B trained samples' scores.
+    With scored candidates, all C fresh scores with the trained positions overwritten by the trained
+    scores; otherwise only the B trained samples' scores.
 
     Example:
-        >>> outputs = [tf.constant(True), tf.constant([0.5, 2.0, 1.0]), tf.constant([1]),
-        ...            tf.constant([1.9]), tf.constant([1.9])]
-        >>> _, table_indices, table_scores, finite, trained = candidate_results(np.array([7, 3, 5]), outputs)
-        >>> table_indices.tolist(), table_scores.tolist(), finite, trained.tolist()
-        ([7, 3, 5], [0.5, 1.899999976158142, 1.0], True, [3])
+        >>> table_indices, table_scores = candidate_table_write(np.array([7, 3, 5]), True, np.array([0.5, 2.0, 1.0]),
+        ...                                                     np.array([1]), np.array([1.9]))
+        >>> table_indices.tolist(), table_scores.tolist()
+        ([7, 3, 5], [0.5, 1.9, 1.0])
     """
-    did_score, candidate_scores, positions, per_sample, scores = (np.asarray(value) for value in outputs)
-    finite = bool(np.all(np.isfinite(per_sample)) and (not did_score or np.all(np.isfinite(candidate_scores))))
-    trained = indices[positions]
     if not did_score:
-        return per_sample, trained, scores, finite, trained
-    table_scores = candidate_scores.astype(np.float64)
+        return indices[positions], scores
+    table_scores = np.asarray(candidate_scores, np.float64).copy()
     table_scores[positions] = scores
-    return per_sample, indices, table_scores, finite, trained
+    return indices, table_scores
+
+
+def in_graph_candidate_write(table, indices, did_score, candidate_scores, positions, scores, finite):
+    """The in-graph table write of a candidate step: one unconditional scatter of the C candidates.
+
+    Their fresh scores if scored, else their table entries, with the trained scores over them (a sample
+    repeated among the trained, as vr-switch draws with replacement, has one loss); nothing changes unless
+    ``finite``. No ``tf.cond``: under XLA a cond that writes the table copies it every step.
+    """
+    indices64 = tf.cast(indices, tf.int64)
+    current = tf.gather(table, indices64)
+    values = tf.tensor_scatter_nd_update(tf.where(did_score, candidate_scores, current), positions[:, None], scores)
+    table.scatter_update(tf.IndexedSlices(tf.where(finite, values, current), indices64))

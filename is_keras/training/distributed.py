@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from is_keras.training.train_step import TrainStep
 from is_keras.training.trainer import ImportanceTrainer
 
 
@@ -89,6 +90,8 @@ class DistributedImportanceTrainer(ImportanceTrainer):
     def _build_step(self):
         with self.strategy.scope():  # the optimizer's slots must be mirrored variables too
             self.optimizer.build(self.model.trainable_variables)
+        self.training_step = TrainStep(self.model, self.loss, self.optimizer, table_score=self.table_score,
+                                       replicas=self._replicas, guard="gate")
         if self.data_on_device:
             self._x = tf.constant(self.generator.x)
             self._y = tf.constant(self.generator.y)
@@ -111,7 +114,8 @@ class DistributedImportanceTrainer(ImportanceTrainer):
         else:
             x_local, y_local = tf.gather(x, local), tf.gather(y, local)
         global_batch = float(self._per_replica * self._replicas)
-        per_sample, scores = self._forward(x_local, y_local, tf.gather(weights, local), global_batch)
+        outputs = self.training_step(x_local, y_local, tf.gather(weights, local), global_batch=global_batch)
+        per_sample, scores = outputs.per_sample, outputs.scores
         # back to the order of `indices`: replica r's slice is the r-th block
         return context.all_gather(per_sample, axis=0), context.all_gather(scores, axis=0)
 

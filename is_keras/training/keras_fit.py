@@ -7,41 +7,38 @@ import numpy as np
 import tensorflow as tf
 
 from is_keras.sampling.validation import check_batch_size
+from is_keras.training.candidate_step import (
+    candidate_table_write,
+    in_graph_candidate_write,
+    make_selector,
+    train_on_candidates,
+)
 from is_keras.training.checks import check_model_and_data
 from is_keras.training.fit_clock import clock_callbacks
-from is_keras.training.keras_fit_candidates import candidate_train_step, make_selector
 from is_keras.training.keras_fit_data import fits_on_device, index_dataset, make_in_graph_sampler
 from is_keras.training.keras_fit_state import load_sampling_state, save_sampling_state
 from is_keras.training.losses import get_per_sample_loss, loss_name
 from is_keras.training.sampler_backend import backend_reason, in_graph_obstacle, resolve_backend
 from is_keras.training.sampling_progress import SamplingProgress, warn_if_still_in_first_pass
-from is_keras.training.step_guard import finite_after_gradients
+from is_keras.training.train_step import TrainStep
 
 
 @keras.saving.register_keras_serializable(package="is_keras")
 class ImportanceSamplingModel(keras.Model):
     """Wraps a Keras model so that ``fit(wrapped.training_dataset(), ...)`` does importance sampling.
 
-    One train step: take the batch (host backend: the indices, and weights, from
-    the generator's stream, the rows gathered from data held on the device; for
-    memmaps and data over ``DEVICE_DATA_LIMIT_BYTES``, ``(x, y, indices[, weights])``
-    from ``generator.as_dataset()``; in-graph backend: drawn inside the step by
-    the in-graph sampler), compute one loss per sample, step the optimizer on
-    their weighted mean plus ``model.losses`` (Keras's ``compute_loss`` /
-    ``scale_loss`` / ``optimizer.apply`` / ``compute_metrics``, so loss scaling,
-    metrics and logs are plain Keras), and write the same losses into the table.
-    A step whose losses are not all finite changes nothing: the host backend
-    raises ``FloatingPointError``, the in-graph backend skips it (``skipped_steps``
-    in the logs, its loss logged as NaN). Candidate methods (``selective-backprop``,
-    ``vr-switch``) score C candidates in the step and train on the B their
-    :class:`~is_keras.training.candidate_selection.CandidateSelector` picks. Logs
-    carry ``samples_seen``, ``skipped_steps`` and ``training_seconds`` (time in
-    training batches, callbacks excluded, the first step's tracing included).
+    Each train step takes its batch (host backend: indices and weights from the generator, rows gathered
+    from data held on the device, or ``(x, y, indices[, weights])`` from ``generator.as_dataset()`` for
+    memmaps and large arrays; in-graph backend: drawn inside the step) and runs the one
+    :class:`~is_keras.training.train_step.TrainStep` (the trainer's too), then Keras's ``compute_metrics``.
+    A step whose losses are not all finite changes nothing: the host backend raises ``FloatingPointError``,
+    the in-graph backend skips it (``skipped_steps`` in the logs, its loss logged as NaN). Candidate methods
+    score C candidates in the step and train the B their selector picks. Logs carry ``samples_seen``,
+    ``skipped_steps`` and ``training_seconds`` (time in training batches, the first step's tracing included).
 
-    ``jit_compile``: the host backend writes the table with
-    ``tf.numpy_function``, which XLA cannot compile, so ``"auto"`` compiles it
-    without XLA and ``True`` is refused; the in-graph backend
-    (``backend="in-graph"``) is pure TensorFlow and compiles with XLA.
+    ``jit_compile``: the host backend writes the table with ``tf.numpy_function``, which XLA cannot compile;
+    the in-graph backend is pure TensorFlow and compiles with XLA (``backend="auto"`` with
+    ``jit_compile=True`` moves to it).
 
     ``save("m.keras")`` / ``keras.models.load_model`` round-trip the wrapped
     model, the loss and the sampler configuration (:attr:`sampler_config`, a
@@ -209,9 +206,8 @@ class ImportanceSamplingModel(keras.Model):
             self.optimizer.build(self.trainable_variables)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """Weighted mean of the per-sample losses plus ``self.losses``; keeps the per-sample losses for the table."""
+        """Weighted mean of the per-sample losses plus ``self.losses`` (evaluation; training: :class:`TrainStep`)."""
         per_sample = tf.cast(self.per_sample_loss(y, y_pred), tf.float32)
-        object.__setattr__(self, "_per_sample", per_sample)  # read by train_step, same graph
         weighted = per_sample if sample_weight is None else per_sample * tf.cast(sample_weight, tf.float32)
         total = tf.reduce_mean(weighted)
         for extra in self.losses:
@@ -219,92 +215,48 @@ class ImportanceSamplingModel(keras.Model):
         return total
 
     def train_step(self, data):
-        """One step; a step whose losses are not all finite changes nothing (weights, optimizer, table, counters).
+        """One :class:`TrainStep` on this step's batch; a step whose losses are not all finite changes nothing.
 
-        Keras's own recipe (GradientTape, :meth:`compute_loss`, ``optimizer.scale_loss`` / ``apply``,
-        :meth:`compute_metrics`), with the optimizer update, the table write and ``samples_seen`` under one
-        ``tf.cond`` on the per-sample losses being finite; otherwise the model's non-trainable variables
-        (batch-norm statistics, dropout seeds), which the forward pass moved, are put back. The host backend then
-        raises ``FloatingPointError`` naming the step (its table write refuses the step before the update
-        runs); the in-graph backend skips the step, counts it in
-        ``skipped_steps`` and logs the loss as NaN (so ``keras.callbacks.TerminateOnNaN`` stops the run).
-
-        A candidate method (``"selective-backprop"``, ``"vr-switch"``): the batch holds C candidates; the
-        step forwards them (``training=False``; vr-switch only while its selector wants scores), the
-        :class:`~is_keras.training.candidate_selection.CandidateSelector` picks B of them and their weights,
-        the step trains on those B, and the table gets the C fresh candidate scores with the trained samples'
-        losses written over them (only the B trained losses when the candidates were not scored).
+        The table write: the in-graph sampler's (outside the cond, itself guarded), or on the host a
+        ``tf.numpy_function`` that raises ``FloatingPointError`` on a failed step before the update runs.
+        A candidate method trains the B of C its :attr:`selector` picks (:meth:`_candidate_train_step`).
         """
         x, y, indices, weights = self._batch(data)
-        if self.selector is not None:
-            return candidate_train_step(self, x, y, indices)
-
-        def host_write(per_sample, finite):
-            return tf.numpy_function(self._update_table, [indices, per_sample, finite], tf.int64, stateful=True)
-
-        def in_graph_write(per_sample, finite):  # changes nothing unless finite
-            self.in_graph_sampler.update(indices, per_sample, apply=finite)
-
         in_graph = self.in_graph_sampler is not None
-        loss, per_sample, y_pred, done = self._guarded_update(
-            x, y, weights, host_write=None if in_graph else host_write,
-            guarded_write=in_graph_write if in_graph else None)
-        return self._step_logs(x, y, y_pred, weights, loss, done)
+        step = TrainStep(self.wrapped, self.per_sample_loss, self.optimizer, guard="cond" if in_graph else "gate")
+        if self.selector is not None:
+            return self._candidate_train_step(step, x, y, indices)
 
-    def _guarded_update(self, x, y, weights, on_success=None, also_finite=None, host_write=None,
-                        guarded_write=None):
-        """Forward, backward and, only if every loss (and ``also_finite``) is finite, the optimizer update,
-        ``on_success(per_sample)`` (if given) and ``samples_seen``; else the model's non-trainable variables are
-        put back.
+        def write(per_sample, scores, finite):
+            if in_graph:  # changes nothing unless finite
+                return self.in_graph_sampler.update(indices, scores, apply=finite)
+            return tf.numpy_function(self._update_table, [indices, scores, finite], tf.int64, stateful=True)
 
-        In-graph backend: all under one ``tf.cond``, but for ``guarded_write(per_sample, finite)`` (the
-        in-graph table write, which itself changes nothing unless ``finite``): it runs outside the cond,
-        as under XLA a ``tf.cond`` whose branch writes a variable copies it (O(N) a step: +3.7 ms at N = 10^6).
-        Host backend: ``host_write(per_sample, finite)`` (the
-        table write, a ``tf.numpy_function`` that raises on a failed step) runs after the non-trainable
-        variables are put back (``tf.where``, no control flow) and before the update, which depends on it:
-        a failed step stops there. This costs less than a ``tf.cond`` outside XLA (~0.5 ms a step here).
+        outputs = step(x, y, weights, write=write, on_success=self._count_trained, on_skip=self._count_skipped)
+        return self._step_logs(x, y, outputs.y_pred, weights, outputs.loss, outputs.done)
 
-        Returns ``(loss, per_sample, y_pred, done)``.
-        """
-        frozen = list(self.wrapped.non_trainable_variables)
-        saved = [tf.identity(v.value) for v in frozen]
-        with tf.GradientTape() as tape:
-            y_pred = self(x, training=True)
-            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=weights, training=True)
-            per_sample = self._per_sample
-            scaled = self.optimizer.scale_loss(loss)
-        variables = self.trainable_variables
-        gradients = tape.gradient(scaled, variables)
-        finite = tf.logical_and(tf.reduce_all(tf.math.is_finite(per_sample)), tf.math.is_finite(loss))
-        if also_finite is not None:
-            finite = tf.logical_and(finite, also_finite)
+    def _candidate_train_step(self, step, x, y, indices) -> dict:
+        """A candidate method's step: score the C candidates, select B with :attr:`selector`, train on them."""
+        table = self.candidate_table
 
-        def apply():
-            self.optimizer.apply(gradients, variables)
-            if on_success is not None:
-                on_success(per_sample)
-            self.samples_seen.assign_add(tf.cast(tf.shape(per_sample)[0], tf.int64))
-            return tf.constant(True)
+        def write(did_score, candidate_scores, positions, scores, finite):
+            if table is not None:  # in-graph: changes nothing unless finite
+                return in_graph_candidate_write(table, indices, did_score, candidate_scores, positions, scores, finite)
+            return tf.numpy_function(self._update_candidate_table,
+                                     [indices, did_score, candidate_scores, positions, scores, finite],
+                                     tf.int64, stateful=True)
 
-        if host_write is not None:
-            restored = [variable.assign(tf.where(finite, variable.value, value))
-                        for variable, value in zip(frozen, saved)]
-            with tf.control_dependencies(restored):
-                written = host_write(per_sample, finite)
-            with tf.control_dependencies([written]):
-                return loss, per_sample, y_pred, apply()
+        _, _, positions, weights, outputs = train_on_candidates(step, self.selector, x, y, write=write,
+                                                                on_success=self._count_trained,
+                                                                on_skip=self._count_skipped)
+        trained_x, trained_y = tf.gather(x, positions), tf.gather(y, positions)
+        return self._step_logs(trained_x, trained_y, outputs.y_pred, weights, outputs.loss, outputs.done)
 
-        def restore():
-            for variable, value in zip(frozen, saved):
-                variable.assign(value)
-            self.skipped_steps.assign_add(1)
-            return tf.constant(False)
+    def _count_trained(self, per_sample, scores):
+        self.samples_seen.assign_add(tf.cast(tf.shape(per_sample)[0], tf.int64))
 
-        finite = finite_after_gradients(finite, gradients)  # keeps XLA's backward pass out of the cond
-        if guarded_write is not None:
-            guarded_write(per_sample, finite)
-        return loss, per_sample, y_pred, tf.cond(finite, apply, restore)
+    def _count_skipped(self):
+        self.skipped_steps.assign_add(1)
 
     def _step_logs(self, x, y, y_pred, weights, loss, done):
         logged = tf.where(done, loss, tf.constant(np.nan, loss.dtype))
@@ -357,6 +309,11 @@ class ImportanceSamplingModel(keras.Model):
         return np.asarray(indices, np.int64), np.asarray(weights, np.float32)
 
     def _update_table(self, indices, losses, done):
+        """Host backend: write the step's losses into the generator's table (numpy, in ``tf.numpy_function``).
+
+        Raises:
+            FloatingPointError: the step was not finite (nothing is written).
+        """
         if not done:
             step = self.generator.num_updates + 1
             self._failure = FloatingPointError(
@@ -366,6 +323,15 @@ class ImportanceSamplingModel(keras.Model):
         self.generator.update(indices, losses)
         self.last_trained_indices = np.array(indices)
         return np.int64(indices.size)
+
+    def _update_candidate_table(self, indices, did_score, candidate_scores, positions, losses, done):
+        """Host backend, candidate method: the C scores with the B trained losses over them (or only the B)."""
+        if not done:
+            return self._update_table(indices, losses, done)  # raises
+        table_indices, table_scores = candidate_table_write(indices, did_score, candidate_scores, positions, losses)
+        self.generator.update(table_indices, table_scores)
+        self.last_trained_indices = np.array(indices[positions])
+        return np.int64(positions.size)
 
     def fit(self, x=None, y=None, **kwargs):
         """As ``keras.Model.fit``, with ``training_seconds`` timed into the logs (``shuffle`` is forced off)."""

@@ -10,12 +10,11 @@ import numpy as np
 import tensorflow as tf
 
 from is_keras.sampling.validation import check_batch_size
-from is_keras.training.candidate_selection import CandidateSelector
-from is_keras.training.candidate_step import candidate_results, candidate_step
+from is_keras.training.candidate_step import candidate_table_write, make_selector, train_on_candidates
 from is_keras.training.checks import check_finite_inputs, check_model_and_data
 from is_keras.training.fit_loop import fit_loop
 from is_keras.training.losses import get_per_sample_loss, loss_name
-from is_keras.training.step_guard import finite_after_gradients
+from is_keras.training.train_step import TrainStep
 
 #: In-memory training sets up to this size are copied to the device once, and
 #: the compiled step gathers each batch there; only indices cross per step.
@@ -25,46 +24,24 @@ DEVICE_DATA_LIMIT_BYTES = 2 * 1024**3
 class ImportanceTrainer:
     """Trains a Keras model on batches chosen by an :class:`ImportanceBatchGenerator`.
 
-    Every step runs one forward pass under ``tf.GradientTape`` that yields
-    per-sample losses; their mean (plus ``model.losses``) drives the gradient
-    (Adam by default), and the same losses (no second forward pass) are written
-    into the generator's loss table before the next batch is drawn.
+    Each step is one :class:`~is_keras.training.train_step.TrainStep`: one forward pass under
+    ``tf.GradientTape`` gives per-sample losses; their weighted mean (plus ``model.losses``) drives the update,
+    and the same losses (no second forward pass) go into the generator's loss table before the next draw.
+    A step whose losses are NaN or infinite changes nothing (weights, batch-norm statistics, optimizer state,
+    table, generator position) and raises ``FloatingPointError``; the batch is trained first next time.
 
-    It behaves like ``Model.fit`` for Keras callbacks: the model is compiled
-    with the trainer's optimizer and loss, so ``ReduceLROnPlateau``,
-    ``LearningRateScheduler``, ``EarlyStopping(restore_best_weights=True)``,
-    ``CSVLogger``, ``TensorBoard`` and ``ModelCheckpoint`` work, and
-    ``validation_data`` gives ``val_*`` logs.
+    ``fit`` behaves like ``Model.fit`` for Keras callbacks (the model is compiled with the trainer's optimizer
+    and loss, so ``ReduceLROnPlateau``, ``EarlyStopping``, ``ModelCheckpoint``, ... work; ``validation_data``
+    gives ``val_*`` logs). Labels, inputs and outputs are checked before the first step.
 
-    Before the first step the labels (built-in losses: in ``[0, num_classes)``),
-    the inputs (finite) and the model's outputs (probabilities unless
-    ``from_logits``) are checked. A step whose losses are NaN or infinite
-    changes nothing: weights, batch-norm statistics, optimizer state, table and
-    generator position stay as they were (the batch is trained first next time).
+    In-memory arrays under 2 GiB are copied to the device once and each step sends only the B indices;
+    memmaps and larger arrays are gathered on the host (``prefetch=True``: the next batch is read by a
+    background thread, drawn before the current step's losses reach the table, so at most one step stale).
 
-    Where the data lives:
-
-    * in-memory arrays (under 2 GiB) are copied to the device once; each step
-      sends only the B indices and the compiled step gathers the batch there.
-    * memmaps / large arrays are gathered on the host. With ``prefetch=True``
-      the next batch's rows are read by a background thread while the device
-      computes (that batch is drawn before the current step's losses reach the
-      table: at most one step stale). Draws stay on the calling thread.
-
-    Candidate methods (``"selective-backprop"``, ``"vr-switch"``): the generator hands
-    out C candidates; one compiled step forwards them (``training=False``; vr-switch
-    only while its variance-reduction estimate is above the threshold), scores them
-    (loss or ``table_score``), selects B with a
-    :class:`~is_keras.training.candidate_selection.CandidateSelector` (``trainer.selector``)
-    and trains on those B with the selector's weights. The table receives the C fresh
-    candidate scores, then the trained batch's scores. ``samples_seen`` counts the
-    B backpropagated samples per step (C are forwarded); ``last_trained_indices``
-    holds the step's trained indices.
-
-    GPU options: ``jit_compile=True`` compiles the step with XLA.
-    ``mixed_precision=True`` trains a model built under the ``"mixed_float16"``
-    policy with ``keras.optimizers.LossScaleOptimizer``; the per-sample losses
-    are cast to float32 before they reach the table.
+    Candidate methods (``"selective-backprop"``, ``"vr-switch"``): the generator hands out C candidates; the
+    compiled step scores them (``training=False``), :attr:`selector` picks B and their weights, and the step
+    trains those B (:func:`~is_keras.training.candidate_step.train_on_candidates`). The table gets the C fresh
+    scores with the trained ones over them; ``samples_seen`` counts the B; ``last_trained_indices`` holds them.
 
     Args:
         model: a Keras model mapping a batch of ``x`` to predictions.
@@ -138,17 +115,11 @@ class ImportanceTrainer:
         self._build_step()
 
     def _make_selector(self, generator):
-        """The :class:`CandidateSelector` of a candidate method (attached to the generator's state), else None."""
-        if not getattr(generator, "selects_candidates", False):
-            return None
-        if not self._guard_step:
+        """The :class:`CandidateSelector` of a candidate method, else None."""
+        if getattr(generator, "selects_candidates", False) and not self._guard_step:
             raise ValueError(f"method {generator.method!r} selects from candidates inside a guarded single-device "
                              "step; use ImportanceTrainer, not a distributed trainer")
-        seed = generator.seed if generator.seed is not None else int(np.random.default_rng().integers(2**31))
-        selector = CandidateSelector(batch_size=generator.batch_size, sampler_config=generator.sampler_config,
-                                     seed=seed, num_candidates=generator.candidates_per_step)
-        generator.attach_selector(selector)
-        return selector
+        return make_selector(generator)
 
     def _make_optimizer(self, optimizer, learning_rate):
         if isinstance(optimizer, str):
@@ -163,6 +134,8 @@ class ImportanceTrainer:
 
     def _build_step(self):
         self.optimizer.build(self.model.trainable_variables)  # before tracing: the step may skip the update
+        self.training_step = TrainStep(self.model, self.loss, self.optimizer, table_score=self.table_score,
+                                       replicas=self._replicas, guard="cond" if self._guard_step else "gate")
         step = self._step if self.selector is None else self._candidate_step
         if self.data_on_device:
             self._x = tf.constant(self.generator.x)
@@ -173,66 +146,15 @@ class ImportanceTrainer:
             self._compiled_step = tf.function(step, jit_compile=self.jit_compile)
 
     # ------------------------------------------------------------ one step
-    def _forward(self, x, y, weights, global_batch, *, also_finite=None, on_success=None):
-        """Per-sample losses; applies the gradient of their ``weights``-weighted sum divided by ``global_batch``.
-
-        With ``_guard_step`` the update is skipped, and the non-trainable
-        variables (batch-norm statistics) are put back, when a loss is not finite
-        (or ``also_finite``, a bool tensor, is False); ``on_success(per_sample, scores)``
-        runs only with the update.
-        """
-        frozen = self.model.non_trainable_variables
-        saved = [tf.identity(v.value) for v in frozen]
-        with tf.GradientTape() as tape:
-            y_pred = self.model(x, training=True)
-            per_sample = tf.cast(self.loss(y, y_pred), tf.float32)
-            loss = tf.reduce_sum(per_sample * weights) / global_batch
-            if self.model.losses:
-                regularization = tf.add_n([tf.cast(v, tf.float32) for v in self.model.losses])
-                loss = loss + regularization / self._replicas
-            scaled = self.optimizer.scale_loss(loss) if self.mixed_precision else loss
-        variables = self.model.trainable_variables
-        gradients = tape.gradient(scaled, variables)
-        scores = per_sample if self.table_score is None else self.table_score(y, y_pred, per_sample)
-        if not self._guard_step:  # no tf.cond (a strategy refuses merge_call in one): a failed step raises first
-            self._apply_or_raise(per_sample, gradients, variables, frozen, saved)
-            return per_sample, tf.cast(scores, tf.float32)
-
-        def apply():
-            self.optimizer.apply_gradients(zip(gradients, variables))
-            if on_success is not None:
-                on_success(per_sample, scores)
-            return tf.constant(True)
-
-        def restore():
-            for variable, value in zip(frozen, saved):
-                variable.assign(value)
-            return tf.constant(False)
-
-        finite = tf.reduce_all(tf.math.is_finite(per_sample))
-        if also_finite is not None:
-            finite = tf.logical_and(finite, also_finite)
-        tf.cond(finite_after_gradients(finite, gradients), apply, restore)  # backward pass outside the cond
-        return per_sample, tf.cast(scores, tf.float32)
-
-    def _apply_or_raise(self, per_sample, gradients, variables, frozen, saved) -> None:
-        """The update after an assertion that every replica's losses are finite, with no control flow: a failed step
-        raises ``InvalidArgumentError`` before the update, the non-trainable variables ``frozen`` put back first."""
-        finite = tf.reduce_all(tf.math.is_finite(per_sample))
-        if tf.distribute.has_strategy():
-            failed = tf.cast(tf.logical_not(finite), tf.float32)  # replicas with a non-finite loss, summed
-            finite = tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, failed) == 0
-        restored = [v.assign(tf.where(finite, v.value, value)) for v, value in zip(frozen, saved)]
-        with tf.control_dependencies(restored):
-            check = tf.debugging.Assert(finite, ["non-finite per-sample losses: the step was not applied"])
-        with tf.control_dependencies([check]):
-            self.optimizer.apply_gradients(zip(gradients, variables))
-
     def _step(self, x, y, weights):
-        return self._forward(x, y, weights, tf.cast(tf.shape(x)[0], tf.float32))
+        outputs = self.training_step(x, y, weights)
+        return outputs.per_sample, outputs.scores
 
     def _candidate_step(self, x, y, weights):
-        return candidate_step(self, x, y, weights)
+        """The selection stage, then the step: ``(scored, candidate scores, positions, losses, scores)``."""
+        del weights  # all 1 for candidates: the selector weights the B
+        did_score, scores, positions, _, outputs = train_on_candidates(self.training_step, self.selector, x, y)
+        return did_score, scores, positions, outputs.per_sample, outputs.scores
 
     def _trace_step(self, indices) -> None:
         """Trace the compiled step for this batch's signature without running it (kept off the clock)."""
@@ -266,7 +188,10 @@ class ImportanceTrainer:
             scores = per_sample if self.table_score is None else outputs[1].numpy()
             self.last_trained_indices = indices
             return per_sample, indices, scores, bool(np.all(np.isfinite(per_sample)))
-        per_sample, table_indices, table_scores, finite, self.last_trained_indices = candidate_results(indices, outputs)
+        did_score, candidate_scores, positions, per_sample, scores = (np.asarray(value) for value in outputs)
+        finite = bool(np.all(np.isfinite(per_sample)) and (not did_score or np.all(np.isfinite(candidate_scores))))
+        self.last_trained_indices = indices[positions]
+        table_indices, table_scores = candidate_table_write(indices, did_score, candidate_scores, positions, scores)
         return per_sample, table_indices, table_scores, finite
 
     def _next_batch(self):
