@@ -122,7 +122,7 @@ def test_in_graph_backend_trains_the_selected_candidates(jit):
         reference = keras.models.clone_model(model)
         reference.set_weights(model.get_weights())
         state = wrapped.selector.get_state()
-        twin = InGraphSampler(N, batch_size=4 * B, method="nis")
+        twin = InGraphSampler(N, batch_size=4 * B, sampler_config=gen.sampler_config)  # draws as nis
         twin.set_state(wrapped.in_graph_sampler.get_state())
         draw = tf.function(twin.next_batch, jit_compile=True) if jit else twin.next_batch
         candidates = draw()[0].numpy()

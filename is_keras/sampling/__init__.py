@@ -1,11 +1,8 @@
 """Loss table, samplers, the method registry and the importance batch generator.
 
 Example:
-    >>> from is_keras.sampling import ImportanceBatchGenerator, METHODS, SamplerConfig
     >>> METHODS[:4]   # the thesis's methods (new ones are registered after them)
     ('nis', 'is-probabilistic', 'is-randomsubset', 'is-highsubset')
-    >>> SamplerConfig(method="nis").spec.label
-    'NIS'
 """
 
 from is_keras.sampling.config import SamplerConfig

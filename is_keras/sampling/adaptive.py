@@ -1,11 +1,7 @@
-"""Adaptive: uniform batches until the table says the loss is concentrated, then rank-based selection; and back.
+"""Adaptive: uniform batches until the table's loss concentration ``τ² = N Σ L² / (Σ L)²`` says selection pays.
 
-The decision uses the table alone (no extra forward, no benchmark on the user's task). With per-sample gradient
-norms proportional to the losses (the thesis's proxy), drawing ``p ∝ L`` divides the second moment of the gradient
-estimate by ``τ² = N Σ L² / (Σ L)²`` (Katharopoulos & Fleuret 2018, eq. 5–7): ``τ² = 1`` for a flat table, up to
-N when one sample holds all the loss. Selection turns on at ``τ² >= ACTIVATE_AT`` and off again below
-``DEACTIVATE_BELOW`` (hysteresis), checked after every N / 16 draws (O(N)). ``sampling_active`` is the share of
-draws made with selection on since it was last read; the fit loops log it every epoch.
+Drawing ``p ∝ L`` divides the gradient's second moment by τ² (Katharopoulos & Fleuret 2018, eq. 5–7). Selection
+(rank-based) turns on at ``τ² >= ACTIVATE_AT`` and off below ``DEACTIVATE_BELOW``, checked every N / 16 draws.
 """
 
 from __future__ import annotations
@@ -21,11 +17,8 @@ ACTIVATE_AT, DEACTIVATE_BELOW = 1.5, 1.2
 
 
 def loss_concentration(table: np.ndarray) -> float:
-    """``τ² = N Σ L² / (Σ L)²`` over the finite entries (1: flat; ``nan`` without a positive finite loss).
+    """``τ² = N Σ L² / (Σ L)²`` over the finite entries of ``table`` (1: flat; ``nan`` without a positive loss).
 
-    Args:
-        table: the loss table (``inf``: unvisited, skipped).
-    Returns: τ² >= 1, or ``nan``.
     Example:
         >>> loss_concentration(np.array([1.0, 1.0, 1.0, 1.0])), loss_concentration(np.array([4.0, 0.0, 0.0, 0.0]))
         (1.0, 4.0)

@@ -8,10 +8,7 @@ from is_keras.sampling.switch import SwitchSampler
 
 
 class AnnealedSampler(SwitchSampler):
-    """Draws with ``p_i ∝ L_i^ω(t)``, ``ω(t) = ω₀ · (1 - t / switch_fraction)``, then uniformly.
-
-    The gradual form of :class:`~is_keras.sampling.switch.SwitchSampler`; from ``switch_fraction`` on, ``"nis"``
-    permutations. Each progress change (once per epoch) rebuilds the sum tree once (O(N)).
+    """Draws with ``p_i ∝ L_i^ω(t)``, ``ω(t) = ω₀ · (1 - t / switch_fraction)``, then uniform permutations.
 
     Args:
         exponent, uniform_mix: ω₀ >= 0; λ while annealing (as ``is-probabilistic``).
@@ -21,10 +18,8 @@ class AnnealedSampler(SwitchSampler):
         >>> sampler = AnnealedSampler(exponent=2.0, switch_fraction=0.8)
         >>> sampler.bind(np.array([1.0, 2.0]))
         >>> sampler.set_progress(0.4)
-        >>> sampler.current_exponent
-        1.0
-        >>> sampler.draw_probabilities(np.arange(2)).round(3).tolist()   # ∝ L^1
-        [0.333, 0.667]
+        >>> sampler.current_exponent, sampler.draw_probabilities(np.arange(2)).round(3).tolist()   # ∝ L^1
+        (1.0, [0.333, 0.667])
     """
 
     name = "is-annealed"
@@ -54,7 +49,6 @@ class AnnealedSampler(SwitchSampler):
         self._apply_schedule()
 
     def get_state(self) -> dict:
-        """As :meth:`SwitchSampler.get_state`, plus the starting exponent ω₀."""
         return dict(super().get_state(), start_exponent=self._start_exponent)
 
     def set_state(self, state: dict) -> None:

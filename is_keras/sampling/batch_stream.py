@@ -1,8 +1,6 @@
-"""The generator's ``tf.data`` face: a stream of batches whose draws do not depend on thread timing.
+"""The generator's ``tf.data`` face: with prefetch ``k``, batch ``e`` is drawn after exactly ``e - k`` updates.
 
-With prefetch ``k``, batch ``e`` is drawn from the table after exactly ``e - k`` of the iterator's updates (the
-thread draws only when due; :func:`draw_ahead`, called by ``update`` before it writes, draws what falls due). So
-the same seed and losses give the same batches with any prefetch and timing; prefetching only makes them staler.
+:func:`draw_ahead`, called by ``update`` before it writes, draws what falls due, so thread timing never matters.
 """
 
 from __future__ import annotations
@@ -77,10 +75,8 @@ def generator_dataset(generator, prefetch: int):
     if prefetch < 0:
         raise ValueError(f"prefetch must be >= 0, got {prefetch}")
     batch = getattr(generator, "candidates_per_step", generator.batch_size)  # C candidates for candidate methods
-    x_shape = (batch,) + tuple(generator.x.shape[1:])
-    y_shape = (batch,) + tuple(generator.y.shape[1:])
-    x_dtype = tf.as_dtype(generator.x.dtype)
-    y_dtype = tf.as_dtype(generator.y.dtype)
+    x_shape, y_shape = (batch,) + tuple(generator.x.shape[1:]), (batch,) + tuple(generator.y.shape[1:])
+    x_dtype, y_dtype = tf.as_dtype(generator.x.dtype), tf.as_dtype(generator.y.dtype)
 
     def load(indices, weights):
         x_batch, y_batch = tf.numpy_function(generator.gather, [indices], [x_dtype, y_dtype])

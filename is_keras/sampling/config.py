@@ -11,25 +11,14 @@ from is_keras.sampling.options import SAMPLER_OPTIONS, OptionError
 
 @dataclasses.dataclass(frozen=True)
 class SamplerConfig:
-    """A sampling method and its options, validated once when made.
-
-    Every field is checked (and normalised) by its entry of :data:`~is_keras.sampling.options.SAMPLER_OPTIONS`,
-    which gives its type, range and meaning. Options a method does not read keep their defaults and are ignored by
-    it (:data:`~is_keras.sampling.methods.METHOD_SPECS` says which method reads what). An alias (``"auto"``)
-    builds the sampler of the configuration it stands for (:attr:`resolved`).
+    """A sampling method and its options, validated once when made; options a method does not read are ignored.
 
     Args:
         method: a registered method or alias name (:data:`~is_keras.sampling.methods.METHODS`).
-        exponent, uniform_mix: loss exponent ``w`` >= 0; share λ in [0, 1] of uniform draws.
-        subset_fraction, subset_size: is-randomsubset's subset as a fraction of N; is-highsubset's, an integer.
-        unbiased: reweight by ``1 / (N p_i)`` (methods with draw probabilities only).
-        switch_fraction, prune_ratio, prune_until: is-switch/is-annealed's switch; infobatch's share and end.
-        candidate_factor, selectivity, vr_threshold, score_smoothing: selective-backprop's and vr-switch's C/B, β,
-            τ (``None``: the paper's) and additive smoothing.
+        the other fields: the options, checked and explained by :data:`~is_keras.sampling.options.SAMPLER_OPTIONS`.
     Raises:
-        OptionError: (a ``ValueError`` naming the field in ``.option``) an unknown method, a value outside its
-            rule, ``uniform_mix`` with a method that does not read it, or ``unbiased`` with a method without
-            per-draw probabilities.
+        OptionError: (a ``ValueError``) an unknown method, a value outside its rule, ``uniform_mix`` with a method
+            that does not read it, or ``unbiased`` with a method without per-draw probabilities.
     Example:
         >>> config = SamplerConfig(method="is-probabilistic", exponent=0.5)
         >>> config.label
@@ -85,32 +74,21 @@ class SamplerConfig:
             'Selective-Backprop (C=4B, β=3)'
         """
         spec = self.spec
-        parts = []
-        if "exponent" in spec.options:
-            parts.append(f"w={self.exponent:g}")
-        if "subset_fraction" in spec.options:
-            parts.append(f"f={self.subset_fraction:g}")
-        if "subset_size" in spec.options:
-            parts.append(f"k={self.subset_size}")
-        if "uniform_mix" in spec.options and self.uniform_mix:
-            parts.append(f"λ={self.uniform_mix:g}")
-        if "switch_fraction" in spec.options:
-            parts.append(f"until {self.switch_fraction:g}")
-        if "prune_ratio" in spec.options:
-            parts.append(f"r={self.prune_ratio:g}")
-        if "prune_until" in spec.options:
-            parts.append(f"until {self.prune_until:g}")
-        if "candidate_factor" in spec.options:
-            parts.append(f"C={self.candidate_factor:g}B")
-        if "selectivity" in spec.options:
-            parts.append(f"β={self.selectivity:g}")
-        if "vr_threshold" in spec.options and self.vr_threshold is not None:
-            parts.append(f"τ={self.vr_threshold:g}")
+        shown = {  # in this order; None: not shown
+            "exponent": f"w={self.exponent:g}", "subset_fraction": f"f={self.subset_fraction:g}",
+            "subset_size": f"k={self.subset_size}",
+            "uniform_mix": f"λ={self.uniform_mix:g}" if self.uniform_mix else None,
+            "switch_fraction": f"until {self.switch_fraction:g}", "prune_ratio": f"r={self.prune_ratio:g}",
+            "prune_until": f"until {self.prune_until:g}", "candidate_factor": f"C={self.candidate_factor:g}B",
+            "selectivity": f"β={self.selectivity:g}",
+            "vr_threshold": None if self.vr_threshold is None else f"τ={self.vr_threshold:g}",
+        }
+        parts = [text for name, text in shown.items() if name in spec.options and text is not None]
         label = spec.label + (f" ({', '.join(parts)})" if parts else "")
         return label + (" unbiased" if self.unbiased else "")
 
     def to_dict(self) -> dict:
-        """Every field as a plain JSON-able dict (for YAML, ``summary.json`` and checkpoints).
+        """Every field as a plain JSON-able dict.
 
         Example:
             >>> SamplerConfig(method="nis").to_dict()["method"]
@@ -122,9 +100,7 @@ class SamplerConfig:
     def from_dict(cls, data: dict) -> SamplerConfig:
         """The config described by ``data`` (missing fields take their defaults).
 
-        Raises:
-            ValueError: naming any key that is not a field, or an invalid value.
-
+        Raises: ValueError: naming any key that is not a field, or an invalid value.
         Example:
             >>> SamplerConfig.from_dict({"method": "is-randomsubset", "subset_fraction": 0.2}).subset_fraction
             0.2

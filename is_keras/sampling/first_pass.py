@@ -8,10 +8,8 @@ import numpy as np
 class FirstPass:
     """Hands out every sample once, in a random order, and re-issues samples whose losses never came back.
 
-    Batch ``d`` (recorded with its draw number) is written back by the ``d + 1``-th update; if by then some of its
-    samples still have no loss (``inf``), it was lost (a loop over ``as_dataset()`` stopped early, ``fit`` called
-    twice, a step raised) and they are queued again. The pass ends when the order is exhausted, nothing is queued
-    and every recorded sample has a loss. Only counts and the table decide, never timing.
+    Batch ``d`` should be written back by the ``d + 1``-th update; its samples still without a loss (``inf``) by
+    then are queued again. Only counts and the table decide, never timing.
 
     Args:
         order: the visiting order, a permutation of ``range(N)`` (empty: no first pass).
@@ -61,7 +59,7 @@ class FirstPass:
         if not self.active:
             return None
         self._collect(table, num_updates)
-        start = self.cursor
+        start, fill = self.cursor, None
         if start < self.order.size:
             batch = self.order[start : start + batch_size]
             self.cursor = start + batch.size
@@ -71,22 +69,16 @@ class FirstPass:
                 batch, missing = self._take_requeued(batch, missing)
             if missing and requeued:
                 fill = self._fill(table.size, batch, missing, rng)
-                self.records.append((draw_number, batch.copy()))
-                return np.concatenate([batch, fill]).astype(np.int64)
-            if missing:  # the last, partial batch: complete it with distinct visited samples
+            elif missing:  # the last, partial batch: complete it with distinct visited samples
                 visited = self.order[:start]
                 if visited.size >= missing:
                     fill = rng.choice(visited, size=missing, replace=False)
                 else:  # a batch larger than the samples visited so far: repeats are unavoidable
                     fill = rng.choice(self.order, size=missing, replace=True)
-                self.records.append((draw_number, batch.copy()))
-                return np.concatenate([batch, fill]).astype(np.int64)
         elif self.requeue.size:
             batch, missing = self._take_requeued(np.empty(0, dtype=np.int64), batch_size)
             if missing:
                 fill = self._fill(table.size, batch, missing, rng)
-                self.records.append((draw_number, batch.copy()))
-                return np.concatenate([batch, fill]).astype(np.int64)
         elif not self.records:  # every sample has its loss: the pass is over
             self.active = False
             self.order = np.empty(0, dtype=np.int64)
@@ -95,7 +87,7 @@ class FirstPass:
         else:
             return None  # the last batches are in flight
         self.records.append((draw_number, batch.copy()))
-        return np.asarray(batch, dtype=np.int64)
+        return np.asarray(batch, dtype=np.int64) if fill is None else np.concatenate([batch, fill]).astype(np.int64)
 
     def _take_requeued(self, batch: np.ndarray, missing: int) -> tuple[np.ndarray, int]:
         taken = np.unique(self.requeue)[:missing]  # a sample lost twice is trained once
@@ -111,23 +103,14 @@ class FirstPass:
             return rng.choice(pool, size=missing, replace=False)
         return rng.integers(0, num_samples, size=missing, dtype=np.int64)
 
-    # ------------------------------------------------------------------ state
     def get_state(self) -> dict:
         """The pass's position as a dict of plain values and arrays (copies)."""
-        return {
-            "active": bool(self.active),
-            "order": self.order.copy(),
-            "cursor": int(self.cursor),
-            "records": [(int(d), idx.copy()) for d, idx in self.records],
-            "requeue": self.requeue.copy(),
-        }
+        return {"active": bool(self.active), "order": self.order.copy(), "cursor": int(self.cursor),
+                "records": [(int(d), idx.copy()) for d, idx in self.records], "requeue": self.requeue.copy()}
 
     @classmethod
     def from_state(cls, state: dict, num_samples: int) -> FirstPass:
-        """Rebuild a pass from :meth:`get_state`'s dict.
-
-        Raises: ValueError: the state does not describe a pass over ``num_samples`` samples.
-        """
+        """Rebuild a pass from :meth:`get_state`'s dict (``ValueError`` if it is no pass over ``num_samples``)."""
         try:
             order = np.asarray(state["order"])
             cursor = int(state["cursor"])

@@ -22,55 +22,25 @@ _OPTIONS = tuple(field.name for field in dataclasses.fields(SamplerConfig))
 class ImportanceBatchGenerator:
     """Draws training batches from a loss table that is updated after every step.
 
-    The table holds one loss per sample. It starts at ``inf`` for every sample
-    ("far above any loss", thesis §4.1.3), and the **first pass trains every
-    sample once** in a random order, whatever the method: the last, partial
-    batch of that pass is completed with distinct, already visited samples
-    drawn uniformly, and samples whose batch was drawn but never written back
-    (a loop stopped early, a step that raised) are handed out again, so the
-    pass ends only when every sample has a loss. From then on the method draws:
-
-    * ``"nis"``: uniform, without replacement, a fresh permutation every epoch;
-    * ``"is-probabilistic"``: i.i.d. with ``p_i ∝ L_i ** exponent`` (sum tree);
-    * ``"is-randomsubset"``: the ``batch_size`` highest losses of a random
-      subset of ``subset_fraction * N`` samples;
-    * ``"is-highsubset"``: i.i.d. ``∝ L ** exponent`` among the
-      ``subset_size`` highest losses.
-
-    (The registry, :data:`~is_keras.sampling.methods.METHOD_SPECS`, lists every method.)
-
-    Candidate methods (``"selective-backprop"``, ``"vr-switch"``; ``spec.selects_candidates``)
-    have no first pass: every :meth:`next_batch` returns C = :attr:`candidates_per_step`
-    candidate indices drawn uniformly without replacement (a running permutation)
-    with weights 1, and the training step selects the B it trains from their fresh
-    scores (:class:`~is_keras.training.candidate_selection.CandidateSelector`).
+    The table starts at ``inf``; a first pass trains every sample once, then the method draws. Candidate methods
+    have no first pass: each batch is C = :attr:`candidates_per_step` uniform candidates, the step selects B.
 
     Args:
         x: inputs, an array (or ``np.memmap``) of shape ``(N, ...)``.
         y: 1-D integer labels (classification) or per-sample target arrays.
         batch_size: samples per batch (>= 1).
-        sampler_config: the method and its options, a :class:`~is_keras.sampling.config.SamplerConfig`.
-            Or give them one by one as keywords, any ``SamplerConfig`` field (``method=``,
-            ``exponent=``, ``switch_fraction=``, ...), not both.
+        sampler_config: the method and its options; or give any ``SamplerConfig`` field as a keyword, not both.
         seed: seeds the first-pass order and every draw.
-        initial_losses: optional starting table of N finite losses >= 0
-            (warm start); the first pass is skipped. Later, use :meth:`set_loss_table`.
-
+        initial_losses: optional starting table of N finite losses >= 0 (warm start: no first pass).
     Raises:
-        ValueError: for bad data (a non-array such as a ``tf.data.Dataset``: the message says how to
-            get arrays), batch size or sampler options (see ``SamplerConfig``), or both
-            ``sampler_config`` and one-by-one options.
-        TypeError: for a keyword that is no ``SamplerConfig`` field (the message names it).
-
+        ValueError: for bad data (e.g. a ``tf.data.Dataset``), batch size or options, or options given both ways.
+        TypeError: for a keyword that is no ``SamplerConfig`` field.
     Warns:
         UserWarning: for integer images (e.g. uint8 in 0-255): scale them to floats first.
-
     Example:
-        >>> x = np.random.rand(1000, 8, 8, 1).astype("float32")
-        >>> y = np.random.randint(0, 10, size=1000)
+        >>> x, y = np.random.rand(1000, 8, 8, 1).astype("float32"), np.random.randint(0, 10, size=1000)
         >>> gen = ImportanceBatchGenerator(x, y, batch_size=32, method="is-probabilistic", seed=0)
-        >>> idx = gen.next_indices()
-        >>> gen.update(idx, np.ones(32))
+        >>> gen.update(gen.next_indices(), np.ones(32))
         >>> gen.loss_table.shape, gen.sampler_config.method
         ((1000,), 'is-probabilistic')
     """
@@ -89,15 +59,12 @@ class ImportanceBatchGenerator:
             raise ValueError(f"give either sampler_config or {', '.join(options)}, not both")
         self.num_samples = check_dataset(x, y)
         self.batch_size = check_batch_size(batch_size)
-        self.x = x
-        self.y = y
-        self.seed = seed
+        self.x, self.y, self.seed = x, y, seed
         self._config = sampler_config
         self._sampler = sampler_config.build_sampler()
         self._rng = np.random.default_rng(seed)
         self._lock = threading.RLock()
-        self.num_updates = 0
-        self.num_draws = 0
+        self.num_updates = self.num_draws = 0
         self._last_from_first_pass = False
         self._ahead = collections.deque()  # batches drawn for the dataset stream, not yet handed to it
         self._in_flight = collections.deque()  # batches the stream handed out whose update has not come yet
@@ -113,7 +80,6 @@ class ImportanceBatchGenerator:
             self._first_pass = FirstPass(np.empty(0, dtype=np.int64))
         self._sampler.bind(self._table)
 
-    # ------------------------------------------------------------------ state
     @property
     def sampler_config(self) -> SamplerConfig:
         """The method and its options (the exponent as it is now)."""
@@ -153,8 +119,7 @@ class ImportanceBatchGenerator:
 
     @property
     def candidates_per_step(self) -> int:
-        """Indices per :meth:`next_batch`: C = ``ceil(candidate_factor * batch_size)`` capped at N (but >= B)
-        for a candidate method, ``batch_size`` otherwise.
+        """Indices per :meth:`next_batch`: C (:func:`~is_keras.sampling.config.candidate_count`) or ``batch_size``.
 
         Example:
             >>> x, y = np.zeros((100, 2), "float32"), np.zeros(100, "int64")
@@ -166,12 +131,9 @@ class ImportanceBatchGenerator:
         return candidate_count(self.batch_size, self._config.candidate_factor, self.num_samples)
 
     def attach_selector(self, selector) -> None:
-        """Keep the training step's :class:`~is_keras.training.candidate_selection.CandidateSelector`
-        in :meth:`get_state` / :meth:`set_state` and pickles (its step counter and τ), so a resumed
-        run selects bit-identically. A state restored before attaching is applied now.
+        """Keep the training step's ``CandidateSelector`` in :meth:`get_state` and pickles (applying a restored state).
 
-        Raises:
-            ValueError: a pending restored selector state does not fit ``selector``.
+        Raises: ValueError: a pending restored selector state does not fit ``selector``.
         """
         with self._lock:
             if self._selector_state is not None:
@@ -205,9 +167,8 @@ class ImportanceBatchGenerator:
             >>> x, y = np.zeros((100, 2), "float32"), np.zeros(100, "int64")
             >>> gen = ImportanceBatchGenerator(x, y, batch_size=32, seed=0)
             >>> gen.update(gen.next_indices(), np.ones(32))
-            >>> state = gen.get_state()
             >>> twin = ImportanceBatchGenerator(x, y, batch_size=32, seed=1)
-            >>> twin.set_state(state)
+            >>> twin.set_state(gen.get_state())
             >>> bool(np.array_equal(twin.next_indices(), gen.next_indices()))
             True
         """
@@ -224,7 +185,6 @@ class ImportanceBatchGenerator:
 
         Raises:
             ValueError: for a state of another dataset size, batch size or method, or a corrupt one.
-
         Example:
             >>> x, y = np.zeros((10, 1), "float32"), np.zeros(10, "int64")
             >>> ImportanceBatchGenerator(x[:5], y[:5], batch_size=2).set_state(
@@ -244,14 +204,10 @@ class ImportanceBatchGenerator:
                 self._selector_state = dict(selector_state)
 
     def set_loss_table(self, losses) -> None:
-        """Replace the whole table (a warm start at any time; the random stream is not touched).
-
-        ``inf`` marks samples still to visit; if any remain after the first pass, a
-        pass over them (in index order) runs before the method draws again.
+        """Replace the whole table (a warm start; the random stream is not touched); ``inf`` entries are visited first.
 
         Raises:
             ValueError: for a wrong shape, NaN or negative losses, or weights that overflow.
-
         Example:
             >>> gen = ImportanceBatchGenerator(np.zeros((3, 1)), np.zeros(3, "int64"), batch_size=2)
             >>> gen.set_loss_table([0.0, 0.0, 2.0])
@@ -288,10 +244,8 @@ class ImportanceBatchGenerator:
         self.__dict__.update(state)
         self._lock = threading.RLock()  # (pickle keeps the sampler and the generator on one shared table)
 
-    # --------------------------------------------------------------- drawing
     def next_indices(self) -> np.ndarray:
-        """The indices of the next batch, an int64 array of shape ``(candidates_per_step,)``
-        (``batch_size`` except for candidate methods)."""
+        """The indices of the next batch, an int64 array of shape ``(candidates_per_step,)``."""
         with self._lock:
             draw = self.num_draws
             self.num_draws += 1
@@ -301,17 +255,11 @@ class ImportanceBatchGenerator:
             return batch if batch is not None else self._sampler.sample(self.candidates_per_step, self._rng)
 
     def next_batch(self) -> tuple[np.ndarray, np.ndarray]:
-        """The next batch's indices and their float32 loss weights.
-
-        The weights are 1 unless the generator is ``unbiased``; then they are
-        ``1 / (N p_i)`` with ``p_i`` the probability the draw had under the
-        table it was drawn from (1 for first-pass batches). A candidate method returns
-        its C candidates with weights 1 (the step selects and weights B of them).
+        """The next batch's indices and their float32 loss weights (``1 / (N p_i)`` if ``unbiased``, else 1).
 
         Example:
-            >>> x, y = np.zeros((100, 2), "float32"), np.zeros(100, "int64")
-            >>> gen = ImportanceBatchGenerator(x, y, batch_size=32, unbiased=True)
-            >>> idx, weights = gen.next_batch()
+            >>> gen = ImportanceBatchGenerator(np.zeros((100, 2)), np.zeros(100, "int64"), batch_size=32, unbiased=True)
+            >>> indices, weights = gen.next_batch()
             >>> weights.shape
             (32,)
         """
@@ -332,10 +280,7 @@ class ImportanceBatchGenerator:
         return self.unbiased or bool(self._sampler.has_batch_weights)
 
     def set_progress(self, fraction: float) -> None:
-        """Tell the sampler the fraction of the run done, in [0, 1] (the trainers call it at every epoch start).
-
-        Scheduled methods (is-switch, is-annealed, infobatch) follow it; the others ignore it.
-        """
+        """Tell the sampler the fraction of the run done, in [0, 1] (scheduled methods follow it)."""
         with self._lock:
             self._sampler.set_progress(min(1.0, max(0.0, float(fraction))))
 
@@ -351,46 +296,27 @@ class ImportanceBatchGenerator:
     def update(self, indices, losses) -> None:
         """Write one step's per-sample losses into the table.
 
-        Raises:
-            ValueError: for indices out of range, losses of the wrong length, NaN / infinite /
-                negative losses, or losses whose sampling weights overflow; the table, the
-                sampler and ``num_updates`` are then left exactly as they were.
+        Raises: ValueError: bad indices or losses, or overflowing sampling weights (nothing is changed then).
         """
         indices, losses = check_update(indices, losses, self.num_samples)
         with self._lock:
             self._sampler.check_update(indices, losses)
-            self._draw_ahead()
+            draw_ahead(self)
             self._table[indices] = losses
             self._sampler.on_update(indices, losses)
             self.num_updates += 1
             if self._in_flight:
                 self._in_flight.popleft()
 
-    def _draw_ahead(self) -> None:
-        """Before an update lands, draw the dataset stream's batches that are due (see ``batch_stream``)."""
-        if self._stream is not None:
-            draw_ahead(self)
-
-    # ---------------------------------------------------------------- tf.data
     def gather(self, indices: np.ndarray):
         """``(x[indices], y[indices])`` as numpy arrays."""
         return np.asarray(self.x[indices]), np.asarray(self.y[indices])
 
     def as_dataset(self, prefetch: int = 1):
-        """An endless ``tf.data.Dataset`` of ``(x_batch, y_batch, indices)``.
+        """An endless ``tf.data.Dataset`` of ``(x_batch, y_batch, indices[, weights])`` (weights if :attr:`weighted`).
 
-        An ``unbiased`` generator yields ``(x_batch, y_batch, indices, weights)``:
-        multiply the per-sample losses by ``weights`` before averaging them
-        (:class:`~is_keras.training.ImportanceSamplingModel` does).
-
-        With ``prefetch=k`` the batch of step ``t`` is drawn from the table after
-        exactly ``t - k`` updates (``k`` steps stale) and read while earlier steps
-        train; ``prefetch=0`` draws from the up-to-date table. Which batches come
-        depends only on the seed, ``prefetch`` and the losses written, never on
-        thread timing. Call :meth:`update` once after each step, in order. Starting
-        a new iterator ends the previous one; batches it had drawn but not trained
-        are trained later (the first pass re-issues them).
-
+        With ``prefetch=k`` the batch of step ``t`` is drawn after exactly ``t - k`` updates; call :meth:`update`
+        once after each step, in order. A new iterator ends the previous one.
         Example:
             >>> x, y = np.zeros((100, 2), "float32"), np.zeros(100, "int64")
             >>> gen = ImportanceBatchGenerator(x, y, batch_size=32)

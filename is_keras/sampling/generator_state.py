@@ -16,15 +16,11 @@ STATE_VERSION = 1
 def generator_state(generator) -> dict:
     """A dict (numpy arrays and plain values, all copies) from which the run continues bit-identically.
 
-    Holds the table, sampler structures, ``bit_generator.state``, first pass, batches drawn ahead, counters,
-    config dict, N and the batch size.
-
     Example:
         >>> from is_keras.sampling.generator import ImportanceBatchGenerator
         >>> gen = ImportanceBatchGenerator(np.zeros((10, 1)), np.zeros(10, int), batch_size=4)
-        >>> state = generator_state(gen)
-        >>> state["num_samples"], state["sampler_config"]["method"]
-        (10, 'is-probabilistic')
+        >>> generator_state(gen)["sampler_config"]["method"]
+        'is-probabilistic'
     """
     return {
         "version": STATE_VERSION,
@@ -95,12 +91,6 @@ def restore_generator_state(generator, state: dict) -> None:
     if num_updates < 0 or num_draws < 0:
         raise ValueError("corrupt generator state: negative counters")
     # everything checked: now change the generator
-    generator._table = table
-    generator._sampler = sampler
-    generator._config = config
-    generator._rng = rng
-    generator._first_pass = first_pass
-    generator._ahead = ahead
-    generator._in_flight = collections.deque()
-    generator._stream = None
-    generator.num_updates, generator.num_draws = num_updates, num_draws
+    generator._table, generator._sampler, generator._config, generator._rng = table, sampler, config, rng
+    generator._first_pass, generator._ahead, generator._in_flight = first_pass, ahead, collections.deque()
+    generator._stream, generator.num_updates, generator.num_draws = None, num_updates, num_draws

@@ -11,13 +11,10 @@ from is_keras.sampling.top_loss import TopLossSampler
 
 
 class HighSubsetSampler(TopLossSampler):
-    """Draws i.i.d. ``∝ loss ** exponent`` among the ``subset_size`` highest-loss samples.
-
-    The thesis found it useless (easy samples are never seen again); kept for completeness. The top set comes
-    from a :class:`MaxTree` (O(subset_size · log N) a draw); ties with the last one enter in a fixed order.
+    """Draws i.i.d. ``∝ loss ** exponent`` among the ``subset_size`` highest-loss samples (ties in a fixed order).
 
     Args:
-        subset_size, exponent: samples drawn from, >= 1, capped at N (thesis: 1000); the loss exponent >= 0.
+        subset_size, exponent: samples drawn from, >= 1, capped at N; the loss exponent >= 0.
     Example:
         >>> sampler = HighSubsetSampler(subset_size=2)
         >>> sampler.bind(np.array([0.1, 0.9, 0.5, 0.3]))

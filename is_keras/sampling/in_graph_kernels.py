@@ -1,9 +1,7 @@
 """The in-graph sampler's sampling rules, one kernel per rule, and :data:`KERNELS` (method name -> kernel).
 
 A kernel holds no state: it reads and writes the :class:`~is_keras.sampling.in_graph_sampler.InGraphSampler`
-handed to it (``table``, ``step``, ``seed``, ``progress``, ``sampler_config``; :class:`ProportionalKernel` adds
-the kept weights ``kept_weights``, ``weight_scale``, ``weights_exponent``). The sampler runs the first pass and
-nis's running permutation; :meth:`Kernel.draw` makes the draws after it. Call inside a ``tf.function``.
+handed to it. Call inside a ``tf.function``.
 """
 
 from __future__ import annotations
@@ -29,10 +27,7 @@ def ones(sampler) -> tf.Tensor:
 class Kernel:
     """One sampling rule: ``draw(sampler, running, uniform_now) -> (int64 indices (B,), float32 weights (B,))``.
 
-    ``running``: the running permutation's B indices (nis's draw); ``uniform_now`` (bool tensor): draw those. The
-    sampler calls ``setup`` in ``__init__``, ``set_progress`` / ``update`` / ``rebuild`` after a progress change, a
-    table write at int64 ``indices`` (``apply``: see ``InGraphSampler.update``) and a whole new table; the defaults
-    do nothing. ``switched``: a bool tensor, the draws are nis's now; ``probabilities``: one draw's ``p_i``.
+    ``running``: nis's B indices, drawn where ``uniform_now`` (bool tensor). The hooks below do nothing by default.
     """
 
     #: every draw is the running permutation's (nis: no ``tf.cond`` around it)
@@ -45,9 +40,10 @@ class Kernel:
     schedule = None
 
     def setup(self, sampler) -> None:
-        pass
+        """Called in the sampler's ``__init__``."""
 
     def switched(self, sampler) -> tf.Tensor:
+        """A bool tensor: the draws are nis's now."""
         return tf.constant(self.uniform)
 
     def exponent(self, sampler):
@@ -58,16 +54,17 @@ class Kernel:
         raise NotImplementedError
 
     def probabilities(self, sampler, indices) -> tf.Tensor:
+        """One draw's ``p_i`` for each of ``indices``."""
         return tf.fill(tf.shape(indices), np.float32(1.0 / sampler.num_samples))
 
     def set_progress(self, sampler) -> None:
-        pass
+        """Called after a progress change."""
 
     def update(self, sampler, indices, apply) -> None:
-        pass
+        """Called after a table write at int64 ``indices`` (``apply``: see ``InGraphSampler.update``)."""
 
     def rebuild(self, sampler) -> None:
-        pass
+        """Called after a whole new table."""
 
     def state(self, sampler) -> dict:
         """The kernel's own variables to save and restore with the sampler's state, by name."""
@@ -93,8 +90,7 @@ class CandidatesKernel(UniformKernel):
 
     candidates = True
 
-    def setup(self, sampler):  # the training step keeps the losses: a table of zeros, the first pass done
-        sampler.table.assign(tf.zeros([sampler.num_samples]))
+    def setup(self, sampler):  # the training step writes the table (+inf: not yet scored); no first pass
         sampler.first_pass_cursor.assign(sampler.num_samples)
         sampler.num_unvisited.assign(0)
 
@@ -119,11 +115,10 @@ class RandomSubsetKernel(Kernel):
 class ProportionalKernel(Kernel):
     """is-probabilistic: i.i.d. ``p_i = (1 - λ) w_i / Σ w + λ / N``, kept weights ``w_i = (L_i / scale)^exponent``.
 
-    Weights :func:`~is_keras.sampling.reweighting.unbiased_weights` with ``unbiased``, else 1. ``schedule``:
-    ``"step"`` (is-switch) draws nis's from ``switch_fraction`` of the run on, ``"linear"`` (is-annealed) too and
-    anneals the exponent ``w · (1 - progress / switch_fraction)`` before. A draw costs O(B · block + N / block),
-    block ≈ ``sqrt(N / B)``; the weights are rebuilt (O(N)) every ``ceil(N / B)`` draws (scale := the largest
-    loss), on an exponent change, or when one would pass :data:`WEIGHT_LIMIT`.
+    ``schedule``: ``"step"`` (is-switch) draws nis's from ``switch_fraction`` of the run on, ``"linear"``
+    (is-annealed) too and anneals the exponent ``w · (1 - progress / switch_fraction)`` before. The weights are
+    rebuilt (O(N)) every ``ceil(N / B)`` draws (scale := the largest loss), on an exponent change, or when one
+    would pass :data:`WEIGHT_LIMIT`.
     """
 
     keeps_weights = True
@@ -132,9 +127,9 @@ class ProportionalKernel(Kernel):
         self.schedule = schedule
 
     def setup(self, sampler):
+        block = block_size(sampler.num_samples, sampler.batch_size)
         #: the weights ``(L_i / weight_scale)^w`` and their block sums, kept up to date
-        sampler.kept_weights = BlockWeights(sampler.num_samples, block=block_size(sampler.num_samples,
-                                                                                   sampler.batch_size))
+        sampler.kept_weights = BlockWeights(sampler.num_samples, block=block)
         #: the loss that weight 1 stands for (the largest loss at the last rescale); 0: not built yet
         sampler.weight_scale = tf.Variable(0.0, dtype=tf.float32, trainable=False, name="weight_scale")
         #: the exponent of the kept weights (NaN: rebuild them)
@@ -220,8 +215,8 @@ class ProportionalKernel(Kernel):
 def refresh_kept_weights(sampler, rescale, *, build: bool = True, apply=None) -> None:
     """Rebuild the kept weights from the table (O(N)) if stale; only where ``apply`` (bool tensor) holds.
 
-    A new scale (the largest finite loss, else 1) if ``rescale`` (bool tensor) or never built (with ``build``), the
-    old one if only the exponent changed. Call outside any ``tf.cond`` (which copies written variables under XLA).
+    A new scale (the largest finite loss, else 1) if ``rescale`` (bool tensor) or never built (with ``build``).
+    Call outside any ``tf.cond`` (which copies written variables under XLA).
     """
     exponent = sampler.current_exponent()
     exponent32 = tf.cast(exponent, tf.float32)
@@ -285,10 +280,8 @@ def table_weights(table, exponent) -> tf.Tensor:
 class AdaptiveKernel(Kernel):
     """adaptive: nis's draws until the table's concentration τ² reaches the switch-on level, then rank-based draws.
 
-    The rule of :mod:`is_keras.sampling.adaptive` (on at τ² >= ``ACTIVATE_AT``, off below ``DEACTIVATE_BELOW``),
-    decided after every table write (O(N)); the rank draws of :mod:`is_keras.sampling.rank` with the ranks of the
-    table as it is (a sort, O(N log N) a step: cheap on a GPU). ``selection_active`` and the draw counts behind
-    ``sampling_active`` are kernel state.
+    The rule of :mod:`is_keras.sampling.adaptive`, decided after every table write (O(N)); the rank draws of
+    :mod:`is_keras.sampling.rank` with the ranks of the table as it is (a sort, O(N log N) a step).
     """
 
     def setup(self, sampler):
@@ -353,12 +346,7 @@ class AdaptiveKernel(Kernel):
 
 #: the in-graph sampling rules by method name
 KERNELS = {
-    "nis": UniformKernel(),
-    "is-probabilistic": ProportionalKernel(),
-    "is-randomsubset": RandomSubsetKernel(),
-    "is-switch": ProportionalKernel(schedule="step"),
-    "is-annealed": ProportionalKernel(schedule="linear"),
-    "adaptive": AdaptiveKernel(),
-    "selective-backprop": CandidatesKernel(),
-    "vr-switch": CandidatesKernel(),
+    "nis": UniformKernel(), "is-probabilistic": ProportionalKernel(), "is-randomsubset": RandomSubsetKernel(),
+    "is-switch": ProportionalKernel(schedule="step"), "is-annealed": ProportionalKernel(schedule="linear"),
+    "adaptive": AdaptiveKernel(), "selective-backprop": CandidatesKernel(), "vr-switch": CandidatesKernel(),
 }

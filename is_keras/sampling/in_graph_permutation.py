@@ -1,10 +1,7 @@
 """A keyed pseudo-random permutation of ``range(n)``, element by element, in TensorFlow ops (XLA-compilable).
 
-``tf.random.experimental.index_shuffle`` has no XLA kernel, and redrawing a materialized permutation is
-O(N log N). Here each position costs O(1): a Feistel network on digit pairs in base ``a = ceil(sqrt(n))``
-(rounds ``(L, R) -> (R, (L + F(R)) mod a)``, ``F`` a keyed 32-bit hash) is a bijection of ``range(a * a)``, and
-*cycle walking* (reapply while ``>= n``, rarely needed) restricts it to ``range(n)``. So B positions cost O(B),
-a random m-subset O(m), with no N-sized state. All arithmetic is on int64 values below ``2**59``.
+A Feistel network on digit pairs in base ``a = ceil(sqrt(n))`` (a bijection of ``range(a * a)``) with cycle
+walking (reapply while ``>= n``): O(1) a position, no N-sized state. All arithmetic is on int64 values below 2**59.
 """
 
 from __future__ import annotations
@@ -35,7 +32,6 @@ def hash32(x: tf.Tensor) -> tf.Tensor:
     """Mix int64 values in ``[0, 2**32)`` into int64 values in ``[0, 2**32)``.
 
     Example:
-        >>> import tensorflow as tf
         >>> h = hash32(tf.constant([0, 1, 2], tf.int64)).numpy()
         >>> bool(h.min() >= 0 and h.max() < 2**32 and len(set(h.tolist())) == 3)
         True
@@ -46,18 +42,14 @@ def hash32(x: tf.Tensor) -> tf.Tensor:
 def derive_key(seed, stream, counter) -> tf.Tensor:
     """A 32-bit key (int64) for one ``(seed, stream, counter)``; ``stream`` and ``counter`` may be vectors.
 
-    Chains :func:`hash32` over the low/high 32 bits of ``seed``, ``stream``, and the low/high 32 bits of ``counter``
-    (negative: modulo ``2**64``); unrolled, as five fused hashes compile far faster under XLA than a loop.
+    Chains :func:`hash32` over ``seed``'s two 32-bit halves, ``stream``'s low half and ``counter``'s two halves.
 
     Example:
-        >>> import tensorflow as tf
         >>> a = derive_key(tf.constant(0, tf.int64), 1, tf.constant([0, 1], tf.int64)).numpy()
         >>> bool(a[0] != a[1])
         True
     """
-    seed = tf.cast(seed, tf.int64)
-    stream = tf.cast(stream, tf.int64)
-    counter = tf.cast(counter, tf.int64)
+    seed, stream, counter = (tf.cast(value, tf.int64) for value in (seed, stream, counter))
 
     def high(x):
         return _low32(tf.bitwise.right_shift(x, 32))
@@ -72,7 +64,6 @@ def random_bits(key, count: int) -> tf.Tensor:
     """``count`` int64 values uniform on ``[0, 2**32)`` from a scalar key (a hash of key and lane).
 
     Example:
-        >>> import tensorflow as tf
         >>> bits = random_bits(derive_key(0, 5, 0), 4).numpy()
         >>> bool(bits.min() >= 0 and bits.max() < 2**32 and len(set(bits.tolist())) == 4)
         True
@@ -99,14 +90,11 @@ def permute(positions, key, n) -> tf.Tensor:
         n: the domain size (>= 1), a Python int or a scalar tensor.
     Returns: int64 tensor shaped like ``positions``; distinct positions give distinct values in ``[0, n)``.
     Example:
-        >>> import tensorflow as tf
         >>> key = derive_key(tf.constant(7, tf.int64), 0, tf.constant(0, tf.int64))
         >>> sorted(permute(tf.range(10, dtype=tf.int64), key, 10).numpy().tolist())
         [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
     """
-    positions = tf.cast(positions, tf.int64)
-    n = tf.cast(n, tf.int64)
-    key = tf.cast(key, tf.int64)
+    positions, n, key = (tf.cast(value, tf.int64) for value in (positions, n, key))
     positions = tf.broadcast_to(positions, tf.broadcast_dynamic_shape(tf.shape(positions), tf.shape(key)))
     digits = _base(n)
     # all round keys in one hash: shape key.shape + [rounds]

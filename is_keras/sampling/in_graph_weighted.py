@@ -1,10 +1,7 @@
 """I.i.d. draws proportional to weights, in TensorFlow ops (XLA-compilable): a two-level inverse CDF.
 
-One float32 cumulative sum over N weights rounds partial sums to ``eps * total`` (a typical weight at N = 10^7).
-So weights are cut into blocks: a draw binary-searches the cumulative block sums, then one block's cumulative sum
-(O(B · block)); rounding is relative to a block's sum. :class:`BlockWeights` keeps weights and block sums in
-variables (write O(B · block), draw O(B · block + N / block)). Block sums are always recomputed from their entries
-(:func:`row_sums`), so they equal a rebuild bit for bit.
+Weights are cut into blocks (a float32 cumulative sum over all N would round partial sums to ``eps * total``): a
+draw searches the cumulative block sums, then one block's cumulative sum.
 """
 
 from __future__ import annotations
@@ -15,8 +12,7 @@ import tensorflow as tf
 
 _BRUTE_FORCE_LIMIT = 1 << 18
 _CHUNK = 1 << 16  # entries per step of BlockWeights.assign_where's loop
-#: up to this many (padded) weights :meth:`BlockWeights.assign_where` uses one ``tf.where`` (O(N)), not a
-#: ``tf.while_loop`` of scatters (a fraction of a CPU-second to compile under XLA)
+#: up to this many (padded) weights :meth:`BlockWeights.assign_where` uses one ``tf.where``, not a loop of scatters
 DENSE_SIZE = 1 << 14
 
 
@@ -40,7 +36,6 @@ def draw_from_blocks(block_sums: tf.Tensor, rows_of, uniforms: tf.Tensor, *, blo
     Returns: ``(indices, total)``: int64 (B,) indices of positive weights and the float32 sum as the draw saw it
         (both 0 when every weight is 0).
     Example:
-        >>> import tensorflow as tf
         >>> rows = tf.constant([[0.0, 1.0], [0.0, 3.0]])
         >>> idx, total = draw_from_blocks(row_sums(rows), lambda b: tf.gather(rows, b), tf.constant([0.1, 0.9]),
         ...                               block=2)
@@ -69,11 +64,9 @@ def draw_from_blocks(block_sums: tf.Tensor, rows_of, uniforms: tf.Tensor, *, blo
 def row_sums(rows: tf.Tensor) -> tf.Tensor:
     """Sums of the rows of a (M, width) tensor by a fixed tree of additions (halves added to halves).
 
-    The order of additions is fixed, so a row's sum is the same float whatever M, device or XLA: sums kept row by
-    row equal a recomputation bit for bit.
+    The order is fixed, so a row's sum is the same float whatever M, device or XLA (kept sums equal a rebuild).
 
     Example:
-        >>> import tensorflow as tf
         >>> row_sums(tf.constant([[1.0, 2.0, 3.0], [0.5, 0.0, 0.0]])).numpy().tolist()
         [6.0, 0.5]
     """
@@ -90,14 +83,11 @@ def row_sums(rows: tf.Tensor) -> tf.Tensor:
 class BlockWeights(tf.Module):
     """N weights >= 0 and their block sums, kept in variables, for draws proportional to the weights.
 
-    :meth:`assign` sets all (O(N)), :meth:`assign_where` too if a condition holds (no variable copy under XLA
-    otherwise), :meth:`scatter` writes some (O(B · block)), :meth:`draw` draws B in O(B · block + N / block).
     Use inside a ``tf.function`` (eagerly it runs op by op).
 
     Args:
         size, block: N, the number of weights; entries per block (see :func:`block_size`).
     Example:
-        >>> import tensorflow as tf
         >>> kept = BlockWeights(5, block=2)
         >>> kept.assign(tf.constant([1.0, 0.0, 2.0, 0.0, 0.0]))
         >>> kept.scatter(tf.constant([4, 0], tf.int64), tf.constant([5.0, 0.0]))
@@ -128,8 +118,7 @@ class BlockWeights(tf.Module):
         """If ``condition`` (a bool tensor), set every weight, a chunk of whole blocks at a time: O(N).
 
         ``values_of(cells)``: float32 weights >= 0 of int64 cells (rows, block), 0 for padding cells ``>= size``.
-        A ``tf.while_loop`` of scatters run zero times on False keeps XLA's variables in place (a ``tf.cond``
-        copies them, O(N), every call); :attr:`dense`: one ``tf.where``.
+        A ``tf.while_loop`` run zero times on False keeps XLA's variables in place (a ``tf.cond`` copies them).
         """
         if self.dense:
             cells = tf.reshape(tf.range(self.num_blocks * self.block, dtype=tf.int64), [self.num_blocks, self.block])
@@ -179,11 +168,10 @@ class BlockWeights(tf.Module):
 def upper_bound(sorted_values: tf.Tensor, targets: tf.Tensor) -> tf.Tensor:
     """For each target, the first index ``i`` with ``sorted_values[i] > target`` (``len`` if none), int64.
 
-    For ``len * B <= 2**18`` a count of values ``<= target`` (O(B n), no XLA loop to compile); else a binary search
-    of ``ceil(log2(len + 1))`` fixed steps in a ``tf.while_loop``: O(B log n). (``tf.searchsorted`` is O(B n) in XLA.)
+    For ``len * B <= 2**18`` a count of values ``<= target``; else a binary search in a ``tf.while_loop``
+    (``tf.searchsorted`` is O(B n) in XLA).
 
     Example:
-        >>> import tensorflow as tf
         >>> upper_bound(tf.constant([1.0, 2.0, 2.0, 5.0]), tf.constant([0.0, 2.0, 4.9, 5.0])).numpy().tolist()
         [0, 3, 3, 4]
     """

@@ -11,10 +11,8 @@ from is_keras.sampling.sampler import Sampler
 class InfoBatchSampler(Sampler):
     """Walks through permutations of a pruned training set (after Qin et al., InfoBatch, ICLR 2024).
 
-    Each pass, samples below the mean visited loss ``m`` are skipped with probability ``r = prune_ratio``; kept ones
-    get weight ``1 / (1 - r)`` (:meth:`batch_weights`), so ``E[Σ_kept w_i L_i] = Σ_i L_i``. Samples >= ``m`` (and
-    unvisited) are kept with weight 1. A pass is a random permutation of the kept samples, walked as ``"nis"``.
-    From ``prune_until`` of the run on (:meth:`set_progress`), passes are full with weights 1 (InfoBatch's anneal).
+    Each pass skips below-mean-loss samples with probability ``r = prune_ratio`` and weighs the kept ones
+    ``1 / (1 - r)``; from ``prune_until`` of the run on, passes are full with weights 1.
 
     Args:
         prune_ratio, prune_until: r in [0, 1); the fraction of the run after which nothing is pruned, in (0, 1].
@@ -66,8 +64,7 @@ class InfoBatchSampler(Sampler):
         weights = np.asarray(state["pass_weights"], dtype=np.float32)
         order = np.asarray(state["pass_order"], dtype=np.int64)
         if weights.shape != (self.table.size,) or (order.size and order.max() >= self.table.size):
-            raise ValueError(f"the InfoBatch state belongs to a table of {weights.size} samples, "
-                             f"not {self.table.size}")
+            raise ValueError(f"the InfoBatch state belongs to a table of {weights.size} samples, not {self.table.size}")
         self.progress = float(state["progress"])
         self.pass_order = order.copy()
         self._cursor = int(state["cursor"])

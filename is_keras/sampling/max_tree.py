@@ -1,14 +1,7 @@
 """The top of the loss ranking, kept in step with the table: the k highest losses without an O(N) pass.
 
-IS-randomsubset and IS-highsubset only look at the few thousand highest losses. Two layers:
-
-* a **max tree**: a complete binary tree of the maxima of blocks of :data:`LEAVES_PER_BLOCK` table entries (the
-  table is the leaves; 10-20 MB at N = 10^7). The top k walks it level by level keeping at most k nodes (one below
-  the level's k-th largest maximum cannot hold a top-k loss), then scans the <= k blocks: O(k log N).
-* a **window**: the top ``2 k + 1024`` entries sorted, with a floor above every entry outside it. An update removes
-  changed entries and re-inserts those above the floor (O(window + B)); a query slices it. Only when it shrinks
-  below k is it refilled from the tree (whose updates are applied lazily, in batches). At N = 10^7: a few hundred
-  µs a step, a refill of a few ms every dozen steps or so.
+A binary **max tree** over blocks of :data:`LEAVES_PER_BLOCK` entries finds the top k in O(k log N); a sorted
+**window** of the top ``2 k + 1024`` entries (with a floor above everything outside it) answers queries between refills.
 """
 
 from __future__ import annotations
@@ -25,9 +18,7 @@ _EMPTY = -np.inf  # the value of tree leaves past the last block
 
 
 class MaxTree:
-    """Keeps ``table``'s largest entries findable in O(k log N), and the top window current.
-
-    The caller writes the table, then calls :meth:`update` with the changed indices (or :meth:`rebuild`).
+    """Keeps ``table``'s largest entries findable in O(k log N); after writing the table, call :meth:`update`.
 
     Args:
         table: 1-D float loss table (``inf`` counts as highest), kept by reference.
@@ -77,14 +68,15 @@ class MaxTree:
         while lo >= 1:
             tree[lo : 2 * lo] = np.maximum(tree[2 * lo : 4 * lo : 2], tree[2 * lo + 1 : 4 * lo : 2])
             lo //= 2
-        self._pending = []
-        self._pending_count = 0
-        self._clear_window()
+        self._pending, self._pending_count = [], 0
+        self._window_ids = np.empty(0, dtype=np.int64)
+        self._window_values = np.empty(0, dtype=np.float64)
+        self._floor: float | None = None  # every entry outside the window is <= the floor; None = no window yet
 
     def get_state(self) -> dict:
         """The window (whose tie order shapes later draws) as copies; the tree is rebuilt from the table."""
-        return {"window_ids": self._window_ids.copy(), "window_values": self._window_values.copy(),
-                "floor": self._floor}
+        ids, values = self._window_ids.copy(), self._window_values.copy()
+        return {"window_ids": ids, "window_values": values, "floor": self._floor}
 
     def set_state(self, state: dict) -> None:
         """Restore :meth:`get_state`'s window over the current table (``ValueError`` if it does not fit it)."""
@@ -99,12 +91,6 @@ class MaxTree:
         if not np.array_equal(self.table[ids], values):
             raise ValueError("corrupt max-tree state: the window does not match the loss table")
         self._window_ids, self._window_values, self._floor = ids.astype(np.int64), values, floor
-
-    def _clear_window(self) -> None:
-        self._window_ids = np.empty(0, dtype=np.int64)
-        self._window_values = np.empty(0, dtype=np.float64)
-        # every entry outside the window is <= the floor; None = no window yet
-        self._floor: float | None = None
 
     # ----------------------------------------------------------------- updates
     def update(self, indices: np.ndarray) -> None:
@@ -140,8 +126,7 @@ class MaxTree:
         if not self._pending:
             return
         indices = np.concatenate(self._pending)
-        self._pending = []
-        self._pending_count = 0
+        self._pending, self._pending_count = [], 0
         if indices.size > self.num_blocks:  # cheaper to redo everything
             floor, ids, values = self._floor, self._window_ids, self._window_values
             self.rebuild()

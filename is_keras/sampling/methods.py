@@ -1,15 +1,9 @@
 """The registry of sampling methods: each method described once (sampler class, options, labels).
 
-A method is one :class:`MethodSpec`, keyed by its sampler's :attr:`~is_keras.sampling.sampler.Sampler.name`;
-config validation, the sweep grid, labels and the command line read it. A new method: one sampler file, one
-:func:`register_method` call, its tests (a new option: a :class:`~is_keras.sampling.config.SamplerConfig` field and
-its :data:`~is_keras.sampling.options.SAMPLER_OPTIONS` entry). An alias (``"auto"``, :func:`register_alias`) is another
-name of a whole configuration.
+A new method: one sampler file and one :func:`register_method` call (a new option: a ``SamplerConfig`` field and its
+:data:`~is_keras.sampling.options.SAMPLER_OPTIONS` entry).
 
 Example:
-    >>> from is_keras.sampling.methods import METHODS, get_method_spec
-    >>> METHODS[:4]
-    ('nis', 'is-probabilistic', 'is-randomsubset', 'is-highsubset')
     >>> get_method_spec("is-randomsubset").options
     ('subset_fraction',)
 """
@@ -42,14 +36,12 @@ class MethodSpec:
     """What the rest of the library needs to know about one sampling method.
 
     Args:
-        name, sampler_class: the method name (equal to ``sampler_class.name``); the ``Sampler`` subclass, built
-            with ``options`` (the ``SamplerConfig`` fields it reads) as keyword arguments.
-        has_draw_probabilities: every draw has a known probability, so ``unbiased=True`` (``1 / (N p_i)``) applies.
-        label, description: the name in tables and plots (``"IS-probabilistic"``); one line for ``--help``/README.
-        selects_candidates: the generator hands out C candidates a step and the training step selects B from their
-            fresh scores (:class:`~is_keras.training.candidate_selection.CandidateSelector`).
-        alias_of: for an alias (:func:`register_alias`), the configuration it stands for; ``sampler_class`` is then
-            that configuration's.
+        name, sampler_class: the method name (``sampler_class.name``); the ``Sampler`` subclass.
+        options: the ``SamplerConfig`` fields passed to ``sampler_class`` as keyword arguments.
+        has_draw_probabilities: every draw has a known probability, so ``unbiased=True`` applies.
+        label, description: the name in tables and plots; one line for ``--help``/README.
+        selects_candidates: the generator hands out C candidates a step and the training step selects B.
+        alias_of: for an alias (:func:`register_alias`), the configuration it stands for.
     Example:
         >>> spec = get_method_spec("nis")
         >>> spec.label, spec.has_draw_probabilities, spec.selects_candidates
@@ -120,15 +112,11 @@ def get_method_spec(name: str) -> MethodSpec:
 
 
 def register_alias(name: str, config: dict, *, description: str, label: str | None = None) -> None:
-    """Register ``name`` as another name of ``config`` (SamplerConfig fields, ``method`` a registered method).
-
-    The alias reads no option of its own; ``SamplerConfig(method=name)`` builds ``config``'s sampler
-    (:attr:`~is_keras.sampling.config.SamplerConfig.resolved`) and keeps ``name`` for labels and run IDs.
+    """Register ``name`` as another name of ``config`` (SamplerConfig fields); the alias reads no option of its own.
 
     Args:
-        name, config: the alias; the configuration it stands for.
-        description, label: as :class:`MethodSpec`'s (``label`` defaults to ``name``); ``description`` gets the
-            configuration appended.
+        name, config: the alias; the configuration it stands for (``method``: a registered method).
+        description, label: as :class:`MethodSpec`'s (``label`` defaults to ``name``).
     Raises: ValueError: ``config`` names no registered method, another alias, or an unknown or invalid field.
     Example:
         >>> spec = get_method_spec("auto")
@@ -228,5 +216,4 @@ register_method(MethodSpec(
     has_draw_probabilities=False, label="VR-switch", selects_candidates=True,
     description="while the estimated variance reduction exceeds vr_threshold, forward candidate_factor * B "
                 "uniform candidates and draw B ∝ fresh score + score_smoothing * mean score, with weights 1/(C p); "
-                "uniform batches otherwise "
-                "(Katharopoulos & Fleuret 2018)"))
+                "uniform batches otherwise (Katharopoulos & Fleuret 2018)"))

@@ -1,14 +1,8 @@
 """Every sampler option declared once: type, range and help (read by the config, samplers, sweep files and CLI).
 
-In the style of scikit-learn's ``_parameter_constraints``: :data:`SAMPLER_OPTIONS` maps each
-:class:`~is_keras.sampling.config.SamplerConfig` field to an :class:`Option`; rules between fields (which methods
-read an option) stay in the config.
-
 Example:
     >>> SAMPLER_OPTIONS["prune_ratio"].rule
     'in [0, 1)'
-    >>> check_option("subset_size", 5.0)
-    5
     >>> try:
     ...     check_option("exponent", -1)
     ... except OptionError as error:
@@ -48,8 +42,7 @@ class Option:
     """How one option is checked, and its one-line help.
 
     Args:
-        kind: ``float`` (a finite real number), ``int`` (an integral real number, returned as ``int``), ``str`` or
-            ``bool`` (``True``/``False`` only).
+        kind: ``float`` (finite), ``int`` (an integral number, returned as ``int``), ``str`` or ``bool``.
         low, high, closed: the range of a number (``None``: unbounded); which ends are in it, one of :data:`CLOSED`.
         none_ok, choices: ``None`` is allowed too; the allowed strings (empty: any).
         help: what the option means, one line (``--help``).
@@ -76,7 +69,7 @@ class Option:
 
     @property
     def rule(self) -> str:
-        """What a valid value is, in words: ``"in (0, 1]"``, ``"an integer >= 1"``, ``"a finite number >= 0"``, ...
+        """What a valid value is, in words.
 
         Example:
             >>> Option(float, low=0, none_ok=True).rule
@@ -126,8 +119,7 @@ class Option:
         return low_ok and high_ok
 
 
-#: Every :class:`~is_keras.sampling.config.SamplerConfig` field and how it is checked (which methods read which
-#: option: :data:`~is_keras.sampling.methods.METHOD_SPECS`).
+#: Every :class:`~is_keras.sampling.config.SamplerConfig` field and how it is checked.
 SAMPLER_OPTIONS: dict[str, Option] = {
     "method": Option(str, help="a registered sampling method or alias (is_keras.sampling.methods.METHODS)"),
     "exponent": Option(float, low=0, help="loss exponent w: p_i ∝ loss_i ** w"),

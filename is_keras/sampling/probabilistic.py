@@ -10,30 +10,23 @@ from is_keras.sampling.sum_tree import FlatWeights, SumTree
 
 _CHUNK = 1 << 20
 
-#: Tables up to this size use ``FlatWeights`` (O(N) cumsum per step), larger a sum tree (O(B log N)); both cost
-#: the same at N ≈ 30,000 (B = 64 and 256; ``benchmarks/overhead_bookkeeping.py``).
+#: Tables up to this size use ``FlatWeights`` (O(N) cumsum per step), larger a sum tree (O(B log N)).
 FLAT_MAX_SIZE = 30_000
 
 
 class ProbabilisticSampler(Sampler):
-    """Draws each batch element independently, proportionally to ``loss ** exponent``.
+    """Draws each batch element independently, proportionally to ``loss ** exponent`` (all weights zero: uniform).
 
-    Weights live in a :class:`FlatWeights` up to :data:`FLAT_MAX_SIZE` samples, else a :class:`SumTree` (same
-    distribution); changing :attr:`exponent` rebuilds it once. All weights zero: uniform draws. With
-    ``uniform_mix = λ > 0``, ``p_i = (1 - λ) L_i^w / sum_j L_j^w + λ / N``, which bounds the unbiased weights
-    ``1 / (N p_i)`` by ``1 / λ`` (a stale, tiny loss cannot get a huge weight).
+    With ``uniform_mix = λ > 0``, ``p_i = (1 - λ) L_i^w / sum_j L_j^w + λ / N`` (unbiased weights <= ``1 / λ``).
 
     Args:
-        exponent, uniform_mix: the loss exponent ``w >= 0`` (thesis default 1.0); the share λ in [0, 1] of uniform
-            draws (default 0: the thesis's scheme).
+        exponent, uniform_mix: the loss exponent ``w >= 0``; the share λ in [0, 1] of uniform draws.
     Example:
         >>> sampler = ProbabilisticSampler(exponent=2.0)
         >>> sampler.bind(np.array([1.0, 2.0, 0.0]))
         >>> idx = sampler.sample(5000, np.random.default_rng(0))
-        >>> round(float(np.mean(idx == 1)), 1)   # 4 / (1 + 4)
-        0.8
-        >>> sampler.structure
-        'flat'
+        >>> round(float(np.mean(idx == 1)), 1), sampler.structure   # 4 / (1 + 4)
+        (0.8, 'flat')
     """
 
     name = "is-probabilistic"
@@ -73,11 +66,7 @@ class ProbabilisticSampler(Sampler):
         return "flat" if self.table.size <= self.flat_max_size else "sum-tree"
 
     def rebuild(self) -> None:
-        self._tree = self._build_tree(self._exponent)
-        self._checked = None
-
-    def _build_tree(self, exponent: float) -> SumTree | FlatWeights:
-        n = self.table.size
+        exponent, n = self._exponent, self.table.size
         tree = FlatWeights.zeros(n) if self._wanted_structure() == "flat" else SumTree.zeros(n)
         total = 0.0
         for start in range(0, n, _CHUNK):  # in chunks: no N-sized temporaries at N = 10^7
@@ -89,7 +78,7 @@ class ProbabilisticSampler(Sampler):
             tree.assign(start, weights)
         _check_total(total, exponent)
         tree.refresh()
-        return tree
+        self._tree, self._checked = tree, None
 
     @property
     def nbytes(self) -> int:
@@ -145,10 +134,7 @@ class ProbabilisticSampler(Sampler):
         """Restore :meth:`get_state`'s dict, saved by either structure (each restores into the one N calls for)."""
         try:
             exponent = validate_exponent(state["exponent"])
-            if "tree" in state:
-                saved = SumTree.from_state(state["tree"])
-            else:
-                saved = FlatWeights.from_state(state["weights"])
+            saved = SumTree.from_state(state["tree"]) if "tree" in state else FlatWeights.from_state(state["weights"])
         except (KeyError, TypeError) as error:
             raise ValueError(f"corrupt is-probabilistic sampler state: {error!r}") from None
         if saved.size != self.table.size or not np.array_equal(saved.weights, finite_weights(self.table, exponent)):
@@ -210,18 +196,14 @@ def _check_finite(weights: np.ndarray, exponent: float, losses: np.ndarray | Non
     if weights.size and not np.all(np.isfinite(weights)):
         where = int(np.argmax(~np.isfinite(weights)))
         loss = f"loss {losses[where]:g} " if losses is not None else "a loss "
-        raise WeightOverflowError(
-            f"{loss}** exponent {exponent:g} overflows float64; lower the exponent or scale the losses "
-            "(nothing was changed)"
-        )
+        raise WeightOverflowError(f"{loss}** exponent {exponent:g} overflows float64; lower the exponent or scale "
+                                  "the losses (nothing was changed)")
 
 
 def _check_total(total: float, exponent: float) -> None:
     if not total <= MAX_TOTAL:
-        raise WeightOverflowError(
-            f"the sum of loss ** exponent ({total:g}, exponent {exponent:g}) exceeds {MAX_TOTAL:g}; lower the "
-            "exponent or scale the losses (nothing was changed)"
-        )
+        raise WeightOverflowError(f"the sum of loss ** exponent ({total:g}, exponent {exponent:g}) exceeds "
+                                  f"{MAX_TOTAL:g}; lower the exponent or scale the losses (nothing was changed)")
 
 
 def validate_uniform_mix(uniform_mix: float) -> float:

@@ -15,13 +15,11 @@ _WINDOW_EXTRA = 8.0
 class RandomSubsetSampler(TopLossSampler):
     """The ``batch_size`` highest losses (descending, no duplicates) of a random ``subset_fraction * N`` subset.
 
-    O(B log N) per step, same distribution: rank samples by loss (ties in random order); a random m-subset's ranks
-    are a random m-subset of ``range(N)``, so :func:`smallest_of_random_subset` draws its B smallest ranks and a
-    :class:`MaxTree` reads those samples (about ``B / subset_fraction`` looked at). Ties straddling the last rank
-    cost one O(N) scan.
+    O(B log N) per step: :func:`smallest_of_random_subset` draws the subset's B smallest loss ranks, a
+    :class:`MaxTree` reads those samples.
 
     Args:
-        subset_fraction: the subset's share of N in (0, 1] (thesis: 0.1); never smaller than the batch.
+        subset_fraction: the subset's share of N in (0, 1]; never smaller than the batch.
     Example:
         >>> sampler = RandomSubsetSampler(subset_fraction=1.0)
         >>> sampler.bind(np.array([0.1, 0.9, 0.5, 0.3]))
@@ -68,14 +66,10 @@ class RandomSubsetSampler(TopLossSampler):
         return ids
 
 
-def smallest_of_random_subset(
-    population: int, subset_size: int, count: int, rng: np.random.Generator
-) -> np.ndarray:
+def smallest_of_random_subset(population: int, subset_size: int, count: int, rng: np.random.Generator) -> np.ndarray:
     """The ``count`` smallest elements of a uniform random ``subset_size``-subset of ``range(population)``.
 
-    Exact, in O(count · population / subset_size): walk in windows; the members in a window of ``w`` of ``P``
-    remaining values with ``S`` to place are hypergeometric (``w`` good, ``P - w`` bad, ``S`` draws), then a uniform
-    subset of the window. The first window almost always suffices.
+    Exact, in O(count · population / subset_size): windows whose member counts are hypergeometric.
 
     Returns: sorted int64 array of ``count`` values.
     Example:
@@ -87,10 +81,8 @@ def smallest_of_random_subset(
     """
     population, subset_size, count = int(population), int(subset_size), int(count)
     if not 0 < count <= subset_size <= population:
-        raise ValueError(
-            f"need 0 < count <= subset_size <= population, got count={count}, "
-            f"subset_size={subset_size}, population={population}"
-        )
+        raise ValueError(f"need 0 < count <= subset_size <= population, got count={count}, "
+                         f"subset_size={subset_size}, population={population}")
     parts = []
     start, remaining, to_place, needed = 0, population, subset_size, count
     while needed > 0:

@@ -1,11 +1,7 @@
 """IS-rank: draw probability rising with the loss's rank in the table (Loshchilov & Hutter 2015).
 
-Selective-Backprop's selection rule (Jiang et al. 2019: keep a sample with probability ``percentile(L)^β``),
-applied to the losses the table already holds instead of a fresh forward pass over candidates: no extra cost
-per step. Ranks come from a sorted snapshot of the table, rebuilt after every N / 16 draws (O(N log N): 4 ms at
-N = 55,000 here, every 16th of an epoch), so a sample just trained keeps its old rank for at most that long; a
-share ``uniform_mix`` of uniform draws bounds how long a sample can wait (its staleness) and the unbiased weights
-(``<= 1 / uniform_mix``).
+Selective-Backprop's rule (Jiang et al. 2019) on the table's losses, with no extra forward; ranks come from a
+sorted snapshot rebuilt every N / 16 draws.
 """
 
 from __future__ import annotations
@@ -23,7 +19,7 @@ def rank_probabilities(num_samples: int, selectivity: float, uniform_mix: float)
 
     Args:
         num_samples, selectivity, uniform_mix: the table size N; the exponent β >= 0; the uniform share λ in [0, 1].
-    Returns: ``(N,)`` float64 probabilities summing to 1, non-decreasing.
+    Returns: ``(N,)`` float64 probabilities summing to 1.
     Example:
         >>> rank_probabilities(4, 1.0, 0.0).tolist()
         [0.1, 0.2, 0.3, 0.4]

@@ -9,13 +9,8 @@ from is_keras.sampling.sampler import Sampler
 __all__ = ["METHODS", "make_sampler"]
 
 
-def make_sampler(
-    method: str,
-    exponent: float = 1.0,
-    subset_fraction: float = 0.1,
-    subset_size: int = 1000,
-    uniform_mix: float = 0.0,
-) -> Sampler:
+def make_sampler(method: str, exponent: float = 1.0, subset_fraction: float = 0.1, subset_size: int = 1000,
+                 uniform_mix: float = 0.0) -> Sampler:
     """Build the sampler for ``method`` (one of :data:`METHODS`); see :class:`SamplerConfig`.
 
     Raises: ValueError: an unknown method or an invalid option.

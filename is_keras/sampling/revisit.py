@@ -13,13 +13,10 @@ from is_keras.sampling.uniform import UniformSampler
 class RevisitSampler(Sampler):
     """Each batch: ``k = max(1, round(uniform_mix · B))`` samples from a running permutation, the rest ``∝ L^ω``.
 
-    Plain IS can leave a once-low loss stale for very long; the permutation refreshes every entry at least every
-    ``ceil(N / k)`` batches. Unlike ``is-probabilistic``'s ``uniform_mix`` the share is exact and without
-    replacement. Marginal ``p_i = (k / B) / N + (1 - k / B) L_i^ω / Σ L^ω``, so ``1 / (N p_i) <= B / k``.
+    Every entry is refreshed at least every ``ceil(N / k)`` batches; ``1 / (N p_i) <= B / k``.
 
     Args:
-        exponent, uniform_mix: ω >= 0 of the importance part; the permutation's share of a batch in [0, 1]
-            (at least one sample, so 0 still refreshes every entry every N batches).
+        exponent, uniform_mix: ω >= 0 of the importance part; the permutation's share of a batch in [0, 1].
     Example:
         >>> sampler = RevisitSampler(exponent=1.0, uniform_mix=0.25)
         >>> sampler.bind(np.array([0.0, 0.0, 0.0, 8.0]))

@@ -1,9 +1,4 @@
-"""Importance weights that make importance sampling unbiased (opt-in; the thesis does not reweight).
-
-Weighting a sample drawn with probability ``p_i`` by ``w_i = 1 / (N p_i)`` restores the full-data gradient:
-``E[(1/B) sum_b w_b grad L_b] = (1/N) sum_i grad L_i`` (Katharopoulos & Fleuret 2018 use ``1 / (B p_i)``). Tiny
-``p_i`` add variance, so exponents ``w <= 1`` suit unbiased runs best.
-"""
+"""Importance weights ``1 / (N p_i)`` that make importance sampling unbiased (opt-in; the thesis does not reweight)."""
 
 from __future__ import annotations
 
@@ -11,10 +6,7 @@ import numpy as np
 
 
 def unbiased_weights(weights, num_samples: int, *, total=1.0, uniform_mix: float = 0.0):
-    """``1 / (N p)`` for ``p = (1 - λ) weights / total + λ / N``: the one formula of the host and in-graph samplers.
-
-    Computed as ``1 / ((1 - λ) N weights / total + λ)`` (``p`` itself is never formed); numpy arrays and TensorFlow
-    tensors alike, in their dtype. With the defaults ``weights`` are the draw probabilities: ``1 / (N p)``.
+    """``1 / (N p)`` for ``p = (1 - λ) weights / total + λ / N`` (numpy arrays or TensorFlow tensors, in their dtype).
 
     Example:
         >>> unbiased_weights(np.array([0.5, 0.125]), 4).tolist()

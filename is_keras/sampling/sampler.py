@@ -8,11 +8,7 @@ import numpy as np
 
 
 class Sampler(abc.ABC):
-    """Chooses a batch of sample indices from the current loss table.
-
-    Bound to one float64 loss table (``inf``: not visited yet); :meth:`on_update` after every table change keeps
-    index structures (sum tree, top-k) in step. A new method: a subclass with a ``name``, registered in
-    :mod:`is_keras.sampling.methods`.
+    """Chooses a batch of sample indices from the current loss table (float64, ``inf``: not visited yet).
 
     Example:
         >>> class FirstK(Sampler):

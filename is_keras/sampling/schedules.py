@@ -1,8 +1,4 @@
-"""Schedules of a sampling method's strength over the run: how much importance sampling is left at progress t.
-
-Progress ``t`` in [0, 1] comes every epoch (``generator.set_progress(t)``); a schedule maps it to a factor in [0, 1]
-on the loss exponent ω (1: full IS, 0: uniform) — the gradual form of the thesis's future-work IS→uniform switch.
-"""
+"""Schedules of a sampling method's strength over the run: the factor in [0, 1] on the loss exponent at progress t."""
 
 from __future__ import annotations
 
@@ -29,14 +25,10 @@ def check_fraction(name: str, value, *, allow_zero: bool = False, allow_one: boo
 def exponent_factor(progress: float, *, end: float, shape: str = "linear") -> float:
     """The share of the loss exponent left at ``progress``; 0 from ``end`` on.
 
-    * ``"step"``: 1 before ``end``, 0 from ``end`` on (the IS→uniform switch);
-    * ``"linear"``: ``1 - progress / end``;
-    * ``"cosine"``: ``(1 + cos(π · progress / end)) / 2``.
-
     Args:
         progress, end: fraction of the run done (clipped to [0, 1]); where the factor reaches 0, in (0, 1].
-        shape: one of :data:`SCHEDULES`.
-    Returns: a float in [0, 1], non-increasing in ``progress``.
+        shape: ``"step"`` (1 before ``end``), ``"linear"`` (``1 - progress / end``) or ``"cosine"``.
+    Returns: a float in [0, 1].
     Raises: ValueError: an unknown ``shape`` or ``end`` outside (0, 1].
     Example:
         >>> [exponent_factor(t, end=0.5) for t in (0.0, 0.25, 0.5, 0.9)]

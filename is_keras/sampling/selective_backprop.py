@@ -6,10 +6,7 @@ from is_keras.sampling.uniform import UniformSampler
 
 
 class SelectiveBackpropSampler(UniformSampler):
-    """``"selective-backprop"`` (Jiang et al. 2019): the generator hands out C candidates, the step selects B.
-
-    The host draws C = ``ceil(candidate_factor * batch_size)`` candidates as ``"nis"`` (no first pass); the step
-    backpropagates B chosen ∝ ``fresh-loss percentile ** selectivity`` (``CandidateSelector``).
+    """``"selective-backprop"`` (Jiang et al. 2019): C uniform candidates; the step keeps B ∝ percentile ** β.
 
     Args:
         candidate_factor, selectivity: C / B >= 1; β >= 0 on the percentile (0: uniform among the candidates).
@@ -22,7 +19,6 @@ class SelectiveBackpropSampler(UniformSampler):
     """
 
     name = "selective-backprop"
-    #: The generator hands out C candidates per step and the training step selects B of them.
     selects_candidates = True
 
     def __init__(self, candidate_factor: float = 4.0, selectivity: float = 3.0):

@@ -1,12 +1,5 @@
-"""A sum tree (every node holds the sum of its children): O(log N) proportional draws and updates, O(N) build.
-
-Operations are vectorised over a batch of leaves (a step's B draws/updates cost a few numpy calls per level).
-Layout, for N = 10^7: fan-out :data:`FANOUT` = 16, so ``ceil(log16 N)`` levels (6 at 10^7); level 0 is the leaves
-in rows of 16, level ``l + 1`` holds at position ``p`` the sum of row ``p`` of level ``l``. A draw binary-searches
-the cumulative sum of the lowest level of at most 4,096 nodes (recomputed lazily after updates), then per level
-below picks the first of 16 children whose running sum (one small matrix product) exceeds the remaining mass.
-Memory: ``8 N`` bytes plus about 7% (86 MB at N = 10^7). :class:`FlatWeights` has the same interface without a
-tree, cheaper for small N (see ``is_keras.sampling.probabilistic.FLAT_MAX_SIZE``).
+"""A sum tree of fan-out :data:`FANOUT` (O(log N) proportional draws and updates, vectorised over a batch), and
+:class:`FlatWeights`, the same interface without a tree (cheaper for small N). Tree memory: ``8 N`` bytes plus ~7%.
 """
 
 from __future__ import annotations
@@ -30,11 +23,8 @@ class SumTree:
         weights: 1-D array of N non-negative, finite weights.
     Example:
         >>> tree = SumTree(np.array([1.0, 0.0, 3.0]))
-        >>> tree.total
-        4.0
-        >>> rng = np.random.default_rng(0)
-        >>> sorted(set(tree.sample(100, rng).tolist()))
-        [0, 2]
+        >>> tree.total, sorted(set(tree.sample(100, np.random.default_rng(0)).tolist()))
+        (4.0, [0, 2])
         >>> tree.update(np.array([1]), np.array([6.0]))
         >>> tree.total
         10.0
@@ -74,8 +64,7 @@ class SumTree:
                 break
             rows = -(-rows // FANOUT)
         self._leaves = self._levels[0].reshape(-1)
-        #: levels of the tree (the leaf rows included)
-        self.depth = len(self._levels)
+        self.depth = len(self._levels)  # levels of the tree (the leaf rows included)
         # a draw binary-searches this level's (lazily recomputed) cumulative sum instead of walking the levels above
         self._top = next(i for i, level in enumerate(self._levels) if level.size <= _FLAT_TOP)
         self._top_cumulative = np.empty(self._levels[self._top].size)
@@ -118,10 +107,7 @@ class SumTree:
 
     @classmethod
     def from_state(cls, state: dict) -> SumTree:
-        """The tree saved by :meth:`get_state`.
-
-        Raises: ValueError: the levels do not form a tree of ``size`` leaves with finite, non-negative sums.
-        """
+        """The tree saved by :meth:`get_state` (``ValueError`` if its levels do not form a valid tree)."""
         try:
             size, levels = int(state["size"]), [np.asarray(level, dtype=np.float64) for level in state["levels"]]
         except (KeyError, TypeError, ValueError) as error:
@@ -129,9 +115,8 @@ class SumTree:
         tree = cls.zeros(size)
         if len(levels) != len(tree._levels) or any(a.shape != b.shape for a, b in zip(levels, tree._levels)):
             raise ValueError(f"corrupt sum-tree state: its levels do not fit a tree of {size} leaves")
-        for level in levels:
-            _check_weights(level.reshape(-1))
         for mine, level in zip(tree._levels, levels):
+            _check_weights(level.reshape(-1))
             mine[...] = level
         return tree
 
@@ -201,8 +186,7 @@ class SumTree:
             children = level[nodes]  # (count, FANOUT) child sums of each walker's node
             running = children @ _RUNNING
             child = np.argmax(running[:, 1:] > mass[:, None], axis=1)  # first child past the mass
-            # rounding can leave the mass at/past the node's total or (BLAS-ordered sums) at an empty child:
-            # take the last non-empty child
+            # rounding can leave the mass past the node's total or at an empty child: take the last non-empty one
             bad = (running[:, -1] <= mass) | (children[batch, child] <= 0)
             if bad.any():
                 child[bad] = FANOUT - 1 - np.argmax(children[bad, ::-1] > 0, axis=1)
@@ -212,15 +196,12 @@ class SumTree:
 
 
 def _checked_update(indices, weights, size: int, *, owner: str) -> tuple[np.ndarray, np.ndarray]:
-    """``(indices, weights)`` as int64 / float64 arrays, checked for ``owner.update``.
-
-    Raises: ValueError: shapes not 1-D or different, bad weights, or indices outside ``[0, size)``.
-    """
+    """``(indices, weights)`` as int64 / float64 arrays, checked for ``owner.update`` (``ValueError`` if bad)."""
     indices = np.asarray(indices, dtype=np.int64)
     weights = np.asarray(weights, dtype=np.float64)
     if indices.shape != weights.shape or indices.ndim != 1:
-        raise ValueError(f"{owner}.update needs 1-D indices and weights of one length, got "
-                         f"{indices.shape} and {weights.shape}")
+        raise ValueError(f"{owner}.update needs 1-D indices and weights of one length, got {indices.shape} and "
+                         f"{weights.shape}")
     if indices.size:
         _check_weights(weights)
         if indices.min() < 0 or indices.max() >= size:
@@ -234,21 +215,16 @@ def _check_weights(weights: np.ndarray) -> None:
 
 
 class FlatWeights:
-    """Weights in one flat array; draws by binary search in their cumulative sum.
+    """Weights in one flat array; draws by binary search in their (lazily recomputed) cumulative sum.
 
-    :class:`SumTree`'s interface, cheaper below a few 10^4 weights: an update is one O(B) scatter marking the
-    cumulative sum stale; the next draw or :attr:`total` redoes one O(N) ``np.cumsum``; a draw is one
-    ``np.searchsorted``. Draws use :meth:`SumTree.sample`'s random numbers, so both draw the same indices up to
-    rounding at boundaries. Memory: ``16 N`` bytes.
+    Draws use :meth:`SumTree.sample`'s random numbers (the same indices up to rounding). Memory: ``16 N`` bytes.
 
     Args:
         weights: 1-D array of N non-negative, finite weights.
     Example:
         >>> flat = FlatWeights(np.array([1.0, 0.0, 3.0]))
-        >>> flat.total
-        4.0
-        >>> sorted(set(flat.sample(100, np.random.default_rng(0)).tolist()))
-        [0, 2]
+        >>> flat.total, sorted(set(flat.sample(100, np.random.default_rng(0)).tolist()))
+        (4.0, [0, 2])
         >>> flat.update(np.array([1]), np.array([6.0]))
         >>> flat.total
         10.0
@@ -259,11 +235,9 @@ class FlatWeights:
         if weights.ndim != 1 or weights.size == 0:
             raise ValueError(f"FlatWeights needs a non-empty 1-D weight array, got shape {weights.shape}")
         _check_weights(weights)
-        self.size = weights.size
-        self._weights = weights.copy()
+        self.size, self._weights = weights.size, weights.copy()
         self._cumulative = np.empty_like(self._weights)
-        self._stale = True
-        self._total = 0.0
+        self._stale, self._total = True, 0.0
 
     @classmethod
     def zeros(cls, size: int) -> FlatWeights:
@@ -272,7 +246,8 @@ class FlatWeights:
             raise ValueError(f"FlatWeights needs a size >= 1, got {size!r}")
         return cls(np.zeros(int(size)))
 
-    def _refresh_cumulative(self) -> None:
+    def refresh(self) -> None:
+        """Recompute the cumulative sum now (otherwise done lazily by the next draw)."""
         cumulative = self._weights.cumsum(out=self._cumulative)
         self._total = float(cumulative[-1])
         # inf from the last positive weight on: a mass rounded up to the total draws it, never a trailing zero
@@ -284,7 +259,7 @@ class FlatWeights:
     def total(self) -> float:
         """The sum of all weights (the last entry of the cumulative sum)."""
         if self._stale:
-            self._refresh_cumulative()
+            self.refresh()
         return self._total
 
     @property
@@ -322,10 +297,6 @@ class FlatWeights:
         _check_weights(weights)
         self._weights[start : start + weights.size] = weights
         self._stale = True
-
-    def refresh(self) -> None:
-        """Recompute the cumulative sum now (otherwise done lazily by the next draw)."""
-        self._refresh_cumulative()
 
     def rebuild(self, weights: np.ndarray) -> None:
         """Replace every weight at once."""

@@ -13,11 +13,6 @@ from is_keras.sampling.uniform import UniformSampler
 class SwitchSampler(Sampler):
     """Draws like ``is-probabilistic`` (``p_i ∝ L_i^ω``) until ``switch_fraction`` of the run, then uniformly.
 
-    IS helps most early; late it over-visits a few hard (often mislabelled) samples. Switching to uniform
-    (``"nis"`` permutations) is the thesis's suggested future work. Progress comes from :meth:`set_progress`
-    (the trainer calls ``generator.set_progress(epoch / epochs)`` every epoch; default 0). After the switch the
-    sum tree is not kept up to date; it is rebuilt once if progress goes back below the switch.
-
     Args:
         exponent, uniform_mix: ω >= 0 and λ before the switch (as ``is-probabilistic``).
         switch_fraction: the fraction of the run after which sampling is uniform, in (0, 1].
@@ -82,9 +77,8 @@ class SwitchSampler(Sampler):
 
     def get_state(self) -> dict:
         """Progress and both inner samplers' structures (copies)."""
-        return {"progress": self.progress, "exponent": self._importance.exponent,
-                "tree_stale": self._tree_stale, "uniform": self._uniform.get_state(),
-                "importance": self._importance.get_state()}
+        return {"progress": self.progress, "exponent": self._importance.exponent, "tree_stale": self._tree_stale,
+                "uniform": self._uniform.get_state(), "importance": self._importance.get_state()}
 
     def set_state(self, state: dict) -> None:
         """Restore :meth:`get_state`'s dict (the table is already bound)."""

@@ -9,9 +9,7 @@ from is_keras.sampling.sampler import Sampler
 
 
 class TopLossSampler(Sampler):
-    """A sampler that keeps a :class:`MaxTree` over the loss table in step with every update.
-
-    Subclasses implement :meth:`sample`, reading the highest losses from ``self._tree`` instead of sorting.
+    """A sampler that keeps a :class:`MaxTree` (``self._tree``) over the loss table in step with every update.
 
     Example:
         >>> class TopTwo(TopLossSampler):

@@ -10,8 +10,6 @@ from is_keras.sampling.sampler import Sampler
 class UniformSampler(Sampler):
     """The baseline ("NIS"): walk through a random permutation, reshuffle when it runs out.
 
-    A batch crossing an epoch's end spans two permutations, so every N consecutive draws are a permutation.
-
     Example:
         >>> sampler = UniformSampler()
         >>> sampler.bind(np.zeros(4))

@@ -13,16 +13,10 @@ _RANGE_SAMPLES = 1024
 
 
 def check_dataset(x, y) -> int:
-    """Return N after checking that ``x`` and ``y`` describe N >= 1 samples.
-
-    ``y`` is either a 1-D array of integer class labels (>= 0) or an array of
-    dense per-sample targets (ndim >= 2, e.g. YOLO target grids). Integer images
-    get a warning (see :func:`check_image_dtype`).
+    """Return N after checking that ``x`` and ``y`` (1-D class labels >= 0, or per-sample targets) hold N >= 1 samples.
 
     Raises:
-        ValueError: for non-arrays (the message names the type and how to get arrays), an empty
-            dataset, x and y of different lengths, or bad labels.
-
+        ValueError: for non-arrays, an empty dataset, x and y of different lengths, or bad labels.
     Example:
         >>> check_dataset(np.zeros((3, 2)), np.array([0, 1, 1]))
         3
@@ -44,7 +38,6 @@ def check_array(value, name: str = "x") -> None:
 
     Raises:
         ValueError: naming the type received and the conversion to use.
-
     Example:
         >>> check_array([[0.0], [1.0]])
         Traceback (most recent call last):
@@ -57,20 +50,15 @@ def check_array(value, name: str = "x") -> None:
     got = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
     message = f"{name} must be a numpy array (or np.memmap) of shape (N, ...), got {got}"
     if hasattr(value, "as_numpy_iterator"):  # a tf.data.Dataset: the generator indexes rows, a stream has none
-        raise ValueError(
-            f"{message}, a tf.data.Dataset; the generator draws rows by index and needs arrays: for a dataset of "
-            "(image, label) pairs, x, y = (np.stack(a) for a in zip(*ds.as_numpy_iterator())), or with "
-            "TensorFlow Datasets x, y = tfds.as_numpy(tfds.load(name, split='train', batch_size=-1, "
-            "as_supervised=True))"
-        )
+        raise ValueError(f"{message}, a tf.data.Dataset; the generator draws rows by index and needs arrays: for a "
+                         "dataset of (image, label) pairs, x, y = (np.stack(a) for a in zip(*ds.as_numpy_iterator())), "
+                         "or with TensorFlow Datasets x, y = tfds.as_numpy(tfds.load(name, split='train', "
+                         "batch_size=-1, as_supervised=True))")
     raise ValueError(f"{message}; use np.asarray({name})")
 
 
 def check_image_dtype(x) -> None:
-    """Warn when ``x`` holds integer images (e.g. uint8 in 0-255): the models expect floats (e.g. in [0, 1]).
-
-    Only arrays with ``ndim >= 3`` (images) are looked at; for a memmap the range is read from
-    its first samples.
+    """Warn when ``x`` holds integer images (``ndim >= 3``, e.g. uint8 in 0-255): the models expect floats.
 
     Example:
         >>> import warnings
@@ -85,11 +73,9 @@ def check_image_dtype(x) -> None:
         return
     values = np.asarray(x if type(x) is np.ndarray else x[:_RANGE_SAMPLES])
     low, high = (values.min(), values.max()) if values.size else (0, 0)
-    warnings.warn(
-        f"x holds integer images (dtype {np.dtype(dtype).name}, values in [{low}, {high}]); Keras layers and "
-        "preprocessing expect floats: scale them first, e.g. x = x.astype('float32') / 255",
-        UserWarning, stacklevel=4,
-    )
+    warnings.warn(f"x holds integer images (dtype {np.dtype(dtype).name}, values in [{low}, {high}]); Keras layers "
+                  "and preprocessing expect floats: scale them first, e.g. x = x.astype('float32') / 255",
+                  UserWarning, stacklevel=4)
 
 
 def check_labels(y: np.ndarray, name: str = "y") -> np.ndarray:
@@ -97,7 +83,6 @@ def check_labels(y: np.ndarray, name: str = "y") -> np.ndarray:
 
     Raises:
         ValueError: for labels that are not 1-D, not integer-valued, or negative.
-
     Example:
         >>> check_labels(np.array([0.0, 2.0])).tolist()
         [0, 2]
@@ -105,9 +90,8 @@ def check_labels(y: np.ndarray, name: str = "y") -> np.ndarray:
     y = np.asarray(y)
     if y.ndim != 1:
         raise ValueError(f"{name} must be a 1-D array of integer class labels, got shape {y.shape}")
-    if y.dtype.kind not in "iub":
-        if y.dtype.kind != "f" or not np.all(np.isfinite(y)) or np.any(y != np.round(y)):
-            raise ValueError(f"{name} must hold integer class labels; found non-integer values")
+    if y.dtype.kind not in "iub" and (y.dtype.kind != "f" or not np.all(np.isfinite(y)) or np.any(y != np.round(y))):
+        raise ValueError(f"{name} must hold integer class labels; found non-integer values")
     if y.size and y.min() < 0:
         raise ValueError(f"{name} must hold class labels >= 0; found {y.min()}")
     return y.astype(np.int64)
@@ -116,12 +100,8 @@ def check_labels(y: np.ndarray, name: str = "y") -> np.ndarray:
 def check_batch_size(batch_size, num_samples: int | None = None) -> int:
     """``batch_size`` as an int, if it is an integer >= 1 (and at most ``num_samples``, when given).
 
-    The trainers pass ``num_samples`` when training starts; the generator alone does not (it may
-    serve draws larger than the data set, e.g. for statistics).
-
     Raises:
         ValueError: otherwise, naming both numbers.
-
     Example:
         >>> check_batch_size(32.0)
         32
@@ -142,13 +122,10 @@ def check_batch_size(batch_size, num_samples: int | None = None) -> int:
 def check_update(indices, losses, num_samples: int) -> tuple[np.ndarray, np.ndarray]:
     """Validate one step's (indices, per-sample losses) before they touch the table.
 
-    Returns:
-        ``(indices as int64, losses as float64)``.
-
+    Returns: ``(indices as int64, losses as float64)``.
     Raises:
-        ValueError: for indices that are not 1-D integers in ``[0, num_samples)``, losses of another
-            shape, or NaN / infinite / negative losses.
-
+        ValueError: for indices that are not 1-D integers in ``[0, num_samples)``, losses of another shape, or
+            NaN / infinite / negative losses.
     Example:
         >>> check_update([2, 0], [0.5, 1.0], num_samples=3)[0].tolist()
         [2, 0]
@@ -160,9 +137,7 @@ def check_update(indices, losses, num_samples: int) -> tuple[np.ndarray, np.ndar
     if indices.dtype.kind not in "iu":
         raise ValueError(f"indices must be integers, got dtype {indices.dtype}")
     if losses.shape != indices.shape:
-        raise ValueError(
-            f"losses have the wrong length: got shape {losses.shape} for {indices.size} indices"
-        )
+        raise ValueError(f"losses have the wrong length: got shape {losses.shape} for {indices.size} indices")
     if indices.size:  # four reductions (no temporaries) when everything is fine; the messages only on failure
         if np.minimum.reduce(indices) < 0 or np.maximum.reduce(indices) >= num_samples:
             bad = indices[(indices < 0) | (indices >= num_samples)][0]

@@ -6,11 +6,8 @@ from is_keras.sampling.uniform import UniformSampler
 
 
 class VarianceReductionSampler(UniformSampler):
-    """``"vr-switch"`` (Katharopoulos & Fleuret 2018): the generator hands out C candidates, the step selects B.
-
-    The host draws C = ``ceil(candidate_factor * batch_size)`` candidates as ``"nis"`` (no first pass). While the
-    estimated variance reduction τ exceeds ``vr_threshold`` the step draws B ∝ score (plus ``score_smoothing`` times
-    the mean score, bounding the weights) with replacement, weights ``1 / (C p_i)``; else it trains the first B.
+    """``"vr-switch"`` (Katharopoulos & Fleuret 2018): C uniform candidates; the step selects B by score while the
+    estimated variance reduction τ exceeds ``vr_threshold``.
 
     Args:
         candidate_factor, vr_threshold: C / B >= 1; τ that turns IS on (None: the paper's ``(C + 3B) / (3B)``).
@@ -24,11 +21,9 @@ class VarianceReductionSampler(UniformSampler):
     """
 
     name = "vr-switch"
-    #: The generator hands out C candidates per step and the training step selects B of them.
     selects_candidates = True
 
-    def __init__(self, candidate_factor: float = 4.0, vr_threshold: float | None = None,
-                 score_smoothing: float = 0.5):
+    def __init__(self, candidate_factor: float = 4.0, vr_threshold: float | None = None, score_smoothing: float = 0.5):
         self.candidate_factor = float(candidate_factor)
         self.score_smoothing = float(score_smoothing)
         self.vr_threshold = None if vr_threshold is None else float(vr_threshold)

@@ -1,12 +1,7 @@
-"""In-step batch selection from a larger candidate batch: Selective-Backprop and the variance-reduction switch.
+"""In-step batch selection from C candidates: Selective-Backprop and the variance-reduction switch.
 
-The candidate methods (``"selective-backprop"``, ``"vr-switch"``) forward C
-uniform candidates, score them with the current model and backpropagate only
-B of them, chosen from those fresh scores. :class:`CandidateSelector` is the
-selection part: pure TensorFlow ops (XLA-compilable, no host round trip),
-randomness stateless from ``(seed, step)``, so a restored state repeats the
-draws bit for bit (compiled the same way: XLA's stateless kernels draw other
-numbers than TensorFlow's own).
+Pure TF ops (XLA-compilable); randomness stateless from ``(seed, step)``, so a restored state repeats the draws
+(compiled the same way: XLA's stateless kernels draw other numbers than TensorFlow's own).
 """
 
 from __future__ import annotations
@@ -25,19 +20,14 @@ _TINY = float(np.finfo(np.float32).tiny)
 
 
 def variance_reduction_estimate(scores) -> tf.Tensor:
-    """The paper's estimate ``1 / sqrt(1 - Σ(g - u)² / Σ g²)`` with ``g = scores / Σ scores``, ``u = 1 / n``.
-
-    All-zero scores give 1 (no reduction). Pure TF ops.
+    """The paper's estimate ``1 / sqrt(1 - Σ(g - u)² / Σ g²)``, ``g = scores / Σ scores``, ``u = 1 / n``; zeros: 1.
 
     Example:
-        >>> float(variance_reduction_estimate(tf.constant([1.0, 1.0, 1.0, 1.0])))
-        1.0
-        >>> round(float(variance_reduction_estimate(tf.constant([1.0, 0.0, 0.0, 0.0]))), 4)
-        2.0
+        >>> [round(float(variance_reduction_estimate(tf.constant(s))), 4) for s in ([1.0, 1.0], [1.0, 0.0])]
+        [1.0, 1.4142]
     """
     scores = tf.maximum(tf.cast(tf.reshape(scores, [-1]), tf.float32), 0.0)
-    count = tf.cast(tf.size(scores), tf.float32)
-    uniform = 1.0 / count
+    uniform = 1.0 / tf.cast(tf.size(scores), tf.float32)
     total = tf.reduce_sum(scores)
     g = tf.where(total > 0, scores / tf.where(total > 0, total, 1.0), tf.fill(tf.shape(scores), uniform))
     ratio = tf.reduce_sum(tf.square(g - uniform)) / tf.reduce_sum(tf.square(g))
@@ -47,41 +37,24 @@ def variance_reduction_estimate(scores) -> tf.Tensor:
 class CandidateSelector(tf.Module):
     """Chooses the B samples to backpropagate among C candidates, from their fresh scores.
 
-    * ``"selective-backprop"`` (Jiang et al. 2019): ``percentile_i`` = (number of
-      candidates with a score <= score_i) / C; B positions are drawn without
-      replacement with probability ∝ ``percentile_i ** selectivity`` (Gumbel-top-B,
-      a fixed size so the step compiles); weights 1 (biased, as in the paper).
-    * ``"vr-switch"`` (Katharopoulos & Fleuret 2018): B positions drawn with
-      replacement with ``p_i = score_i / Σ score``, weights ``1 / (C p_i)``
-      (unbiased), but only while τ, an EMA (momentum 0.9, starting at 0) of
-      :func:`variance_reduction_estimate`, exceeds ``vr_threshold`` (default
-      ``(C + 3B) / (3B)``); otherwise the step trains the first B (uniform)
-      candidates without a candidate forward (:meth:`uniform_selection`).
+    * ``"selective-backprop"`` (Jiang et al. 2019): B distinct positions drawn with probability
+      ∝ ``percentile_i ** selectivity`` (Gumbel-top-B), weights 1 (biased, as in the paper).
+    * ``"vr-switch"`` (Katharopoulos & Fleuret 2018): B positions with replacement, ``p_i = score_i / Σ score``,
+      weights ``1 / (C p_i)``, only while τ (an EMA, momentum 0.9 from 0, of :func:`variance_reduction_estimate`)
+      exceeds ``vr_threshold`` (default ``(C + 3B) / (3B)``); else :meth:`uniform_selection`.
 
-    Per training step: :meth:`wants_candidate_scores` tells whether to score the
-    candidates; :meth:`select` (or :meth:`uniform_selection`) gives the positions
-    and weights; after a successful step, :meth:`observe` (exactly once) updates τ
-    with the candidate scores, or with the trained batch's scores when the
-    candidates were not scored, and advances the random stream. A failed step
-    skips :meth:`observe`, so nothing changes and a retry selects the same.
+    Call :meth:`observe` once after each successful step only (a failed step's retry then selects the same).
 
     Args:
         batch_size: B, the samples backpropagated per step.
-        sampler_config: a :class:`~is_keras.sampling.config.SamplerConfig` of a
-            candidate method (``spec.selects_candidates``).
+        sampler_config: a :class:`~is_keras.sampling.config.SamplerConfig` of a candidate method.
         seed: seeds every draw (with the step counter).
-        num_candidates: C (default ``ceil(candidate_factor * B)``; pass the
-            generator's ``candidates_per_step``, which is capped at N).
-
-    Raises:
-        ValueError: for a method that does not select candidates, B < 1 or C < B.
-
+        num_candidates: C (default ``ceil(candidate_factor * B)``; pass the generator's ``candidates_per_step``).
+    Raises: ValueError: for a method that does not select candidates, B < 1 or C < B.
     Example:
         >>> from is_keras.sampling.config import SamplerConfig
         >>> selector = CandidateSelector(batch_size=2, sampler_config=SamplerConfig(
         ...     method="selective-backprop", candidate_factor=4), seed=0)
-        >>> selector.num_candidates
-        8
         >>> positions, weights = selector.select(tf.range(8, dtype=tf.float32))
         >>> positions.shape.as_list(), weights.numpy().tolist()
         ([2], [1.0, 1.0])
@@ -91,8 +64,7 @@ class CandidateSelector(tf.Module):
 
     def __init__(self, *, batch_size: int, sampler_config, seed: int = 0, num_candidates: int | None = None):
         super().__init__(name="candidate_selector")
-        spec = sampler_config.spec
-        if not getattr(spec, "selects_candidates", False):
+        if not getattr(sampler_config.spec, "selects_candidates", False):
             raise ValueError(f"method {sampler_config.method!r} does not select from candidates; "
                              "CandidateSelector is for 'selective-backprop' and 'vr-switch'")
         if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
@@ -117,7 +89,6 @@ class CandidateSelector(tf.Module):
         self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
         self.tau = tf.Variable(0.0, dtype=tf.float32, trainable=False, name="tau")
 
-    # ------------------------------------------------------------ selection
     def wants_candidate_scores(self) -> tf.Tensor:
         """A bool scalar: score the candidates this step (selective-backprop: always; vr-switch: τ > threshold)."""
         if not self.switches:
@@ -127,8 +98,8 @@ class CandidateSelector(tf.Module):
     def priorities(self, scores) -> tf.Tensor:
         """The unnormalized selection weights of the C candidates.
 
-        selective-backprop: ``percentile ** selectivity``; vr-switch: the scores (negative
-        ones as 0) plus ``score_smoothing`` times their mean (all 0 or a non-finite sum: uniform).
+        selective-backprop: ``percentile ** selectivity``; vr-switch: the scores (negative ones as 0) plus
+        ``score_smoothing`` times their mean (all 0 or a non-finite sum: uniform).
 
         Example:
             >>> from is_keras.sampling.config import SamplerConfig
@@ -153,10 +124,7 @@ class CandidateSelector(tf.Module):
 
         Args:
             scores: the C candidates' fresh scores, float (C,).
-
-        Returns:
-            ``(positions int32 (B,), weights float32 (B,))``; selective-backprop: distinct
-            positions, weights 1; vr-switch: with replacement, weights ``1 / (C p_i)``.
+        Returns: ``(positions int32 (B,), weights float32 (B,))``.
         """
         priorities = self.priorities(scores)
         seed = tf.stack([self.seed, self.step])
@@ -194,7 +162,6 @@ class CandidateSelector(tf.Module):
         scores = tf.cast(tf.reshape(scores, [-1]), tf.float32)
         return tf.where(tf.math.is_nan(scores), tf.constant(np.inf, tf.float32), scores)
 
-    # ------------------------------------------------------------------ state
     def get_state(self) -> dict:
         """The selector's position as plain values: method, B, C, seed, step, τ.
 
@@ -226,8 +193,7 @@ class CandidateSelector(tf.Module):
     def set_state(self, state: dict) -> None:
         """Continue from :meth:`get_state`'s dict.
 
-        Raises:
-            ValueError: for a state of another method, B or C, or a corrupt one (nothing changes).
+        Raises: ValueError: for a state of another method, B or C, or a corrupt one (nothing changes).
         """
         self.check_state(state)
         self.seed.assign(int(state["seed"]))

@@ -31,17 +31,12 @@ def check_labels(y, num_classes: int, *, name: str = "y") -> None:
     """Refuse class labels outside ``[0, num_classes)``.
 
     Args:
-        y: integer labels, shape ``(N,)`` or ``(N, 1)``.
-        num_classes: the model's number of outputs.
+        y, num_classes: integer labels, shape ``(N,)`` or ``(N, 1)``; the model's number of outputs.
         name: what to call ``y`` in the message.
-
-    Raises:
-        ValueError: naming the first bad label and its index.
-
+    Raises: ValueError: naming the first bad label and its index.
     Example:
         >>> check_labels(np.array([0, 3]), 3)
         Traceback (most recent call last):
-        ...
         ValueError: y holds labels outside [0, 3) (the model has 3 outputs): 3 at index 1
     """
     labels = np.asarray(y)
@@ -57,27 +52,20 @@ def check_labels(y, num_classes: int, *, name: str = "y") -> None:
     bad = np.flatnonzero((labels < 0) | (labels >= num_classes))
     if bad.size:
         i = int(bad[0])
-        raise ValueError(
-            f"{name} holds labels outside [0, {num_classes}) (the model has {num_classes} outputs): "
-            f"{labels[i]} at index {i}"
-        )
+        raise ValueError(f"{name} holds labels outside [0, {num_classes}) (the model has {num_classes} outputs): "
+                         f"{labels[i]} at index {i}")
 
 
 def check_finite_inputs(x, *, name: str = "x", offset: int = 0) -> None:
     """Refuse NaN or infinite values in a float input array (scanned in chunks, memmaps included).
 
     Args:
-        x: inputs ``(N, ...)``.
-        name: what to call ``x`` in the message.
+        x, name: inputs ``(N, ...)``; what to call them in the message.
         offset: added to the reported sample index (when ``x`` is a batch of a larger array).
-
-    Raises:
-        ValueError: naming the data and the first bad sample.
-
+    Raises: ValueError: naming the data and the first bad sample.
     Example:
         >>> check_finite_inputs(np.array([[0.0], [np.nan]]))
         Traceback (most recent call last):
-        ...
         ValueError: x holds NaN or infinite values (first in sample 1): the inputs must be finite
     """
     dtype = np.asarray(x[:0]).dtype
@@ -94,13 +82,10 @@ def check_finite_inputs(x, *, name: str = "x", offset: int = 0) -> None:
 def check_probabilities(y_pred, *, tolerance: float = 1e-2) -> None:
     """Refuse model outputs that are not probability rows (values in [0, 1] summing to 1).
 
-    Raises:
-        ValueError: suggesting ``from_logits=True``.
-
+    Raises: ValueError: suggesting ``from_logits=True``.
     Example:
         >>> check_probabilities(np.array([[2.0, -1.0]]))
         Traceback (most recent call last):
-        ...
         ValueError: the model's outputs are not probabilities (values in [-1, 2], row sums up to 1): \
 add a softmax to the model or pass from_logits=True
     """
@@ -109,10 +94,8 @@ add a softmax to the model or pass from_logits=True
         return
     sums = p.sum(axis=-1)
     if p.min() < -tolerance or p.max() > 1 + tolerance or np.max(np.abs(sums - 1)) > tolerance:
-        raise ValueError(
-            f"the model's outputs are not probabilities (values in [{p.min():.3g}, {p.max():.3g}], row sums up to "
-            f"{np.max(sums):.3g}): add a softmax to the model or pass from_logits=True"
-        )
+        raise ValueError(f"the model's outputs are not probabilities (values in [{p.min():.3g}, {p.max():.3g}], "
+                         f"row sums up to {np.max(sums):.3g}): add a softmax to the model or pass from_logits=True")
 
 
 def check_model_and_data(model, x, y, *, classification: bool, from_logits: bool, scan_inputs: bool,
@@ -120,23 +103,17 @@ def check_model_and_data(model, x, y, *, classification: bool, from_logits: bool
     """All checks made before the first step of a trainer or of the Keras-fit wrapper.
 
     Args:
-        model: the Keras model to be trained.
-        x, y: the training data.
-        classification: the loss is a built-in sparse categorical one (labels are class indices).
-        from_logits: the model outputs logits.
+        model, x, y: the Keras model to be trained and the training data.
+        classification, from_logits: the loss is a built-in sparse categorical one; the model outputs logits.
         scan_inputs: scan all of ``x`` for NaN / inf (in-memory data); otherwise each batch is checked.
         probe_size: samples of ``x`` run through the model (inference mode) to check its outputs.
-
-    Raises:
-        ValueError: for bad labels, non-finite inputs, or outputs that are not probabilities.
-
+    Raises: ValueError: for bad labels, non-finite inputs, or outputs that are not probabilities.
     Example:
         >>> import keras
         >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, activation="softmax")])
         >>> check_model_and_data(model, np.zeros((4, 2), "float32"), np.array([0, 1, 2, 5]),
         ...                      classification=True, from_logits=False, scan_inputs=True)
         Traceback (most recent call last):
-        ...
         ValueError: y holds labels outside [0, 3) (the model has 3 outputs): 5 at index 3
     """
     if scan_inputs:
@@ -157,13 +134,10 @@ def check_model_and_data(model, x, y, *, classification: bool, from_logits: bool
 def warn_missing_channel_axis(model, x) -> None:
     """A ``UserWarning`` when ``x``'s samples lack the model's trailing channel axis of 1 ((28, 28) for (28, 28, 1)).
 
-    Keras adds the axis itself, so training runs; the warning says so and how to be explicit.
-
     Args:
         model, x: the Keras model (its first input's shape is read, if it has one) and the training data.
-    Returns: None.
     Example:
-        >>> import keras, warnings
+        >>> import keras
         >>> model = keras.Sequential([keras.Input((2, 2, 1)), keras.layers.Flatten(), keras.layers.Dense(2)])
         >>> with warnings.catch_warnings(record=True) as caught:
         ...     warnings.simplefilter("always")

@@ -7,29 +7,18 @@ import time
 import keras
 
 
-class _ClockStart(keras.callbacks.Callback):
-    """Last in the list: starts the clock right before the train step (after the other callbacks' begin hooks)."""
-
-    def __init__(self, clock):
-        super().__init__()
-        self.clock = clock
-
-    def on_train_batch_begin(self, batch, logs=None):
-        self.clock.started = time.perf_counter()
-
-
 class _ClockStop(keras.callbacks.Callback):
     """First in the list: stops the clock right after the step and puts ``training_seconds`` into the logs."""
 
-    def __init__(self, clock, model):
+    def __init__(self, model):
         super().__init__()
-        self.clock = clock
         self.owner = model
+        self.started = None
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.clock.started is not None:
-            self.owner.training_seconds += time.perf_counter() - self.clock.started
-            self.clock.started = None
+        if self.started is not None:
+            self.owner.training_seconds += time.perf_counter() - self.started
+            self.started = None
         if logs is not None:
             logs["training_seconds"] = self.owner.training_seconds
 
@@ -38,17 +27,22 @@ class _ClockStop(keras.callbacks.Callback):
             logs["training_seconds"] = self.owner.training_seconds
 
 
-class _Clock:
-    started = None
+class _ClockStart(keras.callbacks.Callback):
+    """Last in the list: starts the clock right before the train step (after the other callbacks' begin hooks)."""
+
+    def __init__(self, stop: _ClockStop):
+        super().__init__()
+        self.stop = stop
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.stop.started = time.perf_counter()
 
 
 def clock_callbacks(model, callbacks) -> list:
     """``callbacks`` with the two clock callbacks of ``model`` around them.
 
-    ``model.training_seconds`` (a float) accumulates the time between the last
-    ``on_train_batch_begin`` hook and the first ``on_train_batch_end`` hook of
-    every batch: the train step with its data loading and sampling, without
-    callbacks or validation.
+    ``model.training_seconds`` (a float) accumulates each batch's train step with its data loading and sampling,
+    without callbacks or validation.
 
     Example:
         >>> class Owner:
@@ -58,5 +52,5 @@ def clock_callbacks(model, callbacks) -> list:
         >>> logs["training_seconds"] >= 0.0
         True
     """
-    clock = _Clock()
-    return [_ClockStop(clock, model), *list(callbacks or []), _ClockStart(clock)]
+    stop = _ClockStop(model)
+    return [stop, *list(callbacks or []), _ClockStart(stop)]

@@ -13,14 +13,9 @@ def fit_loop(trainer, epochs, *, steps_per_epoch=None, callbacks=None, validatio
              validation_batch_size: int = 256, backup_dir=None, backup_every=None, verbose=0):
     """Run ``trainer`` like ``Model.fit`` (see :meth:`ImportanceTrainer.fit` for the arguments).
 
-    Returns:
-        the ``keras.callbacks.History`` of per-epoch logs.
-
-    Raises:
-        ValueError: for a bad ``epochs``, ``steps_per_epoch`` or ``backup_every``.
-
+    Returns: the ``keras.callbacks.History`` of per-epoch logs.
+    Raises: ValueError: for a bad ``epochs``, ``steps_per_epoch`` or ``backup_every``.
     Example:
-        >>> import numpy as np, keras
         >>> from is_keras.sampling.generator import ImportanceBatchGenerator
         >>> from is_keras.training.trainer import ImportanceTrainer
         >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, activation="softmax")])

@@ -8,23 +8,15 @@ import tensorflow as tf
 def gradient_norm_score(y_true, y_pred, per_sample_loss=None):
     """``‖p − onehot(y)‖₂`` per sample, for a model that outputs class probabilities ``p``.
 
-    For cross-entropy on softmax outputs the gradient with respect to the
-    logits is ``p − onehot(y)``; Katharopoulos & Fleuret (2018) show that the
-    norm of the full per-sample gradient is bounded by a constant times this
-    norm, so it ranks samples by how much they would move the model, from the
-    same forward pass. Unlike the loss it is bounded (by √2), so a few
-    mislabelled samples cannot take over the sampling distribution.
-    Pass it to :class:`~is_keras.training.trainer.ImportanceTrainer` as
-    ``table_score=gradient_norm_score``.
+    The gradient of cross-entropy on softmax outputs with respect to the logits is ``p − onehot(y)``, and its norm
+    bounds the full per-sample gradient's (Katharopoulos & Fleuret 2018); unlike the loss it is bounded (by √2), so a
+    few mislabelled samples cannot take over. Pass it to the trainer as ``table_score=gradient_norm_score``.
 
     Args:
         y_true: (B,) integer labels.
         y_pred: (B, C) class probabilities.
         per_sample_loss: ignored (the trainer's ``table_score`` signature).
-
-    Returns:
-        (B,) float32 scores in [0, √2].
-
+    Returns: (B,) float32 scores in [0, √2].
     Example:
         >>> import numpy as np
         >>> p = np.array([[0.6, 0.4], [1.0, 0.0]], "float32")

@@ -91,8 +91,6 @@ class ImportanceSamplingModel(keras.Model):
         self.sampler_config = dict(sampler_config) if sampler_config is not None else None
         self.generator = None
         self.in_graph_sampler = None
-        #: in-graph backend, candidate method: the loss table variable (the in-graph sampler draws the candidates)
-        self.candidate_table = None
         self.data_on_device = False
         self._x = self._y = None
         self._failure = None
@@ -124,10 +122,6 @@ class ImportanceSamplingModel(keras.Model):
         self.sampler_config = _sampler_config_dict(generator)
         self.supports_jit = backend == "in-graph"
         self.in_graph_sampler = make_in_graph_sampler(generator) if backend == "in-graph" else None
-        self.candidate_table = None
-        if self.in_graph_sampler is not None and getattr(generator, "selects_candidates", False):
-            self.candidate_table = tf.Variable(tf.fill([generator.num_samples], np.float32(np.inf)),
-                                                trainable=False, name="loss_table")
         self.selector = make_selector(generator)
         # in-memory data lives on the device and the step gathers its rows (the in-graph backend always; the
         # host backend for arrays under DEVICE_DATA_LIMIT_BYTES: its step then asks the generator for indices only)
@@ -138,8 +132,6 @@ class ImportanceSamplingModel(keras.Model):
     @property
     def loss_table(self) -> np.ndarray:
         """The current loss table (from the in-graph sampler's variable or the generator), shape (N,)."""
-        if self.candidate_table is not None:
-            return self.candidate_table.numpy().astype(np.float64)
         if self.in_graph_sampler is not None:
             return self.in_graph_sampler.table.numpy().astype(np.float64)
         self._require_generator()
@@ -237,11 +229,10 @@ class ImportanceSamplingModel(keras.Model):
 
     def _candidate_train_step(self, step, x, y, indices) -> dict:
         """A candidate method's step: score the C candidates, select B with :attr:`selector`, train on them."""
-        table = self.candidate_table
-
         def write(did_score, candidate_scores, positions, scores, finite):
-            if table is not None:  # in-graph: changes nothing unless finite
-                return in_graph_candidate_write(table, indices, did_score, candidate_scores, positions, scores, finite)
+            if self.in_graph_sampler is not None:  # changes nothing unless finite
+                return in_graph_candidate_write(self.in_graph_sampler.table, indices, did_score, candidate_scores,
+                                                positions, scores, finite)
             return tf.numpy_function(self._update_candidate_table,
                                      [indices, did_score, candidate_scores, positions, scores, finite],
                                      tf.int64, stateful=True)

@@ -76,7 +76,7 @@ def make_in_graph_sampler(generator):
     """The :class:`~is_keras.sampling.in_graph_sampler.InGraphSampler` that draws the ``fit`` wrapper's batches.
 
     For a candidate method it draws the C candidates uniformly without replacement (nis's running
-    permutation, no first pass), and the wrapper keeps the loss table itself.
+    permutation, no first pass); the step writes their scores into its table.
 
     Args:
         generator: the generator whose size, batch size, configuration and seed the sampler takes.
@@ -93,11 +93,9 @@ def make_in_graph_sampler(generator):
     """
     from is_keras.sampling.in_graph_sampler import InGraphSampler
 
-    if getattr(generator, "selects_candidates", False):
-        sampler = InGraphSampler(generator.num_samples, batch_size=generator.candidates_per_step, method="nis",
-                                 seed=seed_of(generator))
-        sampler.set_losses(np.zeros(generator.num_samples, np.float32))
-        return sampler
+    if getattr(generator, "selects_candidates", False):  # its kernel draws the C candidates as nis
+        return InGraphSampler(generator.num_samples, batch_size=generator.candidates_per_step,
+                              sampler_config=generator.sampler_config, seed=seed_of(generator))
     return InGraphSampler(generator.num_samples, batch_size=generator.batch_size,
                           sampler_config=generator.sampler_config, seed=generator.seed)
 

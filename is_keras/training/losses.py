@@ -29,13 +29,8 @@ def sparse_categorical_crossentropy_from_logits(y_true, y_pred):
     return keras.losses.sparse_categorical_crossentropy(y_true, y_pred, from_logits=True)
 
 
-PER_SAMPLE_LOSSES = {
-    "sparse_categorical_crossentropy": sparse_categorical_crossentropy,
-}
-
-_FROM_LOGITS = {
-    "sparse_categorical_crossentropy": sparse_categorical_crossentropy_from_logits,
-}
+PER_SAMPLE_LOSSES = {"sparse_categorical_crossentropy": sparse_categorical_crossentropy}
+_FROM_LOGITS = {"sparse_categorical_crossentropy": sparse_categorical_crossentropy_from_logits}
 
 
 def get_per_sample_loss(loss, *, from_logits: bool = False):
@@ -43,15 +38,9 @@ def get_per_sample_loss(loss, *, from_logits: bool = False):
 
     Args:
         loss: ``"sparse_categorical_crossentropy"`` or a callable giving one loss per sample.
-        from_logits: the model outputs logits, not probabilities (names only; a
-            callable handles its own inputs).
-
-    Returns:
-        the callable ``(y_true, y_pred) -> (B,)``.
-
-    Raises:
-        ValueError: for an unknown name.
-
+        from_logits: the model outputs logits, not probabilities (names only; a callable handles its own inputs).
+    Returns: the callable ``(y_true, y_pred) -> (B,)``.
+    Raises: ValueError: for an unknown name.
     Example:
         >>> fn = get_per_sample_loss("sparse_categorical_crossentropy", from_logits=True)
         >>> fn.__name__
@@ -60,10 +49,8 @@ def get_per_sample_loss(loss, *, from_logits: bool = False):
     if callable(loss):
         return loss
     if loss not in PER_SAMPLE_LOSSES:
-        raise ValueError(
-            f"unknown loss {loss!r}; give a callable (y_true, y_pred) -> per-sample losses or one of: "
-            + ", ".join(PER_SAMPLE_LOSSES)
-        )
+        raise ValueError(f"unknown loss {loss!r}; give a callable (y_true, y_pred) -> per-sample losses or one of: "
+                         + ", ".join(PER_SAMPLE_LOSSES))
     return (_FROM_LOGITS if from_logits else PER_SAMPLE_LOSSES)[loss]
 
 

@@ -18,7 +18,6 @@ def generator_state(generator) -> dict:
     """A picklable copy of the generator's state (``get_state()`` where the generator has it).
 
     Example:
-        >>> import numpy as np
         >>> from is_keras.sampling.generator import ImportanceBatchGenerator
         >>> gen = ImportanceBatchGenerator(np.zeros((8, 1)), np.zeros(8, int), batch_size=4)
         >>> state = generator_state(gen)
@@ -37,8 +36,7 @@ def generator_state(generator) -> dict:
 def set_generator_state(generator, state: dict) -> None:
     """Restore a state from :func:`generator_state`.
 
-    Raises:
-        ValueError: the state belongs to another dataset size, batch size or method.
+    Raises: ValueError: the state belongs to another dataset size, batch size or method.
     """
     if "get_state" in state:
         generator.set_state(state["get_state"])
@@ -54,9 +52,7 @@ def set_generator_state(generator, state: dict) -> None:
 def saved_steps(backup_dir) -> int | None:
     """Training steps done in the run state saved in ``backup_dir``; ``None`` when there is none.
 
-    Raises:
-        ValueError: the state file is corrupt or not a run state of this version (the message names it).
-
+    Raises: ValueError: the state file is corrupt or not a run state of this version (the message names it).
     Example:
         >>> saved_steps("no/such/folder") is None
         True
@@ -64,8 +60,7 @@ def saved_steps(backup_dir) -> int | None:
     path = Path(backup_dir) / STATE_FILE
     if not path.exists():
         return None
-    state = _read_state(path)
-    return int(state["counters"]["steps_done"])
+    return int(_read_state(path)["counters"]["steps_done"])
 
 
 def _read_state(path: Path) -> dict:
@@ -83,11 +78,9 @@ class RunBackup:
     """The run state of a trainer in ``backup_dir`` (one pickle, replaced atomically).
 
     Args:
-        backup_dir: the folder (created when needed).
-        trainer: the :class:`~is_keras.training.trainer.ImportanceTrainer`.
-
+        backup_dir, trainer: the folder (made when needed); the :class:`~is_keras.training.trainer.ImportanceTrainer`.
     Example:
-        >>> import tempfile, numpy as np, keras
+        >>> import tempfile, keras
         >>> from is_keras.sampling.generator import ImportanceBatchGenerator
         >>> from is_keras.training.trainer import ImportanceTrainer
         >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, activation="softmax")])
@@ -106,16 +99,12 @@ class RunBackup:
         trainer = self.trainer
         pending = trainer._pending
         state = {
-            "format": _FORMAT,
-            "num_samples": int(trainer.generator.num_samples),
-            "epoch": int(epoch),
-            "step": int(step),
-            "epoch_losses": list(epoch_losses),
+            "format": _FORMAT, "num_samples": int(trainer.generator.num_samples),
+            "epoch": int(epoch), "step": int(step), "epoch_losses": list(epoch_losses),
             "model": [np.array(v.numpy()) for v in trainer.model.variables],
             "optimizer": [np.array(v.numpy()) for v in trainer.optimizer.variables],
             "generator": generator_state(trainer.generator),
-            "pending": None if pending is None else (pending[0], pending[1]),
-            "retry": trainer._retry,
+            "pending": None if pending is None else (pending[0], pending[1]), "retry": trainer._retry,
             "counters": {"samples_seen": trainer.samples_seen, "steps_done": trainer.steps_done,
                          "training_seconds": trainer.training_seconds},
         }
@@ -128,11 +117,8 @@ class RunBackup:
     def restore(self) -> tuple[int, int, list]:
         """Load the saved state into the trainer, if there is one.
 
-        Returns:
-            ``(epoch, step, losses so far in that epoch)`` to resume from; ``(0, 0, [])`` without a backup.
-
-        Raises:
-            ValueError: the file is corrupt or belongs to another run (data size, model, optimizer).
+        Returns: ``(epoch, step, losses so far in that epoch)`` to resume from; ``(0, 0, [])`` without a backup.
+        Raises: ValueError: the file is corrupt or belongs to another run (data size, model, optimizer).
         """
         if not self.path.exists():
             return 0, 0, []

@@ -1,19 +1,7 @@
 """Which sampler backend a Keras-fit run uses: the host (numpy) sampler or the in-graph one.
 
-The rule behind ``backend="auto"``, measured on this project's 2-core CPU
-machine (``benchmarks/in_graph_cost.py``, ``benchmarks/overhead.py``): on a CPU
-the host sampler is faster (its sum tree costs O(B log N) per step, the
-in-graph is-probabilistic pass O(N), and the in-graph step takes longer to
-trace); on a GPU the in-graph sampler removes the per-step host round trip,
-which a step of a few milliseconds feels. So ``"auto"`` picks the in-graph
-backend when a GPU is visible, the method has an in-graph implementation and
-the data is an in-memory array (it is copied to the device); the host backend
-otherwise (memmaps, very large data, methods without an in-graph
-implementation). The in-graph methods are
-:data:`~is_keras.sampling.in_graph_sampler.IN_GRAPH_METHODS`: ``nis``,
-``is-probabilistic``, ``is-randomsubset`` and the scheduled ``is-switch`` and
-``is-annealed`` (their progress reaches the compiled step through
-:class:`~is_keras.training.sampling_progress.SamplingProgress`).
+``"auto"`` picks in-graph when a GPU is visible and :func:`in_graph_obstacle` finds nothing; host otherwise (it is
+faster on a CPU: ``benchmarks/in_graph_cost.py``, ``benchmarks/overhead.py``).
 """
 
 from __future__ import annotations
@@ -27,7 +15,6 @@ def in_graph_obstacle(generator) -> str | None:
     """Why the in-graph backend cannot take ``generator`` (a memmap or non-array, a host-only method); None if it can.
 
     Example:
-        >>> import numpy as np
         >>> from is_keras.sampling.generator import ImportanceBatchGenerator
         >>> in_graph_obstacle(ImportanceBatchGenerator(np.zeros((8, 2), "float32"), np.arange(8) % 2, batch_size=4))
     """
@@ -55,10 +42,8 @@ def resolve_backend(backend: str | None, generator, *, gpu_available: bool | Non
         backend: ``"auto"`` (or ``None``), ``"host"`` or ``"in-graph"``.
         generator: the :class:`~is_keras.sampling.generator.ImportanceBatchGenerator`.
         gpu_available: whether a GPU is visible (default: ask TensorFlow).
-    Returns: ``"host"`` or ``"in-graph"``.
     Raises: ValueError: for an unknown backend name.
     Example:
-        >>> import numpy as np
         >>> from is_keras.sampling.generator import ImportanceBatchGenerator
         >>> gen = ImportanceBatchGenerator(np.zeros((8, 2), "float32"), np.arange(8) % 2, batch_size=4)
         >>> resolve_backend("auto", gen, gpu_available=False), resolve_backend("auto", gen, gpu_available=True)
@@ -78,11 +63,8 @@ def backend_reason(generator, *, gpu_available: bool | None = None) -> str:
     """Why ``backend="auto"`` picks what it picks for ``generator``, in a few words (for the fit notice).
 
     Args:
-        generator: the :class:`~is_keras.sampling.generator.ImportanceBatchGenerator`.
-        gpu_available: whether a GPU is visible (default: ask TensorFlow).
-    Returns: A short reason.
+        generator, gpu_available: as for :func:`resolve_backend`.
     Example:
-        >>> import numpy as np
         >>> from is_keras.sampling.generator import ImportanceBatchGenerator
         >>> gen = ImportanceBatchGenerator(np.zeros((8, 2), "float32"), np.arange(8) % 2, batch_size=4)
         >>> backend_reason(gen, gpu_available=False)

@@ -9,21 +9,12 @@ import numpy as np
 class SamplingProgress(keras.callbacks.Callback):
     """At every epoch start, calls ``generator.set_progress(epoch / epochs)`` (and the in-graph sampler's).
 
-    Scheduled methods (``is-switch``, ``is-annealed``, ``infobatch``) change
-    their sampling with the fraction of the run done;
-    :meth:`ImportanceTrainer.fit <is_keras.training.trainer.ImportanceTrainer.fit>` and
-    :meth:`ImportanceSamplingModel.fit <is_keras.training.keras_fit.ImportanceSamplingModel.fit>`
-    add this callback themselves. ``epochs`` comes from the fit call's ``params``.
-    The same fraction goes to an in-graph sampler
-    (:class:`~is_keras.sampling.in_graph_sampler.InGraphSampler`, whose
-    ``progress`` variable the compiled step reads): ``in_graph_sampler`` if given,
-    else the model's ``in_graph_sampler`` attribute (``ImportanceSamplingModel``
-    with ``backend="in-graph"``) when it has one.
+    For the scheduled methods (``is-switch``, ``is-annealed``, ``infobatch``); both ``fit`` methods add it
+    themselves. ``epochs`` comes from the fit call's ``params``.
 
     Args:
         generator: the :class:`~is_keras.sampling.generator.ImportanceBatchGenerator` (or ``None``).
-        in_graph_sampler: an in-graph sampler to tell as well (optional).
-
+        in_graph_sampler: an in-graph sampler to tell as well (default: the model's ``in_graph_sampler``, if any).
     Example:
         >>> class Generator:
         ...     def set_progress(self, fraction):
@@ -80,9 +71,8 @@ def warn_if_still_in_first_pass(table, method: str, *, has_first_pass: bool = Tr
     Args:
         table, method: the loss table after training (``inf``: not trained yet); the sampling method's name.
         has_first_pass: False for the candidate methods (no first pass: nothing to warn about).
-    Returns: None.
     Example:
-        >>> import warnings, numpy as np
+        >>> import warnings
         >>> with warnings.catch_warnings(record=True) as caught:
         ...     warnings.simplefilter("always")
         ...     warn_if_still_in_first_pass(np.array([1.0, np.inf]), "is-probabilistic")
