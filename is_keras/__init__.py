@@ -1,11 +1,6 @@
-"""is_keras: importance sampling for training deep networks in TensorFlow/Keras.
+"""is_keras: importance sampling for training deep networks in TensorFlow/Keras (Johansson & Lindberg, Uppsala 2022).
 
-Draws the training samples the network still gets wrong more often than the
-ones it has learned (Johansson & Lindberg, *Importance sampling in deep
-learning*, Uppsala 2022).
-
-Subpackages load on first use, so ``import is_keras`` is instant and the
-``is-keras`` command line starts without TensorFlow.
+Draws the samples the network still gets wrong more often; subpackages load on first use (no TensorFlow at import).
 
 Example:
     >>> import numpy as np
@@ -15,9 +10,8 @@ Example:
     >>> config = is_keras.SamplerConfig(method="is-probabilistic")
     >>> gen = is_keras.ImportanceBatchGenerator(x, y, batch_size=16, sampler_config=config)
     >>> model = is_keras.models.build_classifier("crapnet", (8, 8, 1), 2, seed=0, width=1)
-    >>> trainer = is_keras.ImportanceTrainer(model, gen)
     >>> auc = is_keras.callbacks.OneMinusAUC(x, y, eval_every=4)
-    >>> _ = trainer.fit(epochs=1, callbacks=[auc])
+    >>> _ = is_keras.ImportanceTrainer(model, gen).fit(epochs=1, callbacks=[auc])
     >>> len(auc.one_minus_auc)
     1
 """
@@ -26,8 +20,7 @@ __version__ = "0.1.0"
 
 import importlib
 
-#: Subpackages and top-level names, imported on first use (PEP 562) so that ``import is_keras.cli``
-#: (``is-keras --help``) does not load TensorFlow.
+#: Subpackages and top-level names, imported on first use (PEP 562): ``is-keras --help`` loads no TensorFlow.
 _SUBPACKAGES = ("callbacks", "cli", "data", "detection", "experiments", "metrics", "models", "plotting", "sampling",
                 "training")
 _NAMES = {"OneMinusAUC": "is_keras.callbacks", "one_minus_auc": "is_keras.metrics", "METHODS": "is_keras.sampling",
@@ -47,20 +40,6 @@ def __dir__():
     return sorted(set(globals()) | set(_SUBPACKAGES) | set(_NAMES))
 
 
-__all__ = [
-    "METHODS",
-    "ImportanceBatchGenerator",
-    "ImportanceTrainer",
-    "OneMinusAUC",
-    "SamplerConfig",
-    "__version__",
-    "callbacks",
-    "data",
-    "detection",
-    "experiments",
-    "metrics",
-    "models",
-    "one_minus_auc",
-    "sampling",
-    "training",
-]
+__all__ = ["METHODS", "ImportanceBatchGenerator", "ImportanceTrainer", "OneMinusAUC", "SamplerConfig", "__version__",
+           "callbacks", "data", "detection", "experiments", "metrics", "models", "one_minus_auc", "sampling",
+           "training"]

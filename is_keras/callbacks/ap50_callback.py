@@ -11,10 +11,7 @@ from is_keras.metrics.ap50 import ap50
 
 
 class OneMinusAP50(EvaluationCallback):
-    """Evaluates 1-AP50 on validation images every epoch, and twice in the first (mid-epoch and end).
-
-    Decodes the raw YOLOv2 output, applies per-class NMS and scores with :func:`~is_keras.metrics.ap50.ap50`;
-    records and logs as :class:`~is_keras.callbacks.evaluation_callback.EvaluationCallback` (``one_minus_ap50``).
+    """Evaluates 1-AP50 (decoding, per-class NMS, :func:`~is_keras.metrics.ap50.ap50`) every epoch, twice in the first.
 
     Args:
         x_val, anchors: ``(N, H, W, 3)`` float images in [0, 1]; ``(A, 2)`` anchors in grid units (as the loss).
@@ -24,7 +21,6 @@ class OneMinusAP50(EvaluationCallback):
         every_n_epochs: evaluate at the end of every n-th epoch (the first epoch always twice).
     Raises: ValueError: images not ``(N, H, W, C)``, lists of another length or a bad ``every_n_epochs``.
     Example:
-        >>> import numpy as np
         >>> ap = OneMinusAP50(np.zeros((1, 32, 32, 3)), [np.zeros((0, 4))], [np.zeros(0)], [[1.0, 1.0]])
         >>> ap.every_n_epochs, ap.one_minus_ap50
         (1, [])
@@ -41,9 +37,8 @@ class OneMinusAP50(EvaluationCallback):
         if self.x_val.ndim != 4:
             raise ValueError(f"x_val must be (N, H, W, C) images, got shape {self.x_val.shape}")
         if not len(self.x_val) == len(gt_boxes) == len(gt_labels):
-            raise ValueError(
-                f"x_val has {len(self.x_val)} images but gt_boxes {len(gt_boxes)} and gt_labels {len(gt_labels)}"
-            )
+            raise ValueError(f"x_val has {len(self.x_val)} images but gt_boxes {len(gt_boxes)} "
+                             f"and gt_labels {len(gt_labels)}")
         if int(every_n_epochs) != every_n_epochs or every_n_epochs < 1:
             raise ValueError(f"every_n_epochs must be an integer >= 1, got {every_n_epochs!r}")
         self.gt_boxes = [np.asarray(b, dtype=np.float32).reshape(-1, 4) for b in gt_boxes]

@@ -10,25 +10,20 @@ import keras
 class DivergenceStop(keras.callbacks.Callback):
     """Stops training when ``monitor`` has stayed above ``factor`` times its best for ``patience`` evaluations.
 
-    Biased IS can drift after its best point; this keeps it. Lower is better. Read from the batch logs when there
-    (e.g. :class:`~is_keras.callbacks.OneMinusAUC`'s, put this after it), else from the epoch logs (``val_loss``).
-    NaN or inf stops at once (except a NaN epoch-log placeholder before any evaluation).
+    Lower is better; read from the batch logs (put it after :class:`~is_keras.callbacks.OneMinusAUC`), else the epoch
+    logs (``val_loss``). NaN or inf stops at once (except a NaN epoch-log placeholder before any evaluation).
 
     Args:
-        monitor, factor, patience: the log key; the threshold relative to the best (> 1); consecutive evaluations
-            above it before stopping (>= 1).
+        monitor, factor, patience: the log key; the threshold relative to the best (> 1); evaluations above it (>= 1).
         restore_best_weights: on stopping, put back the weights of the best evaluation.
     Attributes:
         best, best_evaluation: the lowest value seen and its 1-based evaluation number.
-        stopped_at, reason: the evaluation that stopped training (``None`` while running); ``"diverged"`` or
-            ``"non-finite"``.
+        stopped_at, reason: the evaluation that stopped training; ``"diverged"`` or ``"non-finite"`` (else ``None``).
     Raises: ValueError: ``factor <= 1`` or ``patience < 1``.
     Example:
-        >>> import keras
         >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
         >>> stop = DivergenceStop("one_minus_auc", factor=2.0, patience=2)
         >>> stop.set_model(model)
-        >>> stop.on_train_begin()
         >>> for batch, value in enumerate([0.3, 0.1, 0.25, 0.15, 0.3, 0.4]):
         ...     stop.on_train_batch_end(batch, {"one_minus_auc": value})
         >>> stop.best, stop.stopped_at, stop.reason, model.stop_training

@@ -11,11 +11,9 @@ import numpy as np
 class EvaluationCallback(keras.callbacks.Callback):
     """Base of :class:`OneMinusAUC` and :class:`OneMinusAP50`: records evaluations and logs them.
 
-    Each evaluation appends to :attr:`samples`, :attr:`seconds` (training only), :attr:`values`, :attr:`steps`
-    (global batch) and writes ``metric_name``, ``samples_seen``, ``training_seconds`` into the batch ``logs``; epoch
-    logs get the latest value (NaN before any), for a ``CSVLogger``/``TensorBoard`` placed after it. Samples and
-    seconds come from ``ImportanceTrainer``/``ImportanceSamplingModel`` logs; under plain ``Model.fit`` it times
-    batches itself and counts batches. Subclasses set :attr:`metric_name` and implement :meth:`evaluate`.
+    Each evaluation appends to :attr:`samples`, :attr:`seconds` (training only), :attr:`values`, :attr:`steps`, writes
+    ``metric_name`` into the batch ``logs``; epoch logs get the latest value (NaN before any). Under plain ``Model.fit``
+    it times and counts batches itself. Subclasses set :attr:`metric_name` and implement :meth:`evaluate`.
 
     Example:
         >>> class Constant(EvaluationCallback):
@@ -31,7 +29,6 @@ class EvaluationCallback(keras.callbacks.Callback):
     """
 
     metric_name = "metric"
-
     #: The per-evaluation lists, equal in length (subclasses may add their own, e.g. ``"epochs"``).
     record_fields: tuple = ("samples", "seconds", "values", "steps")
 
@@ -80,18 +77,13 @@ class EvaluationCallback(keras.callbacks.Callback):
         """The records and the batch count, as plain lists and numbers (for :meth:`set_state`).
 
         Example:
-            >>> class Constant(EvaluationCallback):
-            ...     metric_name = "constant"
-            ...     def evaluate(self):
-            ...         return 0.5
-            >>> cb = Constant()
-            >>> for step in (2, 4):
-            ...     cb._batches = step
-            ...     _ = cb.record({"samples_seen": 8 * step, "training_seconds": 0.1 * step})
-            >>> twin = Constant()
-            >>> twin.set_state(cb.get_state(), up_to_step=3)
-            >>> twin.samples, twin.steps, twin._batches
-            ([16], [2], 3)
+            >>> cb = EvaluationCallback()
+            >>> cb.evaluate = lambda: 0.5
+            >>> _ = cb.record({"samples_seen": 16})
+            >>> twin = EvaluationCallback()
+            >>> twin.set_state(cb.get_state())
+            >>> twin.samples, twin.values
+            ([16], [0.5])
         """
         return {"records": {name: list(getattr(self, name)) for name in self.record_fields},
                 "batches": int(self._batches), "own_seconds": float(self._own_seconds)}

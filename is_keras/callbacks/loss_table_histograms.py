@@ -7,15 +7,11 @@ import numpy as np
 
 
 class LossTableHistograms(keras.callbacks.Callback):
-    """Snapshots ``generator.loss_table`` at the end of chosen epochs (1-based).
+    """Snapshots ``generator.loss_table``'s visited (finite) entries in :attr:`snapshots` after chosen epochs (1-based).
 
-    :attr:`snapshots`: epoch → the visited (finite) entries; ``plotting.loss_table.plot_loss_histograms`` draws them.
-
-    Args:
-        generator, epochs: anything with a ``loss_table`` array; 1-based epochs after which to snapshot.
+    Args: generator, epochs: anything with a ``loss_table`` array; 1-based epochs after which to snapshot.
     Raises: ValueError: an empty list or an epoch < 1.
     Example:
-        >>> import numpy as np
         >>> class Gen:
         ...     loss_table = np.array([1.0, np.inf, 2.0])
         >>> hist = LossTableHistograms(Gen(), epochs=(1,))

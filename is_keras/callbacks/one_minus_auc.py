@@ -12,20 +12,16 @@ from is_keras.metrics.auc import one_minus_auc
 
 
 class OneMinusAUC(EvaluationCallback):
-    """Evaluates 1-AUC on ``(x_val, y_val)`` every ``eval_every`` training batches.
-
-    Records and logs as :class:`EvaluationCallback` (``one_minus_auc``); put it before ``CSVLogger``/``TensorBoard``.
+    """Evaluates 1-AUC on ``(x_val, y_val)`` every ``eval_every`` training batches, logged as ``one_minus_auc``.
 
     Args:
-        x_val, y_val: validation inputs and integer labels.
-        eval_every, batch_size: period in training batches (>= 1); validation batch size.
-        every_n_batches: deprecated name of ``eval_every``.
+        x_val, y_val, batch_size: validation inputs and integer labels; validation batch size.
+        eval_every, every_n_batches: period in training batches (>= 1); its deprecated name.
     Raises: ValueError: a bad ``eval_every`` or data of different lengths.
     Example:
-        >>> import numpy as np, keras
+        >>> import keras
         >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, activation="softmax")])
-        >>> x = np.array([[0.0, 1.0], [1.0, 0.0]] * 8, "float32")
-        >>> auc = OneMinusAUC(x, np.arange(16) % 2, eval_every=1)
+        >>> auc = OneMinusAUC(np.array([[0.0, 1.0], [1.0, 0.0]] * 8, "float32"), np.arange(16) % 2, eval_every=1)
         >>> auc.set_model(model)
         >>> logs = {"samples_seen": 32, "training_seconds": 0.1}
         >>> auc.on_train_batch_end(0, logs)
@@ -60,10 +56,8 @@ class OneMinusAUC(EvaluationCallback):
         if self._predict is None:
             model = self.model
             self._predict = tf.function(lambda x: model(x, training=False))
-        parts = [
-            self._predict(tf.constant(self.x_val[start : start + self.batch_size])).numpy()
-            for start in range(0, len(self.x_val), self.batch_size)
-        ]
+        parts = [self._predict(tf.constant(self.x_val[start : start + self.batch_size])).numpy()
+                 for start in range(0, len(self.x_val), self.batch_size)]
         return np.concatenate(parts).astype(np.float64)
 
     def evaluate(self) -> float:

@@ -1,9 +1,6 @@
 """``is-keras compare``: importance sampling against uniform sampling on one classification dataset.
 
-Every method is trained ``--runs`` times (seeds ``--seed``, ``--seed + 1``, ...);
-the command writes ``curves.csv``, ``compare.png`` and ``summary.json`` into
-``--out`` and prints how soon each method reaches uniform sampling's best
-mean 1-AUC. Every option, the data and the output folder are checked first.
+Writes ``curves.csv``, ``compare.png`` and ``summary.json`` into ``--out``; every option is checked first.
 """
 
 from __future__ import annotations
@@ -21,19 +18,13 @@ from is_keras.cli.options import (
     positive_float,
     positive_int,
 )
-from is_keras.cli.sampler_options import (
-    add_sampler_options,
-    method_help,
-    method_names,
-    method_of,
-    sampler_config,
-)
+from is_keras.cli.sampler_options import add_sampler_options, method_help, method_names, method_of, sampler_config
+from is_keras.cli.tensorflow_logs import import_tensorflow
 
 NAME = "compare"
 HELP = "compare sampling methods on a classification dataset (curves CSV, plot PNG, table)"
 DEFAULT_METHODS = "nis,is-probabilistic,is-randomsubset,auto"
-#: ``--lr-schedule``'s choices: :data:`is_keras.training.lr_schedules.LR_SCHEDULES`, spelled out so that
-#: building the parser imports no Keras.
+#: ``--lr-schedule``'s choices (:data:`is_keras.training.lr_schedules.LR_SCHEDULES`), spelled out to import no Keras.
 LR_SCHEDULES = ("constant", "cosine", "step")
 
 
@@ -61,11 +52,9 @@ def add_parser(subparsers) -> None:
         >>> parser.parse_args(["compare", "--width", "2.5"]).width
         2.5
     """
-    parser = subparsers.add_parser(
-        NAME, help=HELP,
-        description="Train one model per method and seed, then plot 1-AUC against samples seen and "
-        "training seconds, and print how soon each method reaches uniform sampling's best mean 1-AUC.",
-    )
+    parser = subparsers.add_parser(NAME, help=HELP, description="Train one model per method and seed, then plot 1-AUC "
+                                   "against samples seen and training seconds, and print how soon each method "
+                                   "reaches uniform sampling's best mean 1-AUC.")
     add_dataset_options(parser)
     parser.add_argument("--model", default="crapnet", help="crapnet or resnet18 (default: crapnet)")
     parser.add_argument("--width", type=positive_float, default=None, help="model width (default: the model's own)")
@@ -93,17 +82,10 @@ def add_parser(subparsers) -> None:
 def prepare(args) -> ComparePlan:
     """Check every option, load the data and create ``--out``; train nothing.
 
-    Args:
-        args: the parsed ``compare`` arguments.
-
-    Returns:
-        The :class:`ComparePlan`.
-
-    Raises:
-        UsageError: naming the option at fault.
+    Args: args: the parsed ``compare`` arguments.
+    Returns: The :class:`ComparePlan`.
+    Raises: UsageError: naming the option at fault.
     """
-    from is_keras.cli.tensorflow_logs import import_tensorflow
-
     import_tensorflow()
     from is_keras.experiments.classification_task import CLASSIFICATION_TABLE_SCORES
     from is_keras.experiments.run import default_batch_size
@@ -141,11 +123,8 @@ def prepare(args) -> ComparePlan:
 def execute(plan: ComparePlan) -> int:
     """Train every method and seed, write the files, print the table.
 
-    Args:
-        plan: from :func:`prepare`.
-
-    Returns:
-        0.
+    Args: plan: from :func:`prepare`.
+    Returns: 0.
     """
     from is_keras.experiments.classification_task import ClassificationTask
     from is_keras.experiments.compare import compare

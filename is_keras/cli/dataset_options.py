@@ -17,32 +17,26 @@ def add_dataset_options(parser) -> None:
         >>> parser.parse_args([]).dataset
         'digits'
     """
-    parser.add_argument("--dataset", default="digits",
-                        help="digits, synthetic-signs, gtsrb, mapillary, fashion-mnist, mnist, tfds:NAME or "
-                        "npz:PATH (an .npz with x_train, y_train, x_val, y_val) (default: digits)")
-    parser.add_argument("--data-root", default=None,
-                        help="folder of a local dataset (needed by gtsrb, mapillary, fashion-mnist and mnist: "
-                        "the folder of the four IDX files; tfds: its data_dir; not for npz:)")
+    parser.add_argument("--dataset", default="digits", help="digits, synthetic-signs, gtsrb, mapillary, fashion-mnist, "
+                        "mnist, tfds:NAME or npz:PATH (an .npz with x_train, y_train, x_val, y_val) (default: digits)")
+    parser.add_argument("--data-root", default=None, help="folder of a local dataset (needed by gtsrb, mapillary, "
+                        "fashion-mnist and mnist: the folder of the four IDX files; tfds: its data_dir; not for npz:)")
 
 
 def check_dataset(name: str, data_root, *, root_option: str = "--data-root") -> dict:
     """Check ``--dataset`` and ``--data-root`` together; return the loader's keyword arguments.
 
     Args:
-        name: a name of :data:`~is_keras.data.registry.DATASETS`, ``tfds:NAME`` or ``npz:PATH``.
-        data_root: the ``--data-root`` value or ``None``.
+        name, data_root: a :data:`~is_keras.data.registry.DATASETS` name, ``tfds:NAME`` or ``npz:PATH``; or ``None``.
         root_option: how the user gives the folder, for messages.
     Returns: ``{"root": Path}`` or ``{}``.
-    Raises: UsageError: an unknown dataset, a dataset that needs ``--data-root`` without one, a ``--data-root`` that is
-        not a readable folder, or ``npz:PATH`` whose file is missing or unreadable (or given with ``--data-root``).
+    Raises: UsageError: an unknown dataset, a missing, unreadable or (``npz:``) unwanted folder, or a bad ``npz:`` file.
     Example:
         >>> check_dataset("digits", None)
         {}
-        >>> try:
-        ...     check_dataset("npz:/no/such/file.npz", None)
-        ... except UsageError as error:
-        ...     print(error)
-        --dataset: '/no/such/file.npz' does not exist
+        >>> check_dataset("npz:/no/such/file.npz", None)
+        Traceback (most recent call last):
+        is_keras.cli.options.UsageError: --dataset: '/no/such/file.npz' does not exist
     """
     from is_keras.data.registry import DATASETS, NPZ_PREFIX, TFDS_PREFIX
 
@@ -69,13 +63,9 @@ def check_dataset(name: str, data_root, *, root_option: str = "--data-root") -> 
 def load_data(name: str, data_root, *, seed: int):
     """Check and load ``--dataset`` as ``(train, val)``; a failure while reading is a usage error.
 
-    Args:
-        name: the dataset name.
-        data_root: the ``--data-root`` value or ``None``.
-        seed: seeds the split.
+    Args: name, data_root, seed: the dataset name; the ``--data-root`` value or ``None``; seeds the split.
     Returns: ``((x_train, y_train), (x_val, y_val))``.
-    Raises: UsageError: see :func:`check_dataset`; or the data could not be read (the message names the dataset and the
-        error).
+    Raises: UsageError: see :func:`check_dataset`, or the data could not be read (naming the dataset and the error).
     Example:
         >>> (x, y), _ = load_data("digits", None, seed=0)
         >>> x.shape[1:]

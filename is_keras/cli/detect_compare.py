@@ -11,15 +11,9 @@ import dataclasses
 import time
 from pathlib import Path
 
-from is_keras.cli.options import (
-    UsageError,
-    name_list,
-    non_negative_int,
-    output_folder,
-    positive_float,
-    positive_int,
-)
+from is_keras.cli.options import UsageError, name_list, non_negative_int, output_folder, positive_float, positive_int
 from is_keras.cli.sampler_options import add_sampler_options, method_names, method_of, sampler_config
+from is_keras.cli.tensorflow_logs import import_tensorflow
 
 NAME = "detect-compare"
 HELP = "object detection: compare sampling methods with YOLOv2 on synthetic shapes (1-AP50 curves)"
@@ -106,13 +100,10 @@ def histogram_epochs(text: str, epochs: int) -> tuple[int, ...]:
 def prepare(args) -> DetectComparePlan:
     """Check every option, generate the data and create ``--out``; train nothing.
 
-    Args:
-        args: the parsed ``detect-compare`` arguments.
+    Args: args: the parsed ``detect-compare`` arguments.
     Returns: The :class:`DetectComparePlan`.
     Raises: UsageError: naming the option at fault.
     """
-    from is_keras.cli.tensorflow_logs import import_tensorflow
-
     import_tensorflow()
     from is_keras.data.synthetic_shapes import SHAPES
     from is_keras.detection.scores import TABLE_SCORES
@@ -135,20 +126,17 @@ def prepare(args) -> DetectComparePlan:
         batch_size=args.batch_size, learning_rate=args.learning_rate, eval_every=args.eval_every, seed=args.seed,
         histogram_epochs=histogram_epochs(args.histogram_epochs, args.epochs))
     task = DetectionTask(num_anchors=args.anchors, localisation_only=args.localisation_only)
-    train, val = shapes_splits(args.images, args.val_images, args.image_size, shapes, args.max_objects,
-                               seed=args.seed)
+    train, val = shapes_splits(args.images, args.val_images, args.image_size, shapes, args.max_objects, seed=args.seed)
     title = (f"synthetic shapes ({len(train)} train / {len(val)} val, {args.image_size}px), YOLOv2 ×{args.width:g}, "
              f"batch {args.batch_size}, {args.runs} runs (mean ± 1 std)")
     return DetectComparePlan(train=train, val=val, task=task, methods=entries, sampler_configs=configs,
-                             training_config=training_config, runs=args.runs, out=output_folder(args.out),
-                             title=title)
+                             training_config=training_config, runs=args.runs, out=output_folder(args.out), title=title)
 
 
 def execute(plan: DetectComparePlan) -> int:
     """Train every method and seed, write the files, print the table.
 
-    Args:
-        plan: from :func:`prepare`.
+    Args: plan: from :func:`prepare`.
     Returns: 0.
     """
     from is_keras.experiments.compare import compare

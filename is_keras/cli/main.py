@@ -1,12 +1,8 @@
 """The ``is-keras`` command line (also ``python -m is_keras``): parser, error handling, exit statuses.
 
-A subcommand is a module of :mod:`is_keras.cli` with ``NAME``, ``HELP``, ``add_parser(subparsers)``,
-``prepare(args)`` (checks every option, file and config, trains nothing, returns a plan) and ``execute(plan)``, listed
-in :data:`SUBCOMMANDS`. Only the subcommand run gets its full parser: ``is-keras --help`` imports no TensorFlow.
-
-Exit statuses: 0 done; 2 a usage mistake (bad option value, unknown name, bad file or config), found before any
-training and named on one stderr line ``is-keras SUBCOMMAND: error: ...``; 1 a failure while running (one line with
-the error's type); 130 interrupted. ``IS_KERAS_TRACEBACK=1`` shows the traceback instead.
+A subcommand is a module with ``NAME``, ``HELP``, ``add_parser(subparsers)``, ``prepare(args)`` (checks everything,
+trains nothing, returns a plan) and ``execute(plan)``, listed in :data:`SUBCOMMANDS`. Exit statuses: 0 done; 2 a usage
+mistake found before training (one stderr line); 1 a failure while running; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -16,6 +12,7 @@ import os
 import sys
 
 from is_keras.cli import compare, detect_compare, plot, sweep
+from is_keras.cli.options import UsageError
 from is_keras.cli.tensorflow_logs import quiet_tensorflow_logs
 
 #: Subcommand modules, in the order ``is-keras --help`` lists them.
@@ -29,8 +26,6 @@ INTERRUPTED = 130
 class CliParser(argparse.ArgumentParser):
     """An ``ArgumentParser`` whose errors are one line, ``PROG: error: MESSAGE``, and exit status 2.
 
-    Options are not abbreviated: ``--epoch`` is an unknown option, not ``--epochs``.
-
     Example:
         >>> parser = CliParser(prog="is-keras demo")
         >>> _ = parser.add_argument("--epochs", type=int)
@@ -43,21 +38,14 @@ class CliParser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message):
-        """Print ``message`` on one line to stderr and exit with status 2 (argparse's usage status).
-
-        Raises: SystemExit: always, with code 2.
-        """
+        """Print ``message`` on one line to stderr and exit with status 2 (raises ``SystemExit``)."""
         self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser(command: str | None = None) -> CliParser:
     """The ``is-keras`` parser, with ``command``'s options built in full and the others as one-line entries.
 
-    Building a subcommand's options may import the library (the method registry for ``compare --help``), so ``is-keras
-    --help`` builds none of them.
-
-    Args:
-        command: the subcommand about to run (a key of :data:`SUBCOMMANDS`), or ``None`` for the top-level help only.
+    Args: command: the subcommand about to run (a key of :data:`SUBCOMMANDS`), or ``None`` for the top-level help only.
     Returns: The parser; arguments it parses carry ``command``, ``prepare`` and ``execute``.
     Raises: ValueError: ``command`` is not a subcommand.
     Example:
@@ -66,8 +54,7 @@ def build_parser(command: str | None = None) -> CliParser:
     """
     if command is not None and command not in SUBCOMMANDS:
         raise ValueError(f"unknown subcommand {command!r}; known: {', '.join(SUBCOMMANDS)}")
-    parser = CliParser(prog="is-keras",
-                       description="Importance sampling for deep-network training (TensorFlow/Keras).",
+    parser = CliParser(prog="is-keras", description="Importance sampling for deep-network training (TensorFlow/Keras).",
                        epilog="Exit status: 0 done, 2 a usage mistake (found before any training), 1 a failure "
                        "while running. IS_KERAS_TRACEBACK=1 shows tracebacks.")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -83,9 +70,8 @@ def build_parser(command: str | None = None) -> CliParser:
 def main(argv=None) -> int:
     """Run ``is-keras`` with ``argv`` (default: ``sys.argv[1:]``) and return its exit status.
 
-    Args:
-        argv: the arguments after the program name.
-    Returns: 0, 1, 2 or 130 (see the module docstring).
+    Args: argv: the arguments after the program name.
+    Returns: 0, 1, 2 or 130 (see the module docstring; ``IS_KERAS_TRACEBACK=1`` raises instead).
     Raises: SystemExit: from argparse, for ``--help`` (0) and for option errors (2).
     Example:
         >>> main(["plot", "/nonexistent-sweep-folder"])
@@ -102,27 +88,21 @@ def main(argv=None) -> int:
     if extra:
         parser.subcommands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     prog = f"is-keras {args.command}"
+    status = USAGE_ERROR  # any refusal before training is a usage error; a failure while running is not
     try:
         plan = args.prepare(args)
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted", file=sys.stderr)
-        return INTERRUPTED
-    except Exception as error:  # noqa: BLE001 - any refusal before training is a usage error, on one line
-        return _report(prog, error, USAGE_ERROR)
-    try:
+        status = RUN_ERROR
         return args.execute(plan)
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return INTERRUPTED
-    except Exception as error:  # noqa: BLE001 - a failure while running: one line, not a traceback
-        return _report(prog, error, RUN_ERROR)
+    except Exception as error:  # noqa: BLE001 - one line, not a traceback
+        return _report(prog, error, status)
 
 
 def _report(prog: str, error: Exception, status: int) -> int:
     if os.environ.get("IS_KERAS_TRACEBACK"):
         raise error
-    from is_keras.cli.options import UsageError
-
     message = " ".join(str(error).split()) or "(no message)"
     if not isinstance(error, (UsageError, ValueError)):
         message = f"{type(error).__name__}: {message}"

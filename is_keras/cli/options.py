@@ -1,9 +1,4 @@
-"""Option checks shared by the subcommands: argparse ``type=`` functions and :class:`UsageError`.
-
-Each ``type=`` function raises ``argparse.ArgumentTypeError``, which argparse turns into a one-line ``error: argument
---OPTION: ...`` and exit status 2 (see :class:`is_keras.cli.main.CliParser`). Checks that need several options or the
-data raise :class:`UsageError` naming the option.
-"""
+"""Option checks shared by the subcommands: argparse ``type=`` functions and :class:`UsageError`."""
 
 from __future__ import annotations
 
@@ -16,9 +11,7 @@ from pathlib import Path
 
 
 class ListingHelpFormatter(argparse.HelpFormatter):
-    """Wraps each line of a description or epilog on its own, so a listing prints one entry per line.
-
-    A wrapped line continues under the text after its first double space (``"  nis  uniform ..."``).
+    """Wraps each description or epilog line on its own (one listing entry a line), continuing after its first "  ".
 
     Example:
         >>> parser = argparse.ArgumentParser(prog="p", epilog="items:\\n  a  first\\n  b  second",
@@ -40,9 +33,7 @@ class ListingHelpFormatter(argparse.HelpFormatter):
 class UsageError(Exception):
     """A command-line mistake found before training: ``is-keras`` prints it on one line and exits with 2.
 
-    Args:
-        option: the option at fault, as typed (``"--methods"``), or a file name.
-        message: what is wrong and what would be right.
+    Args: option, message: the option at fault as typed (``"--methods"``) or a file name; what is wrong.
     Example:
         >>> str(UsageError("--methods", "is empty"))
         '--methods: is empty'
@@ -61,10 +52,7 @@ def positive_int(text: str) -> int:
         >>> positive_int("3")
         3
     """
-    value = _parse(int, text, "an integer")
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text}")
-    return value
+    return _parse(int, text, "an integer", lambda value: value >= 1, "an integer >= 1")
 
 
 def non_negative_int(text: str) -> int:
@@ -75,10 +63,7 @@ def non_negative_int(text: str) -> int:
         >>> non_negative_int("0")
         0
     """
-    value = _parse(int, text, "an integer")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text}")
-    return value
+    return _parse(int, text, "an integer", lambda value: value >= 0, "an integer >= 0")
 
 
 def positive_float(text: str) -> float:
@@ -89,10 +74,7 @@ def positive_float(text: str) -> float:
         >>> positive_float("1e-3")
         0.001
     """
-    value = _parse(float, text, "a number")
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
-    return value
+    return _parse(float, text, "a number", lambda value: math.isfinite(value) and value > 0, "a finite number > 0")
 
 
 def non_negative_float(text: str) -> float:
@@ -103,10 +85,7 @@ def non_negative_float(text: str) -> float:
         >>> non_negative_float("0")
         0.0
     """
-    value = _parse(float, text, "a number")
-    if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
-    return value
+    return _parse(float, text, "a number", lambda value: math.isfinite(value) and value >= 0, "a finite number >= 0")
 
 
 def share(text: str) -> float:
@@ -117,19 +96,14 @@ def share(text: str) -> float:
         >>> share("0.2")
         0.2
     """
-    value = _parse(float, text, "a number")
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"must be a number in [0, 1], got {text}")
-    return value
+    return _parse(float, text, "a number", lambda value: 0 <= value <= 1, "a number in [0, 1]")
 
 
 def name_list(text: str, option: str) -> list[str]:
     """The names of a comma-separated option, blanks dropped; at least one.
 
-    Args:
-        text: the option's value, e.g. ``"nis, is-probabilistic"``.
-        option: the option's name, for the error.
-    Returns: The names in order, e.g. ``["nis", "is-probabilistic"]``.
+    Args: text, option: the option's value; its name, for the error.
+    Returns: The names in order.
     Raises: UsageError: no name in ``text``.
     Example:
         >>> name_list("nis, is-probabilistic,", "--methods")
@@ -200,8 +174,12 @@ def output_folder(path, option: str = "--out") -> Path:
     return path
 
 
-def _parse(kind, text: str, what: str):
+def _parse(kind, text: str, what: str, accept, rule: str):
+    """``kind(text)``, refused with ``argparse.ArgumentTypeError`` unless it is ``what`` and ``accept`` takes it."""
     try:
-        return kind(text)
+        value = kind(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None
+    if not accept(value):
+        raise argparse.ArgumentTypeError(f"must be {rule}, got {text}")
+    return value

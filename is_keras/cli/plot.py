@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from is_keras.cli.options import UsageError, positive_int, readable_folder
+from is_keras.cli.tensorflow_logs import import_tensorflow
 
 NAME = "plot"
 HELP = "redraw a sweep's figures and convergence table from its saved results"
@@ -30,11 +31,9 @@ def add_parser(subparsers) -> None:
         >>> parser.parse_args(["plot", "results/sweep", "--window", "50"]).window
         50
     """
-    parser = subparsers.add_parser(
-        NAME, help=HELP,
-        description="Group the runs saved in DIR by everything but the seed and draw the thesis's figures "
-        "(1-AUC curves, convergence speed and max performance vs parameters) plus convergence.csv/json.",
-    )
+    parser = subparsers.add_parser(NAME, help=HELP, description="Group the runs saved in DIR by everything but the "
+                                   "seed and draw the thesis's figures (1-AUC curves, convergence speed and max "
+                                   "performance vs parameters) plus convergence.csv/json.")
     parser.add_argument("dir", help="a folder written by is-keras sweep")
     parser.add_argument("--figures", default=None, help="where to write figures (default DIR/figures)")
     parser.add_argument("--window", type=positive_int, default=None,
@@ -45,15 +44,13 @@ def add_parser(subparsers) -> None:
 def prepare(args) -> PlotPlan:
     """Check that ``DIR`` is a sweep folder with results.
 
-    Args:
-        args: the parsed ``plot`` arguments.
+    Args: args: the parsed ``plot`` arguments.
     Returns: The :class:`PlotPlan`.
     Raises: UsageError: ``DIR`` is missing or holds no run results.
     Example:
         >>> import argparse
         >>> prepare(argparse.Namespace(dir="/nonexistent", figures=None, window=None))
         Traceback (most recent call last):
-        ...
         is_keras.cli.options.UsageError: DIR: '/nonexistent' does not exist
     """
     folder = readable_folder(args.dir, "DIR")
@@ -65,8 +62,7 @@ def prepare(args) -> PlotPlan:
 def execute(plan: PlotPlan) -> int:
     """Draw the figures and print the convergence table.
 
-    Args:
-        plan: from :func:`prepare`.
+    Args: plan: from :func:`prepare`.
     Returns: 0.
     """
     draw(plan.dir, plan.figures, plan.window)
@@ -77,12 +73,9 @@ def draw(out_dir, fig_dir, window) -> None:
     """Draw ``out_dir``'s figures into ``fig_dir`` (default ``out_dir/figures``) and print the convergence table.
 
     Args:
-        out_dir: a sweep's output folder.
-        fig_dir: where the figures go, or ``None``.
+        out_dir, fig_dir: a sweep's output folder; where the figures go, or ``None``.
         window: convergence window in batches, or ``None`` for the config's.
     """
-    from is_keras.cli.tensorflow_logs import import_tensorflow
-
     import_tensorflow()
     from is_keras.experiments.figures import draw_figures
     from is_keras.experiments.sweep_analysis import convergence_table

@@ -1,7 +1,6 @@
 """The sampling options of ``compare`` and ``detect-compare``: ``--methods``, ``--exponent``, ``--unbiased``, ...
 
-Flags are :class:`~is_keras.sampling.config.SamplerConfig` fields with dashes. Every listed method gets the same
-options; a method that cannot take one (for example ``--uniform-mix`` with ``nis``) is refused before anything trains.
+Every listed method gets the same options; one that cannot take one (``--uniform-mix`` with ``nis``) is refused early.
 """
 
 from __future__ import annotations
@@ -10,6 +9,7 @@ import argparse
 import dataclasses
 
 from is_keras.cli.options import ListingHelpFormatter, UsageError, name_list
+from is_keras.cli.tensorflow_logs import import_tensorflow
 
 
 def method_help(default: str) -> str:
@@ -23,17 +23,13 @@ def method_help(default: str) -> str:
 
 
 def methods_epilog() -> str:
-    """The registered methods, one a line with its description, for the end of ``--help``.
-
-    Reads :data:`~is_keras.sampling.methods.METHOD_SPECS` (which imports TensorFlow).
+    """The registered methods, one a line with its description, for the end of ``--help`` (imports TensorFlow).
 
     Example:
         >>> lines = methods_epilog().splitlines()
         >>> lines[0], lines[1].split()[0]
         ('sampling methods (--methods):', 'nis')
     """
-    from is_keras.cli.tensorflow_logs import import_tensorflow
-
     import_tensorflow()  # the sampling package loads it
     from is_keras.sampling.methods import METHOD_SPECS
 
@@ -43,7 +39,6 @@ def methods_epilog() -> str:
 
 
 def _flag_type(name: str, option):
-    """The argparse ``type`` of ``option``'s flag: the text as ``option.kind``, checked by the option."""
     shown = dataclasses.replace(option, none_ok=False)  # None is the flag's absence, not a typed value
 
     def parse(text: str):
@@ -61,16 +56,10 @@ def _flag_type(name: str, option):
 
 
 def add_sampler_options(parser, *, methods_default: str, methods_help: str | None = None) -> None:
-    """Add ``--methods`` and a flag for every :class:`~is_keras.sampling.config.SamplerConfig` option.
+    """Add ``--methods`` and a flag (type, range, help) per :data:`~is_keras.sampling.options.SAMPLER_OPTIONS` entry.
 
-    The flags are the config's fields with dashes; type, range, choices and help come from
-    :data:`~is_keras.sampling.options.SAMPLER_OPTIONS`, the methods that read each from the registry, so a new method
-    or option needs no change here. The registered methods are listed in the epilog (:func:`methods_epilog`).
-
-    Args:
-        parser: an ``argparse`` parser; methods_default, methods_help: default and help of ``--methods``.
+    Args: parser: an ``argparse`` parser; methods_default, methods_help: default and help of ``--methods``.
     Example:
-        >>> import argparse
         >>> parser = argparse.ArgumentParser()
         >>> add_sampler_options(parser, methods_default="nis")
         >>> parser.parse_args(["--exponent", "0.5"]).exponent
@@ -118,7 +107,6 @@ def method_names(args, *, table_scores=None) -> list[str]:
     Returns: The listed entries, in order.
     Raises: UsageError: ``--methods`` is empty, names an unknown method, an unknown score, or an entry twice.
     Example:
-        >>> import argparse
         >>> method_names(argparse.Namespace(methods="nis,is-probabilistic"))
         ['nis', 'is-probabilistic']
         >>> method_names(argparse.Namespace(methods="nis,nis+gradient-norm"), table_scores=["loss", "gradient-norm"])
@@ -146,15 +134,11 @@ def method_names(args, *, table_scores=None) -> list[str]:
 def sampler_config(args, method: str):
     """The :class:`~is_keras.sampling.config.SamplerConfig` of ``method`` with the command's sampling options.
 
-    Args:
-        args: parsed arguments (see :func:`add_sampler_options`).
-        method: a registered method name.
+    Args: args, method: parsed arguments (see :func:`add_sampler_options`); a registered method name.
     Returns: The validated config.
     Raises: UsageError: the config refuses an option; the message names its flag.
     Example:
-        >>> import argparse
-        >>> args = argparse.Namespace(exponent=0.5, subset_fraction=0.1, subset_size=1000, uniform_mix=0.0,
-        ...                           unbiased=False)
+        >>> args = argparse.Namespace(exponent=0.5, subset_fraction=0.1, subset_size=9, uniform_mix=0.0, unbiased=False)
         >>> sampler_config(args, "is-probabilistic").exponent
         0.5
     """

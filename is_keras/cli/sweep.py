@@ -1,8 +1,6 @@
 """``is-keras sweep CONFIG --out DIR``: a grid of training runs from a YAML/JSON config, resumable and shardable.
 
-The config file, every run of the grid (models, methods and their options), the dataset, ``--shard``, ``--reuse`` and
-``--out`` are checked before the first run trains. ``--smoke`` runs the same grid in a tiny size, to try a config before
-a long job.
+The config, its whole grid and every option are checked before the first run trains.
 """
 
 from __future__ import annotations
@@ -12,6 +10,7 @@ import time
 from pathlib import Path
 
 from is_keras.cli.options import UsageError, output_folder, readable_file, readable_folder
+from is_keras.cli.tensorflow_logs import import_tensorflow
 
 NAME = "sweep"
 HELP = "run a grid of training runs from a YAML/JSON config (resumable, shardable; --smoke: tiny)"
@@ -40,23 +39,18 @@ def add_parser(subparsers) -> None:
         True
     """
     parser = subparsers.add_parser(
-        NAME, help=HELP,
-        description="Run every run of a sweep config (see configs/*.yaml). Each finished run is saved on its "
-        "own as DIR/runs/<run_id>.json; started again, the sweep skips finished runs and resumes the run it was "
-        "killed in from that run's backup (DIR/runs/<run_id>/backup/, made at every evaluation and deleted once "
-        "the result is saved; no option needed). With --shard i/n only "
-        "every n-th run from the i-th (0-based) is run, so n machines or processes can share a sweep. "
-        "The whole grid is checked before its first run.",
-    )
+        NAME, help=HELP, description="Run every run of a sweep config (see configs/*.yaml). Each finished run is saved "
+        "on its own as DIR/runs/<run_id>.json; started again, the sweep skips finished runs and resumes the run it was "
+        "killed in from that run's backup (DIR/runs/<run_id>/backup/, made at every evaluation and deleted once the "
+        "result is saved; no option needed). With --shard i/n only every n-th run from the i-th (0-based) is run, so "
+        "n machines or processes can share a sweep. The whole grid is checked before its first run.")
     parser.add_argument("config", help="sweep config file (.yaml, .yml or .json)")
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--shard", default="0/1", help="i/n: run shard i (0-based) of n (default 0/1: all)")
-    parser.add_argument("--reuse", action="append", default=[], metavar="DIR",
-                        help="another sweep's output folder: identical runs finished there are copied, not "
-                        "trained again (repeatable)")
-    parser.add_argument("--smoke", action="store_true",
-                        help="run the grid in a tiny size (few samples, one epoch) to try the config; "
-                        "use a separate --out")
+    parser.add_argument("--reuse", action="append", default=[], metavar="DIR", help="another sweep's output folder: "
+                        "identical runs finished there are copied, not trained again (repeatable)")
+    parser.add_argument("--smoke", action="store_true", help="run the grid in a tiny size (few samples, one epoch) "
+                        "to try the config; use a separate --out")
     parser.add_argument("--no-plot", action="store_true",
                         help="do not draw the figures at the end (never drawn for n > 1 shards)")
     parser.set_defaults(prepare=prepare, execute=execute)
@@ -65,14 +59,11 @@ def add_parser(subparsers) -> None:
 def prepare(args) -> SweepPlan:
     """Read and check the config and its whole grid, ``--shard``, ``--reuse`` and ``--out``; train nothing.
 
-    Args:
-        args: the parsed ``sweep`` arguments.
+    Args: args: the parsed ``sweep`` arguments.
     Returns: The :class:`SweepPlan`.
     Raises: UsageError: naming the option, or the file and the config key at fault.
     """
     path = readable_file(args.config, "CONFIG")
-    from is_keras.cli.tensorflow_logs import import_tensorflow
-
     import_tensorflow()
     from is_keras.experiments.sweep_config import load_sweep_config, smoke_config
     from is_keras.experiments.sweep_grid import expand_sweep, parse_shard
@@ -95,9 +86,7 @@ def prepare(args) -> SweepPlan:
 def check_dataset_folder(config, path) -> None:
     """Check that a dataset read from a local folder has one (``dataset_kwargs: {root: DIR}``) and that it exists.
 
-    Args:
-        config: a :class:`~is_keras.experiments.sweep_config.SweepConfig`.
-        path: the config file, for messages.
+    Args: config, path: a :class:`~is_keras.experiments.sweep_config.SweepConfig`; the config file, for messages.
     Raises: UsageError: naming the file and the key.
     Example:
         >>> from is_keras.experiments.sweep_config import SweepConfig
@@ -115,8 +104,7 @@ def check_dataset_folder(config, path) -> None:
 def execute(plan: SweepPlan) -> int:
     """Run the plan's unfinished runs, then (one shard, unless ``--no-plot``) draw the figures.
 
-    Args:
-        plan: from :func:`prepare`.
+    Args: plan: from :func:`prepare`.
     Returns: 0.
     """
     from is_keras.cli.plot import draw
@@ -124,8 +112,7 @@ def execute(plan: SweepPlan) -> int:
 
     start = time.perf_counter()
     outcome = run_sweep(plan.config, plan.out, shard=plan.shard, reuse=plan.reuse, smoke=plan.smoke)
-    print(f"ran {len(outcome.ran)} run(s), copied {len(outcome.reused)}, "
-          f"skipped {len(outcome.skipped)} finished in "
+    print(f"ran {len(outcome.ran)} run(s), copied {len(outcome.reused)}, skipped {len(outcome.skipped)} finished in "
           f"{time.perf_counter() - start:.0f} s; results in {plan.out / 'runs'}")
     if plan.shard[1] > 1:
         print(f"when every shard has finished: is-keras plot {plan.out}")

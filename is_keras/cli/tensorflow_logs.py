@@ -1,9 +1,7 @@
 """Keep TensorFlow's log lines out of the command line's output.
 
-TensorFlow's C++ core writes log lines straight to file descriptor 2, at import (before absl logging is set up, so
-``TF_CPP_MIN_LOG_LEVEL`` misses them) and at the first device query (``failed call to cuInit`` without a GPU). The
-command line sets ``TF_CPP_MIN_LOG_LEVEL=3`` unless the user did, imports TensorFlow only in the subcommand that needs
-it, and drops the absl-formatted info and warning lines printed during the import.
+TensorFlow's C++ core writes log lines straight to file descriptor 2 at import, before ``TF_CPP_MIN_LOG_LEVEL`` applies;
+the command line sets that level to 3 unless the user did, and drops the absl info and warning lines of the import.
 """
 
 from __future__ import annotations
@@ -22,9 +20,7 @@ _ABSL_PREAMBLE = "WARNING: All log messages before absl::InitializeLog() is call
 
 
 def quiet_tensorflow_logs() -> None:
-    """Set ``TF_CPP_MIN_LOG_LEVEL`` (unless set) and silence TensorFlow's and absl's Python loggers.
-
-    Call before TensorFlow is imported; imports nothing heavy.
+    """Set ``TF_CPP_MIN_LOG_LEVEL`` (unless set) and silence TensorFlow's and absl's loggers; call before importing TF.
 
     Example:
         >>> quiet_tensorflow_logs()
@@ -38,16 +34,12 @@ def quiet_tensorflow_logs() -> None:
 
 
 def import_tensorflow():
-    """Import TensorFlow, dropping the info/warning lines it writes to stderr while it loads.
-
-    Lines that are not TensorFlow's info or warning log lines (errors, a crash's message) are written back to stderr.
-    With ``TF_CPP_MIN_LOG_LEVEL`` below 2 nothing is dropped.
+    """Import TensorFlow, dropping the info/warning log lines it writes to stderr while loading (none at log level < 2).
 
     Returns: The ``tensorflow`` module.
     Raises: ImportError: TensorFlow is not installed or fails to load.
     Example:
-        >>> tf = import_tensorflow()
-        >>> tf.__name__
+        >>> import_tensorflow().__name__
         'tensorflow'
     """
     if "tensorflow" in sys.modules or not _quiet():

@@ -17,12 +17,10 @@ __all__ = ["DetectionData", "augment_detection", "letterbox_params", "load_coco"
 
 
 def letterbox_params(width: int, height: int, size: int, letterbox: bool = True):
-    """``(scale_x, scale_y, offset_x, offset_y, new_w, new_h)`` mapping an image into a ``size × size`` input.
+    """How a ``width × height`` image maps into a ``size × size`` input: input pixel = image pixel · scale + offset.
 
-    Args:
-        width, height, size: the image's width and height; the side of the square input.
-        letterbox: keep the aspect ratio and centre the image (else stretch it).
-    Returns: ``(scale_x, scale_y, offset_x, offset_y, new_w, new_h)``: input pixel = image pixel · scale + offset.
+    Args: letterbox: keep the aspect ratio and centre the image (else stretch it).
+    Returns: ``(scale_x, scale_y, offset_x, offset_y, new_w, new_h)``.
     Raises: ZeroDivisionError: a zero width or height.
     Example:
         >>> letterbox_params(640, 480, 416)
@@ -40,25 +38,22 @@ def load_coco(annotation_json, image_dir, *, image_size: int = 416, max_images: 
               ) -> DetectionData:
     """Load a COCO-format detection set (via pycocotools), resized to ``image_size × image_size``.
 
-    Crowd annotations and boxes without area are skipped; categories are renumbered ``0 … C-1`` in COCO id
-    order. Boxes reaching outside their image are clipped (dropped when left without area), counted in one
-    ``UserWarning`` naming the annotation file.
-
     Args:
         annotation_json, image_dir: e.g. ``instances_train2017.json``; the folder holding every ``file_name``.
         image_size: side of the square network input (a multiple of 32 for YOLOv2).
         max_images, seed: keep only this many images (the first ones, or a random choice seeded by ``seed``).
         include_empty, letterbox: keep images without boxes; keep the aspect ratio (gray padding 128), not stretch.
         memmap_path: write the images to this ``np.memmap`` file instead of RAM (~0.5 MB per image at 416).
-    Returns: A :class:`~is_keras.data.detection_data.DetectionData`, boxes in pixels of the resized images.
+    Returns: A :class:`~is_keras.data.detection_data.DetectionData`, boxes in pixels of the resized images: crowd and
+        area-less boxes skipped, boxes reaching outside their image clipped (dropped when left without area, counted
+        in one ``UserWarning``); categories renumbered ``0 … C-1`` in COCO id order.
     Raises: ValueError: a missing file or folder, not COCO JSON, an unknown image or category, an undecodable image.
     Example:
         >>> import tempfile
         >>> from is_keras.data.synthetic_shapes import write_synthetic_shapes
         >>> ann = write_synthetic_shapes(tempfile.mkdtemp(), num_images=2, image_size=64, seed=0)
-        >>> data = load_coco(ann, ann.parent / "images", image_size=32)
-        >>> data.images.shape, data.boxes[0].shape[1]
-        ((2, 32, 32, 3), 4)
+        >>> load_coco(ann, ann.parent / "images", image_size=32).images.shape
+        (2, 32, 32, 3)
     """
     from PIL import Image
     from pycocotools.coco import COCO
@@ -90,15 +85,12 @@ def load_coco(annotation_json, image_dir, *, image_size: int = 416, max_images: 
     if not image_ids:
         raise ValueError(f"{annotation_json} has no images to load")
     shape = (len(image_ids), image_size, image_size, 3)
-    if memmap_path is not None:
-        images = np.lib.format.open_memmap(memmap_path, mode="w+", dtype=np.uint8, shape=shape)
-    else:
-        images = np.empty(shape, dtype=np.uint8)
+    images = (np.empty(shape, dtype=np.uint8) if memmap_path is None
+              else np.lib.format.open_memmap(memmap_path, mode="w+", dtype=np.uint8, shape=shape))
     all_boxes, all_labels = [], []
     clipped = dropped = 0
     for n, image_id in enumerate(image_ids):
-        info = coco.loadImgs(image_id)[0]
-        path = image_dir / info["file_name"]
+        path = image_dir / coco.loadImgs(image_id)[0]["file_name"]
         if not path.is_file():
             raise ValueError(f"image file not found: {path} (listed in {annotation_json})")
         with _open_image(path) as img:
@@ -119,10 +111,8 @@ def load_coco(annotation_json, image_dir, *, image_size: int = 416, max_images: 
                     continue
                 clipped += 1
             if ann["category_id"] not in cat_index:
-                raise ValueError(
-                    f"{annotation_json}: annotation {ann.get('id')} has category_id {ann['category_id']}, "
-                    "which is not in its categories"
-                )
+                raise ValueError(f"{annotation_json}: annotation {ann.get('id')} has category_id "
+                                 f"{ann['category_id']}, which is not in its categories")
             boxes.append([x1 * sx + ox, y1 * sy + oy, x2 * sx + ox, y2 * sy + oy])
             labels.append(cat_index[ann["category_id"]])
         all_boxes.append(np.asarray(boxes, dtype=np.float32).reshape(-1, 4))
@@ -137,15 +127,12 @@ def load_coco(annotation_json, image_dir, *, image_size: int = 416, max_images: 
 
 
 def pad_boxes(boxes, labels, *, max_boxes: int) -> tuple[np.ndarray, np.ndarray]:
-    """Fixed-size ``(N, max_boxes, 4)`` boxes and ``(N, max_boxes)`` labels, padding with label -1.
+    """Fixed-size float32 ``(N, max_boxes, 4)`` boxes and int32 ``(N, max_boxes)`` labels, padding with label -1.
 
-    Args:
-        boxes, labels: per image an ``(n_i, 4)`` and an ``(n_i,)`` array.
-        max_boxes: the padded size.
-    Returns: ``(boxes, labels)``: float32 ``(N, max_boxes, 4)`` and int32 ``(N, max_boxes)``.
+    Args: boxes, labels: per image an ``(n_i, 4)`` and an ``(n_i,)`` array.
+    Returns: ``(boxes, labels)``.
     Raises: ValueError: an image with more than ``max_boxes`` boxes.
     Example:
-        >>> import numpy as np
         >>> b, lab = pad_boxes([np.ones((1, 4))], [np.array([2])], max_boxes=3)
         >>> b.shape, lab.tolist()
         ((1, 3, 4), [[2, -1, -1]])

@@ -7,14 +7,11 @@ def augment_detection(image, boxes, labels, seed, *, flip_probability: float = 0
                       min_box_size: float = 2.0, fill_value: float = 0.5):
     """Scale one image by a random factor onto a canvas of its size at a random place, maybe flip it; boxes follow.
 
-    Randomness is stateless: the same ``seed`` gives the same result.
-
     Args:
         image, boxes, labels: ``(H, W, C)`` float image; ``(M, 4)`` ``[x1, y1, x2, y2]`` pixels; ``(M,)`` int, -1: pad.
-        seed: a shape-(2,) integer tensor.
+        seed, fill_value: a shape-(2,) integer tensor (stateless: the same seed, the same result); the padding colour.
         flip_probability, scale_range: probability of a horizontal flip; ``(low, high)`` of the scale factor.
         min_box_size: boxes narrower or shorter than this (pixels) afterwards become padding (label -1, zeros).
-        fill_value: the padding colour.
     Returns: ``(image, boxes, labels)`` of the same shapes.
     Raises: ValueError: a ``scale_range`` that is not ``0 < low <= high``.
     Example:
@@ -35,13 +32,11 @@ def augment_detection(image, boxes, labels, seed, *, flip_probability: float = 0
     seeds = tf.random.experimental.stateless_split(seed, 5)
     height, width = tf.shape(image)[0], tf.shape(image)[1]
     h_f, w_f = tf.cast(height, tf.float32), tf.cast(width, tf.float32)
-
     lo, hi = float(scale_range[0]), float(scale_range[1])
     if not 0 < lo <= hi:
         raise ValueError(f"scale_range must be (low, high) with 0 < low <= high, got {scale_range}")
     scale = tf.random.stateless_uniform((), seeds[0], lo, hi)
-    new_h = tf.maximum(1, tf.cast(tf.round(h_f * scale), tf.int32))
-    new_w = tf.maximum(1, tf.cast(tf.round(w_f * scale), tf.int32))
+    new_h, new_w = (tf.maximum(1, tf.cast(tf.round(side * scale), tf.int32)) for side in (h_f, w_f))
     resized = tf.cast(tf.image.resize(image, (new_h, new_w)), dtype)
     canvas_h, canvas_w = tf.maximum(new_h, height), tf.maximum(new_w, width)
     place_y = tf.random.stateless_uniform((), seeds[1], 0, canvas_h - new_h + 1, dtype=tf.int32)
@@ -51,10 +46,8 @@ def augment_detection(image, boxes, labels, seed, *, flip_probability: float = 0
     padded = tf.pad(resized - fill_value, [[place_y, canvas_h - new_h - place_y],
                                            [place_x, canvas_w - new_w - place_x], [0, 0]]) + fill_value
     out = padded[crop_y : crop_y + height, crop_x : crop_x + width]
-    sx = tf.cast(new_w, tf.float32) / w_f
-    sy = tf.cast(new_h, tf.float32) / h_f
-    dx = tf.cast(place_x - crop_x, tf.float32)
-    dy = tf.cast(place_y - crop_y, tf.float32)
+    sx, sy = tf.cast(new_w, tf.float32) / w_f, tf.cast(new_h, tf.float32) / h_f
+    dx, dy = tf.cast(place_x - crop_x, tf.float32), tf.cast(place_y - crop_y, tf.float32)
     boxes = boxes * tf.stack([sx, sy, sx, sy]) + tf.stack([dx, dy, dx, dy])
 
     flip = tf.random.stateless_uniform((), tf.stack([seed[1], seed[0]]), 0, 1) < flip_probability

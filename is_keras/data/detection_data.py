@@ -9,23 +9,17 @@ import numpy as np
 
 @dataclasses.dataclass
 class DetectionData:
-    """Images of one size with their boxes.
+    """Images of one size with their boxes; ``len(data)`` is the number of images.
 
     Args:
         images: ``(N, H, W, 3)`` uint8 (an array or ``np.memmap``).
-        boxes: ``boxes[i]`` is ``(n_i, 4)`` float32 ``[x1, y1, x2, y2]`` in pixels of ``images[i]``.
-        labels: ``labels[i]`` is ``(n_i,)`` int64 in ``[0, len(class_names))``.
+        boxes, labels: per image ``(n_i, 4)`` float32 ``[x1, y1, x2, y2]`` pixels; ``(n_i,)`` int64 class ids.
         class_names, image_ids: one name per class; one id per image (COCO's image id).
-    Returns: A dataclass; ``len(data)`` is the number of images.
-    Raises: TypeError: a missing field.
     Example:
-        >>> import numpy as np
         >>> data = DetectionData(np.zeros((3, 32, 32, 3), np.uint8), [np.zeros((1, 4), np.float32)] * 3,
         ...                      [np.zeros(1, np.int64)] * 3, ["square"], [1, 2, 3])
-        >>> len(data), data.image_size, data.num_classes
-        (3, (32, 32), 1)
-        >>> len(data.subset([0, 2])), data.float_images().dtype
-        (2, dtype('float32'))
+        >>> len(data), data.image_size, data.num_classes, len(data.subset([0, 2])), data.float_images().dtype
+        (3, (32, 32), 1, 2, dtype('float32'))
     """
 
     images: np.ndarray
@@ -49,13 +43,9 @@ class DetectionData:
     def subset(self, indices) -> DetectionData:
         """The images at ``indices`` (a new, in-memory ``DetectionData``)."""
         indices = [int(i) for i in indices]
-        return DetectionData(
-            images=np.asarray(self.images[indices]),
-            boxes=[self.boxes[i] for i in indices],
-            labels=[self.labels[i] for i in indices],
-            class_names=list(self.class_names),
-            image_ids=[self.image_ids[i] for i in indices],
-        )
+        return DetectionData(images=np.asarray(self.images[indices]), boxes=[self.boxes[i] for i in indices],
+                             labels=[self.labels[i] for i in indices], class_names=list(self.class_names),
+                             image_ids=[self.image_ids[i] for i in indices])
 
     def float_images(self) -> np.ndarray:
         """Images as float32 in [0, 1], the input YOLOv2 expects."""

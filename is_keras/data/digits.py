@@ -10,8 +10,7 @@ from is_keras.data.splits import stratified_split
 def load_digits(*, val_fraction: float = 0.25, seed: int = 0):
     """The 1,797 8×8 digit images as ``(x_train, y_train), (x_val, y_val)``, split stratified (3:1 by default).
 
-    Args:
-        val_fraction, seed: the validation share of every class; seeds the split.
+    Args: val_fraction, seed: the validation share of every class; seeds the split.
     Returns: ``(x_train, y_train), (x_val, y_val)``: ``x`` float32 ``(N, 8, 8, 1)`` in [0, 1], ``y`` int64 labels 0–9.
     Raises: ValueError: ``val_fraction`` outside (0, 1).
     Example:

@@ -1,15 +1,4 @@
-"""GTSRB, the German Traffic Sign Recognition Benchmark, from a local folder.
-
-The training archive unpacks to ``Final_Training/Images/000NN/``: one folder per class (43) with ``.ppm``
-images and a semicolon-separated ``GT-000NN.csv``::
-
-    Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId
-    00000_00000.ppm;29;30;5;6;24;25;0
-
-The ROI is the sign inside a border of about 10 % of its size, ``(X1, Y1)`` its top-left pixel and
-``(X2, Y2)`` its bottom-right corner in the PIL crop convention. The thesis's 51,840 images are the
-39,209 training plus the 12,630 test images (``Final_Test/Images`` with ``GT-final_test.csv``).
-"""
+"""GTSRB, the German Traffic Sign Recognition Benchmark, from a local folder (``Final_Training/Images/000NN/``)."""
 
 from __future__ import annotations
 
@@ -24,15 +13,14 @@ from is_keras.data.image_decoding import IMAGE_SUFFIXES
 
 #: The 43 GTSRB class names, by ClassId.
 GTSRB_CLASS_NAMES = (
-    "speed limit 20", "speed limit 30", "speed limit 50", "speed limit 60", "speed limit 70",
-    "speed limit 80", "end of speed limit 80", "speed limit 100", "speed limit 120", "no passing",
-    "no passing for vehicles over 3.5 t", "right of way at next intersection", "priority road", "yield",
-    "stop", "no vehicles", "vehicles over 3.5 t prohibited", "no entry", "general caution",
-    "dangerous curve left", "dangerous curve right", "double curve", "bumpy road", "slippery road",
-    "road narrows on the right", "road work", "traffic signals", "pedestrians", "children crossing",
-    "bicycles crossing", "beware of ice/snow", "wild animals crossing", "end of all speed and passing limits",
-    "turn right ahead", "turn left ahead", "ahead only", "go straight or right", "go straight or left",
-    "keep right", "keep left", "roundabout mandatory", "end of no passing",
+    "speed limit 20", "speed limit 30", "speed limit 50", "speed limit 60", "speed limit 70", "speed limit 80",
+    "end of speed limit 80", "speed limit 100", "speed limit 120", "no passing", "no passing for vehicles over 3.5 t",
+    "right of way at next intersection", "priority road", "yield", "stop", "no vehicles",
+    "vehicles over 3.5 t prohibited", "no entry", "general caution", "dangerous curve left", "dangerous curve right",
+    "double curve", "bumpy road", "slippery road", "road narrows on the right", "road work", "traffic signals",
+    "pedestrians", "children crossing", "bicycles crossing", "beware of ice/snow", "wild animals crossing",
+    "end of all speed and passing limits", "turn right ahead", "turn left ahead", "ahead only", "go straight or right",
+    "go straight or left", "keep right", "keep left", "roundabout mandatory", "end of no passing",
     "end of no passing for vehicles over 3.5 t",
 )  # fmt: skip
 
@@ -40,13 +28,11 @@ _CLASS_DIR = re.compile(r"^\d{5}$")
 
 
 def read_gtsrb_index(root, *, include_test: bool = False):
-    """List the GTSRB images under ``root``: ``(paths, boxes, labels)``.
-
-    An image listed in no ``GT-*.csv`` gets its class from the folder name; a repeated row is read once.
+    """The GTSRB images under ``root``; one in no ``GT-*.csv`` gets its folder's class, a repeated row is read once.
 
     Args:
         root: the folder holding ``[GTSRB/]Final_Training``, ``Final_Training/Images`` or the ``000NN`` folders.
-        include_test: also read ``Final_Test/Images`` with ``GT-final_test.csv``.
+        include_test: also read ``Final_Test/Images`` with ``GT-final_test.csv`` (39,209 + 12,630 = 51,840 images).
     Returns: ``(paths, boxes, labels)``: a list of str, ROI boxes ``(x1, y1, x2, y2)`` or ``None``, int64 labels.
     Raises: ValueError: no folder or class folders, a bad CSV row or missing image, or two labels for one image (named).
     Example:
@@ -85,10 +71,8 @@ def load_gtsrb(root, *, image_size=28, roi_crop: bool = True, val_fraction: floa
         root, include_test: the GTSRB folder; add the official test images (see :func:`read_gtsrb_index`).
         image_size, roi_crop: ``int`` or ``(height, width)`` (28: CrapNet's input); crop to the ROI first.
         val_fraction, seed: the validation share of every class; seeds the split.
-        in_memory, cache, cache_dir, in_memory_limit, progress: see
-            :func:`~is_keras.data.image_cache.load_image_files`.
-    Returns:
-        ``(x_train, y_train), (x_val, y_val)``: ``x`` float32 RGB ``(N, H, W, 3)`` in [0, 1], ``y`` the int64 ClassId.
+        in_memory, cache, cache_dir, in_memory_limit, progress: see :func:`~is_keras.data.image_cache.load_image_files`.
+    Returns: ``(x_train, y_train), (x_val, y_val)``: ``x`` float32 RGB ``(N, H, W, 3)`` in [0, 1], ``y`` int64 ClassIds.
     Raises: ValueError: see :func:`read_gtsrb_index`; an image that cannot be decoded (named).
     Example:
         >>> import tempfile
@@ -109,10 +93,8 @@ def _find_training_images(root: Path) -> Path:
                       root / "Images", root):
         if candidate.is_dir() and any(d.is_dir() and _CLASS_DIR.match(d.name) for d in candidate.iterdir()):
             return candidate
-    raise ValueError(
-        f"no GTSRB class folders (Final_Training/Images/000NN) found under {root}; "
-        "unpack GTSRB_Final_Training_Images.zip there"
-    )
+    raise ValueError(f"no GTSRB class folders (Final_Training/Images/000NN) found under {root}; "
+                     "unpack GTSRB_Final_Training_Images.zip there")
 
 
 def _read_gt_csv(csv_path: Path, image_dir: Path):
@@ -146,10 +128,8 @@ def _unique_rows(csv_path: Path, image_dir: Path, seen: dict):
         first_label, first_csv = seen[key]
         if first_label != label:
             where = f"in {csv_path}" if first_csv == csv_path else f"in {first_csv} and {csv_path}"
-            raise ValueError(
-                f"{path} is given two different labels ({first_label} and {label}) {where}; "
-                "fix the annotation file (one label per image)"
-            )
+            raise ValueError(f"{path} is given two different labels ({first_label} and {label}) {where}; "
+                             "fix the annotation file (one label per image)")
 
 
 def _read_test_set(root: Path, training_images: Path):
@@ -161,7 +141,5 @@ def _read_test_set(root: Path, training_images: Path):
         csv_path = folder / "GT-final_test.csv"
         if csv_path.is_file():
             return list(_unique_rows(csv_path, test_images, {}))
-    raise ValueError(
-        f"include_test=True but GT-final_test.csv (the test labels, GTSRB_Final_Test_GT.zip) "
-        f"is not in {test_images} or its parents"
-    )
+    raise ValueError(f"include_test=True but GT-final_test.csv (the test labels, GTSRB_Final_Test_GT.zip) "
+                     f"is not in {test_images} or its parents")

@@ -1,11 +1,7 @@
-"""Reading IDX files, the format of MNIST and Fashion-MNIST, plain or gzip-compressed.
+"""Reading IDX files, the format of MNIST and Fashion-MNIST, plain or gzip-compressed (told by the bytes ``1f 8b``).
 
-An IDX file is a 4-byte magic number -- two zero bytes, a type code and the number of dimensions -- then
-one big-endian 32-bit size per dimension, then the items, big-endian, in C order::
-
-    00 00 08 03  00 00 ea 60  00 00 00 1c  00 00 00 1c  <60000 * 28 * 28 uint8 pixels>
-
-Compression is recognized by the gzip magic bytes ``1f 8b``, not by the file name.
+An IDX file is a 4-byte magic number (two zero bytes, a type code, the number of dimensions), one big-endian
+32-bit size per dimension, then the items, big-endian, in C order.
 """
 
 from __future__ import annotations
@@ -28,23 +24,15 @@ _TYPE_NAMES = ", ".join(f"0x{code:02X} {dtype.newbyteorder('=').name}" for code,
 def read_idx(path) -> np.ndarray:
     """Read one IDX file (gzip-compressed or plain) as a numpy array of the shape its header gives.
 
-    Args:
-        path: the file.
+    Args: path: the file.
     Returns: A writable array in native byte order, of the header's dimensions and type (see :data:`IDX_DTYPES`).
-    Raises:
-        FileNotFoundError: no such file.
-        ValueError: a bad magic number (nonzero first bytes, an unknown type code, no dimensions), a short
-            header, invalid gzip, or more or fewer bytes than the dimensions need; it starts with the path.
+    Raises: FileNotFoundError, ValueError: no such file; a bad magic number or header, invalid gzip, a wrong size.
     Example:
         >>> import gzip, pathlib, tempfile
         >>> path = pathlib.Path(tempfile.mkdtemp()) / "labels-idx1-ubyte.gz"
         >>> _ = path.write_bytes(gzip.compress(bytes([0, 0, 8, 1, 0, 0, 0, 3, 7, 0, 9])))
         >>> read_idx(path)
         array([7, 0, 9], dtype=uint8)
-        >>> _ = path.write_bytes(bytes([0, 0, 8, 1, 0, 0, 0, 3, 7, 0]))  # plain, one label short
-        >>> read_idx(path)  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ValueError: ...labels-idx1-ubyte.gz: truncated: holds 2 items, its header says 3 (3)
     """
     path = Path(path).expanduser()
     if not path.is_file():
@@ -88,11 +76,9 @@ def read_idx(path) -> np.ndarray:
 
 
 def find_idx_file(folder, name: str) -> Path:
-    """The file ``name.gz`` or ``name`` in ``folder``; the distributed ``.gz`` one when both exist.
+    """The path of the file ``name.gz`` or ``name`` in ``folder``; the distributed ``.gz`` one when both exist.
 
-    Args:
-        folder, name: the folder; the uncompressed file name, e.g. ``"train-labels-idx1-ubyte"``.
-    Returns: The path found.
+    Args: folder, name: the folder; the uncompressed file name, e.g. ``"train-labels-idx1-ubyte"``.
     Raises: FileNotFoundError: neither exists (the message names both).
     Example:
         >>> import pathlib, tempfile
@@ -119,9 +105,7 @@ def write_idx(path, array, *, compress: bool | None = None) -> Path:
     Raises: ValueError: a type IDX cannot hold, a 0-D array, or more than 255 dimensions.
     Example:
         >>> import pathlib, tempfile
-        >>> import numpy as np
-        >>> path = pathlib.Path(tempfile.mkdtemp()) / "x-idx2-ubyte.gz"
-        >>> path = write_idx(path, np.arange(6, dtype=np.uint8).reshape(2, 3))
+        >>> path = write_idx(pathlib.Path(tempfile.mkdtemp()) / "x.gz", np.arange(6, dtype=np.uint8).reshape(2, 3))
         >>> read_idx(path).tolist()
         [[0, 1, 2], [3, 4, 5]]
     """

@@ -1,12 +1,4 @@
-"""Image files -> training arrays: decode and resize once, keep the result in an on-disk cache.
-
-The decoded pixels are stored once in ``<cache_dir>/images-<hash>.npy`` and memory-mapped on later
-runs; the hash covers the file list (paths, sizes, modification times, crop boxes), the image size,
-the channel count and the dtype, so any change to the images gives a new file. Datasets over
-``in_memory_limit`` bytes (or ``in_memory=False``) come back as read-only float32 memmaps in [0, 1],
-one more file per split, read batch by batch. The cache is ``$IS_KERAS_CACHE_DIR`` or
-``~/.cache/is_keras`` unless a ``cache_dir`` is given; deleting files there is always safe.
-"""
+"""Image files -> training arrays: decoded and resized once into an on-disk ``.npy`` cache (safe to delete)."""
 
 from __future__ import annotations
 
@@ -28,9 +20,8 @@ _CACHE_FORMAT_VERSION = 1
 
 
 def default_cache_dir() -> Path:
-    """``$IS_KERAS_CACHE_DIR`` if set, else ``~/.cache/is_keras``.
+    """``$IS_KERAS_CACHE_DIR`` if set, else ``~/.cache/is_keras``, as a ``Path`` (not created).
 
-    Returns: The folder as a ``Path`` (not created).
     Raises: RuntimeError: no home folder can be found and the variable is unset.
     Example:
         >>> default_cache_dir().name
@@ -44,19 +35,17 @@ def cache_images(paths, image_size, *, boxes=None, cache_dir=None, channels: int
                  chunk_size: int = 1024, workers=None, progress: bool = True) -> np.memmap:
     """Decode + resize the files once into ``<cache_dir>/images-<hash>.npy``; memory-map it.
 
-    Later calls with the same files (paths, sizes, mtimes), boxes, size, channels and dtype only open it.
-
     Args:
         paths, image_size, boxes, channels: as in :func:`~is_keras.data.image_decoding.decode_images`.
         cache_dir, dtype: the folder (default :func:`default_cache_dir`); ``"float32"``, ``"float16"`` or ``"uint8"``.
         chunk_size, workers, progress: images decoded per chunk; decoding threads (default up to 4); a progress bar.
-    Returns: A read-only ``np.memmap`` ``(N, H, W, channels)`` (float dtypes in [0, 1]).
+    Returns: A read-only ``np.memmap`` ``(N, H, W, channels)`` (float dtypes in [0, 1]), reused by later calls with
+        the same files (paths, sizes, mtimes), boxes, size, channels and dtype.
     Raises: ValueError: a missing or undecodable image, an unreadable cache file (each named), or bad options.
     Example:
-        >>> import tempfile, pathlib
-        >>> from PIL import Image
+        >>> import tempfile, pathlib, PIL.Image
         >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.png"
-        >>> Image.new("RGB", (6, 6)).save(path)
+        >>> PIL.Image.new("RGB", (6, 6)).save(path)
         >>> x, y = (cache_images([path], 4, cache_dir=path.parent, progress=False) for _ in range(2))  # y reuses x
         >>> type(y).__name__, y.shape, x.filename == y.filename
         ('memmap', (1, 4, 4, 3), True)
@@ -67,26 +56,20 @@ def cache_images(paths, image_size, *, boxes=None, cache_dir=None, channels: int
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
     key = _files_key(paths, boxes, (height, width), channels, dtype)
-    shape = (len(paths), height, width, channels)
 
     def fill(out):
         fill_decoded(out, paths, boxes, (height, width), channels, workers, progress, chunk_size, desc="caching images")
 
-    return cached_array(f"images-{key}", shape, dtype, fill, cache_dir=cache_dir)
+    return cached_array(f"images-{key}", (len(paths), height, width, channels), dtype, fill, cache_dir=cache_dir)
 
 
 def cached_array(name: str, shape, dtype, fill, *, cache_dir=None) -> np.memmap:
-    """Memory-map ``<cache_dir>/<name>.npy``, creating it first with ``fill(memmap)`` if absent.
-
-    The file is written under a temporary name and renamed into place: a crash never leaves half a cache.
+    """Memory-map ``<cache_dir>/<name>.npy`` read-only, creating it first with ``fill(memmap)`` if absent (atomically).
 
     Args:
         name, shape, dtype: the file's name without ``.npy``; the array's shape and dtype.
         fill, cache_dir: ``fill(memmap)`` writes the values into a fresh memmap; the folder (:func:`default_cache_dir`).
-    Returns: A read-only ``np.memmap``.
-    Raises:
-        ValueError: the existing file is not a readable ``.npy`` or holds another shape or dtype (named).
-        Exception: whatever ``fill`` raises (no file is left behind).
+    Raises: ValueError: the existing file is not a readable ``.npy`` or holds another shape or dtype (named).
     Example:
         >>> import tempfile
         >>> fill = lambda out: out.__setitem__(slice(None), [0, 1, 4, 9])
@@ -117,21 +100,15 @@ def cached_array(name: str, shape, dtype, fill, *, cache_dir=None) -> np.memmap:
 
 
 def subset_memmap(array, indices, *, cache_dir=None, chunk_size: int = 4096) -> np.memmap:
-    """``array[indices]`` written once to the cache and memory-mapped; the same split of one cache is reused.
+    """``array[indices]`` as a read-only memmap written once to the cache; the same split of one cache is reused.
 
     Args:
         array, indices: the source array (usually a memmap from :func:`cached_array`); the rows to keep.
         cache_dir, chunk_size: the folder (default :func:`default_cache_dir`); rows copied at a time.
-    Returns: A read-only ``np.memmap`` equal to ``array[indices]``.
-    Raises:
-        IndexError: an index out of range.
-        ValueError: an unreadable existing cache file (named).
+    Raises: IndexError, ValueError: an index out of range; an unreadable existing cache file (named).
     Example:
         >>> import tempfile
-        >>> folder = tempfile.mkdtemp()
-        >>> squares = cached_array("sq", (4,), "int64", lambda out: out.__setitem__(slice(None), [0, 1, 4, 9]),
-        ...                        cache_dir=folder)
-        >>> subset_memmap(squares, [1, 3], cache_dir=folder).tolist()
+        >>> subset_memmap(np.array([0, 1, 4, 9]), [1, 3], cache_dir=tempfile.mkdtemp()).tolist()
         [1, 9]
     """
     indices = np.asarray(indices, dtype=np.int64)
@@ -155,19 +132,15 @@ def load_image_files(paths, labels, image_size=28, *, boxes=None, val_fraction: 
         paths, image_size, boxes, channels: as in :func:`~is_keras.data.image_decoding.decode_images`.
         labels: one integer class id >= 0 per file.
         val_fraction, seed, stratify: the validation share; seeds the split; split per class (else a permutation).
-        in_memory: ``True``, ``False`` (read-only float32 memmaps in the cache) or ``None`` (``True`` when the
-            float32 pixels take at most ``in_memory_limit`` bytes).
-        cache: ``True`` (decode once through :func:`cache_images`), ``False`` (decode in memory every time)
-            or ``None`` (cache only when the data stay on disk).
+        in_memory: ``True``, ``False`` (read-only memmaps in the cache), ``None`` (if <= ``in_memory_limit`` bytes).
+        cache: ``True`` (decode once through :func:`cache_images`), ``False`` (every time) or ``None`` (when on disk).
         cache_dir, progress: the cache folder; show progress bars.
-        in_memory_limit: the size limit for ``in_memory=None``, in bytes.
     Returns: ``(x_train, y_train), (x_val, y_val)``: ``x`` float32 in [0, 1], ``(N, H, W, channels)``; ``y`` int64.
     Raises: ValueError: bad labels, under 2 files, ``in_memory=False`` with ``cache=False``, a bad image (named).
     Example:
-        >>> import tempfile, pathlib
-        >>> from PIL import Image
+        >>> import tempfile, pathlib, PIL.Image
         >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.png"
-        >>> Image.new("RGB", (5, 5)).save(path)
+        >>> PIL.Image.new("RGB", (5, 5)).save(path)
         >>> (x_train, y_train), (x_val, y_val) = load_image_files([path] * 4, [0, 0, 1, 1], 5, cache=False)
         >>> x_train.shape, x_train.dtype, y_train.dtype, len(y_val)
         ((2, 5, 5, 3), dtype('float32'), dtype('int64'), 2)
@@ -198,8 +171,7 @@ def load_image_files(paths, labels, image_size=28, *, boxes=None, val_fraction: 
     if in_memory:
         x_train, x_val = np.asarray(pixels[train]), np.asarray(pixels[val])
     else:
-        x_train = subset_memmap(pixels, train, cache_dir=cache_dir)
-        x_val = subset_memmap(pixels, val, cache_dir=cache_dir)
+        x_train, x_val = (subset_memmap(pixels, rows, cache_dir=cache_dir) for rows in (train, val))
     return (x_train, labels[train]), (x_val, labels[val])
 
 

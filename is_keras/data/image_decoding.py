@@ -13,11 +13,9 @@ _DTYPES = ("float32", "float16", "uint8")
 
 
 def image_size_hw(image_size) -> tuple[int, int]:
-    """``28`` or ``(28, 28)`` -> ``(28, 28)`` (height, width), checked.
+    """``28`` or ``(28, 28)`` -> ``(28, 28)`` (height, width) as ints, checked.
 
-    Args:
-        image_size: an int or a ``(height, width)`` pair.
-    Returns: ``(height, width)`` as ints.
+    Args: image_size: an int or a ``(height, width)`` pair.
     Raises: ValueError: not an int or pair, or a side < 1.
     Example:
         >>> image_size_hw(32), image_size_hw((24, 32))
@@ -56,15 +54,11 @@ def decode_image(path, image_size, *, box=None, channels: int = 3) -> np.ndarray
         path, image_size: the image file (any format Pillow reads); ``int`` or ``(height, width)`` of the output.
         box: optional crop ``(x1, y1, x2, y2)`` in pixels (PIL convention, ``x2``, ``y2`` exclusive), clipped.
         channels: 3 (RGB) or 1 (grayscale).
-    Returns: uint8 pixels ``(H, W, channels)``.
-    Raises:
-        FileNotFoundError: ``path`` does not exist.
-        ValueError: an undecodable file, an empty crop box, bad ``channels`` or ``image_size`` (the file is named).
+    Raises: FileNotFoundError, ValueError: no ``path``; an undecodable file, an empty crop box, bad ``channels``.
     Example:
-        >>> import tempfile, pathlib
-        >>> from PIL import Image
+        >>> import tempfile, pathlib, PIL.Image
         >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.png"
-        >>> Image.new("RGB", (30, 20)).save(path)
+        >>> PIL.Image.new("RGB", (30, 20)).save(path)
         >>> decode_image(path, 8, box=(5, 6, 24, 18)).shape
         (8, 8, 3)
     """
@@ -77,8 +71,7 @@ def decode_image(path, image_size, *, box=None, channels: int = 3) -> np.ndarray
         image = image.convert("RGB" if channels == 3 else "L")
         if box is not None:
             x1, y1, x2, y2 = (float(v) for v in box)
-            x1, x2 = max(0.0, x1), min(float(image.width), x2)
-            y1, y2 = max(0.0, y1), min(float(image.height), y2)
+            x1, y1, x2, y2 = max(0.0, x1), max(0.0, y1), min(float(image.width), x2), min(float(image.height), y2)
             if x2 - x1 < 1 or y2 - y1 < 1:
                 raise ValueError(f"crop box {tuple(box)} is empty inside {image.size} image {path}")
             image = image.crop((round(x1), round(y1), round(x2), round(y2)))
@@ -90,19 +83,17 @@ def decode_image(path, image_size, *, box=None, channels: int = 3) -> np.ndarray
 
 def decode_images(paths, image_size, *, boxes=None, channels: int = 3, dtype: str = "float32", workers=None,
                   progress=False) -> np.ndarray:
-    """Decode image files into one in-memory array ``(N, H, W, channels)``, no cache.
+    """Decode image files into one in-memory array ``(N, H, W, channels)`` of ``dtype``, no cache.
 
     Args:
         paths, image_size, boxes, channels: as in :func:`decode_image`, ``boxes`` one box (or ``None``) per file.
         dtype: ``"float32"`` or ``"float16"`` (pixels / 255, in [0, 1]) or ``"uint8"`` (raw pixels).
         workers, progress: decoding threads (default up to 4); show a progress bar.
-    Returns: The pixels ``(N, H, W, channels)`` in ``dtype``.
     Raises: ValueError: no files, a box count that differs from the file count, a bad dtype, an undecodable image.
     Example:
-        >>> import tempfile, pathlib
-        >>> from PIL import Image
+        >>> import tempfile, pathlib, PIL.Image
         >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.png"
-        >>> Image.new("RGB", (10, 10), (255, 255, 255)).save(path)
+        >>> PIL.Image.new("RGB", (10, 10), (255, 255, 255)).save(path)
         >>> x = decode_images([path, path], 4)
         >>> x.shape, x.dtype, float(x.max())
         ((2, 4, 4, 3), dtype('float32'), 1.0)
@@ -116,11 +107,9 @@ def decode_images(paths, image_size, *, boxes=None, channels: int = 3, dtype: st
 
 
 def check_files(paths, boxes):
-    """Paths as strings and boxes as float 4-tuples (or ``None``), checked against each other.
+    """``(paths, boxes)`` as a list of str and ``None`` or a list of float 4-tuples / ``None``, checked.
 
-    Args:
-        paths, boxes: the image files; ``None`` or one crop box (or ``None``) per file.
-    Returns: ``(paths, boxes)``: a list of str; ``None`` or a list of float tuples / ``None``.
+    Args: paths, boxes: the image files; ``None`` or one crop box (or ``None``) per file.
     Raises: ValueError: no paths, a box count that differs from the path count, or a box that is not 4 numbers.
     Example:
         >>> check_files(["a.png"], [(0, 0, 4, 4)])
@@ -142,12 +131,8 @@ def check_files(paths, boxes):
 def check_dtype(dtype) -> np.dtype:
     """``dtype`` as a ``np.dtype``, one of float32, float16, uint8.
 
-    Args:
-        dtype: a dtype or its name.
-    Returns: The ``np.dtype``.
-    Raises:
-        ValueError: another dtype.
-        TypeError: not a dtype at all.
+    Args: dtype: a dtype or its name.
+    Raises: ValueError, TypeError: another dtype; not a dtype at all.
     Example:
         >>> check_dtype("uint8")
         dtype('uint8')
@@ -162,20 +147,13 @@ def fill_decoded(out, paths, boxes, size, channels, workers, progress, chunk_siz
 
     Args:
         out: the ``(N, H, W, channels)`` array (or writable memmap) to fill.
-        paths, boxes: the N image files and ``None`` or one crop box (or ``None``) per file.
-        size, channels: ``(height, width)`` and 3 or 1.
-        workers, progress, chunk_size: as in :func:`~is_keras.data.image_cache.cache_images`.
-        desc: the progress bar's label.
-    Returns: None (fills ``out``).
-    Raises:
-        ValueError: an undecodable image (named).
-        FileNotFoundError: a missing image.
+        paths, boxes, size, channels: as in :func:`decode_images`, ``size`` a ``(height, width)`` pair.
+        workers, progress, chunk_size, desc: as in :func:`~is_keras.data.image_cache.cache_images`; the bar's label.
+    Raises: ValueError, FileNotFoundError: an undecodable image (named); a missing image.
     Example:
-        >>> import tempfile, pathlib
-        >>> import numpy as np
-        >>> from PIL import Image
+        >>> import tempfile, pathlib, PIL.Image
         >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.png"
-        >>> Image.new("RGB", (4, 4), (255, 255, 255)).save(path)
+        >>> PIL.Image.new("RGB", (4, 4), (255, 255, 255)).save(path)
         >>> out = np.zeros((1, 2, 2, 3), np.float32)
         >>> fill_decoded(out, [path], None, (2, 2), 3, None, False, 8, "decoding")
         >>> float(out.min())
@@ -183,10 +161,7 @@ def fill_decoded(out, paths, boxes, size, channels, workers, progress, chunk_siz
     """
     scale = 1.0 / 255.0 if out.dtype.kind == "f" else None
     workers = workers or min(4, os.cpu_count() or 1)
-
-    def one(i):
-        return decode_image(paths[i], size, box=None if boxes is None else boxes[i], channels=channels)
-
+    one = lambda i: decode_image(paths[i], size, box=None if boxes is None else boxes[i], channels=channels)
     bar = progress_bar(len(paths), desc, progress)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for start in range(0, len(paths), chunk_size):
@@ -198,18 +173,13 @@ def fill_decoded(out, paths, boxes, size, channels, workers, progress, chunk_siz
 
 
 def progress_bar(total: int, desc: str, enabled: bool = True):
-    """A tqdm progress bar (``update(n)``, ``close()``), silent when ``enabled`` is false.
+    """A ``tqdm`` progress bar (``update(n)``, ``close()``), silent when ``enabled`` is false.
 
-    Args:
-        total, desc: the number of items; the label.
-        enabled: show the bar.
-    Returns: A ``tqdm`` bar.
+    Args: total, desc: the number of items; the label.
     Raises: ValueError: a negative ``total``.
     Example:
-        >>> bar = progress_bar(3, "decoding", enabled=False)
-        >>> bar.total
+        >>> progress_bar(3, "decoding", enabled=False).total
         3
-        >>> bar.close()
     """
     from tqdm.auto import tqdm
 

@@ -1,7 +1,4 @@
-"""Mapillary Traffic Sign Dataset as image classification: sign crops (``<label>/<key>_<i>.png``) in class folders.
-
-The crops come from :func:`~is_keras.data.mapillary_crops.crop_mapillary_signs` (re-exported here).
-"""
+"""Mapillary Traffic Sign Dataset as image classification: sign crops (``<label>/<key>_<i>.png``) in class folders."""
 
 from __future__ import annotations
 
@@ -19,19 +16,15 @@ __all__ = ["crop_mapillary_signs", "crop_sign", "index_class_folders", "load_map
 def index_class_folders(root, *, min_per_class: int = 1):
     """``(paths, labels, class_names)`` of a ``root/<class>/<image>`` tree, classes sorted by name.
 
-    Args:
-        root: the folder of class folders.
-        min_per_class: classes with fewer images are left out (labels number the kept classes).
+    Args: root, min_per_class: the folder of class folders; classes with fewer images are left out (not numbered).
     Returns: ``(paths, labels, class_names)``: a list of str, int64 labels, a list of folder names.
     Raises: ValueError: ``root`` is not a folder, ``min_per_class < 1``, or no class is kept.
     Example:
-        >>> import tempfile, pathlib
-        >>> from PIL import Image
+        >>> import tempfile, pathlib, PIL.Image
         >>> root = pathlib.Path(tempfile.mkdtemp())
-        >>> for label in ("stop", "yield"):
-        ...     (root / label).mkdir()
-        ...     for i in range(3):
-        ...         Image.new("RGB", (6, 6)).save(root / label / f"{i}.png")
+        >>> for name in ("stop/0", "stop/1", "stop/2", "yield/0", "yield/1", "yield/2"):
+        ...     (root / name).parent.mkdir(exist_ok=True)
+        ...     PIL.Image.new("RGB", (6, 6)).save(root / f"{name}.png")
         >>> paths, labels, names = index_class_folders(root)
         >>> labels.tolist(), names
         ([0, 0, 0, 1, 1, 1], ['stop', 'yield'])
@@ -60,23 +53,18 @@ def load_mapillary(root, *, image_size=28, val_fraction: float = 0.3, seed: int 
     """Mapillary sign crops (``root/<label>/*.png``) as ``(x_train, y_train), (x_val, y_val)``, split 7:3.
 
     Args:
-        root: the crops folder (e.g. from :func:`crop_mapillary_signs`).
-        image_size: ``int`` or ``(height, width)`` (28: CrapNet's input).
-        val_fraction, seed: the validation share; seeds the split.
+        root, min_per_class: the crops folder (from :func:`crop_mapillary_signs`); leave out classes with fewer crops.
+        image_size, val_fraction, seed: ``int`` or ``(height, width)`` (28: CrapNet's input); the validation share.
         stratify: split every class (a class with two or more crops is in both parts); ``False``: one permutation.
-        min_per_class: leave out classes with fewer crops.
-        in_memory, cache, cache_dir, in_memory_limit, progress: see
-            :func:`~is_keras.data.image_cache.load_image_files`.
-    Returns:
-        ``(x_train, y_train), (x_val, y_val)``: ``x`` float32 RGB in [0, 1], ``y`` int64 (see ``index_class_folders``).
+        in_memory, cache, cache_dir, in_memory_limit, progress: see :func:`~is_keras.data.image_cache.load_image_files`.
+    Returns: ``(x_train, y_train), (x_val, y_val)``: ``x`` float32 RGB in [0, 1], ``y`` int64 (by folder name).
     Raises: ValueError: see :func:`index_class_folders`; an image that cannot be decoded (named).
     Example:
-        >>> import tempfile, pathlib
-        >>> from PIL import Image
+        >>> import tempfile, pathlib, PIL.Image
         >>> root = pathlib.Path(tempfile.mkdtemp())
         >>> for name in ("stop/0", "stop/1", "stop/2", "yield/0", "yield/1", "yield/2"):
         ...     (root / name).parent.mkdir(exist_ok=True)
-        ...     Image.new("RGB", (6, 6)).save(root / f"{name}.png")
+        ...     PIL.Image.new("RGB", (6, 6)).save(root / f"{name}.png")
         >>> (x_train, y_train), (x_val, y_val) = load_mapillary(root, image_size=4, cache=False, progress=False)
         >>> x_train.shape, len(y_val)
         ((4, 4, 4, 3), 2)

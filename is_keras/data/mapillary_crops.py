@@ -1,11 +1,4 @@
-"""Crop every sign of a Mapillary Traffic Sign Dataset (MTSD) folder into class folders.
-
-MTSD (fully annotated) unpacks to ``images/[<split>/]<key>.jpg``, ``annotations/<key>.json`` and
-``splits/{train,val,test}.txt``. Each JSON holds ``width``, ``height``, ``ispano`` and ``objects``: a list of
-``{"key", "label", "bbox": {"xmin", "ymin", "xmax", "ymax"}, "properties": {...}}`` in pixels. Signs that wrap
-around a 360° panorama have ``xmin > xmax`` and a ``bbox["cross_boundary"]`` with a ``left`` and a ``right``
-box, cropped and stitched side by side. Unknown signs are labelled ``"other-sign"``.
-"""
+"""Crop every sign of a Mapillary Traffic Sign Dataset (MTSD) folder (``images/``, ``annotations/``) into folders."""
 
 from __future__ import annotations
 
@@ -25,8 +18,7 @@ def crop_mapillary_signs(src, dst, *, min_size: float = 0, skip_labels=("other-s
 
     Args:
         src, dst: the MTSD root (holding ``annotations/`` and ``images/``); the output root.
-        min_size: skip signs whose box is narrower or lower than this (pixels).
-        skip_labels: labels not written (default: the catch-all ``"other-sign"``).
+        min_size, skip_labels: skip signs whose box is narrower or lower than this (pixels); labels not written.
         skip_properties: skip signs with any of these properties true, e.g. ``("ambiguous", "dummy", "occluded")``.
         margin: widen each box by this fraction of its size on every side (GTSRB's is ~0.1), clipped to the image.
         splits: only the keys listed in ``src/splits/<name>.txt`` for these names; ``None``: every annotation.
@@ -34,11 +26,10 @@ def crop_mapillary_signs(src, dst, *, min_size: float = 0, skip_labels=("other-s
     Returns: The number of crops per label (existing ones included), sorted by label.
     Raises: ValueError: no annotations, a missing split file, bad JSON, a missing or undecodable image, an empty box.
     Example:
-        >>> import json, tempfile, pathlib
-        >>> from PIL import Image
+        >>> import json, tempfile, pathlib, PIL.Image
         >>> src = pathlib.Path(tempfile.mkdtemp())
         >>> (src / "annotations").mkdir(); (src / "images").mkdir()
-        >>> Image.new("RGB", (60, 40)).save(src / "images" / "k1.jpg")
+        >>> PIL.Image.new("RGB", (60, 40)).save(src / "images" / "k1.jpg")
         >>> box = {"xmin": 10, "ymin": 5, "xmax": 30, "ymax": 25}
         >>> _ = (src / "annotations" / "k1.json").write_text(json.dumps({"objects": [{"label": "stop", "bbox": box}]}))
         >>> crop_mapillary_signs(src, src / "crops", progress=False)
@@ -64,8 +55,7 @@ def crop_mapillary_signs(src, dst, *, min_size: float = 0, skip_labels=("other-s
     counts: Counter = Counter()
     bar = progress_bar(len(annotation_files), "cropping signs", progress)
     for annotation_file in annotation_files:
-        key = annotation_file.stem
-        objects = _read_objects(annotation_file)
+        key, objects = annotation_file.stem, _read_objects(annotation_file)
         targets = [(obj, dst / _safe_label(obj["label"]) / f"{key}_{i}.png") for i, obj in enumerate(objects)
                    if obj.get("label") not in skip_labels
                    and not any((obj.get("properties") or {}).get(p) for p in skip_properties)]
@@ -81,13 +71,12 @@ def crop_mapillary_signs(src, dst, *, min_size: float = 0, skip_labels=("other-s
 
 
 def crop_sign(image, bbox: dict, *, margin: float = 0.0):
-    """One sign's crop from a PIL image, stitching panorama-wrapping boxes.
+    """One sign's crop from a PIL ``image``, stitching panorama-wrapping boxes.
 
     Args:
-        image: a PIL image.
-        bbox: ``{"xmin", "ymin", "xmax", "ymax"}`` pixels; ``xmin > xmax`` wraps around (see the module).
+        bbox: ``{"xmin", "ymin", "xmax", "ymax"}`` pixels; ``xmin > xmax`` wraps around a 360° panorama (its
+            ``cross_boundary`` ``left`` and ``right`` boxes, or the image edges, stitched side by side).
         margin: widen the box by this fraction of its size on every side, clipped to the image.
-    Returns: The cropped PIL image.
     Raises: ValueError: a box that is empty inside the image.
     Example:
         >>> from PIL import Image

@@ -12,10 +12,8 @@ from is_keras.data.tfds_local import load_tfds
 
 DATASETS = {"digits": load_digits, "synthetic-signs": load_synthetic_signs, "gtsrb": load_gtsrb,
             "mapillary": load_mapillary, "fashion-mnist": load_fashion_mnist, "mnist": load_mnist}
-
 #: ``load_dataset("tfds:<name>", data_dir=...)`` reads a prepared local TFDS dataset.
 TFDS_PREFIX = "tfds:"
-
 #: ``load_dataset("npz:<path>")`` reads a user's ``.npz`` (see :func:`~is_keras.data.npz.load_npz`).
 NPZ_PREFIX = "npz:"
 
@@ -24,28 +22,17 @@ def load_dataset(name: str, *, seed: int = 0, **kwargs):
     """Load a dataset by name as ``(x_train, y_train), (x_val, y_val)``.
 
     Args:
-        name: a key of :data:`DATASETS` (gtsrb, mapillary, fashion-mnist, mnist: ``root`` = the local folder;
-            fashion-mnist and mnist give the official test set as second pair), ``"tfds:<name>"`` (``data_dir`` or
-            its alias ``root``, ``image_size``, ...) or ``"npz:<path>"`` (see :func:`~is_keras.data.npz.load_npz`).
+        name: a key of :data:`DATASETS` (``root``: the local folder; fashion-mnist and mnist give the official test
+            set as second pair), ``"tfds:<name>"`` (``data_dir`` or its alias ``root``, ...) or ``"npz:<path>"``.
         seed: seeds the train/validation split (unused where the data give it: fashion-mnist, mnist, npz).
         **kwargs: the loader's options.
-    Returns: ``(x_train, y_train), (x_val, y_val)``.
     Raises:
-        ValueError: an unknown name, ``"tfds:"`` or ``"npz:"`` without what follows, both ``root`` and
-            ``data_dir``, or whatever the loader refuses.
-        FileNotFoundError: a missing local file (fashion-mnist, mnist, npz).
-        TypeError: an option the loader does not take (e.g. any option with ``"npz:<path>"``).
+        ValueError: an unknown name, ``"tfds:"`` or ``"npz:"`` alone, both ``root`` and ``data_dir``, or the loader's.
+        FileNotFoundError, TypeError: a missing local file; an option the loader does not take.
     Example:
-        >>> import pathlib, tempfile
-        >>> import numpy as np
         >>> (x_train, y_train), _ = load_dataset("digits")
         >>> x_train.shape[1:]
         (8, 8, 1)
-        >>> path = pathlib.Path(tempfile.mkdtemp()) / "mine.npz"
-        >>> np.savez(path, x_train=np.zeros((4, 3)), y_train=[0, 1, 0, 1], x_val=np.ones((2, 3)), y_val=[1, 0])
-        >>> (x_train, y_train), (x_val, y_val) = load_dataset(f"npz:{path}")
-        >>> x_train.shape, y_val.tolist()
-        ((4, 3), [1, 0])
     """
     if name.startswith(TFDS_PREFIX):
         tfds_name = name[len(TFDS_PREFIX) :]

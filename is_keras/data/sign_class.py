@@ -15,13 +15,10 @@ class SignClass:
     """How one class is drawn: outline shape, border band, fill, symbol.
 
     Args:
-        name: the GTSRB class name.
+        name, border_width: the GTSRB class name; the border band's width as a fraction of the sign's radius.
         shape: ``"circle"``, ``"triangle"``, ``"inverted_triangle"``, ``"octagon"``, ``"diamond"`` or ``"square"``.
         border, fill: RGB of the border band and inside it.
         symbol, symbol_color: what :func:`~is_keras.data.sign_symbols.draw_symbol` draws (``"digits:30"``...); its RGB.
-        border_width: the band's width as a fraction of the sign's radius.
-    Returns: A frozen dataclass.
-    Raises: TypeError: a missing field.
     Example:
         >>> SignClass("stop", "octagon", WHITE, RED, "stop").shape
         'octagon'

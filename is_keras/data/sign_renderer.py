@@ -1,8 +1,4 @@
-"""Draw one synthetic traffic sign with its nuisances, at 2-3× resolution, then downsample (antialiased).
-
-Nuisances grow with ``difficulty``: scale and aspect (perspective squeeze), rotation, offset, colour jitter,
-background gradient and clutter, partial occlusion, blur, brightness/contrast/colour cast and pixel noise.
-"""
+"""Draw one synthetic traffic sign with its nuisances, at 2-3× resolution, then downsample (antialiased)."""
 
 from __future__ import annotations
 
@@ -24,12 +20,11 @@ def render_sign(class_id: int, image_size=28, *, difficulty: float = 0.5, rng=No
 
     Args:
         class_id, image_size: the GTSRB ClassId, in ``[0, 43)``; ``int`` or ``(height, width)`` of the output.
-        difficulty: in [0, 1]; 0 draws every sign of a class alike except for the background.
+        difficulty: nuisance strength (pose, clutter, occlusion, blur, noise...) in [0, 1]; 0: only backgrounds vary.
         rng: a ``np.random.Generator`` or a seed (default 0).
     Returns: ``(image, roi)``: uint8 ``(H, W, 3)`` pixels; the sign's box ``(x1, y1, x2, y2)`` (PIL convention).
     Raises: ValueError: ``class_id`` out of range, ``difficulty`` outside [0, 1] or a bad ``image_size``.
     Example:
-        >>> import numpy as np
         >>> image, roi = render_sign(14, image_size=32, difficulty=0.5, rng=np.random.default_rng(0))
         >>> image.shape, image.dtype
         ((32, 32, 3), dtype('uint8'))
@@ -96,11 +91,9 @@ def render_sign(class_id: int, image_size=28, *, difficulty: float = 0.5, rng=No
 
 
 def check_difficulty(difficulty) -> float:
-    """``difficulty`` as a float in [0, 1].
+    """``float(difficulty)``, checked to be in [0, 1].
 
-    Args:
-        difficulty: a number.
-    Returns: ``float(difficulty)``.
+    Args: difficulty: a number.
     Raises: ValueError: outside [0, 1].
     Example:
         >>> check_difficulty(1)
@@ -139,11 +132,8 @@ def _background(rng, d, width, height):
 
 def _polygon(center, radius, sides, rotation_deg):
     cx, cy = center
-    return [
-        (cx + radius * math.cos(math.radians(rotation_deg + 360.0 * i / sides)),
-         cy + radius * math.sin(math.radians(rotation_deg + 360.0 * i / sides)))
-        for i in range(sides)
-    ]  # fmt: skip
+    angles = [math.radians(rotation_deg + 360.0 * i / sides) for i in range(sides)]
+    return [(cx + radius * math.cos(angle), cy + radius * math.sin(angle)) for angle in angles]
 
 
 def _draw_sign(draw, spec: SignClass, palette, center, radius):

@@ -20,10 +20,8 @@ def draw_symbol(draw, symbol: str, colour, red, center, unit: float) -> None:
         symbol: ``"none"``, ``"digits:<n>"``, ``"struck_digits:<n>"``, ``"stop"``, ``"cars"``, ... (see the classes).
         colour, red: RGBA of the symbol; of its red parts (the red car, the top signal light).
         center, unit: ``(x, y)`` of the symbol's centre in pixels; pixels per unit (the symbol spans about [-1, 1]).
-    Returns: None (draws in place).
     Raises: ValueError: an unknown symbol.
     Example:
-        >>> import numpy as np
         >>> from PIL import Image, ImageDraw
         >>> image = Image.new("RGBA", (40, 40), (0, 0, 0, 0))
         >>> draw_symbol(ImageDraw.Draw(image), "digits:30", (0, 0, 0, 255), (200, 0, 0, 255), (20, 20), 15)
@@ -53,8 +51,7 @@ def draw_symbol(draw, symbol: str, colour, red, center, unit: float) -> None:
         base = (tip[0] - ux * head, tip[1] - uy * head)
         line(body + [base], w, c)
         half = 1.3 * w
-        left = pt(base[0] - uy * half, base[1] + ux * half)
-        right = pt(base[0] + uy * half, base[1] - ux * half)
+        left, right = pt(base[0] - uy * half, base[1] + ux * half), pt(base[0] + uy * half, base[1] - ux * half)
         draw.polygon([pt(*tip), left, right], fill=c)
 
     def car(x1, y1, x2, y2, c):
@@ -93,29 +90,20 @@ def draw_symbol(draw, symbol: str, colour, red, center, unit: float) -> None:
                 line(list(ends[segment]), 0.17)
 
     kind, _, argument = symbol.partition(":")
+    struck = kind in ("struck_digits", "struck_cars", "struck_truck_car")  # the symbol in one colour, struck through
+    kind = kind.removeprefix("struck_") if struck else kind
     if kind == "none":
         return
     if kind == "digits":
         digits(argument)
-    elif kind == "struck_digits":
-        digits(argument)
-        stripes()
     elif kind == "stripes":
         stripes()
     elif kind == "cars":
-        car(-0.85, -0.35, -0.08, 0.35, red)
+        car(-0.85, -0.35, -0.08, 0.35, colour if struck else red)
         car(0.08, -0.35, 0.85, 0.35, colour)
     elif kind == "truck_car":
-        truck(-0.9, -0.5, -0.05, 0.4, red)
+        truck(-0.9, -0.5, -0.05, 0.4, colour if struck else red)
         car(0.1, -0.3, 0.85, 0.35, colour)
-    elif kind == "struck_cars":
-        car(-0.85, -0.35, -0.08, 0.35, colour)
-        car(0.08, -0.35, 0.85, 0.35, colour)
-        stripes()
-    elif kind == "struck_truck_car":
-        truck(-0.9, -0.5, -0.05, 0.4, colour)
-        car(0.1, -0.3, 0.85, 0.35, colour)
-        stripes()
     elif kind == "truck":
         truck(-0.85, -0.45, 0.85, 0.45, colour)
     elif kind == "cross":
@@ -195,3 +183,5 @@ def draw_symbol(draw, symbol: str, colour, red, center, unit: float) -> None:
             arrow(points, 0.17)
     else:
         raise ValueError(f"unknown sign symbol {symbol!r}")
+    if struck:
+        stripes()

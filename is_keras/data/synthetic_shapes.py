@@ -1,8 +1,4 @@
-"""Synthetic shapes: a small detection dataset (COCO format) generated offline, deterministic per seed.
-
-Each image has a textured background (a smooth random colour field plus pixel noise) and non-overlapping
-shapes of varied size, aspect ratio and colour; boxes are the tight pixel extent of each drawn shape.
-"""
+"""Synthetic shapes: a small detection dataset (COCO format) generated offline, deterministic per seed."""
 
 from __future__ import annotations
 
@@ -33,8 +29,7 @@ def _polygon(shape: str, x1, y1, x2, y2):
         angles = -np.pi / 2 + np.arange(10) * np.pi / 5
         radius = np.where(np.arange(10) % 2 == 0, 0.5, 0.2)
         u, v = radius * np.cos(angles), radius * np.sin(angles)
-        u = (u - u.min()) / (u.max() - u.min())
-        v = (v - v.min()) / (v.max() - v.min())
+        u, v = ((t - t.min()) / (t.max() - t.min()) for t in (u, v))
         return [(x1 + a * w, y1 + b * h) for a, b in zip(u, v)]
     raise ValueError(f"unknown shape {shape!r}; known shapes: {', '.join(SHAPES)}")
 
@@ -52,15 +47,14 @@ def _background(rng, size):
 def generate_shapes(num_images: int, image_size: int = 128, classes=DEFAULT_CLASSES, max_objects: int = 4,
                     min_objects: int = 0, min_size: float = 0.12, max_size: float = 0.45, seed: int = 0,
                     ) -> DetectionData:
-    """Generate the synthetic shapes set in memory.
+    """Generate the synthetic shapes set in memory: non-overlapping shapes on a textured background.
 
     Args:
         num_images, image_size: how many images; their square side in pixels.
         classes: shape names from :data:`SHAPES`; label ``i`` is ``classes[i]``.
         max_objects, min_objects: objects per image, uniform in ``[min_objects, max_objects]`` (fewer if crowded).
-        min_size, max_size: object size (the longer side) as a fraction of the image.
-        seed: everything is drawn from ``np.random.default_rng(seed)``.
-    Returns: A :class:`~is_keras.data.detection_data.DetectionData` (uint8 images, pixel boxes).
+        min_size, max_size, seed: object size (the longer side) as a fraction of the image; seeds ``default_rng``.
+    Returns: A :class:`~is_keras.data.detection_data.DetectionData` (uint8 images, tight pixel boxes).
     Raises: ValueError: no or unknown classes, or bad counts or sizes.
     Example:
         >>> data = generate_shapes(4, image_size=32, seed=0)
@@ -134,19 +128,14 @@ def generate_shapes(num_images: int, image_size: int = 128, classes=DEFAULT_CLAS
 
 def write_synthetic_shapes(root, num_images: int, *, image_size: int = 128, classes=DEFAULT_CLASSES,
                            max_objects: int = 4, seed: int = 0, image_format: str = "png", **kwargs) -> Path:
-    """Write the synthetic shapes set as image files plus a COCO annotation JSON; return the JSON path.
+    """Write ``root/images/000001.png`` … and the COCO ``root/annotations.json``; return the JSON's path.
 
-    Layout: ``root/images/000001.png`` … and ``root/annotations.json`` (COCO: ``images``, ``annotations`` with
-    ``bbox = [x, y, w, h]``, ``categories`` numbered from 1 in ``classes`` order). Same seed → identical files.
+    COCO ``bbox`` is ``[x, y, w, h]``; ``categories`` are numbered from 1 in ``classes`` order. Same seed → same files.
 
     Args:
-        root: the output folder (created).
+        root, image_format: the output folder (created); ``"png"`` or ``"jpg"``.
         num_images, image_size, classes, max_objects, seed, **kwargs: see :func:`generate_shapes`.
-        image_format: ``"png"`` or ``"jpg"``.
-    Returns: The path of ``annotations.json``.
-    Raises:
-        ValueError: a bad ``image_format`` or generation option.
-        OSError: the folder cannot be written.
+    Raises: ValueError, OSError: a bad ``image_format`` or generation option; the folder cannot be written.
     Example:
         >>> import json, tempfile
         >>> ann = write_synthetic_shapes(tempfile.mkdtemp(), 3, image_size=32, seed=0)
@@ -170,14 +159,11 @@ def write_synthetic_shapes(root, num_images: int, *, image_size: int = 128, clas
         images.append({"id": image_id, "file_name": name, "width": int(image_size), "height": int(image_size)})
         for box, label in zip(data.boxes[n], data.labels[n]):
             x1, y1, x2, y2 = (float(v) for v in box)
-            annotations.append({
-                "id": len(annotations) + 1, "image_id": image_id, "category_id": int(label) + 1,
-                "bbox": [x1, y1, x2 - x1, y2 - y1], "area": (x2 - x1) * (y2 - y1), "iscrowd": 0,
-            })
+            annotations.append({"id": len(annotations) + 1, "image_id": image_id, "category_id": int(label) + 1,
+                                "bbox": [x1, y1, x2 - x1, y2 - y1], "area": (x2 - x1) * (y2 - y1), "iscrowd": 0})
     categories = [{"id": i + 1, "name": name, "supercategory": "shape"} for i, name in enumerate(data.class_names)]
+    coco = {"info": {"description": f"is_keras synthetic shapes, seed {seed}"}, "images": images,
+            "annotations": annotations, "categories": categories}
     path = root / "annotations.json"
-    path.write_text(json.dumps({
-        "info": {"description": f"is_keras synthetic shapes, seed {seed}"},
-        "images": images, "annotations": annotations, "categories": categories,
-    }, indent=1))
+    path.write_text(json.dumps(coco, indent=1))
     return path

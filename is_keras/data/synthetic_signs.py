@@ -1,11 +1,4 @@
-"""Synthetic traffic signs: a deterministic, GTSRB-like stand-in for the sign datasets, as GTSRB folders.
-
-43 classes with GTSRB's ClassIds and names, told apart by shape, colours and symbol
-(:mod:`~is_keras.data.sign_class`); nuisances grow with ``difficulty`` (:func:`render_sign`). Each image is a
-pure function of ``(seed, class_id, index)``, so generation is reproducible byte for byte and does not depend
-on ``num_per_class``. :func:`write_synthetic_signs` writes the GTSRB layout, which
-:func:`~is_keras.data.gtsrb.load_gtsrb` reads; :func:`load_synthetic_signs` draws into a cache folder once.
-"""
+"""Synthetic traffic signs in GTSRB folders; each image is a pure function of ``(seed, class_id, index)``."""
 
 from __future__ import annotations
 
@@ -29,20 +22,15 @@ GENERATOR_VERSION = 2
 
 def write_synthetic_signs(root, *, num_per_class: int = 50, image_size=28, difficulty: float = 0.5, seed: int = 0,
                           num_classes: int = 43, progress: bool = False) -> Path:
-    """Write ``num_per_class`` signs of each class in the GTSRB layout under ``root``.
-
-    Creates ``root/Final_Training/Images/000NN/00000_iiiii.ppm`` and ``GT-000NN.csv`` (with the sign's ROI),
-    then ``root/meta.json`` (the parameters; written last, so it marks a complete folder).
+    """Write ``num_per_class`` signs of each class in the GTSRB layout under ``root`` (read by ``load_gtsrb``).
 
     Args:
-        root: the folder to write (created).
+        root, seed, progress: the folder to write (created); the generation seed; show a progress bar.
         num_per_class, num_classes: images per class (>= 2); the first ``num_classes`` classes (2..43).
         image_size, difficulty: ``int`` or ``(height, width)``, at least 8; nuisance strength in [0, 1].
-        seed, progress: the generation seed; show a progress bar.
-    Returns: ``root`` as a ``Path``.
-    Raises:
-        ValueError: a bad ``num_per_class``, ``num_classes``, ``image_size`` or ``difficulty``.
-        OSError: the folder cannot be written.
+    Returns: ``root`` as a ``Path``, holding ``Final_Training/Images/000NN/00000_iiiii.ppm``, ``GT-000NN.csv`` (with
+        the sign's ROI) and ``meta.json`` (the parameters; written last, so it marks a complete folder).
+    Raises: ValueError, OSError: bad parameters (named); ``root`` cannot be written.
     Example:
         >>> import tempfile
         >>> from is_keras.data.gtsrb import read_gtsrb_index
@@ -71,9 +59,8 @@ def write_synthetic_signs(root, *, num_per_class: int = 50, image_size=28, diffi
             bar.update(1)
         (folder / f"GT-{class_id:05d}.csv").write_text("\n".join(rows) + "\n")
     bar.close()
-    meta = dict(
-        params, generator_version=GENERATOR_VERSION, classes=[c.name for c in SYNTHETIC_SIGN_CLASSES[:num_classes]]
-    )
+    meta = dict(params, generator_version=GENERATOR_VERSION,
+                classes=[c.name for c in SYNTHETIC_SIGN_CLASSES[:num_classes]])
     (root / "meta.json").write_text(json.dumps(meta, indent=1))
     return root
 
@@ -87,12 +74,10 @@ def load_synthetic_signs(root=None, *, num_per_class: int = 50, image_size=28, d
     Args:
         root: the folder of the signs (default: ``<default_cache_dir()>/synthetic_signs/<parameters>``).
         num_per_class, image_size, difficulty, num_classes: see :func:`write_synthetic_signs`.
-        generation_seed, seed: fix the images; seed only the stratified split (repeated runs share one dataset).
-        val_fraction: the validation share of every class.
+        generation_seed, seed, val_fraction: fix the images; seed only the stratified split; its per-class share.
         roi_crop: crop every image to its ROI before resizing (``False`` keeps GTSRB's ~10 % border).
-        in_memory, cache, in_memory_limit, progress: see :func:`~is_keras.data.image_cache.load_image_files`
-            (``cache=None``: cache only when the data stay on disk).
-        cache_dir: where decoded pixels are cached (default ``<root>/cache``).
+        in_memory, cache, cache_dir, in_memory_limit, progress: see :func:`~is_keras.data.image_cache.load_image_files`
+            (``cache=None``: cache only when the data stay on disk; ``cache_dir`` defaults to ``<root>/cache``).
     Returns: ``(x_train, y_train), (x_val, y_val)``: float32 ``(N, H, W, 3)`` in [0, 1] and int64 labels.
     Raises: ValueError: bad parameters, or a ``root`` holding signs drawn with other parameters (named).
     Example:
@@ -113,10 +98,9 @@ def load_synthetic_signs(root=None, *, num_per_class: int = 50, image_size=28, d
         meta = json.loads(meta_file.read_text())
         found = {key: meta.get(key) for key in params}
         if found != params or meta.get("generator_version") != GENERATOR_VERSION:
-            raise ValueError(
-                f"{root} holds synthetic signs drawn with {found} (generator v{meta.get('generator_version')}); "
-                f"asked for {params} (v{GENERATOR_VERSION}); pass another root"
-            )
+            version = meta.get("generator_version")
+            raise ValueError(f"{root} holds synthetic signs drawn with {found} (generator v{version}); "
+                             f"asked for {params} (v{GENERATOR_VERSION}); pass another root")
     else:
         write_synthetic_signs(root, num_per_class=num_per_class, image_size=image_size, difficulty=difficulty,
                               seed=generation_seed, num_classes=num_classes, progress=progress)
@@ -136,10 +120,5 @@ def _params(num_per_class, image_size, difficulty, seed, num_classes) -> dict:
     height, width = image_size_hw(image_size)
     if min(height, width) < 8:
         raise ValueError(f"image_size must be at least 8 pixels, got {image_size!r}")
-    return {
-        "num_per_class": int(num_per_class),
-        "image_size": [height, width],
-        "difficulty": check_difficulty(difficulty),
-        "seed": int(seed),
-        "num_classes": int(num_classes),
-    }
+    return {"num_per_class": int(num_per_class), "image_size": [height, width],
+            "difficulty": check_difficulty(difficulty), "seed": int(seed), "num_classes": int(num_classes)}

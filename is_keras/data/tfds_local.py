@@ -1,9 +1,4 @@
-"""Image-classification datasets already prepared in a local TensorFlow Datasets ``data_dir``.
-
-Nothing is downloaded: prepare the dataset there first (``tfds.builder(name, data_dir=...).download_and_prepare()``
-on a machine with network access) or copy it there. Datasets whose builder code is not installed are read from
-their files (``dataset_info.json`` and the record files), as TFDS does for any prepared folder.
-"""
+"""Image-classification datasets already prepared in a local TensorFlow Datasets ``data_dir``; nothing is downloaded."""
 
 from __future__ import annotations
 
@@ -24,18 +19,13 @@ def load_tfds(name: str, *, data_dir=None, image_size=None, split: str = "train"
     """A local TFDS image-classification dataset as ``(x_train, y_train), (x_val, y_val)``.
 
     Args:
-        name: TFDS name, optionally with config and version (``"cifar10"``, ``"mnist:3.0.1"``, ``"my_signs/small"``).
-        data_dir: the TFDS data directory (default: TFDS's own, ``~/tensorflow_datasets``).
+        name, data_dir: a TFDS name (``"cifar10"``, ``"mnist:3.0.1"``, ``"my_signs/small"``); default TFDS's own dir.
         image_size: resize every image to this (antialiased); required when the images vary in size.
-        split: TFDS split read for training (``"train"``, ``"train+test"``, ...).
-        val_split: a TFDS split used as validation; ``None`` splits ``split`` itself by ``val_fraction``.
-        val_fraction, seed, stratify: the validation share; seeds that split; split per class.
-        image_key, label_key: feature names of the image and the integer label.
-        in_memory, cache_dir, in_memory_limit: see :func:`~is_keras.data.image_cache.load_image_files` (the
-            memmaps are written once, from TFDS).
-        batch_size: examples read from TFDS at a time.
-    Returns:
-        ``(x_train, y_train), (x_val, y_val)``: ``x`` float32 ``(N, H, W, C)`` in [0, 1] (uint8 / 255), ``y`` int64.
+        split, val_split: the TFDS split to train on (``"train+test"``, ...); one to validate on (``None``: split off).
+        val_fraction, seed, stratify: the validation share split off ``split``; seeds that split; split per class.
+        image_key, label_key, batch_size: feature names of the image and the integer label; examples read at a time.
+        in_memory, cache_dir, in_memory_limit: see :func:`~is_keras.data.image_cache.load_image_files`.
+    Returns: ``(x_train, y_train), (x_val, y_val)``: ``x`` float32 ``(N, H, W, C)`` in [0, 1], ``y`` int64.
     Raises: ValueError: not prepared in ``data_dir``, an unknown split or feature, varying sizes without ``image_size``.
     Example:
         >>> import tempfile
@@ -77,8 +67,7 @@ def load_tfds(name: str, *, data_dir=None, image_size=None, split: str = "train"
 
     x, y = read(split)
     if val_split is not None:
-        x_val, y_val = read(val_split)
-        return (x, y), (x_val, y_val)
+        return (x, y), read(val_split)
     if stratify:
         train, val = stratified_split(y, val_fraction, seed=seed)
     else:
@@ -93,18 +82,14 @@ def _local_builder(tfds, name: str, data_dir):
     try:
         builder = tfds.builder(name, data_dir=data_dir)
     except Exception as err:  # unknown name and no prepared files: TFDS raises its own error types
-        raise ValueError(
-            f"TFDS dataset {name!r} is not available in data_dir={data_dir!r} ({type(err).__name__}: {err}); "
-            "nothing is downloaded: prepare it there first"
-        ) from None
+        raise ValueError(f"TFDS dataset {name!r} is not available in data_dir={data_dir!r} ({type(err).__name__}: "
+                         f"{err}); nothing is downloaded: prepare it there first") from None
     if not builder.is_prepared():
         root = Path(data_dir) if data_dir else None
         present = sorted(p.name for p in root.iterdir() if p.is_dir()) if root and root.is_dir() else []
-        raise ValueError(
-            f"TFDS dataset {name!r} is not prepared in data_dir={data_dir!r} (found: {present or 'nothing'}); "
-            f"nothing is downloaded: run tfds.builder({name!r}, data_dir=...).download_and_prepare() "
-            "with network access, or copy the prepared folder there"
-        )
+        raise ValueError(f"TFDS dataset {name!r} is not prepared in data_dir={data_dir!r} (found: "
+                         f"{present or 'nothing'}); nothing is downloaded: run tfds.builder({name!r}, data_dir=...)"
+                         ".download_and_prepare() with network access, or copy the prepared folder there")
     return builder
 
 
@@ -112,9 +97,8 @@ def _num_examples(builder, split_name: str, name: str) -> int:
     try:
         return int(builder.info.splits[split_name].num_examples)
     except (KeyError, ValueError) as err:
-        raise ValueError(
-            f"dataset {name!r} has no split {split_name!r} ({err}); splits: {list(builder.info.splits.keys())}"
-        ) from None
+        splits = list(builder.info.splits.keys())
+        raise ValueError(f"dataset {name!r} has no split {split_name!r} ({err}); splits: {splits}") from None
 
 
 def _fill(builder, split_name, out, image_key, label_key, resize: bool, batch_size: int) -> np.ndarray:
@@ -143,18 +127,11 @@ def _fill(builder, split_name, out, image_key, label_key, resize: bool, batch_si
 def _fill_labels(builder, split_name, out, label_key) -> None:
     import tensorflow_datasets as tfds
 
-    ds = builder.as_dataset(split=split_name, shuffle_files=False, decoders=_skip_images(builder, tfds))
+    features = builder.info.features.items()  # leave every image undecoded, to read labels alone
+    skip = {key: tfds.decode.SkipDecoding() for key, feature in features if isinstance(feature, tfds.features.Image)}
+    ds = builder.as_dataset(split=split_name, shuffle_files=False, decoders=skip)
     ds = ds.map(lambda example: example[label_key]).batch(4096)
     out[:] = np.concatenate(list(ds.as_numpy_iterator())).astype(np.int64)
-
-
-def _skip_images(builder, tfds) -> dict:
-    """Decoders that leave every image feature undecoded, to read labels alone."""
-    return {
-        key: tfds.decode.SkipDecoding()
-        for key, feature in builder.info.features.items()
-        if isinstance(feature, tfds.features.Image)
-    }
 
 
 def _cache_key(builder, split_name, shape) -> str:

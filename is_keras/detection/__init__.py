@@ -14,9 +14,7 @@ from is_keras.detection.scores import ObjectnessEntropyScore, ThresholdCloseness
 from is_keras.detection.targets import build_yolo_targets, targets_to_boxes
 from is_keras.detection.yolo_loss import YoloV2Loss, perfect_predictions
 
-__all__ = [
-    "YOLOV2_COCO_ANCHORS", "YOLOV2_VOC_ANCHORS", "ObjectnessEntropyScore", "ThresholdClosenessScore", "YoloV2Loss",
-    "anchor_elbow", "box_iou", "build_yolo_targets", "decode_yolo", "format_anchors", "get_table_score",
-    "kmeans_anchors", "mean_iou", "non_max_suppression", "perfect_predictions", "targets_to_boxes", "wh_iou",
-    "yolo_detections"
-]
+__all__ = ["YOLOV2_COCO_ANCHORS", "YOLOV2_VOC_ANCHORS", "ObjectnessEntropyScore", "ThresholdClosenessScore",
+           "YoloV2Loss", "anchor_elbow", "box_iou", "build_yolo_targets", "decode_yolo", "format_anchors",
+           "get_table_score", "kmeans_anchors", "mean_iou", "non_max_suppression", "perfect_predictions",
+           "targets_to_boxes", "wh_iou", "yolo_detections"]

@@ -6,7 +6,6 @@ import numpy as np
 
 
 def _check_wh(wh, name="wh") -> np.ndarray:
-    """``wh`` as float64 ``(N, 2)``, non-empty, finite and positive."""
     wh = np.asarray(wh, dtype=np.float64)
     if wh.ndim != 2 or wh.shape[1] != 2:
         raise ValueError(f"{name} must have shape (N, 2) of box widths and heights, got {wh.shape}")
@@ -18,12 +17,10 @@ def _check_wh(wh, name="wh") -> np.ndarray:
 
 
 def wh_iou(wh, anchors) -> np.ndarray:
-    """IoU of boxes and anchors aligned at a common corner (only shapes count), shape (N, K).
+    """IoU of boxes and anchors aligned at a common corner (only shapes count).
 
-    Args:
-        wh, anchors: ``(N, 2)`` box and ``(K, 2)`` anchor widths and heights.
+    Args: wh, anchors: ``(N, 2)`` box and ``(K, 2)`` anchor widths and heights.
     Returns: float64 ``(N, K)`` IoUs.
-    Raises: IndexError: inputs that are not 2-D.
     Example:
         >>> wh_iou([[2.0, 2.0]], [[1.0, 1.0], [2.0, 4.0]])
         array([[0.25, 0.5 ]])
@@ -38,8 +35,7 @@ def wh_iou(wh, anchors) -> np.ndarray:
 def mean_iou(wh, anchors) -> float:
     """Mean over boxes of the IoU with their best anchor (the elbow curve's y value).
 
-    Args:
-        wh, anchors: ``(N, 2)`` box widths and heights (finite, > 0); ``(K, 2)`` anchors.
+    Args: wh, anchors: ``(N, 2)`` box widths and heights (finite, > 0); ``(K, 2)`` anchors.
     Returns: The mean best IoU (float).
     Raises: ValueError: empty, wrongly shaped, non-finite or non-positive sizes.
     Example:
@@ -50,19 +46,14 @@ def mean_iou(wh, anchors) -> float:
 
 
 def kmeans_anchors(wh, k: int, *, seed: int = 0, max_iter: int = 300, n_init: int = 5) -> np.ndarray:
-    """k-means on box shapes with distance ``1 - IoU``; returns ``(k, 2)`` anchors sorted by area.
-
-    Each run starts from k-means++ seeding (squared ``1 - IoU`` distance), then moves every centre to the mean
-    (w, h) of the boxes whose best-IoU centre it is, until the assignment stops changing.
+    """k-means (k-means++ starts) on box shapes with distance ``1 - IoU``; returns ``(k, 2)`` anchors sorted by area.
 
     Args:
-        wh, k: ``(N, 2)`` box widths and heights; the number of anchors.
-        seed: seeds the k-means++ starts.
+        wh, k, seed: ``(N, 2)`` box widths and heights; the number of anchors; seeds the k-means++ starts.
         max_iter, n_init: iterations per run; runs, the best (highest :func:`mean_iou`) kept.
     Returns: float64 ``(k, 2)`` anchors in the units of ``wh``, smallest area first.
     Raises: ValueError: bad ``wh``, ``k < 1``, or fewer distinct shapes than ``k``.
     Example:
-        >>> import numpy as np
         >>> rng = np.random.default_rng(0)
         >>> wh = np.concatenate([rng.normal(10, 0.5, (50, 2)), rng.normal(40, 2, (50, 2))])
         >>> kmeans_anchors(wh, 2).round()
@@ -99,7 +90,6 @@ def kmeans_anchors(wh, k: int, *, seed: int = 0, max_iter: int = 300, n_init: in
 
 
 def _kmeans_pp_init(wh: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    """k-means++ seeding with the squared ``1 - IoU`` distance."""
     centers = [wh[rng.integers(len(wh))]]
     for _ in range(1, k):
         distance = np.square(1.0 - wh_iou(wh, np.array(centers)).max(axis=1))
@@ -112,8 +102,7 @@ def _kmeans_pp_init(wh: np.ndarray, k: int, rng: np.random.Generator) -> np.ndar
 def anchor_elbow(wh, *, ks=range(2, 11), seed: int = 0) -> dict[int, tuple[np.ndarray, float]]:
     """``{k: (anchors, mean IoU)}`` for every k in ``ks`` (thesis Figures 4.1–4.2).
 
-    Args:
-        wh, ks, seed: ``(N, 2)`` box widths and heights; the anchor counts to try; seeds every k-means.
+    Args: wh, ks, seed: ``(N, 2)`` box widths and heights; the anchor counts to try; seeds every k-means.
     Returns: A dict ``{k: ((k, 2) anchors, mean IoU)}``.
     Raises: ValueError: see :func:`kmeans_anchors`.
     Example:
@@ -125,11 +114,8 @@ def anchor_elbow(wh, *, ks=range(2, 11), seed: int = 0) -> dict[int, tuple[np.nd
 
 
 def format_anchors(anchors) -> str:
-    """darknet cfg style: ``"0.57273,0.677385, 1.87446,2.06253"``.
+    """``(K, 2)`` anchors as a darknet cfg string, e.g. ``"0.57273,0.677385, 1.87446,2.06253"``.
 
-    Args:
-        anchors: ``(K, 2)`` anchors.
-    Returns: The cfg string.
     Raises: ValueError: anchors that are not pairs.
     Example:
         >>> format_anchors([[0.5, 0.75], [2.0, 3.0]])

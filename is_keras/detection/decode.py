@@ -6,26 +6,13 @@ import numpy as np
 import tensorflow as tf
 
 
-def _image_hw(image_size):
-    """``(h, w)`` as floats from one number or a pair."""
-    h, w = (image_size, image_size) if np.ndim(image_size) == 0 else image_size
-    return float(h), float(w)
-
-
 def decode_yolo(y_pred, anchors, image_size):
-    """Decode raw ``(B, S_h, S_w, A, 5 + C)`` predictions (darknet's region layer).
+    """Decode raw ``(B, S_h, S_w, A, 5 + C)`` predictions as darknet's region layer (σ offsets, anchor · e^t sizes).
 
-    Box centre ``((col + σ(tx)) / S_w, (row + σ(ty)) / S_h)``, size ``(p_w e^{tw} / S_w, p_h e^{th} / S_h)``
-    relative to the image, objectness ``σ(to)``, class probabilities ``softmax``.
-
-    Args:
-        y_pred: raw predictions ``(B, S_h, S_w, A, 5 + C)``.
-        anchors, image_size: ``(A, 2)`` anchors in grid cells; ``int`` or ``(height, width)`` in pixels.
-    Returns:
-        ``boxes`` (B, N = S_h·S_w·A, 4) ``[x1, y1, x2, y2]`` pixels, ``objectness`` (B, N), ``class_probs`` (B, N, C).
+    Args: y_pred, anchors, image_size: raw predictions; ``(A, 2)`` anchors in grid cells; int or ``(H, W)`` pixels.
+    Returns: ``(boxes, objectness, class_probs)``, (B, N = S_h·S_w·A, 4) ``[x1, y1, x2, y2]`` pixels, (B, N), (B, N, C).
     Raises: ValueError: a wrong rank or last axis, or an anchor count that differs from the predictions'.
     Example:
-        >>> import numpy as np
         >>> y_pred = np.zeros((1, 2, 2, 1, 6), np.float32)   # 2x2 grid, 1 anchor, 1 class
         >>> boxes, obj, probs = decode_yolo(y_pred, [[1.0, 1.0]], 64)
         >>> boxes.numpy()[0, 0].tolist(), float(obj[0, 0]), probs.shape
@@ -37,7 +24,8 @@ def decode_yolo(y_pred, anchors, image_size):
     anchors = tf.constant(np.asarray(anchors, dtype=np.float32))
     if anchors.shape[0] != y_pred.shape[3]:
         raise ValueError(f"{anchors.shape[0]} anchors given for predictions with {y_pred.shape[3]} anchors")
-    image_h, image_w = _image_hw(image_size)
+    image_h, image_w = (image_size, image_size) if np.ndim(image_size) == 0 else image_size
+    image_h, image_w = float(image_h), float(image_w)
     shape = tf.shape(y_pred)
     grid_h, grid_w = shape[1], shape[2]
     cols = tf.cast(tf.reshape(tf.range(grid_w), (1, 1, -1, 1)), tf.float32)
@@ -55,16 +43,14 @@ def decode_yolo(y_pred, anchors, image_size):
 
 def non_max_suppression(boxes, scores, *, iou_threshold: float = 0.45, score_threshold: float = 0.005,
                         max_detections: int = 100):
-    """Per-class NMS on a batch: ``boxes`` (B, N, 4) ``[x1, y1, x2, y2]``, ``scores`` (B, N, C).
+    """Per-class non-maximum suppression on a batch.
 
     Args:
-        boxes, scores: ``(B, N, 4)`` boxes; ``(B, N, C)`` scores per class.
+        boxes, scores: ``(B, N, 4)`` ``[x1, y1, x2, y2]`` boxes; ``(B, N, C)`` scores per class.
         iou_threshold: boxes of one class overlapping more than this are suppressed.
         score_threshold, max_detections: lower scores are dropped; at most this many per image.
     Returns: Per image numpy ``(boxes (n, 4), scores (n,), labels (n,))``, highest score first.
-    Raises: tf.errors.InvalidArgumentError: shapes that do not match.
     Example:
-        >>> import numpy as np
         >>> boxes = np.array([[[0, 0, 10, 10], [1, 1, 10, 10], [20, 20, 30, 30]]], np.float32)
         >>> scores = np.array([[[0.9], [0.8], [0.7]]], np.float32)
         >>> kept, kept_scores, labels = non_max_suppression(boxes, scores, iou_threshold=0.45)[0]
@@ -75,32 +61,25 @@ def non_max_suppression(boxes, scores, *, iou_threshold: float = 0.45, score_thr
     yx = tf.gather(tf.cast(boxes, tf.float32), [1, 0, 3, 2], axis=-1)[:, :, None, :]
     nms_boxes, nms_scores, nms_classes, valid = tf.image.combined_non_max_suppression(
         yx, tf.cast(scores, tf.float32), max_output_size_per_class=int(max_detections),
-        max_total_size=int(max_detections),
-        iou_threshold=float(iou_threshold), score_threshold=float(score_threshold), clip_boxes=False,
-    )
+        max_total_size=int(max_detections), iou_threshold=float(iou_threshold), score_threshold=float(score_threshold),
+        clip_boxes=False)
     nms_boxes = tf.gather(nms_boxes, [1, 0, 3, 2], axis=-1).numpy()
     nms_scores, nms_classes, valid = nms_scores.numpy(), nms_classes.numpy(), valid.numpy()
-    return [
-        (nms_boxes[i, : valid[i]], nms_scores[i, : valid[i]], nms_classes[i, : valid[i]].astype(np.int64))
-        for i in range(len(valid))
-    ]
+    return [(nms_boxes[i, : valid[i]], nms_scores[i, : valid[i]], nms_classes[i, : valid[i]].astype(np.int64))
+            for i in range(len(valid))]
 
 
 def yolo_detections(y_pred, anchors, image_size, *, score_threshold: float = 0.005, iou_threshold: float = 0.45,
                     max_detections: int = 100):
-    """Decoded, per-class NMS'd detections, one ``(boxes, scores, labels)`` tuple per image.
-
-    The score for class c is ``objectness × p(c)`` (darknet), or the objectness alone for a localisation-only
-    model (label 0).
+    """Decoded, per-class NMS'd detections scored ``objectness × p(c)`` (objectness alone without classes).
 
     Args:
         y_pred, anchors, image_size: as in :func:`decode_yolo`.
         score_threshold: lower scores are dropped (the low default keeps the precision–recall curve; draw at ~0.3).
         iou_threshold, max_detections: as in :func:`non_max_suppression`.
-    Returns: A list of ``(boxes, scores, labels)`` numpy tuples, one per image (see :func:`non_max_suppression`).
+    Returns: A list of ``(boxes, scores, labels)`` numpy tuples, one per image.
     Raises: ValueError: see :func:`decode_yolo`.
     Example:
-        >>> import numpy as np
         >>> y_pred = np.full((1, 2, 2, 1, 5), -10.0, np.float32)   # localisation only, all cells empty ...
         >>> y_pred[0, 1, 0, 0] = 0.0, 0.0, 0.0, 0.0, 10.0          # ... but the bottom-left: a centred box
         >>> boxes, scores, labels = yolo_detections(y_pred, [[1.0, 1.0]], 64, score_threshold=0.5)[0]
@@ -114,11 +93,8 @@ def yolo_detections(y_pred, anchors, image_size, *, score_threshold: float = 0.0
 
 
 def box_iou(a, b) -> np.ndarray:
-    """Pairwise IoU of ``[x1, y1, x2, y2]`` boxes, shape (len(a), len(b)).
+    """Pairwise IoU of ``(N, 4)`` and ``(M, 4)`` ``[x1, y1, x2, y2]`` boxes: float64 ``(N, M)``.
 
-    Args:
-        a, b: ``(N, 4)`` and ``(M, 4)`` boxes.
-    Returns: float64 ``(N, M)`` IoUs.
     Raises: ValueError: inputs that cannot be reshaped to ``(-1, 4)``.
     Example:
         >>> box_iou([[0, 0, 2, 2]], [[1, 1, 3, 3]]).round(4)

@@ -8,13 +8,9 @@ from is_keras.detection.score_helpers import TableScore
 
 
 class ObjectnessEntropyScore(TableScore):
-    """Binary entropy (nats) of every anchor's objectness ``σ(to)``, reduced over the image.
+    """Binary entropy (nats) of every anchor's objectness ``σ(to)``, reduced over the image: high when unsure.
 
-    High when many anchors sit near 0.5, where the detector cannot tell object from background.
-
-    Args:
-        reduction, floor: see :class:`~is_keras.detection.score_helpers.TableScore` (default ``"mean"``).
-    Returns: A callable ``(y_true, y_pred, loss=None) -> (B,)`` scores.
+    Args: reduction, floor: see :class:`~is_keras.detection.score_helpers.TableScore` (default ``"mean"``).
     Raises: ValueError: an unknown ``reduction`` or a negative ``floor``.
     Example:
         >>> import numpy as np

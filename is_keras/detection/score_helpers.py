@@ -1,4 +1,4 @@
-"""Shared pieces of the detection table scores: the base class (options, reduction over an image), confidences."""
+"""Shared pieces of the detection table scores: the base class (reduction over an image, floor), confidences."""
 
 from __future__ import annotations
 
@@ -10,9 +10,7 @@ REDUCTIONS = ("mean", "sum", "max")
 class TableScore:
     """Base of the detection table scores: ``per_anchor(y_pred)`` reduced over each image, plus ``floor``.
 
-    Args:
-        reduction: ``"mean"``, ``"sum"`` or ``"max"`` over anchors and cells.
-        floor: added to every score so no image gets probability zero.
+    Args: reduction, floor: ``"mean"``, ``"sum"`` or ``"max"`` over anchors and cells; added so no image gets p = 0.
     Returns: A callable ``(y_true, y_pred, loss=None) -> (B,)`` scores.
     Raises: ValueError: an unknown ``reduction`` or a negative (or NaN) ``floor``.
     Example:
@@ -45,10 +43,8 @@ class TableScore:
 def confidence(y_pred, use_class_confidence: bool):
     """``σ(to)``, times the best class probability when the model has classes and ``use_class_confidence``.
 
-    Args:
-        y_pred, use_class_confidence: raw predictions ``(B, S_h, S_w, A, 5 + C)``; the flag.
+    Args: y_pred, use_class_confidence: raw predictions ``(B, S_h, S_w, A, 5 + C)``; the flag.
     Returns: float32 confidences ``(B, S_h, S_w, A)``.
-    Raises: ValueError: from TensorFlow, on a last axis shorter than 5.
     Example:
         >>> import numpy as np
         >>> confidence(np.zeros((1, 1, 1, 1, 7), np.float32), True).numpy().round(3).tolist()

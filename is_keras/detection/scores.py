@@ -1,8 +1,7 @@
 """Alternative loss-table scores for detection: uncertainty instead of loss.
 
-Each is a ``table_score`` callable ``(y_true, y_pred, loss) -> (B,)`` for
-:class:`~is_keras.training.ImportanceTrainer`, which writes it into the loss table instead of the loss, so
-images are drawn in proportion to how *uncertain* the detector is on them. Scores are >= ``floor``.
+Each is a ``table_score`` callable ``(y_true, y_pred, loss) -> (B,)`` for :class:`~is_keras.training.ImportanceTrainer`,
+written into the loss table instead of the loss, so images are drawn by how *uncertain* the detector is on them.
 """
 
 from __future__ import annotations
@@ -19,8 +18,7 @@ TABLE_SCORES = {"loss": None, "entropy": ObjectnessEntropyScore, "closeness": Th
 def get_table_score(name: str):
     """``None`` (the loss itself) for ``"loss"``, else a new score object for ``"entropy"`` / ``"closeness"``.
 
-    Args:
-        name: ``"loss"``, ``"entropy"`` or ``"closeness"``.
+    Args: name: ``"loss"``, ``"entropy"`` or ``"closeness"``.
     Returns: ``None`` or a score object.
     Raises: ValueError: an unknown name.
     Example:

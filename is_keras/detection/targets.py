@@ -1,16 +1,8 @@
-"""YOLOv2 training targets: one dense grid per image, so the batch generator can hold them as ``y``.
+"""YOLOv2 training targets: one dense ``(S_h, S_w, A, 6)`` float32 grid per image, held as a batch generator's ``y``.
 
-Target layout, shape ``(S_h, S_w, A, 6)`` float32 per image, per anchor:
-
-====  =====================================================================
-0, 1  x, y of the object's centre as an offset inside its cell, in [0, 1)
-2, 3  w, h of the object relative to the image, in (0, 1]
-4     1 if this anchor is the *responsible box* (else 0; all 0 = no object)
-5     the object's class index (0 for localisation-only detection)
-====  =====================================================================
-
-The responsible box is the anchor (compared by shape, corners aligned) with the best IoU in the cell
-holding the object's centre. When two objects claim one anchor of one cell, the later wins (as in darknet).
+Per anchor: 0, 1 the object centre's offset in its cell, in [0, 1); 2, 3 its w, h relative to the image, in (0, 1];
+4 is 1 for the *responsible box* (the anchor of the centre's cell best matching by shape; of two objects, the later
+wins, as in darknet), else 0; 5 the class index (0 for localisation only).
 """
 
 from __future__ import annotations
@@ -23,7 +15,6 @@ TARGET_CHANNELS = 6
 
 
 def _pair(value, name):
-    """``(h, w)`` from one int or a pair, checked positive."""
     if np.ndim(value) == 0:
         value = (value, value)
     value = tuple(int(v) for v in value)
@@ -36,14 +27,12 @@ def build_yolo_targets(boxes, labels, image_size, grid_size, anchors, num_classe
     """Convert per-image boxes to YOLOv2 target grids of shape ``(N, S_h, S_w, A, 6)``.
 
     Args:
-        boxes: per image an ``(n, 4)`` array of ``[x1, y1, x2, y2]`` pixel boxes.
-        labels: per image ``(n,)`` class indices in ``[0, num_classes)`` (stored as 0 when ``num_classes == 0``).
+        boxes, labels: per image ``(n, 4)`` ``[x1, y1, x2, y2]`` pixel boxes; ``(n,)`` classes in ``[0, num_classes)``.
         image_size, grid_size: the network input ``(H, W)`` of the boxes; ``(S_h, S_w)``, e.g. 13 at 416 (or ints).
         anchors, num_classes: ``(A, 2)`` anchor (w, h) in grid units, as in darknet's cfg; C (0: localisation only).
     Returns: float32 targets ``(N, S_h, S_w, A, 6)`` (layout in the module docstring).
     Raises: ValueError: bad sizes or anchors, mismatched boxes and labels, or a label outside ``[0, num_classes)``.
     Example:
-        >>> import numpy as np
         >>> from is_keras.detection.anchors import YOLOV2_COCO_ANCHORS
         >>> t = build_yolo_targets([np.array([[100., 120., 200., 300.]])], [np.array([3])],
         ...                        416, 13, YOLOV2_COCO_ANCHORS, num_classes=80)
@@ -85,12 +74,10 @@ def build_yolo_targets(boxes, labels, image_size, grid_size, anchors, num_classe
 def targets_to_boxes(targets, image_size) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Inverse of :func:`build_yolo_targets`: per image ``[x1, y1, x2, y2]`` pixel boxes and labels.
 
-    Args:
-        targets, image_size: ``(N, S_h, S_w, A, 6)`` targets; the network input ``(H, W)`` (or one int).
+    Args: targets, image_size: ``(N, S_h, S_w, A, 6)`` targets; the network input ``(H, W)`` (or one int).
     Returns: ``(boxes, labels)``: per image a float32 ``(n, 4)`` array and an int64 ``(n,)`` array.
     Raises: ValueError: targets of the wrong shape or a bad ``image_size``.
     Example:
-        >>> import numpy as np
         >>> t = build_yolo_targets([np.array([[0., 0., 32., 32.]])], [np.array([0])], 64, 2, [[1.0, 1.0]])
         >>> boxes, labels = targets_to_boxes(t, 64)
         >>> boxes[0].tolist(), labels[0].tolist()

@@ -8,16 +8,12 @@ from is_keras.detection.score_helpers import TableScore, confidence
 
 
 class ThresholdClosenessScore(TableScore):
-    """How near predicted confidences sit to the detection ``threshold``, reduced over the image.
-
-    Per anchor ``1 - |c - t| / max(t, 1 - t)`` (1 at the threshold, 0 at the far end), ``c`` the objectness
-    (times the best class probability); summed, an image scores about its number of borderline predictions.
+    """How near confidences ``c`` sit to the detection ``threshold`` ``t``: ``1 - |c - t| / max(t, 1 - t)`` per anchor.
 
     Args:
         threshold: the detection threshold ``t`` in (0, 1).
         reduction, floor: see :class:`~is_keras.detection.score_helpers.TableScore` (default ``"sum"``).
-        use_class_confidence: multiply by the best class probability.
-    Returns: A callable ``(y_true, y_pred, loss=None) -> (B,)`` scores.
+        use_class_confidence: ``c`` is the objectness times the best class probability (else the objectness).
     Raises: ValueError: ``threshold`` outside (0, 1), an unknown ``reduction`` or a negative ``floor``.
     Example:
         >>> import numpy as np

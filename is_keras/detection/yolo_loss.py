@@ -13,29 +13,22 @@ NOOBJ_SCOPES = ("anchor", "cell")
 class YoloV2Loss:
     """Per-image YOLOv2 loss: a callable ``(y_true, y_pred) -> (B,)`` for :class:`ImportanceTrainer`.
 
-    With ``y_pred`` the raw ``(B, S, S, A, 5 + C)`` output of :func:`~is_keras.models.yolov2.yolov2` and
-    ``y_true`` the ``(B, S, S, A, 6)`` grids of :func:`~is_keras.detection.targets.build_yolo_targets`, the
-    predictions are ``x̂ = σ(tx)``, ``ŷ = σ(ty)`` (offsets in the cell), ``ŵ = p_w e^{tw} / S_w``,
-    ``ĥ = p_h e^{th} / S_h`` (``p`` the anchor in grid units), ``Ĉ = σ(to)`` and ``p̂ = softmax(class logits)``.
-    Summed over every cell and anchor of an image::
+    ``y_pred`` is the raw :func:`~is_keras.models.yolov2.yolov2` output, ``y_true`` the grids of
+    :func:`~is_keras.detection.targets.build_yolo_targets`; with ``x̂ = σ(tx)``, ``ŵ = p_w e^{tw} / S_w`` (``p`` the
+    anchor), ``Ĉ = σ(to)``, ``p̂ = softmax(class logits)``, summed over every cell and anchor of an image::
 
         λ_coord Σ 1obj [(x - x̂)² + (y - ŷ)²] + λ_coord Σ 1obj [(√w - √ŵ)² + (√h - √ĥ)²]
         + λ_obj Σ 1obj (1 - Ĉ)² + λ_noobj Σ 1noobj Ĉ² + λ_class Σ 1obj Σ_c (p(c) - p̂(c))²
 
-    ``1obj`` marks responsible boxes (target channel 4). The class term is per responsible *box* and left out
-    without classes (eq. 4.1).
+    ``1obj`` marks responsible boxes; the class term is left out without classes (eq. 4.1).
 
     Args:
         anchors: ``(A, 2)`` anchor (w, h) in grid units.
-        lambda_coord, lambda_obj: weights of the two coordinate terms (YOLO's 5) and the object term (1).
-        lambda_noobj, lambda_class: weights of the no-object term (YOLO's 0.5) and the class term (1).
-        noobj_scope: ``1noobj`` is every anchor that is not responsible (``"anchor"``, darknet's) or every
-            anchor of a cell holding no object centre (``"cell"``, eq. 2.15 literally).
-    Returns: A callable ``(y_true, y_pred) -> (B,)`` per-image losses (pass it as ``loss=`` to the trainer).
-    Raises:
-        ValueError: bad anchors, weights or ``noobj_scope``; when called, predictions not matching the targets.
+        lambda_coord, lambda_obj, lambda_noobj, lambda_class: the weights of the terms.
+        noobj_scope: ``1noobj`` is every anchor that is not responsible (``"anchor"``, darknet's) or every anchor of a
+            cell holding no object centre (``"cell"``, eq. 2.15 literally).
+    Raises: ValueError: bad anchors, weights or ``noobj_scope``; when called, predictions not matching the targets.
     Example:
-        >>> import numpy as np
         >>> from is_keras.detection.targets import build_yolo_targets
         >>> t = build_yolo_targets([np.array([[0., 0., 32., 32.]])], [np.array([0])], 64, 2, [[1.0, 1.0]])
         >>> loss = YoloV2Loss([[1.0, 1.0]])
@@ -71,12 +64,10 @@ class YoloV2Loss:
     def components(self, y_true, y_pred) -> dict:
         """The weighted terms ``coord_xy, coord_wh, obj, noobj, class``, each of shape (B,).
 
-        Args:
-            y_true, y_pred: ``(B, S_h, S_w, A, 6)`` targets; ``(B, S_h, S_w, A, 5 + C)`` raw predictions.
+        Args: y_true, y_pred: ``(B, S_h, S_w, A, 6)`` targets; ``(B, S_h, S_w, A, 5 + C)`` raw predictions.
         Returns: A dict of five ``(B,)`` tensors; their sum is the loss.
         Raises: ValueError: shapes that do not match.
         Example:
-            >>> import numpy as np
             >>> terms = YoloV2Loss([[1.0, 1.0]]).components(np.zeros((1, 2, 2, 1, 6)), np.zeros((1, 2, 2, 1, 5)))
             >>> sorted(terms), float(terms["noobj"][0])
             (['class', 'coord_wh', 'coord_xy', 'noobj', 'obj'], 0.5)
@@ -118,21 +109,15 @@ class YoloV2Loss:
 
 
 def perfect_predictions(y_true, anchors, num_classes: int, *, logit: float = 20.0) -> np.ndarray:
-    """Raw network outputs that decode exactly to ``y_true`` (for tests and sanity checks).
-
-    Responsible boxes get ``tx = logit(x)``, ``tw = log(w S / p_w)``, ``to = +logit`` and class logit
-    ``+logit``; every other anchor ``to = -logit``.
+    """Raw network outputs that decode exactly to ``y_true`` (``to = ±logit``), for tests and sanity checks.
 
     Args:
         y_true, anchors: ``(N, S_h, S_w, A, 6)`` targets; ``(A, 2)`` anchors in grid units.
         num_classes, logit: C (0: localisation only); the magnitude of the confident logits.
     Returns: float32 raw predictions ``(N, S_h, S_w, A, 5 + C)``.
-    Raises: IndexError: a class index >= ``num_classes`` in ``y_true``.
     Example:
-        >>> import numpy as np
         >>> from is_keras.detection.targets import build_yolo_targets
-        >>> t = build_yolo_targets([np.array([[0., 0., 32., 32.]])], [np.array([1])], 64, 2, [[1.0, 1.0]],
-        ...                        num_classes=2)
+        >>> t = build_yolo_targets([np.array([[0, 0, 32, 32]])], [np.array([1])], 64, 2, [[1.0, 1.0]], num_classes=2)
         >>> p = perfect_predictions(t, [[1.0, 1.0]], 2)
         >>> p.shape, p[0, 0, 0, 0].round(2).tolist()
         ((1, 2, 2, 1, 7), [0.0, 0.0, 0.0, 0.0, 20.0, 0.0, 20.0])

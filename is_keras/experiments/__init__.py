@@ -1,9 +1,4 @@
-"""Experiments: one run core over tasks, comparisons, sweeps, convergence analysis, and their files.
-
-Flow: a :class:`Task` (classification, detection) + a :class:`~is_keras.sampling.config.SamplerConfig` + a
-:class:`TrainingConfig` → :func:`run` → a :class:`RunResult`; :func:`compare` repeats runs over methods and seeds,
-:func:`summarize` writes their files; :func:`run_sweep` runs a grid from a config file, :func:`draw_figures` redraws its
-figures.
+"""Experiments: one run core over tasks (:func:`run`), comparisons, sweeps, convergence analysis, and their files.
 
 Example:
     >>> from is_keras.experiments import ClassificationTask, TrainingConfig, run, compare, run_sweep
@@ -29,34 +24,9 @@ from is_keras.experiments.task import Task, TaskSetup
 from is_keras.experiments.training_config import TrainingConfig
 
 __all__ = [
-    "ClassificationTask",
-    "Convergence",
-    "DetectionTask",
-    "MeanCurve",
-    "Metric",
-    "RunResult",
-    "Task",
-    "TaskSetup",
-    "TrainingConfig",
-    "compare",
-    "compare_methods",
-    "convergence_table",
-    "default_batch_size",
-    "draw_figures",
-    "format_table",
-    "get_metric",
-    "load_sweep_config",
-    "load_sweep_results",
-    "mean_curve",
-    "run",
-    "run_convergence",
-    "run_detection",
-    "run_sweep",
-    "run_training",
-    "save_figure",
-    "shapes_splits",
-    "summarize",
-    "summarize_convergence",
-    "time_to_baseline_best",
-    "write_curves_csv",
+    "ClassificationTask", "Convergence", "DetectionTask", "MeanCurve", "Metric", "RunResult", "Task", "TaskSetup",
+    "TrainingConfig", "compare", "compare_methods", "convergence_table", "default_batch_size", "draw_figures",
+    "format_table", "get_metric", "load_sweep_config", "load_sweep_results", "mean_curve", "run", "run_convergence",
+    "run_detection", "run_sweep", "run_training", "save_figure", "shapes_splits", "summarize", "summarize_convergence",
+    "time_to_baseline_best", "write_curves_csv",
 ]

@@ -21,22 +21,16 @@ CLASSIFICATION_TABLE_SCORES = {"loss": None, "gradient-norm": gradient_norm_scor
 
 @dataclasses.dataclass(frozen=True)
 class ClassificationTask(Task):
-    """Classification of ``(x, y)`` arrays: ``x`` of shape (N, H, W, C), integer ``y``.
-
-    Classes come from the labels of both sets; the model is ``build_classifier(config.model, ..., seed=config.seed,
-    **config.model_kwargs)``; 1-AUC is evaluated every ``eval_every`` batches (``None``: twice per epoch).
+    """Classification of ``(x, y)`` arrays: ``x`` of shape (N, H, W, C), integer ``y``; 1-AUC on validation data.
 
     Attributes:
-        table_score: what goes into the loss table: ``"loss"`` (the thesis) or ``"gradient-norm"``
-            (‖softmax − one-hot‖); a compare spec ``"method+gradient-norm"`` sets it (:meth:`variant`).
+        table_score: what the loss table holds: ``"loss"`` (thesis) or ``"gradient-norm"`` (‖softmax − one-hot‖).
     Raises: ValueError: for an unknown table score (the message lists the valid ones).
     Example:
-        >>> import numpy as np
-        >>> task = ClassificationTask()
         >>> x, y = np.zeros((8, 4, 4, 1), "float32"), np.arange(8) % 2
-        >>> setup = task.setup((x, y), (x, y), TrainingConfig(batch_size=4, eval_every=1))
-        >>> setup.config["num_classes"], task.metric.label, setup.table_score
-        (2, '1-AUC', None)
+        >>> setup = ClassificationTask().setup((x, y), (x, y), TrainingConfig(batch_size=4, eval_every=1))
+        >>> setup.config["num_classes"], setup.table_score
+        (2, None)
         >>> ClassificationTask(table_score="gradient-norm").setup((x, y), (x, y), TrainingConfig()).table_score.__name__
         'gradient_norm_score'
     """
@@ -80,12 +74,10 @@ class ClassificationTask(Task):
         return TrainingConfig()
 
     def setup(self, train, val, training_config: TrainingConfig) -> TaskSetup:
-        """Check the labels and prepare the classifier and its 1-AUC callback.
+        """Check the labels and prepare the classifier and its 1-AUC (``eval_every`` None: twice per epoch).
 
         Args:
-            train, val: ``(x, y)`` pairs.
-            training_config: the run's schedule.
-        Returns: A :class:`~is_keras.experiments.task.TaskSetup`.
+            train, val: ``(x, y)`` pairs; training_config: the run's schedule.
         Raises: ValueError: for bad labels or sets of different lengths.
         """
         x_train, y_train = train
@@ -104,13 +96,11 @@ class ClassificationTask(Task):
             return build_classifier(config.model, tuple(x_train.shape[1:]), num_classes, seed=config.seed,
                                     **config.model_kwargs)
 
-        return TaskSetup(
-            x=x_train, y=y_train, build_model=build_model,
-            table_score=CLASSIFICATION_TABLE_SCORES[self.table_score],
-            evaluator=OneMinusAUC(x_val, y_val, eval_every=eval_every),
-            config={"eval_every": eval_every, "num_train": int(len(x_train)), "num_val": int(len(x_val)),
-                    "num_classes": num_classes, "table_score": self.table_score},
-        )
+        return TaskSetup(x=x_train, y=y_train, build_model=build_model,
+                         table_score=CLASSIFICATION_TABLE_SCORES[self.table_score],
+                         evaluator=OneMinusAUC(x_val, y_val, eval_every=eval_every),
+                         config={"eval_every": eval_every, "num_train": int(len(x_train)), "num_val": int(len(x_val)),
+                                 "num_classes": num_classes, "table_score": self.table_score})
 
     def curve(self, evaluator):
         """Samples, seconds and 1-AUC recorded by the :class:`~is_keras.callbacks.one_minus_auc.OneMinusAUC`."""

@@ -16,11 +16,9 @@ def plan_methods(task: Task, methods, sampler_config: SamplerConfig | None = Non
 
     Args:
         task: the base task (its :meth:`~is_keras.experiments.task.Task.variant` reads each spec).
-        methods: method names (detection: also ``"method+score"``).
-        sampler_config: options shared by every method (exponent, unbiased, ...); its method is replaced.
-    Returns: A list of ``(spec, task, sampler_config)``.
-    Raises: ValueError: for no methods, a duplicate, an unknown method, or an option a method refuses (e.g.
-        ``uniform_mix`` with ``nis``).
+        methods: method specs (also ``"method+score"``).
+        sampler_config: options shared by every method; its method is replaced.
+    Raises: ValueError: for no methods, a duplicate, an unknown method, or an option a method refuses.
     Example:
         >>> plan = plan_methods(ClassificationTask(), ["nis", "is-probabilistic"])
         >>> [(spec, config.method) for spec, _, config in plan]
@@ -42,10 +40,7 @@ def plan_methods(task: Task, methods, sampler_config: SamplerConfig | None = Non
 def compare(task: Task, train, val, methods, *, sampler_config: SamplerConfig | None = None,
             training_config: TrainingConfig | None = None, runs: int = 3, progress=print, callbacks=None,
             keep_model: bool = False) -> dict[str, list[RunResult]]:
-    """Run every method ``runs`` times with seeds ``seed``, ``seed + 1``, … (``training_config.seed`` first).
-
-    The same seeds are used for every method, so run *k* of each method starts from the same initial weights. Every
-    method's sampler config is built and validated before the first run.
+    """Run every method ``runs`` times with seeds ``training_config.seed``, ``seed + 1``, … (the same for each method).
 
     Args:
         task: e.g. :class:`~is_keras.experiments.classification_task.ClassificationTask`.
@@ -59,11 +54,9 @@ def compare(task: Task, train, val, methods, *, sampler_config: SamplerConfig | 
     Raises: ValueError: for ``runs < 1`` or a bad method / option (before any training).
     Example:
         >>> import numpy as np
-        >>> rng = np.random.default_rng(0)
-        >>> data = (rng.random((16, 8, 8, 1), dtype=np.float32), np.arange(16) % 2)
-        >>> results = compare(ClassificationTask(), data, data, ["nis"], runs=2, progress=None,
-        ...                   training_config=TrainingConfig(model_kwargs={"width": 1}, epochs=1, batch_size=8,
-        ...                                                  eval_every=1))
+        >>> data = (np.random.default_rng(0).random((16, 8, 8, 1), dtype=np.float32), np.arange(16) % 2)
+        >>> config = TrainingConfig(model_kwargs={"width": 1}, epochs=1, batch_size=8, eval_every=1)
+        >>> results = compare(ClassificationTask(), data, data, ["nis"], runs=2, progress=None, training_config=config)
         >>> [r.config["seed"] for r in results["nis"]]
         [0, 1]
     """
@@ -76,9 +69,9 @@ def compare(task: Task, train, val, methods, *, sampler_config: SamplerConfig | 
     for spec, variant, config in plan:
         results[spec] = []
         for k in range(runs):
-            result = run(variant, train, val, sampler_config=config,
-                         training_config=training_config.replace(seed=training_config.seed + k),
-                         callbacks=callbacks, keep_model=keep_model)
+            seeded = training_config.replace(seed=training_config.seed + k)
+            result = run(variant, train, val, sampler_config=config, training_config=seeded, callbacks=callbacks,
+                         keep_model=keep_model)
             results[spec].append(result)
             if progress:
                 metric = result.metric_info
@@ -96,9 +89,7 @@ def compare_methods(train, val, methods, *, runs: int = 3, seed: int = 0, progre
 
     Args:
         train, val: ``(x, y)`` pairs.
-        methods: method names.
-        runs: seeds per method; seed: the first seed.
-        progress: as :func:`compare`.
+        methods: method names; runs: seeds per method; seed: the first seed; progress: as :func:`compare`.
         sampler_config, training_config: base configs (defaults as :func:`~is_keras.experiments.run.run_training`).
         **options: single fields of either config (``model``, ``epochs``, ``exponent``, ...).
     Returns: ``{method: [RunResult, ...]}``.

@@ -1,15 +1,5 @@
-"""Convergence speed and max performance of a metric curve (thesis §5.1.1: 1-AUC).
-
-The thesis slides a window of ``W`` = 2000 training batches over a run's 1-AUC curve and picks the window with the
-lowest average 1-AUC (the earliest one on ties):
-
-* **max performance** is that window's mean 1-AUC;
-* **convergence speed** is the number of samples processed when that window starts.
-
-Curves here are evaluated every ``eval_every`` batches, so a window holds ``k = W / eval_every`` evaluations
-(:func:`window_evaluations`); the window starting at evaluation ``i`` averages ``i … i + k - 1`` and its convergence
-speed is ``samples[i]``. With ``eval_every = 1`` that is exactly the thesis's definition.
-"""
+"""Convergence speed and max performance of a metric curve (thesis §5.1.1): in the window of ``W`` batches with the
+lowest mean metric, max performance is that mean and convergence speed the samples seen at the window's start."""
 
 from __future__ import annotations
 
@@ -27,9 +17,7 @@ TIE_TOLERANCE = 1e-12
 
 
 def window_evaluations(window_batches: int, eval_every: int) -> int:
-    """How many evaluations a window of ``window_batches`` batches spans.
-
-    ``round(window_batches / eval_every)``, at least 1.
+    """How many evaluations a window of ``window_batches`` batches spans: ``round(window_batches / eval_every)``, >= 1.
 
     Example:
         >>> window_evaluations(2000, 10), window_evaluations(25, 10), window_evaluations(3, 10)
@@ -42,15 +30,12 @@ def window_evaluations(window_batches: int, eval_every: int) -> int:
 
 
 def best_window(values, window: int, *, short: str = "error") -> tuple[int, float]:
-    """Start index and mean of the ``window``-long stretch of ``values`` with the lowest mean.
-
-    Ties (means equal to within :data:`TIE_TOLERANCE`, relative) go to the earliest window.
+    """Start index and mean of the ``window``-long stretch of ``values`` with the lowest mean (ties: the earliest).
 
     Args:
         values: the curve, one value per evaluation.
         window: window length in evaluations (>= 1).
-        short: what to do when the curve is shorter than the window: ``"error"`` raises ``ValueError``; ``"whole"`` uses
-            the whole curve as the one window (start 0).
+        short: for a curve shorter than the window: ``"error"`` raises ``ValueError``; ``"whole"`` uses the whole curve.
     Example:
         >>> best_window([0.5, 0.25, 0.25, 0.5, 0.25, 0.25], 2)   # windows 1 and 4 tie: earliest
         (1, 0.25)
@@ -66,10 +51,8 @@ def best_window(values, window: int, *, short: str = "error") -> tuple[int, floa
         raise ValueError(f"short must be 'error' or 'whole', got {short!r}")
     if window > values.size:
         if short == "error":
-            raise ValueError(
-                f"the window ({window} evaluations) is longer than the curve ({values.size} evaluations); "
-                "use a shorter window, train longer, or evaluate more often"
-            )
+            raise ValueError(f"the window ({window} evaluations) is longer than the curve ({values.size} evaluations); "
+                             "use a shorter window, train longer, or evaluate more often")
         return 0, float(values.mean())
     means = np.lib.stride_tricks.sliding_window_view(values, int(window)).mean(axis=1)
     best = means.min()
@@ -94,16 +77,13 @@ class Convergence:
     window: int
 
 
-def convergence_point(samples, values, window_batches: int, eval_every: int, *,
-                      short: str = "error") -> Convergence:
+def convergence_point(samples, values, window_batches: int, eval_every: int, *, short: str = "error") -> Convergence:
     """Convergence speed and max performance of one curve.
 
     Args:
-        samples: samples seen at each evaluation.
-        values: the metric (e.g. 1-AUC) at each evaluation.
+        samples, values: samples seen and the metric (e.g. 1-AUC) at each evaluation.
         window_batches: the window in training batches (thesis: 2000).
-        eval_every: batches between evaluations of the curve.
-        short: see :func:`best_window`.
+        eval_every: batches between evaluations of the curve; short: see :func:`best_window`.
     Example:
         >>> c = convergence_point([64, 128, 192, 256], [0.4, 0.1, 0.1, 0.2], window_batches=20, eval_every=10)
         >>> c.samples, c.performance
@@ -115,15 +95,13 @@ def convergence_point(samples, values, window_batches: int, eval_every: int, *,
         raise ValueError(f"samples {samples.shape} and values {values.shape} must have the same shape")
     window = window_evaluations(window_batches, eval_every)
     start, mean = best_window(values, window, short=short)
-    return Convergence(samples=float(samples[start]), performance=mean, start=start,
-                       window=min(window, values.size))
+    return Convergence(samples=float(samples[start]), performance=mean, start=start, window=min(window, values.size))
 
 
 def run_convergence(result: RunResult, window_batches: int, *, short: str = "error") -> Convergence:
     """:func:`convergence_point` of a :class:`RunResult`, using its recorded ``eval_every``.
 
     Example:
-        >>> import numpy as np
         >>> result = RunResult(np.array([64, 128, 192]), np.ones(3), np.array([0.3, 0.1, 0.2]), {"eval_every": 1}, {})
         >>> run_convergence(result, window_batches=1).samples
         128.0
@@ -148,19 +126,13 @@ class ConvergenceSummary:
 
     def to_dict(self) -> dict:
         """JSON-ready form."""
-        return {
-            "speed_mean": self.speed_mean, "speed_std": self.speed_std,
-            "performance_mean": self.performance_mean, "performance_std": self.performance_std,
-            "runs": self.runs, "speeds": self.speeds.tolist(), "performances": self.performances.tolist(),
-        }
+        return {**dataclasses.asdict(self), "speeds": self.speeds.tolist(), "performances": self.performances.tolist()}
 
 
-def summarize_convergence(results: list[RunResult], window_batches: int, *,
-                          short: str = "error") -> ConvergenceSummary:
+def summarize_convergence(results: list[RunResult], window_batches: int, *, short: str = "error") -> ConvergenceSummary:
     """Mean ± one standard deviation (``ddof=0``, as :func:`mean_curve`) over runs.
 
     Example:
-        >>> import numpy as np
         >>> runs = [RunResult(np.array([64, 128]), np.ones(2), np.array(v), {"eval_every": 1}, {})
         ...         for v in ([0.3, 0.1], [0.1, 0.3])]
         >>> s = summarize_convergence(runs, window_batches=1)
@@ -172,8 +144,6 @@ def summarize_convergence(results: list[RunResult], window_batches: int, *,
     points = [run_convergence(r, window_batches, short=short) for r in results]
     speeds = np.array([p.samples for p in points], dtype=np.float64)
     performances = np.array([p.performance for p in points], dtype=np.float64)
-    return ConvergenceSummary(
-        speed_mean=float(speeds.mean()), speed_std=float(speeds.std()),
-        performance_mean=float(performances.mean()), performance_std=float(performances.std()),
-        runs=len(points), speeds=speeds, performances=performances,
-    )
+    return ConvergenceSummary(speed_mean=float(speeds.mean()), speed_std=float(speeds.std()),
+                              performance_mean=float(performances.mean()), performance_std=float(performances.std()),
+                              runs=len(points), speeds=speeds, performances=performances)

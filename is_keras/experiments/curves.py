@@ -15,13 +15,10 @@ class MeanCurve:
     """Runs of one method averaged at their shared evaluation points.
 
     Attributes:
-        samples: samples seen at each evaluation (of the first run).
-        seconds: mean training seconds at each evaluation.
+        samples, seconds: samples seen (by the first run) and mean training seconds at each evaluation.
         mean, std: mean and population std (``ddof=0``) of the metric over runs.
-        runs: number of runs averaged.
-        metric: the metric's name (``"one_minus_auc"``, ``"one_minus_ap50"``).
+        runs: number of runs averaged; metric: the metric's name (``"one_minus_auc"``, ``"one_minus_ap50"``).
     Example:
-        >>> import numpy as np
         >>> MeanCurve(np.array([10]), np.array([1.0]), np.array([0.5]), np.zeros(1), 1).metric
         'one_minus_auc'
     """
@@ -42,7 +39,6 @@ def mean_curve(results: list[RunResult]) -> MeanCurve:
     Returns: A :class:`MeanCurve`.
     Raises: ValueError: for no runs, a run without evaluations, or runs of different metrics.
     Example:
-        >>> import numpy as np
         >>> runs = [RunResult(np.array([64, 128]), np.array([1.0, 2.0]), np.array(v), {}, {})
         ...         for v in ([0.5, 0.25], [0.25, 0.125])]
         >>> curve = mean_curve(runs)
@@ -59,20 +55,12 @@ def mean_curve(results: list[RunResult]) -> MeanCurve:
         raise ValueError("a run has no evaluations; lower eval_every or train longer")
     values = np.stack([r.values[:length] for r in results])
     seconds = np.stack([r.seconds[:length] for r in results])
-    return MeanCurve(
-        samples=np.asarray(results[0].samples[:length]),
-        seconds=seconds.mean(axis=0),
-        mean=values.mean(axis=0),
-        std=values.std(axis=0),
-        runs=len(results),
-        metric=metrics.pop(),
-    )
+    return MeanCurve(samples=np.asarray(results[0].samples[:length]), seconds=seconds.mean(axis=0),
+                     mean=values.mean(axis=0), std=values.std(axis=0), runs=len(results), metric=metrics.pop())
 
 
 def first_reaching(curve: MeanCurve, target: float) -> tuple[float, float]:
-    """(samples, seconds) at the first evaluation whose mean reaches ``target``; NaNs if never.
-
-    "Reaches" is ``<=`` for metrics where lower is better (every metric here).
+    """(samples, seconds) at the first evaluation whose mean reaches ``target`` (lower is better: ``<=``), else NaNs.
 
     Args:
         curve, target: a :class:`MeanCurve` and the value to reach.
@@ -82,8 +70,7 @@ def first_reaching(curve: MeanCurve, target: float) -> tuple[float, float]:
         ...                          np.array([0.5, 0.1]), np.zeros(2), 1), 0.2)
         (20.0, 2.0)
     """
-    lower = get_metric(curve.metric).lower_is_better
-    reached = np.flatnonzero(curve.mean <= target if lower else curve.mean >= target)
+    reached = np.flatnonzero(get_metric(curve.metric).reached(curve.mean, target))
     if reached.size == 0:
         return float("nan"), float("nan")
     i = reached[0]
@@ -101,7 +88,6 @@ def time_to_baseline_best(curves: dict[str, MeanCurve], baseline: str = "nis") -
         ``samples``, ``seconds``, ``samples_ratio``, ``seconds_ratio`` (NaN: not reached).
     Raises: ValueError: when ``baseline`` is not among the curves.
     Example:
-        >>> import numpy as np
         >>> a = MeanCurve(np.array([1, 2]), np.array([1.0, 2.0]), np.array([0.5, 0.2]), np.zeros(2), 1)
         >>> b = MeanCurve(np.array([1, 2]), np.array([1.0, 2.0]), np.array([0.2, 0.1]), np.zeros(2), 1)
         >>> [(r["method"], r["samples_ratio"]) for r in time_to_baseline_best({"nis": a, "is": b})]
@@ -115,24 +101,17 @@ def time_to_baseline_best(curves: dict[str, MeanCurve], baseline: str = "nis") -
     rows = []
     for method, curve in curves.items():
         samples, seconds = first_reaching(curve, target)
-        rows.append({
-            "method": method,
-            f"target_{metric.name}": target,
-            f"best_{metric.name}": metric.best(curve.mean),
-            "samples": samples,
-            "seconds": seconds,
-            "samples_ratio": samples / base_samples,
-            "seconds_ratio": seconds / base_seconds,
-        })
+        rows.append({"method": method, f"target_{metric.name}": target, f"best_{metric.name}": metric.best(curve.mean),
+                     "samples": samples, "seconds": seconds, "samples_ratio": samples / base_samples,
+                     "seconds_ratio": seconds / base_seconds})
     return rows
 
 
 def format_table(rows: list[dict]) -> str:
-    """The time-to-baseline table of :func:`time_to_baseline_best` as aligned text.
+    """The time-to-baseline table as aligned text, one line per method, headed by the target.
 
     Args:
         rows: from :func:`time_to_baseline_best`.
-    Returns: The table, one line per method, headed by the target.
     Example:
         >>> rows = [{"method": "nis", "target_one_minus_auc": 0.1, "best_one_minus_auc": 0.1, "samples": 64.0,
         ...          "seconds": 1.0, "samples_ratio": 1.0, "seconds_ratio": 1.0}]
@@ -152,8 +131,6 @@ def format_table(rows: list[dict]) -> str:
         if np.isnan(row["samples"]):
             lines.append(f"{row['method']:<{width}}{row[f'best_{name}']:>17.{d}f}{'not reached':>36}")
             continue
-        lines.append(
-            f"{row['method']:<{width}}{row[f'best_{name}']:>17.{d}f}{row['samples']:>10.0f}"
-            f"{row['samples_ratio']:>8.2f}{row['seconds']:>10.2f}{row['seconds_ratio']:>8.2f}"
-        )
+        lines.append(f"{row['method']:<{width}}{row[f'best_{name}']:>17.{d}f}{row['samples']:>10.0f}"
+                     f"{row['samples_ratio']:>8.2f}{row['seconds']:>10.2f}{row['seconds_ratio']:>8.2f}")
     return "\n".join(lines)

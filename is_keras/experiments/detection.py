@@ -1,9 +1,5 @@
-"""Importance sampling for object detection: the synthetic-shapes splits and :func:`run_detection`.
-
-:func:`run_detection` is :func:`~is_keras.experiments.run.run` with a
-:class:`~is_keras.experiments.detection_task.DetectionTask`; comparisons and summaries use the same
-:func:`~is_keras.experiments.compare.compare` and :func:`~is_keras.experiments.summary.summarize` as classification.
-"""
+"""Importance sampling for object detection: the synthetic-shapes splits and :func:`run_detection` (the run core
+with a :class:`~is_keras.experiments.detection_task.DetectionTask`)."""
 
 from __future__ import annotations
 
@@ -27,9 +23,8 @@ def shapes_splits(num_train: int = 2000, num_val: int = 200, image_size: int = 9
     """Training and validation sets of synthetic shapes (independent draws of the same generator).
 
     Args:
-        num_train, num_val: images per set.
-        image_size: image side in pixels (a multiple of 32 for YOLOv2); classes: shape names.
-        max_objects: objects per image: 0 .. ``max_objects``.
+        num_train, num_val: images per set; image_size: side in pixels (a multiple of 32 for YOLOv2).
+        classes: shape names; max_objects: objects per image: 0 .. ``max_objects``.
         seed: seeds the training set; the validation set uses ``seed + 1_000_003``.
     Returns: ``(train, val)`` :class:`~is_keras.data.coco.DetectionData`.
     Example:
@@ -50,11 +45,9 @@ def run_detection(train, val, *, sampler_config: SamplerConfig | None = None,
     Args:
         train, val: :class:`~is_keras.data.coco.DetectionData` of equal image size (a multiple of 32).
         sampler_config: default ``SamplerConfig(method="nis")``.
-        training_config: default :meth:`DetectionTask.default_training_config` (YOLOv2 ×0.125, batch-norm momentum 0.9,
-            10 epochs, batch 16, Adam 3e-3).
+        training_config: default :meth:`DetectionTask.default_training_config`.
         callbacks, verbose: as :func:`~is_keras.experiments.run.run`.
-        keep_model: return the trained model in ``result.model`` (e.g. to draw detections; the anchors are in
-            ``result.artifacts["anchors"]``).
+        keep_model: return the trained model in ``result.model`` (the anchors are in ``result.artifacts["anchors"]``).
         **options: fields of :class:`~is_keras.sampling.config.SamplerConfig` (``method`` may be ``"method+score"``,
             which sets ``table_score``), of :class:`~is_keras.experiments.training_config.TrainingConfig`, of
             :class:`~is_keras.experiments.detection_task.DetectionTask` (``num_anchors``, ``anchors``,
@@ -75,8 +68,8 @@ def run_detection(train, val, *, sampler_config: SamplerConfig | None = None,
     model_changes = {k: options.pop(k) for k in MODEL_OPTIONS if k in options}
     if model_changes:
         training = dataclasses.replace(training, model_kwargs={**training.model_kwargs, **model_changes})
-    sampler, training, task_options = apply_options(sampler_config or SamplerConfig(method="nis"), training,
-                                                    options, extra=TASK_OPTIONS)
+    sampler, training, task_options = apply_options(sampler_config or SamplerConfig(method="nis"), training, options,
+                                                    extra=TASK_OPTIONS)
     task = dataclasses.replace(task, **task_options)
     task.variant(sampler.method)  # validates the method and score
     return run(task, train, val, sampler_config=sampler, training_config=training, callbacks=callbacks,

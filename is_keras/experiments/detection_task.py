@@ -1,8 +1,5 @@
-"""Object detection: YOLOv2 from scratch on :class:`~is_keras.data.coco.DetectionData`, 1-AP50 on validation images.
-
-One loss-table entry per image; the per-image YOLOv2 loss (or an uncertainty score) is written to the table after every
-step, exactly as for classification (thesis §5.2). Evaluated every epoch and twice in the first.
-"""
+"""Object detection: YOLOv2 from scratch on :class:`~is_keras.data.coco.DetectionData`, 1-AP50 on validation images,
+one loss-table entry per image (thesis §5.2); evaluated every epoch and twice in the first."""
 
 from __future__ import annotations
 
@@ -29,7 +26,6 @@ def parse_method(spec: str) -> tuple[str, str]:
 
     Args:
         spec: ``"method"`` or ``"method+score"``.
-    Returns: ``(method, table score name)``.
     Raises: ValueError: for an unknown method or score (the message lists the valid ones).
     Example:
         >>> parse_method("nis"), parse_method("is-randomsubset+closeness")
@@ -46,8 +42,7 @@ def box_shapes(data, grid_size) -> np.ndarray:
     """(w, h) of every box of ``data`` in grid units (for k-means anchors).
 
     Args:
-        data: a :class:`~is_keras.data.coco.DetectionData`.
-        grid_size: ``(grid_h, grid_w)`` cells.
+        data: a :class:`~is_keras.data.coco.DetectionData`; grid_size: ``(grid_h, grid_w)`` cells.
     Returns: ``(num_boxes, 2)`` float array.
     Raises: ValueError: when the set has no boxes.
     Example:
@@ -121,7 +116,6 @@ class DetectionTask(Task):
         Args:
             train, val: :class:`~is_keras.data.coco.DetectionData` of equal image size (a multiple of 32).
             training_config: model ``"yolov2"``; ``model_kwargs`` ``width`` / ``bn_momentum``; ``eval_every`` None.
-        Returns: A :class:`~is_keras.experiments.task.TaskSetup`.
         Raises: ValueError: for another model, an ``eval_every``, or sets of different image sizes.
         """
         import keras
@@ -149,8 +143,7 @@ class DetectionTask(Task):
 
         def build_model():
             keras.utils.set_random_seed(config.seed)
-            return yolov2((height, width, 3), num_classes=num_classes, num_anchors=len(anchors),
-                          **config.model_kwargs)
+            return yolov2((height, width, 3), num_classes=num_classes, num_anchors=len(anchors), **config.model_kwargs)
 
         return TaskSetup(
             x=train.float_images(), y=targets, build_model=build_model,
@@ -165,8 +158,7 @@ class DetectionTask(Task):
     def curve(self, evaluator):
         """Samples, seconds, 1-AP50 and epochs recorded by the 1-AP50 callback."""
         return (np.asarray(evaluator.samples, dtype=np.int64), np.asarray(evaluator.seconds, dtype=np.float64),
-                np.asarray(evaluator.one_minus_ap50, dtype=np.float64),
-                np.asarray(evaluator.epochs, dtype=np.float64))
+                np.asarray(evaluator.one_minus_ap50, dtype=np.float64), np.asarray(evaluator.epochs, dtype=np.float64))
 
     def parameters(self, model) -> int:
         """Every parameter, batch-norm moving statistics included (darknet's count)."""

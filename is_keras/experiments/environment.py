@@ -23,13 +23,11 @@ def library_version() -> str:
 def environment_info() -> dict:
     """Library versions, the device and the machine: what a run's numbers depend on.
 
-    TensorFlow's CPU kernels sum in an order that depends on the thread count, so the same seed repeats a run only on
-    the same machine with the same thread counts (``intra_op_threads`` / ``inter_op_threads``; 0 means TensorFlow's
-    choice, from ``cpu_count``).
+    A seed repeats a run only on the same machine with the same TF thread counts (CPU kernels sum in thread order).
 
     Returns:
         A dict: ``is_keras``, ``tensorflow``, ``keras``, ``numpy``, ``python``, ``device``, ``machine``, ``platform``,
-        ``cpu_count``, ``intra_op_threads``, ``inter_op_threads``.
+        ``cpu_count``, ``intra_op_threads``, ``inter_op_threads`` (0: TensorFlow's choice).
     Example:
         >>> sorted(environment_info())[:5]
         ['cpu_count', 'device', 'inter_op_threads', 'intra_op_threads', 'is_keras']
@@ -39,19 +37,11 @@ def environment_info() -> dict:
     import tensorflow as tf
 
     gpus = tf.config.list_logical_devices("GPU")
-    return {
-        "is_keras": library_version(),
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-        "numpy": np.__version__,
-        "python": platform.python_version(),
-        "device": gpus[0].name if gpus else "CPU",
-        "machine": platform.machine(),
-        "platform": platform.platform(),
-        "cpu_count": _cpu_count(),
-        "intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads(),
-        "inter_op_threads": tf.config.threading.get_inter_op_parallelism_threads(),
-    }
+    return {"is_keras": library_version(), "tensorflow": tf.__version__, "keras": keras.__version__,
+            "numpy": np.__version__, "python": platform.python_version(), "device": gpus[0].name if gpus else "CPU",
+            "machine": platform.machine(), "platform": platform.platform(), "cpu_count": _cpu_count(),
+            "intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads(),
+            "inter_op_threads": tf.config.threading.get_inter_op_parallelism_threads()}
 
 
 def environment_line(info: dict) -> str:

@@ -1,15 +1,6 @@
-"""The thesis's classification figures, redrawn from a sweep's saved results into files.
-
-* every sweep kind: metric curves per dataset, model and size, one line per method / exponent
-  (``<dataset>_<model>_<size>_<kind>.png``) — thesis Figures 5.1–5.6 and 5.16–5.18 (``model_complexity``), 5.19–5.22
-  (``loss_exponent``), 5.23–5.26 (``is_methods``);
-* ``model_complexity`` also: convergence speed and max performance against the trainable-parameter count
-  (``<dataset>_<model>_convergence_speed.png``, ``..._max_performance.png``) — Figures 5.7–5.10 and 5.12–5.15;
-* always: ``convergence.csv`` / ``convergence.json``, the numbers behind them.
-
-The numbers come from :mod:`~is_keras.experiments.sweep_analysis`, the drawings from :mod:`is_keras.plotting`; this
-module reads and writes the files.
-"""
+"""The thesis's classification figures (Figures 5.1–5.26), redrawn from a sweep's saved results into files: curves per
+dataset, model and size (``<dataset>_<model>_<size>_<kind>.png``), for ``model_complexity`` also convergence speed and
+max performance against the parameter count, and ``convergence.csv`` / ``.json``, the numbers behind them."""
 
 from __future__ import annotations
 

@@ -47,12 +47,8 @@ def dumps_strict(data, *, indent: int = 1) -> str:
 def atomic_write_json(path, data, *, indent: int = 1) -> Path:
     """Write ``data`` as strict JSON to a temporary file next to ``path``, then rename it over ``path``.
 
-    Readers see either the old file or the whole new one, never a partial write.
-
     Args:
-        path: the file to write (its folder is created).
-        data: anything :func:`json_safe` accepts.
-        indent: JSON indentation.
+        path: the file to write (its folder is created); data: anything :func:`json_safe` accepts.
     Returns: ``path`` as a :class:`~pathlib.Path`.
     Raises: TypeError: when ``data`` holds something JSON cannot (the old file is left as it was).
     Example:

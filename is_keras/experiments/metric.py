@@ -17,7 +17,6 @@ class Metric:
         lower_is_better: True for error-like metrics (every metric here).
         digits: decimals printed in tables.
     Example:
-        >>> from is_keras.experiments.metric import get_metric
         >>> get_metric("one_minus_ap50").label
         '1-AP50'
     """
@@ -32,7 +31,6 @@ class Metric:
 
         Args:
             values: a non-empty sequence of numbers.
-        Returns: The best value as a float.
         Example:
             >>> ONE_MINUS_AUC.best([0.3, 0.1, 0.2])
             0.1
@@ -62,7 +60,6 @@ def get_metric(name: str) -> Metric:
 
     Args:
         name: ``"one_minus_auc"`` or ``"one_minus_ap50"``.
-    Returns: The metric.
     Raises: ValueError: for an unknown name (the message lists the known ones).
     Example:
         >>> get_metric("one_minus_auc").digits

@@ -13,8 +13,7 @@ def apply_options(sampler_config: SamplerConfig, training_config: TrainingConfig
     """Replace fields of the two configs by the same-named entries of ``options``.
 
     Args:
-        sampler_config, training_config: the base :class:`~is_keras.sampling.config.SamplerConfig` and
-            :class:`~is_keras.experiments.training_config.TrainingConfig`.
+        sampler_config, training_config: the base configs.
         options: ``{field name: value}`` of either config, or of ``extra``.
         extra: further accepted names, returned untouched.
     Returns: ``(sampler_config, training_config, the options named in extra)``; both configs validated.

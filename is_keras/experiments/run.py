@@ -23,50 +23,29 @@ def run(task: Task, train, val, *, sampler_config: SamplerConfig | None = None,
         keep_model: bool = False, backup_dir=None, backup_every: int | None = None) -> RunResult:
     """Train ``task``'s model on ``train`` with importance sampling and return its evaluation curve.
 
-    The task prepares the data, the model builder, the loss and the evaluation
-    callback (:meth:`~is_keras.experiments.task.Task.setup`); this function builds the
-    :class:`~is_keras.sampling.generator.ImportanceBatchGenerator` (seeded with
-    ``training_config.seed``), then the model, then the
-    :class:`~is_keras.training.trainer.ImportanceTrainer`, and trains. The learning rate follows
-    ``training_config.lr_schedule`` over the run's own budget, ``epochs`` × the generator's
-    steps per epoch (:func:`~is_keras.training.lr_schedules.learning_rate_schedule`).
-
-    With ``backup_dir`` the run can be killed and started again: the trainer saves
-    its whole state there (``ImportanceTrainer.fit(backup_dir=...)``) and a
-    :class:`~is_keras.experiments.run_records.RunRecordsBackup` keeps the evaluation
-    records and loss-table snapshots beside it; the same call with the same folder
-    resumes from the last backup, and returns (on CPU) the uninterrupted run's curve,
-    loss table and weights value for value; its training seconds continue from the
-    saved clock. The folder is left in place (delete it once the result is stored).
+    The learning rate follows ``training_config.lr_schedule`` over ``epochs`` × the generator's steps per epoch. With
+    ``backup_dir`` the run can be killed and started again with the same call: it resumes from the last backup and
+    returns (on CPU) the uninterrupted run's curve, loss table and weights value for value, its training seconds
+    continuing from the saved clock. The folder is left in place (delete it once the result is stored).
 
     Args:
         task: e.g. :class:`~is_keras.experiments.classification_task.ClassificationTask`.
         train, val: the task's data.
         sampler_config: the sampling method and its options (default: ``SamplerConfig()``).
         training_config: the schedule (default: ``task.default_training_config()``).
-        callbacks: more Keras callbacks, after the evaluation callback.
-        verbose: the trainer's progress output.
+        callbacks: more Keras callbacks, after the evaluation callback; verbose: the trainer's progress output.
         keep_model: hand the trained model back in ``result.model``.
         backup_dir: a folder to back the run up in and resume it from (``None``: no backups).
-        backup_every: steps between backups (default: every evaluation, ``eval_every``
-            steps; once per epoch when the task evaluates per epoch).
-
-    Returns:
-        A :class:`~is_keras.experiments.run_result.RunResult` with the task's metric;
-        ``config`` records the task, the training and sampler configs, data sizes and parameters.
-
-    Raises:
-        ValueError: for data or options the task refuses (before any training), a bad
-            ``backup_every``, or a backup in ``backup_dir`` that is corrupt or of another run
-            (the message names the file).
-
+        backup_every: steps between backups (default: every evaluation; once per epoch for per-epoch tasks).
+    Returns: A :class:`~is_keras.experiments.run_result.RunResult` with the task's metric; ``config`` records the task,
+        the training and sampler configs, data sizes and parameters.
+    Raises: ValueError: for data or options the task refuses (before any training), a bad ``backup_every``, or a
+        backup in ``backup_dir`` that is corrupt or of another run (the message names the file).
     Example:
-        >>> import numpy as np
-        >>> rng = np.random.default_rng(0)
-        >>> data = (rng.random((32, 8, 8, 1), dtype=np.float32), np.arange(32) % 2)
+        >>> data = (np.random.default_rng(0).random((32, 8, 8, 1), dtype=np.float32), np.arange(32) % 2)
+        >>> config = TrainingConfig(model_kwargs={"width": 1}, epochs=1, batch_size=8, eval_every=2)
         >>> result = run(ClassificationTask(), data, data, sampler_config=SamplerConfig(method="nis"),
-        ...              training_config=TrainingConfig(model_kwargs={"width": 1}, epochs=1, batch_size=8,
-        ...                                             eval_every=2))
+        ...              training_config=config)
         >>> result.samples.tolist(), result.metric
         ([16, 32], 'one_minus_auc')
     """
@@ -96,48 +75,28 @@ def run(task: Task, train, val, *, sampler_config: SamplerConfig | None = None,
     samples, seconds, values, epochs = task.curve(setup.evaluator)
     config = {"task": task.name, **training_config.to_dict(), **sampler_config.to_dict(),
               "parameters": task.parameters(model), **setup.config}
-    return RunResult(
-        samples=samples, seconds=seconds, values=values, config=config, environment=environment_info(),
-        metric=task.metric.name, epochs=epochs, final_loss_table=np.array(generator.loss_table),
-        loss_histograms=dict(hist.snapshots) if hist else {}, model=model if keep_model else None,
-        artifacts=dict(setup.artifacts),
-    )
+    return RunResult(samples=samples, seconds=seconds, values=values, config=config, environment=environment_info(),
+                     metric=task.metric.name, epochs=epochs, final_loss_table=np.array(generator.loss_table),
+                     loss_histograms=dict(hist.snapshots) if hist else {}, model=model if keep_model else None,
+                     artifacts=dict(setup.artifacts))
 
 
 def run_training(train, val, *, sampler_config: SamplerConfig | None = None,
                  training_config: TrainingConfig | None = None, callbacks=None, verbose: int = 0,
                  backup_dir=None, **options) -> RunResult:
-    """Train a classifier with importance sampling and return its 1-AUC curve.
-
-    :func:`run` with a :class:`~is_keras.experiments.classification_task.ClassificationTask`;
-    ``options`` set single fields of either config, so the flat form reads as before.
+    """Train a classifier with importance sampling and return its 1-AUC curve (:func:`run` with a classification task).
 
     Args:
-        train, val: ``(x, y)`` pairs; ``x`` of shape (N, H, W, C), integer ``y``
-            (the number of classes is taken from the labels of both sets).
-        sampler_config: default ``SamplerConfig()`` (``is-probabilistic``, exponent 1).
-        training_config: default ``TrainingConfig()`` (crapnet, 5 epochs, batch 256, Adam 1e-3,
-            1-AUC every 10 batches, seed 0).
+        train, val: ``(x, y)`` pairs; ``x`` of shape (N, H, W, C), integer ``y``.
+        sampler_config: default ``SamplerConfig()``; training_config: default ``TrainingConfig()``.
         callbacks, verbose, backup_dir: as :func:`run`.
-        **options: any field of :class:`~is_keras.sampling.config.SamplerConfig` (``method``,
-            ``exponent``, ``subset_fraction``, ``subset_size``, ``uniform_mix``, ``unbiased``) or of
-            :class:`~is_keras.experiments.training_config.TrainingConfig` (``model``, ``model_kwargs``,
-            ``epochs``, ``batch_size``, ``learning_rate``, ``eval_every``, ``seed``, ``histogram_epochs``,
-            ``lr_schedule``, ``lr_warmup``),
-            and ``table_score`` (``"loss"`` or ``"gradient-norm"``, what the loss table holds:
-            :class:`~is_keras.experiments.classification_task.ClassificationTask`); ``method`` may be
-            ``"method+score"``, e.g. ``"is-annealed+gradient-norm"``.
-
-    Returns:
-        A :class:`~is_keras.experiments.run_result.RunResult`: ``samples``, ``seconds``, ``one_minus_auc``.
-
-    Raises:
-        ValueError: for an unknown option or table score, a bad value or bad labels (before any training).
-
+        **options: any field of :class:`~is_keras.sampling.config.SamplerConfig` or of
+            :class:`~is_keras.experiments.training_config.TrainingConfig`, and ``table_score`` (``"loss"`` or
+            ``"gradient-norm"``); ``method`` may be ``"method+score"``, e.g. ``"is-annealed+gradient-norm"``.
+    Returns: A :class:`~is_keras.experiments.run_result.RunResult`: ``samples``, ``seconds``, ``one_minus_auc``.
+    Raises: ValueError: for an unknown option or table score, a bad value or bad labels (before any training).
     Example:
-        >>> import numpy as np
-        >>> rng = np.random.default_rng(0)
-        >>> data = (rng.random((32, 8, 8, 1), dtype=np.float32), np.arange(32) % 2)
+        >>> data = (np.random.default_rng(0).random((32, 8, 8, 1), dtype=np.float32), np.arange(32) % 2)
         >>> res = run_training(data, data, method="nis", epochs=1, batch_size=8, eval_every=2,
         ...                    model_kwargs={"width": 1})
         >>> res.samples.shape == res.one_minus_auc.shape == (2,)
@@ -157,12 +116,8 @@ def default_batch_size(num_samples: int, preferred: int = 256) -> int:
     """``preferred`` unless the data is too small for it: at least 20 steps per epoch.
 
     Args:
-        num_samples: training-set size.
-        preferred: the batch size for large sets.
-
-    Returns:
-        A power of two >= 8, or ``preferred``.
-
+        num_samples: training-set size; preferred: the batch size for large sets.
+    Returns: A power of two >= 8, or ``preferred``.
     Example:
         >>> default_batch_size(1347), default_batch_size(100_000)
         (64, 256)

@@ -1,11 +1,5 @@
-"""A run's evaluation records kept beside its trainer backup, so a resumed run returns the uninterrupted result.
-
-The trainer's backup (``run_state.pkl``: weights, optimizer, loss table, sampler, RNG, counters) lacks what a
-:class:`~is_keras.experiments.run_result.RunResult` is made of: the evaluation records and loss-table snapshots.
-:class:`RunRecordsBackup` writes them atomically (``run_records.json``, ``histogram_<epoch>.npy``) at every evaluation,
-before the trainer's backup of that step; on resume, records after the restored step are dropped (they are made again),
-so the resumed curve is value for value the uninterrupted one.
-"""
+"""A run's evaluation records and loss-table snapshots (``run_records.json``, ``histogram_<epoch>.npy``) kept beside
+its trainer backup (``run_state.pkl``), so a resumed run returns the uninterrupted result value for value."""
 
 from __future__ import annotations
 
@@ -28,15 +22,15 @@ _FORMAT = 1
 class RunRecordsBackup(keras.callbacks.Callback):
     """Saves and restores an evaluation callback's records (and loss-table snapshots) in ``backup_dir``.
 
-    Place it after the evaluation and ``LossTableHistograms`` callbacks and train with ``trainer.fit(backup_dir=...)``:
-    at the start it puts back the records up to the trainer's restored step, then rewrites the file at every new record.
+    Place it after the evaluation and ``LossTableHistograms`` callbacks and train with ``trainer.fit(backup_dir=...)``;
+    records after the trainer's restored step are dropped (they are made again).
 
     Args:
         backup_dir: the run's backup folder (shared with the trainer's ``run_state.pkl``).
         trainer: the :class:`~is_keras.training.trainer.ImportanceTrainer` (its ``steps_done``).
         evaluator: an :class:`~is_keras.callbacks.evaluation_callback.EvaluationCallback`.
         histograms: the run's ``LossTableHistograms`` callback, or ``None``.
-        run_info: what identifies the run (task, configs, data sizes); a saved file of another run is refused.
+        run_info: what identifies the run; a saved file of another run is refused.
     Raises: ValueError: the records file is corrupt, of another version or of another run, or the trainer's state is
         there without it (the message names the file).
     Example:
@@ -64,7 +58,6 @@ class RunRecordsBackup(keras.callbacks.Callback):
         self._written = None
         self.saved = self._load()
 
-    # ------------------------------------------------------------ reading
     def _load(self):
         if not self.path.exists():
             if (self.dir / STATE_FILE).exists():
@@ -102,7 +95,6 @@ class RunRecordsBackup(keras.callbacks.Callback):
             self.histograms.snapshots[int(epoch)] = snapshot
             self._histogram_files[int(epoch)] = {"step": int(entry["step"]), "file": entry["file"]}
 
-    # ------------------------------------------------------------ writing
     def _signature(self):
         snapshots = tuple(sorted(self.histograms.snapshots)) if self.histograms is not None else ()
         return len(self.evaluator.values), snapshots
@@ -115,13 +107,10 @@ class RunRecordsBackup(keras.callbacks.Callback):
                     name = f"histogram_{epoch}.npy"
                     _atomic_save_npy(self.dir / name, np.asarray(snapshot))
                     self._histogram_files[epoch] = {"step": steps, "file": name}
-        atomic_write_json(self.path, {
-            "format": _FORMAT, "run": self.run_info, "steps_done": steps,
-            "evaluator": self.evaluator.get_state(), "histograms": self._histogram_files,
-        })
+        atomic_write_json(self.path, {"format": _FORMAT, "run": self.run_info, "steps_done": steps,
+                                      "evaluator": self.evaluator.get_state(), "histograms": self._histogram_files})
         self._written = self._signature()
 
-    # ------------------------------------------------------------ callback hooks
     def on_train_begin(self, logs=None):
         steps = int(self.trainer.steps_done)
         self.resumed_from_step = steps
@@ -133,9 +122,7 @@ class RunRecordsBackup(keras.callbacks.Callback):
         if self._signature() != self._written:
             self._save()
 
-    def on_epoch_end(self, epoch, logs=None):
-        if self._signature() != self._written:
-            self._save()
+    on_epoch_end = on_train_batch_end
 
 
 def _atomic_save_npy(path: Path, array: np.ndarray) -> None:

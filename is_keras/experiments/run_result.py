@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 
-from is_keras.experiments.metric import Metric, get_metric
+from is_keras.experiments.metric import METRICS, Metric, get_metric
 
 
 @dataclasses.dataclass
@@ -14,8 +14,7 @@ class RunResult:
     """One run's curve: equal-length arrays, one entry per evaluation.
 
     Attributes:
-        samples: samples seen at each evaluation.
-        seconds: training wall-clock so far (evaluation excluded).
+        samples, seconds: samples seen and training wall-clock (evaluation excluded) at each evaluation.
         values: the metric at each evaluation (see ``metric``).
         config: the full configuration (task, training, sampler, data sizes, parameters).
         environment: library / TensorFlow versions and device.
@@ -26,7 +25,6 @@ class RunResult:
         model: the trained model, when the run was asked to keep it (not saved).
         artifacts: task-specific objects (detection: ``"anchors"``) (not saved).
     Example:
-        >>> import numpy as np
         >>> r = RunResult(np.array([64, 128]), np.array([0.5, 1.0]), np.array([0.2, 0.1]), {"seed": 0}, {})
         >>> r.one_minus_auc.tolist(), RunResult.from_dict(r.to_dict()).values.tolist()
         ([0.2, 0.1], [0.2, 0.1])
@@ -51,18 +49,12 @@ class RunResult:
 
     @property
     def one_minus_auc(self) -> np.ndarray:
-        """:attr:`values` of a classification run.
-
-        Raises: AttributeError: when the run's metric is not 1-AUC.
-        """
+        """:attr:`values` of a classification run (AttributeError when the run's metric is not 1-AUC)."""
         return self._values_of("one_minus_auc")
 
     @property
     def one_minus_ap50(self) -> np.ndarray:
-        """:attr:`values` of a detection run.
-
-        Raises: AttributeError: when the run's metric is not 1-AP50.
-        """
+        """:attr:`values` of a detection run (AttributeError when the run's metric is not 1-AP50)."""
         return self._values_of("one_minus_ap50")
 
     def _values_of(self, name: str) -> np.ndarray:
@@ -88,21 +80,15 @@ class RunResult:
 
         Args:
             data: a mapping from :meth:`to_dict`; ``null`` values become NaN.
-        Returns: The :class:`RunResult`.
         Raises: ValueError: when no metric values are found.
         """
-        metric = data.get("metric") or next((name for name in ("one_minus_auc", "one_minus_ap50") if name in data),
-                                            None)
+        metric = data.get("metric") or next((name for name in METRICS if name in data), None)
         if metric is None or metric not in data:
             raise ValueError("a run result needs its metric values (e.g. 'one_minus_auc')")
         get_metric(metric)
         epochs = data.get("epochs")
-        return cls(
-            samples=np.asarray(data["samples"], dtype=np.int64),
-            seconds=np.asarray(data["seconds"], dtype=np.float64),
-            values=np.asarray(data[metric], dtype=np.float64),
-            config=data["config"],
-            environment=data.get("environment", {}),
-            metric=metric,
-            epochs=None if epochs is None else np.asarray(epochs, dtype=np.float64),
-        )
+        return cls(samples=np.asarray(data["samples"], dtype=np.int64),
+                   seconds=np.asarray(data["seconds"], dtype=np.float64),
+                   values=np.asarray(data[metric], dtype=np.float64), config=data["config"],
+                   environment=data.get("environment", {}), metric=metric,
+                   epochs=None if epochs is None else np.asarray(epochs, dtype=np.float64))

@@ -9,8 +9,7 @@ import json
 from is_keras.experiments.training_config import TrainingConfig
 from is_keras.sampling.config import SamplerConfig
 
-#: Fields left out of the saved form (and so of the run ID) while they hold these values,
-#: so runs saved before a field existed keep their IDs.
+#: Fields left out of the saved form (and so of the run ID) while they hold these values (older runs keep their IDs).
 OMITTED_WHEN = {"unbiased": False, "uniform_mix": None, "sampler_options": {}, "smoke": False,
                 "lr_schedule": "constant", "lr_warmup": 0.0}
 
@@ -19,11 +18,7 @@ OMITTED_WHEN = {"unbiased": False, "uniform_mix": None, "sampler_options": {}, "
 class RunSpec:
     """One run of a sweep: everything :func:`~is_keras.experiments.run.run` needs, plus the data.
 
-    Options a method does not read are ``None`` (``exponent`` for NIS and
-    IS-randomsubset, ``subset_fraction`` except for IS-randomsubset,
-    ``subset_size`` except for IS-highsubset), so runs that would be identical
-    are not repeated and figure labels stay clean. ``lr_schedule`` / ``lr_warmup``
-    are :class:`~is_keras.experiments.training_config.TrainingConfig`'s.
+    Options the method does not read are ``None``, so runs that would be identical are not repeated.
 
     Example:
         >>> spec = RunSpec("digits", {}, 0, "crapnet", {"width": 2}, "nis", None, 0, 1, 64, 5, 1e-3, None, None)
@@ -56,8 +51,8 @@ class RunSpec:
         """JSON-ready fields; those of :data:`OMITTED_WHEN` only when set, so earlier runs keep their IDs.
 
         Example:
-            >>> "unbiased" in RunSpec("digits", {}, 0, "crapnet", {}, "nis", None, 0, 1, 64, 5, 1e-3,
-            ...                       None, None).to_dict()
+            >>> spec = RunSpec("digits", {}, 0, "crapnet", {}, "nis", None, 0, 1, 64, 5, 1e-3, None, None)
+            >>> "unbiased" in spec.to_dict()
             False
         """
         fields = dataclasses.asdict(self)
@@ -107,8 +102,7 @@ class RunSpec:
     def sampler_config(self) -> SamplerConfig:
         """The run's :class:`~is_keras.sampling.config.SamplerConfig` (defaults for options it leaves out).
 
-        Raises:
-            ValueError: for options the method refuses.
+        Raises: ValueError: for options the method refuses.
         """
         options = {"method": self.method, "unbiased": bool(self.unbiased), **self.sampler_options}
         for name in ("exponent", "subset_fraction", "subset_size", "uniform_mix"):

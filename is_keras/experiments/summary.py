@@ -14,13 +14,10 @@ from is_keras.plotting.loss_table import plot_loss_histograms
 
 
 def write_curves_csv(results: dict[str, list[RunResult]], path) -> Path:
-    """One row per evaluation: method, run, seed, [epoch,] samples, seconds, and the metric.
-
-    The ``epoch`` column is there when the runs record epochs (detection).
+    """One row per evaluation: method, run, seed, [epoch (when the runs record epochs),] samples, seconds, the metric.
 
     Args:
-        results: ``{method: [RunResult, ...]}`` of one metric.
-        path: the CSV file.
+        results: ``{method: [RunResult, ...]}`` of one metric; path: the CSV file.
     Returns: ``path``.
     Example:
         >>> import numpy as np, tempfile, pathlib
@@ -50,16 +47,13 @@ def summarize(results: dict[str, list[RunResult]], out_dir, *, title: str = "", 
               figure_name: str = "compare.png") -> str:
     """Write a comparison's files into ``out_dir`` and return its time-to-baseline table.
 
-    Files: ``curves.csv``, ``figure_name`` (mean ± std curves), ``summary.json`` (title, metric, table rows, final
-    values, the first run's config and environment; ``null`` for NaN) and ``loss_hist_<method>.png`` (loss-table
-    snapshots, when the first run has them).
+    Files: ``curves.csv``, ``figure_name`` (mean ± std curves), ``summary.json`` (title, metric, table, final values,
+    first run's config and environment) and ``loss_hist_<method>.png`` (when the first run has loss-table snapshots).
 
     Args:
-        results: from :func:`~is_keras.experiments.compare.compare`.
-        out_dir: output folder (created).
-        title: figure and summary title.
+        results: from :func:`~is_keras.experiments.compare.compare`; out_dir: output folder (created).
+        title: figure and summary title; figure_name: the curve figure's file name.
         baseline: the method the table is relative to (no table without it).
-        figure_name: the curve figure's file name.
     Returns: The table text (empty when ``baseline`` was not run).
     Raises: ValueError: for no results.
     Example:
@@ -77,8 +71,8 @@ def summarize(results: dict[str, list[RunResult]], out_dir, *, title: str = "", 
     out_dir.mkdir(parents=True, exist_ok=True)
     curves = {method: mean_curve(runs) for method, runs in results.items()}
     write_curves_csv(results, out_dir / "curves.csv")
-    label = next(iter(results.values()))[0].metric_info.label
-    save_figure(plot_curves(curves, metric_label=label, title=title), out_dir / figure_name, dpi=110)
+    first = next(iter(results.values()))[0]
+    save_figure(plot_curves(curves, metric_label=first.metric_info.label, title=title), out_dir / figure_name, dpi=110)
     rows, table = [], ""
     if baseline in curves:
         rows = time_to_baseline_best(curves, baseline)
@@ -87,11 +81,8 @@ def summarize(results: dict[str, list[RunResult]], out_dir, *, title: str = "", 
         if runs[0].loss_histograms:
             fig = plot_loss_histograms(runs[0].loss_histograms, title=f"{method}, run 0")
             save_figure(fig, out_dir / f"loss_hist_{method.replace('+', '_')}.png")
-    first = next(iter(results.values()))[0]
-    summary = {
-        "title": title, "metric": first.metric, "table": rows,
-        f"final_{first.metric}": {method: [float(r.values[-1]) for r in runs] for method, runs in results.items()},
-        "config": first.config, "environment": first.environment,
-    }
+    finals = {method: [float(r.values[-1]) for r in runs] for method, runs in results.items()}
+    summary = {"title": title, "metric": first.metric, "table": rows, f"final_{first.metric}": finals,
+               "config": first.config, "environment": first.environment}
     atomic_write_json(out_dir / "summary.json", summary, indent=2)
     return table

@@ -1,27 +1,6 @@
-"""Sweeps: a grid of training runs from one config file, run in shards, resumable.
-
-A config (YAML or JSON) names a dataset, models and sizes, methods, exponents, seeds and the schedule;
-:func:`~is_keras.experiments.sweep_grid.expand_sweep` turns it into an ordered list of
-:class:`~is_keras.experiments.run_spec.RunSpec` (model → size → method → exponent → seed) with stable run IDs.
-:func:`run_sweep` saves **each run atomically as it ends** (``runs/<run_id>.json``); started again it skips finished
-runs and resumes an interrupted one from ``runs/<run_id>/backup/`` (written every evaluation), with the curve of an
-uninterrupted run.
-
-Example config (YAML)::
-
-    name: model_complexity_small
-    kind: model_complexity           # presets: model_complexity, loss_exponent, is_methods, custom
-    dataset: digits
-    models: [crapnet]
-    params: [2000, 8000, 20000]     # or {crapnet: [...], resnet18: [...]}, or widths: [...]
-    runs: 5
-    epochs: 10
-    batch_size: 64
-    eval_every: 5
-    window: 50                       # batches (thesis: 2000)
-    unbiased: [false, true]          # optional: also IS-probabilistic reweighted by 1/(N p_i)
-    uniform_mix: 0.1                 # optional: IS-probabilistic draws 10 % uniformly (bounds the weights)
-"""
+"""Sweeps: a grid of training runs from one config file (YAML or JSON, see ``configs/``), run in shards, resumable:
+each run is saved atomically as it ends (``runs/<run_id>.json``); started again, a sweep skips finished runs and
+resumes an interrupted one from ``runs/<run_id>/backup/``."""
 
 from __future__ import annotations
 
@@ -79,7 +58,7 @@ class SweepOutcome:
 
 
 def check_window_fits(config: SweepConfig, num_train: int) -> int:
-    """Evaluations per run.
+    """Evaluations per run (of ``num_train`` samples).
 
     Raises: ValueError: when no evaluation would happen or the window does not fit in one run's curve.
     Example:
@@ -94,19 +73,14 @@ def check_window_fits(config: SweepConfig, num_train: int) -> int:
                          "no evaluation would happen")
     needed = window_evaluations(config.window, config.eval_every)
     if needed > evaluations:
-        raise ValueError(
-            f"window ({config.window} batches = {needed} evaluations every {config.eval_every} batches) is "
-            f"longer than a run ({total_batches} batches = {evaluations} evaluations); lower window or "
-            "train longer"
-        )
+        raise ValueError(f"window ({config.window} batches = {needed} evaluations every {config.eval_every} batches) "
+                         f"is longer than a run ({total_batches} batches = {evaluations} evaluations); lower window or "
+                         "train longer")
     return evaluations
 
 
 def reuse_finished(spec: RunSpec, out_dir, reuse_dirs, sweep_info: dict) -> bool:
-    """Copy ``spec``'s result from another sweep folder if one holds it (same run ID = same run).
-
-    The copy is relabelled with this sweep's ``sweep_info`` (name, kind, window); the curve, config and environment are
-    kept as they were.
+    """Copy ``spec``'s result from a folder of ``reuse_dirs`` that holds it, relabelled with this ``sweep_info``.
 
     Returns: True when a copy was made.
     """
@@ -136,27 +110,21 @@ def _load_data(config: SweepConfig):
 
 
 def run_sweep(config, out_dir, *, shard=(0, 1), progress=print, reuse=(), smoke: bool = False) -> SweepOutcome:
-    """Run the sweep's unfinished runs (of one shard), saving each as soon as it ends.
+    """Run the sweep's unfinished runs (of one shard), saving each as soon as it ends (its backup is then deleted).
 
-    The whole grid is validated first, so a bad grid point fails before any training. A result file holds ``format``,
-    ``run_id``, ``spec``, ``sweep`` (name, kind, window) and ``result``
-    (:meth:`~is_keras.experiments.run_result.RunResult.to_dict`); the config is copied to ``<out_dir>/sweep.json``. A
-    run's backup (:func:`~is_keras.experiments.sweep_store.backup_path`) is deleted once its result is saved.
+    The whole grid is validated before any training; the config is copied to ``<out_dir>/sweep.json``.
 
     Args:
-        config: a :class:`SweepConfig`, a mapping, or a YAML/JSON path.
-        out_dir: output folder (created).
+        config: a :class:`SweepConfig`, a mapping, or a YAML/JSON path; out_dir: output folder (created).
         shard: ``(i, n)`` or ``"i/n"``: run only every n-th run from the i-th.
         progress: called with one line of text per run (``None`` for silence).
         reuse: other sweep folders; a run finished there (same run ID = same spec) is copied, not trained again.
         smoke: try the grid in a tiny size (:func:`~is_keras.experiments.sweep_config.smoke_config`).
     Returns: A :class:`SweepOutcome`.
-    Raises: ValueError: for a bad config, shard or window, before any run starts; for a run's backup that is corrupt
-        (the message names the file).
+    Raises: ValueError: for a bad config, shard or window (before any run), or a corrupt run backup (named).
     Example:
         >>> import tempfile
-        >>> outcome = run_sweep({"methods": ["nis"], "models": ["crapnet"], "widths": [1]}, tempfile.mkdtemp(),
-        ...                     smoke=True, progress=None)
+        >>> outcome = run_sweep({"methods": ["nis"], "widths": [1]}, tempfile.mkdtemp(), smoke=True, progress=None)
         >>> len(outcome.ran)
         1
     """
@@ -196,8 +164,7 @@ def run_sweep(config, out_dir, *, shard=(0, 1), progress=print, reuse=(), smoke:
             say(f"  [{number}/{len(pending)}] {spec.run_id}: resuming from its backup after step {resumed_at}")
         result = run(task, train, val, sampler_config=spec.sampler_config(), training_config=spec.training_config(),
                      backup_dir=backup)
-        result.config.update({"dataset": spec.dataset, "dataset_kwargs": spec.dataset_kwargs,
-                              "data_seed": spec.data_seed})
+        result.config.update(dataset=spec.dataset, dataset_kwargs=spec.dataset_kwargs, data_seed=spec.data_seed)
         atomic_write_json(result_path(out_dir, spec.run_id), record_data(spec, sweep_info, result))
         remove_backup(out_dir, spec.run_id)
         ran.append(spec.run_id)

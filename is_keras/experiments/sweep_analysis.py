@@ -1,8 +1,5 @@
-"""The numbers behind a sweep's figures: runs grouped by configuration, convergence table, checkpoints.
-
-Runs are grouped by everything in their spec except the seed (:func:`group_records`); each group is one line of a figure
-or one row of a table (mean ± 1 std over its runs). Nothing here reads or writes files.
-"""
+"""The numbers behind a sweep's figures: runs grouped by configuration (all but the seed), convergence table,
+checkpoints; each group is one line of a figure or one row of a table (mean ± 1 std over its runs)."""
 
 from __future__ import annotations
 
@@ -36,8 +33,6 @@ def group_records(records: list[SweepRecord]) -> dict[str, list[SweepRecord]]:
 
 def method_label(spec, *, show_exponent: bool = False) -> str:
     """``"NIS"``, ``"IS-probabilistic"``, ``"IS-probabilistic ω=0.5"`` or ``"IS-probabilistic unbiased"``.
-
-    The method's name comes from the registry (:attr:`MethodSpec.label`).
 
     Example:
         >>> from is_keras.experiments.run_spec import RunSpec
@@ -84,8 +79,7 @@ def convergence_table(records: list[SweepRecord], *, window: int | None = None) 
             "kind": members[0].sweep.get("kind", "custom"), "dataset": spec.dataset, "model": spec.model,
             "size": spec.size_label, "parameters": int(np.nanmean(parameters)), "method": spec.method,
             "exponent": spec.exponent, "label": method_label(spec, show_exponent=spec.exponent is not None),
-            "window": used, "runs": summary.runs,
-            "speed_mean": summary.speed_mean, "speed_std": summary.speed_std,
+            "window": used, "runs": summary.runs, "speed_mean": summary.speed_mean, "speed_std": summary.speed_std,
             "performance_mean": summary.performance_mean, "performance_std": summary.performance_std,
         })
     return rows
@@ -94,8 +88,7 @@ def convergence_table(records: list[SweepRecord], *, window: int | None = None) 
 def curve_checkpoints(records: list[SweepRecord], epochs) -> list[dict]:
     """Mean ± std of every configuration's metric after given numbers of epochs (early vs late training).
 
-    The value at epoch ``e`` is the last evaluation with at most ``e × ceil(N / B) × B`` samples seen (``N`` training
-    samples, batch ``B``: the samples of ``e`` full epochs); epochs past the run's end give NaN.
+    The value at epoch ``e`` is the last evaluation within ``e`` full epochs of samples; epochs past the run's end: NaN.
 
     Raises: ValueError: for no epochs or an epoch < 1, or runs that do not record ``num_train``.
     Example:

@@ -1,15 +1,6 @@
-"""A sweep config file (YAML/JSON): the grid of a sweep, validated as a whole before anything runs.
-
-Preset ``kind`` values fill in the thesis's grids (keys in the file override):
-
-* ``model_complexity`` (§5.1.1): NIS vs IS-probabilistic over parameter budgets;
-* ``loss_exponent`` (§5.1.2): NIS vs IS-probabilistic with ω ∈ {0.1, 0.5, 1.0, 1.5, 2.0};
-* ``is_methods`` (§5.1.3): NIS, IS-probabilistic, IS-randomsubset, IS-highsubset;
-* ``custom``: nothing filled in.
-
-Any other :class:`~is_keras.sampling.config.SamplerConfig` field (e.g.
-``switch_fraction``) is accepted as a key too and goes to the methods that read it.
-"""
+"""A sweep config file (YAML/JSON): the grid of a sweep, validated as a whole before anything runs. Preset ``kind``
+values (:data:`PRESETS`) fill in the thesis's grids; any :class:`~is_keras.sampling.config.SamplerConfig` field is
+accepted as a key too and goes to the methods that read it."""
 
 from __future__ import annotations
 
@@ -27,8 +18,7 @@ from is_keras.sampling.options import SAMPLER_OPTIONS, OptionError, check_option
 PRESETS = {
     "model_complexity": {"methods": ["nis", "is-probabilistic"], "exponents": [1.0]},
     "loss_exponent": {"methods": ["nis", "is-probabilistic"], "exponents": [0.1, 0.5, 1.0, 1.5, 2.0]},
-    "is_methods": {"methods": ["nis", "is-probabilistic", "is-randomsubset", "is-highsubset"],
-                   "exponents": [1.0]},
+    "is_methods": {"methods": ["nis", "is-probabilistic", "is-randomsubset", "is-highsubset"], "exponents": [1.0]},
     "custom": {},
 }
 
@@ -42,21 +32,13 @@ def _number(value) -> bool:
 
 @dataclasses.dataclass
 class SweepConfig:
-    """A grid of runs (see :mod:`is_keras.experiments.sweep` for the file format).
+    """A grid of runs (example files in ``configs/``).
 
-    ``params`` / ``widths``: a list of sizes for every model, or a mapping
-    ``model -> list``; neither means each model's default size.
-    ``window`` is the convergence window in batches (analysis only: it does not
-    change which runs exist). ``sampler_options`` holds the further
-    :class:`~is_keras.sampling.config.SamplerConfig` fields given as keys.
-    ``smoke``: a tiny trial of the grid (:func:`smoke_config`).
-    ``lr_schedule`` (``constant``, ``cosine``, ``step``) and ``lr_warmup`` (``cosine``'s
-    warm-up fraction in [0, 1)) are every run's, as in
-    :class:`~is_keras.experiments.training_config.TrainingConfig`.
+    ``params`` / ``widths``: a list of sizes for every model, or a mapping ``model -> list``; neither means each model's
+    default size. ``window`` is the convergence window in batches (analysis only). ``sampler_options`` holds the
+    further :class:`~is_keras.sampling.config.SamplerConfig` fields given as keys; ``smoke``: a tiny trial of the grid.
 
-    Raises:
-        ValueError: from :meth:`validate`, naming the first bad key.
-
+    Raises: ValueError: from :meth:`validate`, naming the first bad key.
     Example:
         >>> SweepConfig(models=["crapnet"], runs=2).runs
         2
@@ -97,13 +79,7 @@ class SweepConfig:
 
         Args:
             data: the file's mapping.
-
-        Returns:
-            The validated :class:`SweepConfig`.
-
-        Raises:
-            ValueError: for an unknown key (named), an unknown kind, or any bad value.
-
+        Raises: ValueError: for an unknown key (named), an unknown kind, or any bad value.
         Example:
             >>> SweepConfig.from_dict({"kind": "loss_exponent", "runs": 2}).exponents
             [0.1, 0.5, 1.0, 1.5, 2.0]
@@ -143,21 +119,16 @@ class SweepConfig:
     def validate(self) -> None:
         """Check every key, the model and dataset names and every method's options.
 
-        Raises:
-            ValueError: naming the first bad key.
+        Raises: ValueError: naming the first bad key.
         """
         from is_keras.data.registry import DATASETS, NPZ_PREFIX, TFDS_PREFIX
         from is_keras.models.registry import CLASSIFIERS
         from is_keras.training.lr_schedules import check_lr_schedule
 
-        for name in ("runs", "epochs", "batch_size", "eval_every", "window"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-        for name in ("seed", "data_seed"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+        for name in ("runs", "epochs", "batch_size", "eval_every", "window", "seed", "data_seed"):
+            value, least = getattr(self, name), 0 if "seed" in name else 1
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
         if not isinstance(self.dataset, str) or not (self.dataset in DATASETS
                                                       or self.dataset.startswith((TFDS_PREFIX, NPZ_PREFIX))):
             raise ValueError(f"dataset: unknown dataset {self.dataset!r}; known datasets: "
@@ -175,9 +146,8 @@ class SweepConfig:
                              f"{', '.join(CLASSIFIERS)}")
         bad = [m for m in self.methods if m not in METHOD_SPECS]
         if bad:
-            raise ValueError(
-                f"unknown method(s) {', '.join(map(str, bad))}; valid methods are: {', '.join(METHOD_SPECS)}"
-            )
+            raise ValueError(f"unknown method(s) {', '.join(map(str, bad))}; valid methods are: "
+                             f"{', '.join(METHOD_SPECS)}")
         for i, exponent in enumerate(self.exponents):
             SAMPLER_OPTIONS["exponent"].check(f"exponents[{i}]", exponent)
         if (not isinstance(self.unbiased, list) or not self.unbiased
@@ -205,9 +175,7 @@ class SweepConfig:
     def sizes(self, model: str) -> list:
         """The size values (``params`` or ``widths``) for ``model``; ``[None]`` for its default size.
 
-        Raises:
-            ValueError: when a mapping of sizes leaves ``model`` out, or sizes are not a non-empty list.
-
+        Raises: ValueError: when a mapping of sizes leaves ``model`` out, or sizes are not a non-empty list.
         Example:
             >>> SweepConfig(widths={"crapnet": [2, 4]}).sizes("crapnet")
             [2, 4]
@@ -228,8 +196,7 @@ class SweepConfig:
 def smoke_config(config: SweepConfig) -> SweepConfig:
     """``config`` in a tiny size: one seed, one epoch, batches of 16, an evaluation every batch.
 
-    The runner then also trains on the first :data:`SMOKE_TRAIN` training and
-    :data:`SMOKE_VAL` validation samples. Smoke runs have their own run IDs.
+    The runner then trains on the first :data:`SMOKE_TRAIN` / :data:`SMOKE_VAL` samples; smoke runs have their own IDs.
 
     Example:
         >>> small = smoke_config(SweepConfig(runs=5, epochs=40))
@@ -245,13 +212,7 @@ def load_sweep_config(source) -> SweepConfig:
 
     Args:
         source: a :class:`SweepConfig`, a mapping, or a path.
-
-    Returns:
-        The validated config.
-
-    Raises:
-        ValueError: for a missing, unreadable or empty file, or a bad config; the message names the file.
-
+    Raises: ValueError: for a missing, unreadable or empty file, or a bad config; the message names the file.
     Example:
         >>> load_sweep_config({"kind": "model_complexity"}).methods
         ['nis', 'is-probabilistic']

@@ -1,11 +1,5 @@
-"""The sweep grid: a :class:`SweepConfig` → an ordered list of :class:`RunSpec`, and shards of it.
-
-Which options multiply a method's runs is read from the method registry
-(:data:`~is_keras.sampling.methods.METHOD_SPECS`): exponents only for methods
-that read ``exponent``, unbiased variants only for methods with draw
-probabilities that differ from uniform (a method without options draws
-uniformly, so its reweighted run would be the same run).
-"""
+"""The sweep grid: a :class:`SweepConfig` → an ordered list of :class:`RunSpec` (the method registry says which
+options multiply a method's runs), and shards of it."""
 
 from __future__ import annotations
 
@@ -27,7 +21,7 @@ def reads(method: str, option: str) -> bool:
 
 
 def has_unbiased_variant(method: str) -> bool:
-    """Whether ``unbiased=True`` changes ``method``'s runs.
+    """Whether ``unbiased=True`` changes ``method``'s runs (draw probabilities that differ from uniform).
 
     Example:
         >>> has_unbiased_variant("is-probabilistic"), has_unbiased_variant("nis"), has_unbiased_variant("is-highsubset")
@@ -40,18 +34,10 @@ def has_unbiased_variant(method: str) -> bool:
 def expand_sweep(config) -> list[RunSpec]:
     """The sweep's runs in a fixed order: model → size → method → exponent → unbiased → seed.
 
-    Every run's sampler and training config is built here, so a grid point a
-    method refuses fails before the first run.
-
     Args:
         config: a :class:`~is_keras.experiments.sweep_config.SweepConfig`, mapping or file path.
-
-    Returns:
-        The list of :class:`RunSpec`, without duplicates.
-
-    Raises:
-        ValueError: for a bad config or a grid point a method refuses.
-
+    Returns: The list of :class:`RunSpec`, without duplicates.
+    Raises: ValueError: for a bad config or a grid point a method refuses (before any run).
     Example:
         >>> specs = expand_sweep({"kind": "model_complexity", "params": [5000, 20000], "runs": 3})
         >>> len(specs)   # 2 sizes × 2 methods × 3 seeds
@@ -71,18 +57,16 @@ def expand_sweep(config) -> list[RunSpec]:
                 exponents = config.exponents if reads(method, "exponent") else [None]
                 variants = list(dict.fromkeys(config.unbiased)) if has_unbiased_variant(method) else [False]
                 options = {k: v for k, v in config.sampler_options.items() if reads(method, k)}
-                for exponent, unbiased, seed in itertools.product(
-                    exponents, variants, range(config.seed, config.seed + config.runs)
-                ):
+                seeds = range(config.seed, config.seed + config.runs)
+                for exponent, unbiased, seed in itertools.product(exponents, variants, seeds):
                     spec = RunSpec(
-                        dataset=config.dataset, dataset_kwargs=dict(config.dataset_kwargs),
-                        data_seed=config.data_seed, model=model, model_kwargs=model_kwargs,
-                        method=method, exponent=None if exponent is None else float(exponent),
-                        seed=seed, epochs=config.epochs, batch_size=config.batch_size,
-                        eval_every=config.eval_every, learning_rate=float(config.learning_rate),
+                        dataset=config.dataset, dataset_kwargs=dict(config.dataset_kwargs), data_seed=config.data_seed,
+                        model=model, model_kwargs=model_kwargs, method=method,
+                        exponent=None if exponent is None else float(exponent), seed=seed, epochs=config.epochs,
+                        batch_size=config.batch_size, eval_every=config.eval_every,
+                        learning_rate=float(config.learning_rate),
                         subset_fraction=float(config.subset_fraction) if reads(method, "subset_fraction") else None,
-                        subset_size=config.subset_size if reads(method, "subset_size") else None,
-                        unbiased=unbiased,
+                        subset_size=config.subset_size if reads(method, "subset_size") else None, unbiased=unbiased,
                         uniform_mix=float(config.uniform_mix) if reads(method, "uniform_mix") and config.uniform_mix
                         else None,
                         sampler_options=dict(options), smoke=config.smoke, lr_schedule=config.lr_schedule,
@@ -99,9 +83,7 @@ def expand_sweep(config) -> list[RunSpec]:
 def parse_shard(text: str) -> tuple[int, int]:
     """``"i/n"`` → ``(i, n)`` with ``0 <= i < n``.
 
-    Raises:
-        ValueError: for anything else.
-
+    Raises: ValueError: for anything else.
     Example:
         >>> parse_shard("1/4")
         (1, 4)
@@ -118,9 +100,7 @@ def parse_shard(text: str) -> tuple[int, int]:
 def shard_specs(specs: list, index: int, count: int) -> list:
     """Every ``count``-th run starting at ``index``: shard ``index`` of ``count``.
 
-    Raises:
-        ValueError: unless ``count >= 1`` and ``0 <= index < count``.
-
+    Raises: ValueError: unless ``count >= 1`` and ``0 <= index < count``.
     Example:
         >>> shard_specs(list(range(7)), 1, 3)
         [1, 4]

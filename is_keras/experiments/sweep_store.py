@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import shutil
@@ -29,9 +30,7 @@ def result_path(out_dir, run_id: str) -> Path:
 
 
 def backup_path(out_dir, run_id: str) -> Path:
-    """The backup folder of ``run_id`` while it trains (removed once its result is saved).
-
-    A sweep killed in the middle of a run resumes that run from here when started again.
+    """The backup folder of ``run_id`` while it trains (removed once its result is saved; a killed run resumes from it).
 
     Example:
         >>> backup_path("out", "a").as_posix()
@@ -52,10 +51,8 @@ def remove_backup(out_dir, run_id: str) -> bool:
     existed = backup.exists()
     if existed:
         shutil.rmtree(backup)
-    try:
+    with contextlib.suppress(OSError):  # absent, or holding something else
         backup.parent.rmdir()
-    except OSError:  # absent, or holding something else
-        pass
     return existed
 
 
@@ -74,7 +71,6 @@ def record_data(spec: RunSpec, sweep_info: dict, result: RunResult) -> dict:
 
     Example:
         >>> import numpy as np
-        >>> from is_keras.experiments.run_spec import RunSpec
         >>> spec = RunSpec("digits", {}, 0, "crapnet", {}, "nis", None, 0, 1, 64, 5, 1e-3, None, None)
         >>> result = RunResult(np.array([64]), np.array([1.0]), np.array([0.2]), {}, {})
         >>> sorted(record_data(spec, {"name": "s"}, result))

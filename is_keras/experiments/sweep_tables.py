@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def _label_width(rows: list[dict]) -> int:
-    """Method column width: 24, or wider for long labels (e.g. "IS-probabilistic ω=1.5 unbiased")."""
+    """Method column width: 24, or wider for long labels."""
     return max([24] + [len(row["label"]) + 2 for row in rows])
 
 
@@ -22,11 +22,9 @@ def format_convergence_table(rows: list[dict]) -> str:
               f"{'convergence speed (samples)':>31}{'max performance (1-AUC)':>28}")
     lines = [header]
     for row in rows:
-        lines.append(
-            f"{row['model']:<10}{row['parameters']:>9}  {row['label']:<{width}}{row['runs']:>5}"
-            f"{row['speed_mean']:>18.0f} ± {row['speed_std']:<10.0f}"
-            f"{row['performance_mean']:>16.5f} ± {row['performance_std']:<9.5f}"
-        )
+        lines.append(f"{row['model']:<10}{row['parameters']:>9}  {row['label']:<{width}}{row['runs']:>5}"
+                     f"{row['speed_mean']:>18.0f} ± {row['speed_std']:<10.0f}"
+                     f"{row['performance_mean']:>16.5f} ± {row['performance_std']:<9.5f}")
     return "\n".join(lines)
 
 

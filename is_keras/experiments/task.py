@@ -1,14 +1,6 @@
-"""What differs between experiments: a :class:`Task` supplies the data checks, model, loss and evaluation.
-
-:func:`is_keras.experiments.run.run` trains any task the same way: the task's :meth:`Task.setup` turns ``(train, val)``
-and a :class:`~is_keras.experiments.training_config.TrainingConfig` into a :class:`TaskSetup` (the generator's inputs
-and targets, a model builder, the per-sample loss, an optional table score and the evaluation callback); the core builds
-the :class:`~is_keras.sampling.generator.ImportanceBatchGenerator` and the
-:class:`~is_keras.training.trainer.ImportanceTrainer`, trains, and reads the curve back with :meth:`Task.curve`.
-
-To add a task: subclass :class:`Task`, set :attr:`Task.name` and :attr:`Task.metric`, implement :meth:`Task.setup`,
-:meth:`Task.curve` and :meth:`Task.default_training_config`.
-"""
+"""What differs between experiments: a :class:`Task` supplies the data checks, model, loss and evaluation. To add
+one, subclass :class:`Task`, set ``name`` and ``metric``, implement ``setup``, ``curve`` and
+``default_training_config``."""
 
 from __future__ import annotations
 
@@ -35,7 +27,6 @@ class TaskSetup:
         config: task facts recorded in the result's config (data sizes, classes, anchors, ...).
         artifacts: objects handed back in ``RunResult.artifacts`` (detection: the anchors).
     Example:
-        >>> import numpy as np
         >>> TaskSetup(np.zeros((4, 2)), np.zeros(4), build_model=lambda: None, evaluator=None).loss
         'sparse_categorical_crossentropy'
     """
@@ -51,7 +42,7 @@ class TaskSetup:
 
 
 class Task(abc.ABC):
-    """Base class of experiment tasks (see the module docstring).
+    """Base class of experiment tasks: :func:`~is_keras.experiments.run.run` trains any task the same way.
 
     Attributes:
         name: recorded as ``config["task"]`` (``"classification"``, ``"detection"``).
@@ -63,10 +54,7 @@ class Task(abc.ABC):
 
     @abc.abstractmethod
     def default_training_config(self) -> TrainingConfig:
-        """The schedule used when :func:`run` is given none.
-
-        Returns: A :class:`TrainingConfig`.
-        """
+        """The schedule used when :func:`run` is given none."""
 
     @abc.abstractmethod
     def setup(self, train, val, training_config: TrainingConfig) -> TaskSetup:
@@ -75,7 +63,6 @@ class Task(abc.ABC):
         Args:
             train, val: the task's training and validation data.
             training_config: the run's schedule (model name and kwargs, seed, evaluation period).
-        Returns: A :class:`TaskSetup`.
         Raises: ValueError: for data or options the task cannot use.
         """
 

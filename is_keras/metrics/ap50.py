@@ -9,7 +9,6 @@ import numpy as np
 
 
 def _as_list(name, values, n=None):
-    """``values`` as a list, checked to hold ``n`` entries."""
     values = list(values)
     if n is not None and len(values) != n:
         raise ValueError(f"{name} has {len(values)} images, expected {n} (one entry per image)")
@@ -22,11 +21,7 @@ def _xywh(box) -> list[float]:
 
 
 def ap50(gt_boxes, gt_labels, pred_boxes, pred_scores, pred_labels, *, max_detections: int = 100) -> float:
-    """COCO AP at IoU 0.5 over all classes, exactly ``COCOeval(...).stats[1]``.
-
-    Runs ``pycocotools.cocoeval.COCOeval`` silently (bbox, IoU threshold 0.5, area "all") on in-memory
-    ground truth and results and averages the 101-point interpolated precision over recall and over the
-    classes that have ground truth.
+    """COCO AP at IoU 0.5 over all classes, exactly ``COCOeval(...).stats[1]`` (run silently, in memory).
 
     Args:
         gt_boxes, gt_labels: per image ``(n, 4)`` ground-truth boxes ``[x1, y1, x2, y2]`` and ``(n,)`` classes.
@@ -35,7 +30,6 @@ def ap50(gt_boxes, gt_labels, pred_boxes, pred_scores, pred_labels, *, max_detec
     Returns: AP50 in [0, 1]; ``nan`` when there is no ground-truth box at all, 0 without predictions.
     Raises: ValueError: lists of different lengths, or boxes, scores and labels of different counts in an image.
     Example:
-        >>> import numpy as np
         >>> gt = [np.array([[0, 0, 10, 10.]])]
         >>> round(ap50(gt, [np.array([0])], [np.array([[0, 0, 10, 10.]])], [np.array([0.9])], [np.array([0])]), 6)
         1.0
@@ -96,17 +90,12 @@ def ap50(gt_boxes, gt_labels, pred_boxes, pred_scores, pred_labels, *, max_detec
 
 
 def one_minus_ap50(gt_boxes, gt_labels, pred_boxes, pred_scores, pred_labels, *, max_detections: int = 100) -> float:
-    """``1 - ap50(...)``, the thesis's detection curve value.
+    """``1 - ap50(...)`` (``nan`` without ground truth), the thesis's detection curve value; arguments as :func:`ap50`.
 
-    Args:
-        gt_boxes, gt_labels, pred_boxes, pred_scores, pred_labels, max_detections: as in :func:`ap50`.
-    Returns: ``1 - AP50`` (``nan`` without ground truth).
     Raises: ValueError: see :func:`ap50`.
     Example:
-        >>> import numpy as np
-        >>> gt = [np.array([[0, 0, 10, 10.]])]
-        >>> pred = [np.array([[0, 0, 10, 10.]])]
-        >>> round(one_minus_ap50(gt, [np.array([0])], pred, [np.array([0.9])], [np.array([0])]), 6)
+        >>> box = [np.array([[0, 0, 10, 10.]])]
+        >>> round(one_minus_ap50(box, [np.array([0])], box, [np.array([0.9])], [np.array([0])]), 6)
         0.0
     """
     return 1.0 - ap50(gt_boxes, gt_labels, pred_boxes, pred_scores, pred_labels, max_detections=max_detections)

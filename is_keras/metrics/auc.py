@@ -7,16 +7,10 @@ from scipy.stats import rankdata
 
 
 def one_minus_auc(y_true, probabilities) -> float:
-    """``1 - AUC`` with AUC the unweighted mean of per-class one-vs-rest ROC AUCs.
+    """``1 - AUC``, AUC the mean of per-class one-vs-rest ROC AUCs (sklearn's ``multi_class="ovr", average="macro"``).
 
-    Equal to ``1 - sklearn.metrics.roc_auc_score(y_true, probabilities, multi_class="ovr", average="macro")``:
-    each class's AUC is the Mann–Whitney statistic (ties count one half); classes absent from ``y_true`` are
-    left out of the mean.
-
-    Args:
-        y_true: integer labels, shape (N,), in ``[0, C)``.
-        probabilities: scores, shape (N, C) (rows need not sum to one).
-    Returns: ``1 - AUC`` (float) in [0, 1].
+    Args: y_true, probabilities: ``(N,)`` integer labels in ``[0, C)``; ``(N, C)`` scores (rows need not sum to one).
+    Returns: ``1 - AUC`` in [0, 1]; classes absent from ``y_true`` are left out.
     Raises: ValueError: wrong shapes, labels outside ``[0, C)``, non-finite scores, or fewer than two classes present.
     Example:
         >>> one_minus_auc([0, 1, 1], [[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])

@@ -9,7 +9,6 @@ from is_keras.models.resnet import resnet18, resnet18_param_count
 from is_keras.models.scaling import width_for_params
 from is_keras.models.yolov2 import yolov2
 
-__all__ = [
-    "CLASSIFIERS", "DarknetReorg", "build_classifier", "crapnet", "crapnet_param_count", "darknet19", "darknet_reorg",
-    "load_darknet_weights", "resnet18", "resnet18_param_count", "save_darknet_weights", "width_for_params", "yolov2"
-]
+__all__ = ["CLASSIFIERS", "DarknetReorg", "build_classifier", "crapnet", "crapnet_param_count", "darknet19",
+           "darknet_reorg", "load_darknet_weights", "resnet18", "resnet18_param_count", "save_darknet_weights",
+           "width_for_params", "yolov2"]

@@ -14,11 +14,8 @@ CRAPNET_CONVS = ((7, 1, 1), (3, 1, 1), (3, 1, 1), (3, 2, 2), (3, 1, 2), (3, 2, 4
 def crapnet_param_count(width: float, input_channels: int, num_classes: int) -> int:
     """Trainable parameters of :func:`crapnet` (closed form, no model built).
 
-    Args:
-        width: the base width (channels of the first convolution, rounded).
-        input_channels, num_classes: channels of the input images; outputs of the dense layer.
+    Args: width, input_channels, num_classes: the base width; channels of the input images; outputs of the dense layer.
     Returns: The trainable-parameter count (int).
-    Raises: TypeError: a non-numeric argument.
     Example:
         >>> crapnet_param_count(8, 1, 10)
         19386
@@ -33,20 +30,15 @@ def crapnet_param_count(width: float, input_channels: int, num_classes: int) -> 
 
 
 def crapnet(input_shape=(28, 28, 1), num_classes: int = 10, *, width: float | None = None, params: int | None = None):
-    """CrapNet: seven convolutions, global average pooling, dense, softmax.
-
-    Conv 7×7/1 (w, bias, no BN/ReLU), then 3×3 convs w, w, 2w/2, 2w, 4w/2, 4w, each with batch norm and ReLU
-    (no bias: BN's beta plays that role).
+    """CrapNet: conv 7×7 (w, bias), 3×3 convs w, w, 2w/2, 2w, 4w/2, 4w (each BN + ReLU), GAP, dense, softmax.
 
     Args:
         input_shape, num_classes: ``(H, W, C)`` of the images; softmax outputs.
-        width: the base width w (default 8, the thesis's; channels are rounded); give ``width`` or ``params``.
-        params: a trainable-parameter budget; the width closest to it is used.
+        width, params: the base width w (default 8, the thesis's), or a trainable-parameter budget to meet; not both.
     Returns: A ``keras.Model`` named ``crapnet_w<width>`` with softmax outputs ``(B, num_classes)``.
     Raises: ValueError: both ``width`` and ``params``, a width that is not > 0, or a bad ``params``.
     Example:
-        >>> model = crapnet((28, 28, 1), num_classes=43, params=200_000)
-        >>> model.output_shape
+        >>> crapnet((28, 28, 1), num_classes=43, params=200_000).output_shape
         (None, 43)
     """
     input_shape = tuple(input_shape)

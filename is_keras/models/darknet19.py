@@ -26,8 +26,7 @@ LEAKY_SLOPE = 0.1
 def scaled_filters(filters: int, width: float) -> int:
     """Channels of a convolution widened by ``width``: a multiple of 4 (as the reorg needs), at least 4.
 
-    Args:
-        filters, width: darknet's filter count at width 1 (returned unchanged there); the width factor > 0.
+    Args: filters, width: darknet's filter count at width 1 (returned unchanged there); the width factor > 0.
     Returns: The scaled channel count (int).
     Raises: ValueError: ``width`` is not > 0.
     Example:
@@ -42,8 +41,7 @@ def scaled_filters(filters: int, width: float) -> int:
 def check_input_shape(input_shape, *, multiple: int = 32) -> tuple[int, int, int]:
     """``(H, W, C)`` with H and W divisible by ``multiple`` (darknet's five 2×2 pools).
 
-    Args:
-        input_shape, multiple: ``(height, width, channels)``; what height and width must be multiples of.
+    Args: input_shape, multiple: ``(height, width, channels)``; what height and width must be multiples of.
     Returns: ``(height, width, channels)`` as ints.
     Raises: ValueError: not 3 long, a side not a positive multiple of ``multiple``, or channels not an int >= 1.
     Example:
@@ -67,12 +65,9 @@ def conv_bn_leaky(x, filters: int, kernel: int, index: int, *, bn_momentum: floa
 
     Args:
         x, filters, kernel: a Keras tensor ``(B, H, W, C)``; output channels; kernel side (1 or 3 in darknet).
-        index: darknet's convolution index: the layers are ``conv_{index}``, ``bn_{index}``, ``leaky_{index}``.
-        bn_momentum: moving-statistics momentum of the batch norm.
+        index, bn_momentum: names the layers ``conv_{index}``, ``bn_{index}``, ``leaky_{index}``; the BN momentum.
     Returns: The Keras tensor after the leaky ReLU, ``(B, H, W, filters)``.
-    Raises: ValueError: from Keras, on an invalid shape or a duplicate layer name.
     Example:
-        >>> import keras
         >>> conv_bn_leaky(keras.Input((8, 8, 3)), 16, 3, 0).shape
         (None, 8, 8, 16)
     """
@@ -84,13 +79,10 @@ def conv_bn_leaky(x, filters: int, kernel: int, index: int, *, bn_momentum: floa
 def darknet19_body(x, *, width: float = 1.0, bn_momentum: float = 0.99):
     """The 18 convolutions (``conv_0`` … ``conv_17``, darknet's cfg order) and 5 max-pools of DarkNet-19.
 
-    Args:
-        x: the Keras input tensor ``(B, H, W, C)``, H and W multiples of 32.
-        width, bn_momentum: the width factor of every convolution; the batch norms' momentum.
+    Args: x, width, bn_momentum: the input tensor (H and W multiples of 32); the width factor; the BN momentum.
     Returns: ``(passthrough, features)``: the output of ``conv_12`` (H/16) and of ``conv_17`` (H/32).
     Raises: ValueError: ``width`` is not > 0.
     Example:
-        >>> import keras
         >>> passthrough, features = darknet19_body(keras.Input((64, 64, 3)), width=0.125)
         >>> passthrough.shape, features.shape
         ((None, 4, 4, 64), (None, 2, 2, 128))
@@ -111,21 +103,16 @@ def darknet19_body(x, *, width: float = 1.0, bn_momentum: float = 0.99):
 
 def darknet19(input_shape=(224, 224, 3), num_classes: int | None = 1000, *, include_top: bool | None = None,
               width: float = 1.0, bn_momentum: float = 0.99):
-    """DarkNet-19 as in darknet's ``darknet19.cfg``, for [0, 1] float inputs.
-
-    :func:`darknet19_body` (BN ε = 1e-5, leaky ReLU 0.1, no bias), named so that
-    :func:`~is_keras.models.darknet_weights.load_darknet_weights` can fill it from ``darknet19.weights`` or
-    ``darknet19_448.conv.23``; the top is a linear 1×1 convolution with bias (``conv_18``), GAP and softmax.
+    """DarkNet-19 as in darknet's ``darknet19.cfg`` (loads ``darknet19.weights``), for [0, 1] float inputs.
 
     Args:
         input_shape: ``(H, W, C)``, H and W multiples of 32.
-        num_classes, include_top: classifier outputs (``None``: no top); default ``num_classes is not None``.
+        num_classes, include_top: outputs of the top (``conv_18``, GAP, softmax); default ``num_classes is not None``.
         width, bn_momentum: widen (or thin) every convolution, 1.0 is darknet's; the batch norms' momentum.
     Returns: A ``keras.Model``: softmax ``(B, num_classes)`` with the top, else ``(B, H/32, W/32, 1024·width)``.
     Raises: ValueError: a bad ``input_shape``, or ``include_top`` without ``num_classes >= 1``.
     Example:
-        >>> model = darknet19((224, 224, 3), num_classes=1000)
-        >>> model.count_params()
+        >>> darknet19((224, 224, 3), num_classes=1000).count_params()
         20856776
         >>> darknet19((416, 416, 3), num_classes=None).output_shape
         (None, 13, 13, 1024)

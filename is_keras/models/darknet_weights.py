@@ -1,9 +1,8 @@
 """Read and write darknet ``.weights`` files (YOLOv2, DarkNet-19 and backbone-only files).
 
-Layout: int32 ``major, minor, revision``; then ``seen`` as uint64 when ``major*10 + minor >= 2 and major < 1000
-and minor < 1000``, else int32 (a 20- or 16-byte header); then float32 values, per convolution in cfg order:
-``biases[n]``; if batch-normalised ``scales[n], rolling_mean[n], rolling_variance[n]``; then ``weights[n·c·k·k]``
-in (out, in, h, w) order. In Keras the kernel is (h, w, in, out), BN gamma = scales, beta = biases.
+Layout: int32 ``major, minor, revision``, ``seen`` (uint64 or int32: a 20- or 16-byte header), then float32 per
+convolution in cfg order: ``biases[n]``, if batch-normalised ``scales[n], rolling_mean[n], rolling_variance[n]``, then
+``weights[n·c·k·k]`` in (out, in, h, w) order. In Keras the kernel is (h, w, in, out), BN gamma = scales, beta = biases.
 """
 
 from __future__ import annotations
@@ -20,15 +19,13 @@ _CONV_NAME = re.compile(r"^conv_(\d+)$")
 
 
 def _header_has_uint64_seen(major: int, minor: int) -> bool:
-    """Whether darknet writes ``seen`` as uint64 for this version."""
     return major * 10 + minor >= 2 and major < 1000 and minor < 1000
 
 
 def darknet_conv_layers(model) -> list[tuple]:
     """``[(conv, bn_or_None), ...]`` for the layers named ``conv_0``, ``conv_1``, … in index order.
 
-    Args:
-        model: a Keras model with darknet-named layers (``conv_i`` and optionally ``bn_i``).
+    Args: model: a Keras model with darknet-named layers (``conv_i`` and optionally ``bn_i``).
     Returns: A list of ``(conv_layer, batch_norm_layer or None)`` pairs.
     Raises: ValueError: no ``conv_i`` layers, indices with gaps, or a convolution with neither bias nor batch norm.
     Example:
@@ -57,7 +54,6 @@ def darknet_conv_layers(model) -> list[tuple]:
 
 
 def _layer_float_count(conv, bn) -> int:
-    """float32 values one convolution (and its batch norm) takes in the file."""
     kh, kw, cin, cout = conv.kernel.shape
     return cout * (4 if bn is not None else 1) + kh * kw * cin * cout
 
@@ -65,12 +61,10 @@ def _layer_float_count(conv, bn) -> int:
 def read_darknet_header(data: bytes, *, name: str = "darknet weights file") -> tuple[dict, int]:
     """Parse the header of a darknet ``.weights`` file.
 
-    Args:
-        data, name: the file's bytes (at least the header); its name, for error messages.
+    Args: data, name: the file's bytes (at least the header); its name, for error messages.
     Returns: ``({"major", "minor", "revision", "seen"}, header_bytes)``.
     Raises: ValueError: ``data`` is shorter than the header; the message names ``name``.
     Example:
-        >>> import numpy as np
         >>> data = np.array([0, 2, 0], "<i4").tobytes() + np.array([7], "<u8").tobytes()
         >>> read_darknet_header(data)
         ({'major': 0, 'minor': 2, 'revision': 0, 'seen': 7}, 20)
@@ -86,14 +80,11 @@ def read_darknet_header(data: bytes, *, name: str = "darknet weights file") -> t
 
 
 def load_darknet_weights(model, path) -> int:
-    """Fill ``model``'s darknet-named convolutions from a darknet ``.weights`` file.
+    """Fill ``model``'s darknet-named convolutions from a darknet ``.weights`` file (nothing written if it is refused).
 
-    A backbone-only file such as ``darknet19_448.conv.23`` fills the first convolutions and leaves the rest:
-    the file must hold exactly the floats of the first *m* convolutions for some *m*. Nothing is written
-    when the file is refused.
+    A backbone-only file (``darknet19_448.conv.23``) must hold exactly the floats of the first *m* convolutions.
 
-    Args:
-        model, path: a model with darknet-named convolutions (:func:`yolov2`, :func:`darknet19`); the file.
+    Args: model, path: a model with darknet-named convolutions (:func:`yolov2`, :func:`darknet19`); the file.
     Returns: The number of convolutional layers filled (also logged at INFO level).
     Raises:
         FileNotFoundError: ``path`` does not exist.
@@ -112,10 +103,8 @@ def load_darknet_weights(model, path) -> int:
     header, offset = read_darknet_header(data, name=str(path))
     body = len(data) - offset
     if body % 4:
-        raise ValueError(
-            f"{path}: the file is truncated or corrupt: {body} bytes after the {offset}-byte header "
-            "is not a whole number of float32 values"
-        )
+        raise ValueError(f"{path}: the file is truncated or corrupt: {body} bytes after the {offset}-byte header "
+                         "is not a whole number of float32 values")
     floats = np.frombuffer(data, dtype="<f4", offset=offset)
     layers = darknet_conv_layers(model)
     counts = [_layer_float_count(conv, bn) for conv, bn in layers]
@@ -126,18 +115,14 @@ def load_darknet_weights(model, path) -> int:
         nearest = f"the first {below.size} convolutions need {int(below[-1]):,}" if below.size else "none fit"
         reason = ("more floats than the whole model needs" if floats.size > prefix[-1]
                   else "the file is truncated or is for another model")
-        raise ValueError(
-            f"{path}: file has {floats.size:,} floats but model {model.name!r} needs {int(prefix[-1]):,} "
-            f"for all {len(layers)} convolutions ({nearest}); {reason}. "
-            "A darknet weights file must fill the first m convolutions exactly."
-        )
+        raise ValueError(f"{path}: file has {floats.size:,} floats but model {model.name!r} needs {int(prefix[-1]):,} "
+                         f"for all {len(layers)} convolutions ({nearest}); {reason}. "
+                         "A darknet weights file must fill the first m convolutions exactly.")
     filled = int(matches[0]) + 1
     bad = np.flatnonzero(~np.isfinite(floats))
     if bad.size:
-        raise ValueError(
-            f"{path}: {bad.size:,} of its {floats.size:,} float32 values are NaN or infinite "
-            f"(first at value {int(bad[0]):,}); refusing to load a corrupt weights file"
-        )
+        raise ValueError(f"{path}: {bad.size:,} of its {floats.size:,} float32 values are NaN or infinite "
+                         f"(first at value {int(bad[0]):,}); refusing to load a corrupt weights file")
     assignments, pos = [], 0  # everything is sliced before anything is assigned: no partial writes
     for conv, bn in layers[:filled]:
         kh, kw, cin, cout = conv.kernel.shape
@@ -165,10 +150,8 @@ def save_darknet_weights(model, path, *, major: int = 0, minor: int = 2, revisio
 
     Args:
         model, path: a model with darknet-named convolutions; the file to write (parent folders are created).
-        major, minor, revision: the header's version; ``major*10 + minor >= 2`` writes ``seen`` as uint64
-            (20-byte header), else int32 (16 bytes, as the official ``yolov2.weights``).
-        seen: images seen in training, stored in the header.
-        num_layers: write only the first ``num_layers`` convolutions (a backbone file).
+        major, minor, revision: the header's version; ``major*10 + minor >= 2`` writes ``seen`` as uint64, else int32.
+        seen, num_layers: images seen in training, for the header; write only the first ``num_layers`` convolutions.
     Returns: ``path`` as a ``Path``.
     Raises:
         ValueError: ``num_layers`` outside ``1..len(convolutions)``, or a model without darknet names.

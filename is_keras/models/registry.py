@@ -14,14 +14,12 @@ def build_classifier(name: str, input_shape, num_classes: int, *, seed: int | No
     """Build a classifier by name, seeding its initial weights.
 
     Args:
-        name: a key of :data:`CLASSIFIERS` (``"crapnet"``, ``"resnet18"``, ``"resnet"``).
-        input_shape, num_classes: ``(H, W, C)`` of the images; softmax outputs.
+        name, input_shape, num_classes: a key of :data:`CLASSIFIERS`; ``(H, W, C)`` of the images; softmax outputs.
         seed, **kwargs: seeds Keras' initialisers (``keras.utils.set_random_seed``); the builder's options.
     Returns: The ``keras.Model``.
     Raises: ValueError: an unknown ``name``, or options the builder refuses.
     Example:
-        >>> model = build_classifier("crapnet", (8, 8, 1), 10, seed=0, width=4)
-        >>> model.output_shape
+        >>> build_classifier("crapnet", (8, 8, 1), 10, seed=0, width=4).output_shape
         (None, 10)
     """
     if name not in CLASSIFIERS:

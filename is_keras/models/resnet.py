@@ -14,11 +14,8 @@ BLOCKS_PER_STAGE = 2
 def resnet18_param_count(width: float, input_channels: int, num_classes: int) -> int:
     """Trainable parameters of :func:`resnet18` (closed form).
 
-    Args:
-        width: channels of the stem (64 is the ImageNet model).
-        input_channels, num_classes: channels of the input images; outputs of the dense layer.
+    Args: width, input_channels, num_classes: channels of the stem; of the input images; outputs of the dense layer.
     Returns: The trainable-parameter count (int).
-    Raises: TypeError: a non-numeric argument.
     Example:
         >>> resnet18_param_count(64, 3, 1000)   # torchvision's resnet18
         11689512
@@ -37,7 +34,6 @@ def resnet18_param_count(width: float, input_channels: int, num_classes: int) ->
 
 
 def _basic_block(x, channels: int, stride: int, name: str):
-    """Two 3×3 conv + BN, with a 1×1 conv + BN shortcut when the shape changes."""
     shortcut = x
     y = layers.Conv2D(channels, 3, strides=stride, padding="same", use_bias=False, name=f"{name}_conv1")(x)
     y = layers.BatchNormalization(name=f"{name}_bn1")(y)
@@ -53,15 +49,11 @@ def _basic_block(x, channels: int, stride: int, name: str):
 
 def resnet18(input_shape=(224, 224, 3), num_classes: int = 1000, *, width: float | None = None,
              params: int | None = None):
-    """ResNet-18: conv 7×7/2, max-pool 3×3/2, four stages of two basic blocks, GAP, dense, softmax.
-
-    Stages have w, 2w, 4w, 8w channels (stride 2 at the start of stages 2–4); convolutions have no bias (batch
-    norm follows each). ``width=64`` is torchvision's ImageNet model (11,689,512 trainable parameters).
+    """ResNet-18: conv 7×7/2, max-pool 3×3/2, four stages (w, 2w, 4w, 8w) of two basic blocks, GAP, dense, softmax.
 
     Args:
         input_shape, num_classes: ``(H, W, C)`` of the images; softmax outputs.
-        width: channels of the stem (default 64); give ``width`` or ``params``, not both.
-        params: a trainable-parameter budget; the width closest to it is used.
+        width, params: channels of the stem (default 64), or a trainable-parameter budget to meet; not both.
     Returns: A ``keras.Model`` named ``resnet18_w<width>`` with softmax outputs ``(B, num_classes)``.
     Raises: ValueError: both ``width`` and ``params``, a width that is not > 0, or a bad ``params``.
     Example:

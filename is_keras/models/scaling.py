@@ -11,10 +11,7 @@ WIDTH_STEPS = 8
 def channels(multiplier: int, width: float) -> int:
     """Channels of a convolution that has ``multiplier`` times the base width.
 
-    Args:
-        multiplier, width: how many times the base width this convolution has; the base width (a float).
     Returns: ``round(multiplier * width)``, at least 1.
-    Raises: TypeError: non-numeric arguments.
     Example:
         >>> channels(2, 4.4), channels(1, 0.1)
         (9, 1)
@@ -27,9 +24,8 @@ def width_for_params(count_params: Callable[[float], int], target: int, *, max_w
 
     Args:
         count_params: the model's parameter count as a function of its width, not decreasing with it.
-        target: the parameter budget (a positive integer).
-        max_width: the widest width searched.
-    Returns: The width (float, a multiple of 1/8).
+        target, max_width: the parameter budget; the widest width searched.
+    Returns: The width (float).
     Raises: ValueError: ``target`` is not a positive integer.
     Example:
         >>> width_for_params(lambda w: int(10 * w * w), 1000)
@@ -55,8 +51,7 @@ def resolve_width(width, params, count_params: Callable[[float], int], *, defaul
 
     Args:
         width, params: the asked width and parameter budget, or ``None``.
-        count_params: the model's parameter count as a function of its width.
-        default: the width when neither is given.
+        count_params, default: the parameter count as a function of the width; the width when neither is given.
     Returns: The width (float).
     Raises: ValueError: both ``width`` and ``params`` are given, or the width is not > 0.
     Example:

@@ -11,24 +11,17 @@ from is_keras.models.layers.darknet_reorg import DarknetReorg
 
 def yolov2(input_shape=(416, 416, 3), *, num_classes: int = 80, num_anchors: int = 5, width: float = 1.0,
            bn_momentum: float = 0.99):
-    """YOLOv2 exactly as darknet's ``cfg/yolov2.cfg`` builds it.
+    """YOLOv2 exactly as darknet's ``cfg/yolov2.cfg`` builds it (layer names ``conv_i``/``bn_i``, darknet's order).
 
-    DarkNet-19's ``conv_0`` … ``conv_17``, then ``conv_18`` and ``conv_19`` (1024, 3×3), a route back to
-    ``conv_12`` (26×26), ``conv_20`` (64, 1×1), darknet's reorg (stride 2), a route concatenating **[reorg
-    output, conv_19]** in that order, ``conv_21`` (1024, 3×3) and the detector ``conv_22`` (1×1,
-    ``num_anchors × (5 + C)`` filters, bias, linear); every other convolution is conv + BN + leaky.
-    The output is reshaped to ``(B, S, S, num_anchors, 5 + C)``, ``S = H / 32``, per anchor ``tx, ty, tw, th,
-    to, class logits…`` (darknet's channel order ``anchor · (5 + C) + entry``, so pretrained weights stay
-    valid); decode it with :mod:`is_keras.detection.decode`.
+    DarkNet-19, ``conv_18``, ``conv_19``, a passthrough from ``conv_12`` (``conv_20``, reorg) concatenated as **[reorg,
+    conv_19]**, ``conv_21`` and the linear detector ``conv_22``. The output ``(B, S, S, num_anchors, 5 + C)``, ``S = H /
+    32``, holds per anchor ``tx, ty, tw, th, to, class logits…``; decode it with :mod:`is_keras.detection.decode`.
 
     Args:
         input_shape: ``(H, W, C)`` with H and W multiples of 32; inputs are [0, 1] floats.
-        num_classes: C; ``0`` gives the localisation-only head (5 values per anchor, thesis §4.2.3).
-        num_anchors: anchors per cell (X in the thesis).
+        num_classes, num_anchors: C (``0``: localisation only, thesis §4.2.3); anchors per cell.
         width, bn_momentum: scale every convolution's filters (1.0 is darknet's); the batch norms' momentum.
-    Returns:
-        A ``keras.Model`` named ``yolov2`` (``yolov2_x<width>``); at 416×416, 80 classes and 5 anchors it has
-        50,983,561 parameters (BN statistics included), as ``yolov2.weights``.
+    Returns: A ``keras.Model`` named ``yolov2`` (``yolov2_x<width>``); 50,983,561 parameters at 416×416, 80 classes.
     Raises: ValueError: a bad ``input_shape``, ``num_classes < 0``, ``num_anchors < 1`` or ``width <= 0``.
     Example:
         >>> model = yolov2((416, 416, 3), num_classes=80, num_anchors=5)

@@ -1,10 +1,6 @@
 """Every matplotlib drawing of the library; each function takes results and returns a ``Figure``.
 
-No pyplot (the user's backend, e.g. in notebooks, is left alone) and no file
-I/O: :func:`is_keras.experiments.figure_files.save_figure` writes figures.
-
-Example:
-    >>> from is_keras.plotting import plot_curves, plot_versus_parameters, draw_detections
+No pyplot (the user's backend is left alone) and no file I/O (:func:`is_keras.experiments.figure_files.save_figure`).
 """
 
 from is_keras.plotting.anchors import plot_anchor_elbow

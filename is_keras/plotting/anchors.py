@@ -8,9 +8,7 @@ import numpy as np
 def plot_anchor_elbow(curve: dict, *, title: str = "Anchor boxes: mean IoU against K"):
     """Two panels: mean IoU against K, and the IoU gained by the K-th anchor.
 
-    Args:
-        curve: ``{K: (anchors, mean IoU)}``, the output of :func:`~is_keras.detection.anchors.anchor_elbow`.
-        title: the figure title.
+    Args: curve, title: ``{K: (anchors, mean IoU)}`` of :func:`~is_keras.detection.anchors.anchor_elbow`; figure title.
     Returns: A :class:`matplotlib.figure.Figure`.
     Raises: ValueError: for an empty curve.
     Example:

@@ -6,19 +6,15 @@ import numpy as np
 
 
 def plot_curves(curves: dict, *, metric_label: str = "1-AUC", title: str = ""):
-    """Two panels: the metric against samples seen and against training seconds.
-
-    Bands are mean ± one standard deviation over runs, the lower edge cut at a tenth of the mean (log axis).
+    """Two panels: the metric against samples seen and against training seconds, with mean ± 1 std bands over runs.
 
     Args:
         curves: ``{label: curve}``, each with ``samples``, ``seconds``, ``mean``, ``std`` arrays and ``runs``
             (e.g. :class:`~is_keras.experiments.curves.MeanCurve`).
-        metric_label: the metric's name on the y axes.
-        title: figure title.
-    Returns: A :class:`matplotlib.figure.Figure` (no pyplot: the user's backend is left alone).
+        metric_label, title: the metric's name on the y axes; figure title.
+    Returns: A :class:`matplotlib.figure.Figure`.
     Raises: ValueError: for no curves.
     Example:
-        >>> import numpy as np
         >>> from types import SimpleNamespace
         >>> curve = SimpleNamespace(samples=np.array([64, 128]), seconds=np.array([1.0, 2.0]),
         ...                         mean=np.array([0.3, 0.1]), std=np.zeros(2), runs=3)

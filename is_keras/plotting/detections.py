@@ -11,15 +11,11 @@ def draw_detections(image, boxes, scores=None, labels=None, *, gt_boxes=None, cl
 
     Args:
         image: ``(H, W, 3)`` uint8 or [0, 1] float image.
-        boxes, scores, labels: predictions (``[x1, y1, x2, y2]`` pixels); boxes
-            scoring below ``score_threshold`` are not drawn.
-        gt_boxes: optional ground-truth boxes.
-        class_names: names for the labels.
-        ax: matplotlib axes to draw on (default: a new 4×4-inch figure).
-        score_threshold: lowest score drawn.
-    Returns: The :class:`matplotlib.figure.Figure` holding the axes (no pyplot).
+        boxes, scores, labels: predictions (``[x1, y1, x2, y2]`` pixels).
+        gt_boxes, class_names: optional ground-truth boxes; names for the labels.
+        ax, score_threshold: matplotlib axes to draw on (default: a new 4×4-inch figure); lowest score drawn.
+    Returns: The :class:`matplotlib.figure.Figure` holding the axes.
     Example:
-        >>> import numpy as np
         >>> fig = draw_detections(np.zeros((32, 32, 3)), [[2, 2, 20, 20]], [0.9], [0], gt_boxes=[[1, 1, 19, 21]],
         ...                       class_names=["circle"])
         >>> len(fig.axes[0].patches)

@@ -6,21 +6,14 @@ import numpy as np
 
 
 def plot_loss_histograms(snapshots: dict, *, bins: int = 50, title: str = "Loss table", exponent: float = 1.0):
-    """One histogram panel per snapshot; with ``exponent`` ≠ 1 the values are ``L ** exponent``.
-
-    Each panel's title gives ``N · max p`` for ``p_i ∝ L_i^ω`` (max over mean): whether importance sampling
-    can change anything.
+    """One histogram of ``L ** exponent`` per snapshot, titled ``N · max p`` for ``p_i ∝ L_i^ω`` (max over mean).
 
     Args:
-        snapshots: epoch → visited table entries (from
-            :class:`~is_keras.callbacks.loss_table_histograms.LossTableHistograms`).
-        bins: histogram bins.
-        title: the figure title.
-        exponent: the loss exponent ω.
-    Returns: a ``matplotlib.figure.Figure`` (save it with ``fig.savefig(path)``).
+        snapshots: epoch → visited table entries (from :class:`~is_keras.callbacks.LossTableHistograms`).
+        bins, title, exponent: histogram bins; the figure title; the loss exponent ω.
+    Returns: A ``matplotlib.figure.Figure``.
     Raises: ValueError: without snapshots.
     Example:
-        >>> import numpy as np
         >>> fig = plot_loss_histograms({1: np.array([1.0, 2.0, 4.0]), 5: np.array([1.0, 1.0])}, exponent=2.0)
         >>> [ax.get_title() for ax in fig.axes]
         ['after epoch 1: N·max p = 2.29', 'after epoch 5: N·max p = 1.00']

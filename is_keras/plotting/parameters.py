@@ -13,8 +13,7 @@ def plot_versus_parameters(rows: list[dict], *, quantity: str, title: str = ""):
     Args:
         rows: rows of :func:`~is_keras.experiments.sweep_analysis.convergence_table`
             (``label``, ``parameters``, ``runs``, ``<quantity>_mean``, ``<quantity>_std``).
-        quantity: ``"speed"`` (samples until the best window) or ``"performance"`` (its mean metric).
-        title: axes title.
+        quantity, title: ``"speed"`` (samples until the best window) or ``"performance"`` (its mean metric); axes title.
     Returns: A :class:`matplotlib.figure.Figure`.
     Raises: ValueError: for an unknown quantity or no rows.
     Example:

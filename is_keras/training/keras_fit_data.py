@@ -5,6 +5,10 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+#: In-memory training sets up to this size are copied to the device once, and the compiled step gathers each
+#: batch there; only indices cross per step (the trainer and the fit wrapper).
+DEVICE_DATA_LIMIT_BYTES = 2 * 1024**3
+
 
 def fits_on_device(generator) -> bool:
     """Whether the generator's data is an in-memory array small enough to hold on the device.
@@ -14,7 +18,7 @@ def fits_on_device(generator) -> bool:
 
     Returns:
         True for a numpy array (not a memmap) whose ``x`` and ``y`` together are under
-        :data:`~is_keras.training.trainer.DEVICE_DATA_LIMIT_BYTES`.
+        :data:`DEVICE_DATA_LIMIT_BYTES`.
 
     Example:
         >>> import numpy as np
@@ -22,8 +26,6 @@ def fits_on_device(generator) -> bool:
         >>> fits_on_device(ImportanceBatchGenerator(np.zeros((8, 2), "float32"), np.arange(8) % 2, batch_size=4))
         True
     """
-    from is_keras.training.trainer import DEVICE_DATA_LIMIT_BYTES
-
     x = generator.x
     if not isinstance(x, np.ndarray) or isinstance(x, np.memmap):
         return False

@@ -13,12 +13,9 @@ from is_keras.sampling.validation import check_batch_size
 from is_keras.training.candidate_step import candidate_table_write, make_selector, train_on_candidates
 from is_keras.training.checks import check_finite_inputs, check_model_and_data
 from is_keras.training.fit_loop import fit_loop
+from is_keras.training.keras_fit_data import fits_on_device
 from is_keras.training.losses import get_per_sample_loss, loss_name
 from is_keras.training.train_step import TrainStep
-
-#: In-memory training sets up to this size are copied to the device once, and
-#: the compiled step gathers each batch there; only indices cross per step.
-DEVICE_DATA_LIMIT_BYTES = 2 * 1024**3
 
 
 class ImportanceTrainer:
@@ -98,9 +95,7 @@ class ImportanceTrainer:
         self._traced = False
         self.steps_done = 0
         if data_on_device is None:
-            x = generator.x
-            data_on_device = isinstance(x, np.ndarray) and not isinstance(x, np.memmap)
-            data_on_device = data_on_device and x.nbytes + np.asarray(generator.y).nbytes < DEVICE_DATA_LIMIT_BYTES
+            data_on_device = fits_on_device(generator)
         self.data_on_device = bool(data_on_device)
         self.prefetch = bool(prefetch) and not self.data_on_device
         check_model_and_data(model, generator.x, generator.y, classification=loss_name(loss) is not None,

@@ -1,19 +1,8 @@
 """darknet's ``reorg`` layer (the YOLOv2 passthrough), reproduced element for element.
 
-darknet keeps feature maps as flat CHW arrays. Its reorg layer (stride ``s``, input ``c × h × w``) calls
-``reorg_cpu(x, w, h, c, batch, s, forward=0, out)``, which runs, for every batch ``b``, channel ``k``, row
-``j`` and column ``i``::
-
-    in_index  = i + w*(j + h*(k + c*b))
-    c2        = k % (c/s²);  offset = k / (c/s²)
-    w2        = i*s + offset % s;  h2 = j*s + offset / s
-    out_index = w2 + w*s*(h2 + h*s*(c2 + (c/s²)*b))
-    out[in_index] = x[out_index]
-
-and the flat ``out`` is then read as ``(c·s², h/s, w/s)``. In words: the input is reinterpreted as
-``(c/s², h·s, w·s)``, each ``s × s`` block of *that* view is split into ``s²`` channel groups (group
-``dy·s + dx``), and the resulting ``(c, h, w)`` array is read again as ``(c·s², h/s, w/s)``. This is not
-``tf.nn.space_to_depth``, and pretrained YOLOv2 weights only work with darknet's ordering.
+darknet's ``reorg_cpu(..., forward=0)`` reads the flat CHW input as ``(c/s², h·s, w·s)``, splits each ``s × s`` block
+of that view into ``s²`` channel groups (group ``dy·s + dx``) and reads the result as ``(c·s², h/s, w/s)``. This is
+not ``tf.nn.space_to_depth``, and pretrained YOLOv2 weights only work with darknet's ordering.
 """
 
 from __future__ import annotations
@@ -25,15 +14,11 @@ import tensorflow as tf
 def check_reorg_shape(height: int, width: int, channels: int, stride: int) -> None:
     """Check that a ``height × width × channels`` map can be reorganised by ``stride``.
 
-    Args:
-        height, width, channels, stride: the feature map's; the reorg stride ``s``.
-    Returns: None.
     Raises: ValueError: ``stride`` is not an int >= 1, or does not divide H and W, or ``stride²`` does not divide C.
     Example:
         >>> check_reorg_shape(26, 26, 64, 2)
         >>> check_reorg_shape(26, 26, 6, 2)
         Traceback (most recent call last):
-        ...
         ValueError: reorg needs the channel count divisible by stride² = 4, got 6 channels
     """
     if int(stride) != stride or stride < 1:
@@ -41,20 +26,17 @@ def check_reorg_shape(height: int, width: int, channels: int, stride: int) -> No
     if height % stride or width % stride:
         raise ValueError(f"reorg needs height and width divisible by the stride {stride}, got {height}×{width}")
     if channels % (stride * stride):
-        raise ValueError(
-            f"reorg needs the channel count divisible by stride² = {stride * stride}, got {channels} channels"
-        )
+        raise ValueError(f"reorg needs the channel count divisible by stride² = {stride * stride}, "
+                         f"got {channels} channels")
 
 
 def darknet_reorg(x, stride: int = 2):
     """darknet's reorg of an NHWC tensor ``(B, H, W, C)`` into ``(B, H/s, W/s, C·s²)`` (reshapes and transposes).
 
-    Args:
-        x, stride: a rank-4 NHWC tensor (or array) with static H, W and C; the reorg stride ``s`` (YOLOv2's: 2).
+    Args: x, stride: a rank-4 NHWC tensor (or array) with static H, W and C; the reorg stride ``s`` (YOLOv2's: 2).
     Returns: A ``tf.Tensor`` of shape ``(B, H/s, W/s, C·s²)``, same dtype as ``x``.
     Raises: ValueError: ``x`` is not rank 4 with static H, W and C, or :func:`check_reorg_shape` refuses it.
     Example:
-        >>> import tensorflow as tf
         >>> x = tf.reshape(tf.range(16.0), (1, 2, 2, 4))
         >>> darknet_reorg(x, stride=2).shape
         TensorShape([1, 1, 1, 16])
@@ -80,14 +62,11 @@ def darknet_reorg(x, stride: int = 2):
 
 @keras.saving.register_keras_serializable(package="is_keras")
 class DarknetReorg(keras.layers.Layer):
-    """Keras layer wrapping :func:`darknet_reorg` (darknet's ``[reorg]``).
+    """Keras layer wrapping :func:`darknet_reorg` (darknet's ``[reorg]``): ``(B, H, W, C)`` to ``(B, H/s, W/s, C·s²)``.
 
-    Args:
-        stride, **kwargs: the reorg stride ``s``; passed to ``keras.layers.Layer`` (``name``, ``dtype``, ...).
-    Returns: A layer mapping ``(B, H, W, C)`` to ``(B, H/s, W/s, C·s²)``.
+    Args: stride, **kwargs: the reorg stride ``s``; passed to ``keras.layers.Layer`` (``name``, ``dtype``, ...).
     Raises: ValueError: when called on a shape :func:`darknet_reorg` refuses.
     Example:
-        >>> import keras
         >>> DarknetReorg(stride=2)(keras.Input((26, 26, 64))).shape
         (None, 13, 13, 256)
     """
