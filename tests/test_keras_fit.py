@@ -208,3 +208,11 @@ def test_after_an_in_graph_fit_the_generators_table_is_the_trained_table(method)
     wrapped.fit(wrapped.training_dataset(), steps_per_epoch=5, epochs=1, verbose=0)
     assert np.any(np.isfinite(gen.loss_table))
     np.testing.assert_array_equal(gen.loss_table, wrapped.loss_table)
+
+
+@pytest.mark.parametrize("backend", ["host", "in-graph"])
+def test_the_placeholder_dataset_has_tf_data_autotuning_off(backend):
+    # with autotuning on, releasing the iterator at the end of fit waited up to 2 s for tf.data's tuning thread
+    x, y = _tiny_data()
+    wrapped = ImportanceSamplingModel(_tiny(), ImportanceBatchGenerator(x, y, batch_size=16, seed=0), backend=backend)
+    assert wrapped.training_dataset().options().autotune.enabled is False
