@@ -373,7 +373,8 @@ def _strict(value):
     return value
 
 
-def _loader_kwargs(items):
+def loader_kwargs(items):
+    """``["root=DIR", "num_per_class=50"]`` -> ``{"root": "DIR", "num_per_class": 50}`` (numbers cast)."""
     kwargs = {}
     for item in items or []:
         key, _, value = item.partition("=")
@@ -391,7 +392,7 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     args.command = "python benchmarks/time_to_accuracy.py " + " ".join(sys.argv[1:] if argv is None else argv)
     started = time.time()
-    train, val = load_dataset(args.dataset, seed=0, **_loader_kwargs(args.dataset_kw))
+    train, val = load_dataset(args.dataset, seed=0, **loader_kwargs(args.dataset_kw))
     if args.smoke:
         train = (train[0][:300], train[1][:300])
     if args.validation_from_train:
