@@ -23,7 +23,6 @@ import time_to_accuracy as benchmark  # noqa: E402
 
 from is_keras import SamplerConfig  # noqa: E402
 from is_keras.data import load_dataset  # noqa: E402
-from is_keras.data.splits import stratified_split  # noqa: E402
 from is_keras.experiments import run_training  # noqa: E402
 
 
@@ -52,8 +51,7 @@ def main(argv=None) -> list:
     parser.add_argument("--seed", type=int, default=benchmark.REPORT_SEED0, help="default: the first report seed")
     args = parser.parse_args(argv)
     train, _ = load_dataset(args.dataset, seed=0, **benchmark.loader_kwargs(args.dataset_kw))
-    keep, held = stratified_split(np.asarray(train[1]), args.validation_from_train / len(train[1]), seed=0)
-    train, val = (train[0][keep], train[1][keep]), (train[0][held], train[1][held])
+    train, val = benchmark.hold_out_validation(train, args.validation_from_train)
     rate, kind = benchmark.grid_point(benchmark.parse_grid(args.lr)[0])
     recorder = SamplingActive()
     steps = -(-len(train[0]) // args.batch_size)

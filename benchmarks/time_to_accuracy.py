@@ -388,6 +388,12 @@ def loader_kwargs(items):
     return kwargs
 
 
+def hold_out_validation(train, count: int):
+    """``(train, validation)``: ``count`` stratified samples of ``train`` (an ``(x, y)`` pair) held out, seed 0."""
+    keep, held = stratified_split(np.asarray(train[1]), count / len(train[1]), seed=0)
+    return (train[0][keep], train[1][keep]), (train[0][held], train[1][held])
+
+
 def main(argv=None) -> dict:
     args = parse_args(argv)
     args.command = "python benchmarks/time_to_accuracy.py " + " ".join(sys.argv[1:] if argv is None else argv)
@@ -396,8 +402,7 @@ def main(argv=None) -> dict:
     if args.smoke:
         train = (train[0][:300], train[1][:300])
     if args.validation_from_train:
-        keep, held = stratified_split(np.asarray(train[1]), args.validation_from_train / len(train[1]), seed=0)
-        train, val, test = (train[0][keep], train[1][keep]), (train[0][held], train[1][held]), val
+        (train, val), test = hold_out_validation(train, args.validation_from_train), val
     else:
         val, test = split_validation(val)
     batch = args.batch_size or default_batch_size(len(train[0]))
