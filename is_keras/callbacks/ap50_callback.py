@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-import tensorflow as tf
 
 from is_keras.callbacks.evaluation_callback import EvaluationCallback
 from is_keras.detection.decode import yolo_detections
 from is_keras.metrics.ap50 import ap50
+from is_keras.sampling.options import Option
 
 
 class OneMinusAP50(EvaluationCallback):
@@ -39,8 +39,6 @@ class OneMinusAP50(EvaluationCallback):
         if not len(self.x_val) == len(gt_boxes) == len(gt_labels):
             raise ValueError(f"x_val has {len(self.x_val)} images but gt_boxes {len(gt_boxes)} "
                              f"and gt_labels {len(gt_labels)}")
-        if int(every_n_epochs) != every_n_epochs or every_n_epochs < 1:
-            raise ValueError(f"every_n_epochs must be an integer >= 1, got {every_n_epochs!r}")
         self.gt_boxes = [np.asarray(b, dtype=np.float32).reshape(-1, 4) for b in gt_boxes]
         self.gt_labels = [np.asarray(lab).reshape(-1) for lab in gt_labels]
         self.anchors = np.asarray(anchors, dtype=np.float32)
@@ -49,9 +47,8 @@ class OneMinusAP50(EvaluationCallback):
         self.score_threshold = float(score_threshold)
         self.iou_threshold = float(iou_threshold)
         self.max_detections = int(max_detections)
-        self.every_n_epochs = int(every_n_epochs)
+        self.every_n_epochs = Option(int, low=1).check("every_n_epochs", every_n_epochs)
         self.epochs: list[float] = []
-        self._predict = None
         self._epoch = 0
 
     @property
@@ -59,18 +56,9 @@ class OneMinusAP50(EvaluationCallback):
         """The recorded 1-AP50 values."""
         return self.values
 
-    def on_train_begin(self, logs=None):
-        super().on_train_begin(logs)
-        model = self.model
-        self._predict = tf.function(lambda x: model(x, training=False))
-
     def predict(self) -> np.ndarray:
         """Raw model outputs on the validation images."""
-        if self._predict is None:
-            self.on_train_begin()
-        parts = [self._predict(tf.constant(self.x_val[i : i + self.batch_size])).numpy()
-                 for i in range(0, len(self.x_val), self.batch_size)]
-        return np.concatenate(parts)
+        return self.predict_batches(self.x_val, self.batch_size)
 
     def detections(self):
         """``[(boxes, scores, labels), ...]`` per validation image."""

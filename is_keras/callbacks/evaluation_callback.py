@@ -6,14 +6,15 @@ import time
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 
 class EvaluationCallback(keras.callbacks.Callback):
     """Base of :class:`OneMinusAUC` and :class:`OneMinusAP50`: records evaluations and logs them.
 
-    Each evaluation appends to :attr:`samples`, :attr:`seconds` (training only), :attr:`values`, :attr:`steps`, writes
-    ``metric_name`` into the batch ``logs``; epoch logs get the latest value (NaN before any). Under plain ``Model.fit``
-    it times and counts batches itself. Subclasses set :attr:`metric_name` and implement :meth:`evaluate`.
+    Each evaluation appends to :attr:`samples`, :attr:`seconds` (training only), :attr:`values`, :attr:`steps` and
+    writes ``metric_name`` into the logs (epoch logs: the latest or NaN); under plain ``Model.fit`` it times and counts
+    batches itself. Subclasses set :attr:`metric_name` and implement :meth:`evaluate`.
 
     Example:
         >>> class Constant(EvaluationCallback):
@@ -41,6 +42,7 @@ class EvaluationCallback(keras.callbacks.Callback):
         self._batches = 0
         self._own_seconds = 0.0
         self._batch_start = None
+        self._predict = None
 
     def evaluate(self) -> float:
         """The metric's current value (each subclass computes its own metric)."""
@@ -49,6 +51,15 @@ class EvaluationCallback(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self._batches = 0
         self._own_seconds = 0.0
+        self._predict = None  # the model may have changed since the last fit
+
+    def predict_batches(self, x, batch_size: int) -> np.ndarray:
+        """The model's outputs on ``x`` (``training=False``, one compiled function), in batches of ``batch_size``."""
+        if self._predict is None:
+            model = self.model
+            self._predict = tf.function(lambda batch: model(batch, training=False))
+        return np.concatenate([self._predict(tf.constant(x[start : start + batch_size])).numpy()
+                               for start in range(0, len(x), batch_size)])
 
     def on_train_batch_begin(self, batch, logs=None):
         self._batch_start = time.perf_counter()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-import tensorflow as tf
 
 from is_keras.callbacks.evaluation_callback import EvaluationCallback
 from is_keras.metrics.auc import one_minus_auc
+from is_keras.sampling.options import Option
 
 
 class OneMinusAUC(EvaluationCallback):
@@ -36,15 +36,12 @@ class OneMinusAUC(EvaluationCallback):
         if every_n_batches is not None:
             warnings.warn("every_n_batches is now eval_every", DeprecationWarning, stacklevel=2)
             eval_every = every_n_batches
-        if int(eval_every) != eval_every or eval_every < 1:
-            raise ValueError(f"eval_every must be an integer >= 1, got {eval_every!r}")
+        self.eval_every = Option(int, low=1).check("eval_every", eval_every)
         self.x_val = np.asarray(x_val)
         self.y_val = np.asarray(y_val)
         if len(self.x_val) != len(self.y_val):
             raise ValueError(f"x_val has {len(self.x_val)} samples but y_val has {len(self.y_val)}")
-        self.eval_every = int(eval_every)
         self.batch_size = int(batch_size)
-        self._predict = None
 
     @property
     def one_minus_auc(self) -> list[float]:
@@ -53,20 +50,11 @@ class OneMinusAUC(EvaluationCallback):
 
     def predict_probabilities(self) -> np.ndarray:
         """The model's class probabilities on the validation set."""
-        if self._predict is None:
-            model = self.model
-            self._predict = tf.function(lambda x: model(x, training=False))
-        parts = [self._predict(tf.constant(self.x_val[start : start + self.batch_size])).numpy()
-                 for start in range(0, len(self.x_val), self.batch_size)]
-        return np.concatenate(parts).astype(np.float64)
+        return self.predict_batches(self.x_val, self.batch_size).astype(np.float64)
 
     def evaluate(self) -> float:
         """The current 1-AUC on the validation set."""
         return one_minus_auc(self.y_val, self.predict_probabilities())
-
-    def on_train_begin(self, logs=None):
-        super().on_train_begin(logs)
-        self._predict = None  # the model may have changed since the last fit
 
     def on_train_batch_end(self, batch, logs=None):
         super().on_train_batch_end(batch, logs)

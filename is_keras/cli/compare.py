@@ -9,16 +9,9 @@ import dataclasses
 import time
 from pathlib import Path
 
-from is_keras.cli.dataset_options import add_dataset_options, load_data
-from is_keras.cli.options import (
-    UsageError,
-    non_negative_float,
-    non_negative_int,
-    output_folder,
-    positive_float,
-    positive_int,
-)
-from is_keras.cli.sampler_options import add_sampler_options, method_help, method_names, method_of, sampler_config
+from is_keras.cli.dataset_options import load_data
+from is_keras.cli.options import UsageError, non_negative_int, output_folder, positive_float, positive_int
+from is_keras.cli.sampler_options import add_sampler_options, method_names, method_of, sampler_config
 from is_keras.cli.tensorflow_logs import import_tensorflow
 
 NAME = "compare"
@@ -30,16 +23,20 @@ LR_SCHEDULES = ("constant", "cosine", "step")
 
 @dataclasses.dataclass
 class ComparePlan:
-    """What ``compare`` will run, every part checked: data, one config per method, the schedule, the folder."""
+    """What ``compare`` or ``detect-compare`` will run, every part checked: the task and its data, one config per
+    method, the schedule, the folder, the figure's file name and the lines printed first."""
 
-    train: tuple
-    val: tuple
+    task: object
+    train: object
+    val: object
     methods: list
     sampler_configs: list
     training_config: object
     runs: int
     out: Path
     title: str
+    figure: str
+    header: str
 
 
 def add_parser(subparsers) -> None:
@@ -55,12 +52,15 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(NAME, help=HELP, description="Train one model per method and seed, then plot 1-AUC "
                                    "against samples seen and training seconds, and print how soon each method "
                                    "reaches uniform sampling's best mean 1-AUC.")
-    add_dataset_options(parser)
+    parser.add_argument("--dataset", default="digits", help="digits, synthetic-signs, gtsrb, mapillary, fashion-mnist, "
+                        "mnist, tfds:NAME or npz:PATH (an .npz with x_train, y_train, x_val, y_val) (default: digits)")
+    parser.add_argument("--data-root", default=None, help="folder of a local dataset (needed by gtsrb, mapillary, "
+                        "fashion-mnist and mnist: the folder of the four IDX files; tfds: its data_dir; not for npz:)")
     parser.add_argument("--model", default="crapnet", help="crapnet or resnet18 (default: crapnet)")
     parser.add_argument("--width", type=positive_float, default=None, help="model width (default: the model's own)")
     parser.add_argument("--params", type=positive_int, default=None, help="target trainable-parameter count")
-    add_sampler_options(parser, methods_default=DEFAULT_METHODS, methods_help=(
-        method_help(DEFAULT_METHODS) + "; METHOD+gradient-norm scores the loss table by ‖softmax − one-hot‖"))
+    add_sampler_options(parser, methods_default=DEFAULT_METHODS,
+                        methods_note="METHOD+gradient-norm scores the loss table by ‖softmax − one-hot‖")
     parser.add_argument("--epochs", type=positive_int, default=40, help="default 40")
     parser.add_argument("--runs", type=positive_int, default=3, help="seeds per method (default 3)")
     parser.add_argument("--seed", type=non_negative_int, default=0, help="first seed (default 0)")
@@ -72,7 +72,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--lr-schedule", choices=LR_SCHEDULES, default="constant",
                         help="the learning rate over each run: constant (default), cosine (decays to 0 at the "
                         "run's end, after --lr-warmup) or step (÷10 at 1/2 of the run, ÷100 at 3/4)")
-    parser.add_argument("--lr-warmup", type=non_negative_float, default=0.0, metavar="FRACTION",
+    parser.add_argument("--lr-warmup", type=float, default=0.0, metavar="FRACTION",
                         help="with --lr-schedule cosine: linear warm-up from 0 over this fraction of the run, "
                         "in [0, 1) (default 0)")
     parser.add_argument("--out", default="results/compare", help="output folder (default results/compare)")
@@ -87,7 +87,8 @@ def prepare(args) -> ComparePlan:
     Raises: UsageError: naming the option at fault.
     """
     import_tensorflow()
-    from is_keras.experiments.classification_task import CLASSIFICATION_TABLE_SCORES
+    from is_keras.experiments.classification_task import CLASSIFICATION_TABLE_SCORES, ClassificationTask
+    from is_keras.experiments.environment import environment_info, environment_line
     from is_keras.experiments.run import default_batch_size
     from is_keras.experiments.training_config import TrainingConfig
     from is_keras.models.registry import CLASSIFIERS
@@ -98,7 +99,7 @@ def prepare(args) -> ComparePlan:
         raise UsageError("--model", f"unknown model {args.model!r}; known models: {', '.join(CLASSIFIERS)}")
     if args.width is not None and args.params is not None:
         raise UsageError("--width", "give --width or --params, not both")
-    if not args.lr_warmup < 1:
+    if not 0 <= args.lr_warmup < 1:
         raise UsageError("--lr-warmup", f"must be a fraction of the run in [0, 1), got {args.lr_warmup:g}")
     if args.lr_warmup and args.lr_schedule != "cosine":
         raise UsageError("--lr-warmup", f"applies to --lr-schedule cosine only, not {args.lr_schedule}")
@@ -116,29 +117,28 @@ def prepare(args) -> ComparePlan:
                                      lr_warmup=args.lr_warmup)
     title = (f"{args.dataset}, {args.model}{', unbiased' if args.unbiased else ''}, batch {batch_size}, "
              f"{args.epochs} epochs, {args.runs} runs per method (mean ± 1 std)")
-    return ComparePlan(train=train, val=val, methods=methods, sampler_configs=configs,
-                       training_config=training_config, runs=args.runs, out=output_folder(args.out), title=title)
+    header = (f"is-keras {NAME}: {title}; {len(train[0])} training / {len(val[0])} validation samples\n"
+              f"{environment_line(environment_info())} (also in summary.json)")
+    return ComparePlan(task=ClassificationTask(), train=train, val=val, methods=methods, sampler_configs=configs,
+                       training_config=training_config, runs=args.runs, out=output_folder(args.out), title=title,
+                       figure="compare.png", header=header)
 
 
 def execute(plan: ComparePlan) -> int:
-    """Train every method and seed, write the files, print the table.
+    """Train every method and seed, write the files, print the table (``compare`` and ``detect-compare``).
 
     Args: plan: from :func:`prepare`.
     Returns: 0.
     """
-    from is_keras.experiments.classification_task import ClassificationTask
     from is_keras.experiments.compare import compare
-    from is_keras.experiments.environment import environment_info, environment_line
     from is_keras.experiments.summary import summarize
 
-    print(f"is-keras {NAME}: {plan.title}; {len(plan.train[0])} training / {len(plan.val[0])} validation samples")
-    print(environment_line(environment_info()) + " (also in summary.json)")
+    print(plan.header)
     start = time.perf_counter()
-    results = compare(ClassificationTask(), plan.train, plan.val, plan.methods,
-                      sampler_config=plan.sampler_configs[0], training_config=plan.training_config, runs=plan.runs)
-    table = summarize(results, plan.out, title=plan.title)
-    print()
-    print(table or "(no 'nis' run: no time-to-uniform table)")
-    print(f"\nwrote {plan.out / 'curves.csv'}, {plan.out / 'compare.png'}, {plan.out / 'summary.json'} "
+    results = compare(plan.task, plan.train, plan.val, plan.methods, sampler_config=plan.sampler_configs[0],
+                      training_config=plan.training_config, runs=plan.runs)
+    table = summarize(results, plan.out, title=plan.title, figure_name=plan.figure)
+    print("\n" + (table or "(no 'nis' run: no time-to-uniform table)"))
+    print(f"\nwrote {plan.out / 'curves.csv'}, {plan.out / plan.figure}, {plan.out / 'summary.json'} "
           f"({time.perf_counter() - start:.0f} s in all)")
     return 0

@@ -4,23 +4,7 @@ from __future__ import annotations
 
 import inspect
 
-from is_keras.cli.options import UsageError, readable_file, readable_folder
-
-
-def add_dataset_options(parser) -> None:
-    """Add ``--dataset`` (default ``digits``) and ``--data-root`` to ``parser``.
-
-    Example:
-        >>> import argparse
-        >>> parser = argparse.ArgumentParser()
-        >>> add_dataset_options(parser)
-        >>> parser.parse_args([]).dataset
-        'digits'
-    """
-    parser.add_argument("--dataset", default="digits", help="digits, synthetic-signs, gtsrb, mapillary, fashion-mnist, "
-                        "mnist, tfds:NAME or npz:PATH (an .npz with x_train, y_train, x_val, y_val) (default: digits)")
-    parser.add_argument("--data-root", default=None, help="folder of a local dataset (needed by gtsrb, mapillary, "
-                        "fashion-mnist and mnist: the folder of the four IDX files; tfds: its data_dir; not for npz:)")
+from is_keras.cli.options import UsageError, readable_path
 
 
 def check_dataset(name: str, data_root, *, root_option: str = "--data-root") -> dict:
@@ -46,7 +30,7 @@ def check_dataset(name: str, data_root, *, root_option: str = "--data-root") -> 
         if data_root is not None:
             raise UsageError(root_option, f"dataset {name!r} reads the one file named after 'npz:'; "
                              f"give no {root_option}")
-        readable_file(name[len(NPZ_PREFIX) :], "--dataset")
+        readable_path(name[len(NPZ_PREFIX) :], "--dataset")
         return {}
     if not name.startswith(TFDS_PREFIX) and name not in DATASETS:
         raise UsageError("--dataset", f"unknown dataset {name!r}; known datasets: "
@@ -57,7 +41,7 @@ def check_dataset(name: str, data_root, *, root_option: str = "--data-root") -> 
         if root is not None and root.default is inspect.Parameter.empty:
             raise UsageError(root_option, f"dataset {name!r} reads a local folder: give it as {root_option} DIR")
         return {}
-    return {"root": readable_folder(data_root, root_option)}
+    return {"root": readable_path(data_root, root_option, folder=True)}
 
 
 def load_data(name: str, data_root, *, seed: int):

@@ -7,10 +7,7 @@ and loss-table histograms into ``--out``.
 
 from __future__ import annotations
 
-import dataclasses
-import time
-from pathlib import Path
-
+from is_keras.cli.compare import ComparePlan, execute
 from is_keras.cli.options import UsageError, name_list, non_negative_int, output_folder, positive_float, positive_int
 from is_keras.cli.sampler_options import add_sampler_options, method_names, method_of, sampler_config
 from is_keras.cli.tensorflow_logs import import_tensorflow
@@ -18,21 +15,6 @@ from is_keras.cli.tensorflow_logs import import_tensorflow
 NAME = "detect-compare"
 HELP = "object detection: compare sampling methods with YOLOv2 on synthetic shapes (1-AP50 curves)"
 DEFAULT_METHODS = "nis,is-probabilistic"
-
-
-@dataclasses.dataclass
-class DetectComparePlan:
-    """What ``detect-compare`` will run, every part checked."""
-
-    train: object
-    val: object
-    task: object
-    methods: list
-    sampler_configs: list
-    training_config: object
-    runs: int
-    out: Path
-    title: str
 
 
 def add_parser(subparsers) -> None:
@@ -45,13 +27,11 @@ def add_parser(subparsers) -> None:
         >>> parser.parse_args(["detect-compare", "--epochs", "2"]).epochs
         2
     """
-    from is_keras.cli.sampler_options import method_help
     from is_keras.detection.scores import TABLE_SCORES
 
     parser = subparsers.add_parser(NAME, help=HELP, description=__doc__.split("\n\n")[1].replace("\n", " "))
-    add_sampler_options(parser, methods_default=DEFAULT_METHODS, methods_help=(
-        method_help(DEFAULT_METHODS) + f"; append +SCORE to write another score into the table "
-        f"({', '.join(TABLE_SCORES)}), e.g. is-probabilistic+entropy"))
+    add_sampler_options(parser, methods_default=DEFAULT_METHODS, methods_note="append +SCORE to write another score "
+                        f"into the table ({', '.join(TABLE_SCORES)}), e.g. is-probabilistic+entropy")
     parser.add_argument("--epochs", type=positive_int, default=10, help="default 10")
     parser.add_argument("--runs", type=positive_int, default=3, help="seeds per method (default 3)")
     parser.add_argument("--seed", type=non_negative_int, default=0, help="first seed (default 0)")
@@ -87,9 +67,7 @@ def histogram_epochs(text: str, epochs: int) -> tuple[int, ...]:
         (1, 10)
     """
     chosen = []
-    for token in (t.strip() for t in text.split(",")):
-        if not token:
-            continue
+    for token in filter(None, (t.strip() for t in text.split(","))):
         epoch = epochs if token == "last" else int(token) if token.isdigit() else None
         if epoch is None or not 1 <= epoch <= epochs:
             raise UsageError("--histogram-epochs", f"{token!r} is not an epoch number in 1..{epochs} or 'last'")
@@ -97,11 +75,11 @@ def histogram_epochs(text: str, epochs: int) -> tuple[int, ...]:
     return tuple(dict.fromkeys(chosen))
 
 
-def prepare(args) -> DetectComparePlan:
+def prepare(args) -> ComparePlan:
     """Check every option, generate the data and create ``--out``; train nothing.
 
     Args: args: the parsed ``detect-compare`` arguments.
-    Returns: The :class:`DetectComparePlan`.
+    Returns: The :class:`~is_keras.cli.compare.ComparePlan`.
     Raises: UsageError: naming the option at fault.
     """
     import_tensorflow()
@@ -129,26 +107,6 @@ def prepare(args) -> DetectComparePlan:
     train, val = shapes_splits(args.images, args.val_images, args.image_size, shapes, args.max_objects, seed=args.seed)
     title = (f"synthetic shapes ({len(train)} train / {len(val)} val, {args.image_size}px), YOLOv2 ×{args.width:g}, "
              f"batch {args.batch_size}, {args.runs} runs (mean ± 1 std)")
-    return DetectComparePlan(train=train, val=val, task=task, methods=entries, sampler_configs=configs,
-                             training_config=training_config, runs=args.runs, out=output_folder(args.out), title=title)
-
-
-def execute(plan: DetectComparePlan) -> int:
-    """Train every method and seed, write the files, print the table.
-
-    Args: plan: from :func:`prepare`.
-    Returns: 0.
-    """
-    from is_keras.experiments.compare import compare
-    from is_keras.experiments.summary import summarize
-
-    print(f"is-keras {NAME}: {plan.title}")
-    start = time.perf_counter()
-    results = compare(plan.task, plan.train, plan.val, plan.methods, sampler_config=plan.sampler_configs[0],
-                      training_config=plan.training_config, runs=plan.runs)
-    table = summarize(results, plan.out, title=plan.title, figure_name="detect_compare.png")
-    print()
-    print(table or "(no 'nis' run: no time-to-uniform table)")
-    print(f"\nwrote {plan.out / 'curves.csv'}, {plan.out / 'detect_compare.png'}, {plan.out / 'summary.json'} "
-          f"({time.perf_counter() - start:.0f} s in all)")
-    return 0
+    return ComparePlan(task=task, train=train, val=val, methods=entries, sampler_configs=configs,
+                       training_config=training_config, runs=args.runs, out=output_folder(args.out), title=title,
+                       figure="detect_compare.png", header=f"is-keras {NAME}: {title}")

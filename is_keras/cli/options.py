@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import re
 import textwrap
@@ -21,13 +20,10 @@ class ListingHelpFormatter(argparse.HelpFormatter):
     """
 
     def _fill_text(self, text, width, indent):
-        lines = []
-        for line in text.splitlines():
-            hang = re.match(r"\s*(\S+\s\s+)?", line).end()
-            lines.append(textwrap.fill(line, width, initial_indent=indent, subsequent_indent=indent + " " * hang,
-                                       break_on_hyphens=False)
-                         if line.strip() else "")
-        return "\n".join(lines)
+        hang = re.compile(r"\s*(\S+\s\s+)?")
+        return "\n".join(textwrap.fill(line, width, initial_indent=indent, break_on_hyphens=False,
+                                       subsequent_indent=indent + " " * hang.match(line).end())
+                         if line.strip() else "" for line in text.splitlines())
 
 
 class UsageError(Exception):
@@ -44,59 +40,40 @@ class UsageError(Exception):
         self.option = option
 
 
-def positive_int(text: str) -> int:
-    """An integer >= 1 (``--epochs``, ``--batch-size``, ``--eval-every``, ``--runs``).
+def option_type(kind, name: str = "value", **rule):
+    """An ``argparse`` ``type=`` that checks its text by ``Option(kind, **rule)`` (:mod:`is_keras.sampling.options`,
+    imported on first use so that ``is-keras --help`` loads none of it).
 
-    Raises: argparse.ArgumentTypeError: not an integer, or below 1.
+    Raises: argparse.ArgumentTypeError: "must be {rule}, got {text}".
     Example:
-        >>> positive_int("3")
-        3
+        >>> positive_int("3"), positive_float("1e-3"), non_negative_int("0")
+        (3, 0.001, 0)
+        >>> option_type(float, high=1)("2")
+        Traceback (most recent call last):
+        argparse.ArgumentTypeError: must be a finite number <= 1, got 2
     """
-    return _parse(int, text, "an integer", lambda value: value >= 1, "an integer >= 1")
+
+    def parse(text: str):
+        from is_keras.sampling.options import Option
+
+        option = Option(kind, **rule)
+        try:
+            value = kind(text)
+        except ValueError:
+            value = text
+        try:
+            return option.check(name, value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {option.rule}, got {text}") from None
+
+    parse.__name__ = kind.__name__
+    return parse
 
 
-def non_negative_int(text: str) -> int:
-    """An integer >= 0 (``--seed``).
-
-    Raises: argparse.ArgumentTypeError: not an integer, or negative.
-    Example:
-        >>> non_negative_int("0")
-        0
-    """
-    return _parse(int, text, "an integer", lambda value: value >= 0, "an integer >= 0")
-
-
-def positive_float(text: str) -> float:
-    """A finite number > 0 (``--learning-rate``, ``--width``).
-
-    Raises: argparse.ArgumentTypeError: not a number, not finite, or <= 0.
-    Example:
-        >>> positive_float("1e-3")
-        0.001
-    """
-    return _parse(float, text, "a number", lambda value: math.isfinite(value) and value > 0, "a finite number > 0")
-
-
-def non_negative_float(text: str) -> float:
-    """A finite number >= 0 (``--exponent``).
-
-    Raises: argparse.ArgumentTypeError: not a number, not finite, or negative.
-    Example:
-        >>> non_negative_float("0")
-        0.0
-    """
-    return _parse(float, text, "a number", lambda value: math.isfinite(value) and value >= 0, "a finite number >= 0")
-
-
-def share(text: str) -> float:
-    """A number in [0, 1] (``--uniform-mix``).
-
-    Raises: argparse.ArgumentTypeError: not a number, or outside [0, 1].
-    Example:
-        >>> share("0.2")
-        0.2
-    """
-    return _parse(float, text, "a number", lambda value: 0 <= value <= 1, "a number in [0, 1]")
+#: ``type=`` of the integer and number flags (``--epochs``, ``--seed``, ``--learning-rate``, ...).
+positive_int = option_type(int, low=1)
+non_negative_int = option_type(int, low=0)
+positive_float = option_type(float, low=0, closed="neither")
 
 
 def name_list(text: str, option: str) -> list[str]:
@@ -115,40 +92,24 @@ def name_list(text: str, option: str) -> list[str]:
     return names
 
 
-def readable_file(path, option: str) -> Path:
-    """``path`` as a :class:`~pathlib.Path` if it is a file this process can read.
+def readable_path(path, option: str, *, folder: bool = False) -> Path:
+    """``path`` as a :class:`~pathlib.Path` if it is a file (``folder``: a folder) this process can read.
 
-    Raises: UsageError: naming ``option`` and the file, if it is missing, a folder or unreadable.
+    Raises: UsageError: naming ``option`` and the path, if it is missing, of the other kind or unreadable.
     Example:
         >>> import tempfile
         >>> with tempfile.NamedTemporaryFile(suffix=".yaml") as file:
-        ...     readable_file(file.name, "CONFIG").suffix
+        ...     readable_path(file.name, "CONFIG").suffix
         '.yaml'
+        >>> readable_path(tempfile.gettempdir(), "--data-root", folder=True).is_dir()
+        True
     """
     path = Path(path).expanduser()
     if not path.exists():
         raise UsageError(option, f"{str(path)!r} does not exist")
-    if not path.is_file():
-        raise UsageError(option, f"{str(path)!r} is not a file")
-    if not os.access(path, os.R_OK):
-        raise UsageError(option, f"{str(path)!r} is not readable")
-    return path
-
-
-def readable_folder(path, option: str) -> Path:
-    """``path`` as a :class:`~pathlib.Path` if it is a folder this process can read.
-
-    Raises: UsageError: naming ``option`` and the folder, if it is missing, a file or unreadable.
-    Example:
-        >>> import tempfile
-        >>> readable_folder(tempfile.gettempdir(), "--data-root").is_dir()
-        True
-    """
-    path = Path(path).expanduser()
-    if not path.is_dir():
-        what = "is not a folder" if path.exists() else "does not exist"
-        raise UsageError(option, f"{str(path)!r} {what}")
-    if not os.access(path, os.R_OK | os.X_OK):
+    if not (path.is_dir() if folder else path.is_file()):
+        raise UsageError(option, f"{str(path)!r} is not a {'folder' if folder else 'file'}")
+    if not os.access(path, os.R_OK | (os.X_OK if folder else 0)):
         raise UsageError(option, f"{str(path)!r} is not readable")
     return path
 
@@ -172,14 +133,3 @@ def output_folder(path, option: str = "--out") -> Path:
     if not os.access(path, os.W_OK | os.X_OK):
         raise UsageError(option, f"{str(path)!r} is not writable")
     return path
-
-
-def _parse(kind, text: str, what: str, accept, rule: str):
-    """``kind(text)``, refused with ``argparse.ArgumentTypeError`` unless it is ``what`` and ``accept`` takes it."""
-    try:
-        value = kind(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None
-    if not accept(value):
-        raise argparse.ArgumentTypeError(f"must be {rule}, got {text}")
-    return value

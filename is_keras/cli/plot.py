@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from is_keras.cli.options import UsageError, positive_int, readable_folder
+from is_keras.cli.options import UsageError, positive_int, readable_path
 from is_keras.cli.tensorflow_logs import import_tensorflow
 
 NAME = "plot"
@@ -53,28 +53,17 @@ def prepare(args) -> PlotPlan:
         Traceback (most recent call last):
         is_keras.cli.options.UsageError: DIR: '/nonexistent' does not exist
     """
-    folder = readable_folder(args.dir, "DIR")
+    folder = readable_path(args.dir, "DIR", folder=True)
     if not any((folder / "runs").glob("*.json")):
         raise UsageError("DIR", f"{str(folder)!r} holds no results (no runs/*.json): is it an is-keras sweep --out?")
     return PlotPlan(dir=folder, figures=Path(args.figures) if args.figures else None, window=args.window)
 
 
 def execute(plan: PlotPlan) -> int:
-    """Draw the figures and print the convergence table.
+    """Draw the figures (into ``DIR/figures`` unless ``--figures``), print the convergence table (also after ``sweep``).
 
     Args: plan: from :func:`prepare`.
     Returns: 0.
-    """
-    draw(plan.dir, plan.figures, plan.window)
-    return 0
-
-
-def draw(out_dir, fig_dir, window) -> None:
-    """Draw ``out_dir``'s figures into ``fig_dir`` (default ``out_dir/figures``) and print the convergence table.
-
-    Args:
-        out_dir, fig_dir: a sweep's output folder; where the figures go, or ``None``.
-        window: convergence window in batches, or ``None`` for the config's.
     """
     import_tensorflow()
     from is_keras.experiments.figures import draw_figures
@@ -82,6 +71,7 @@ def draw(out_dir, fig_dir, window) -> None:
     from is_keras.experiments.sweep_store import load_sweep_results
     from is_keras.experiments.sweep_tables import format_convergence_table
 
-    paths = draw_figures(out_dir, fig_dir=fig_dir, window=window)
-    print(format_convergence_table(convergence_table(load_sweep_results(out_dir), window=window)))
+    paths = draw_figures(plan.dir, fig_dir=plan.figures, window=plan.window)
+    print(format_convergence_table(convergence_table(load_sweep_results(plan.dir), window=plan.window)))
     print("wrote " + ", ".join(str(p) for p in paths))
+    return 0

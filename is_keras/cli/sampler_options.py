@@ -5,72 +5,34 @@ Every listed method gets the same options; one that cannot take one (``--uniform
 
 from __future__ import annotations
 
-import argparse
+import argparse  # noqa: F401 - the examples use it
 import dataclasses
 
-from is_keras.cli.options import ListingHelpFormatter, UsageError, name_list
+from is_keras.cli.options import ListingHelpFormatter, UsageError, name_list, option_type
 from is_keras.cli.tensorflow_logs import import_tensorflow
 
 
-def method_help(default: str) -> str:
-    """The short ``--methods`` help; the methods themselves are listed by :func:`methods_epilog`.
+def add_sampler_options(parser, *, methods_default: str, methods_note: str = "") -> None:
+    """Add ``--methods`` (the registered methods listed in the epilog) and a flag (type, range, help) per
+    :data:`~is_keras.sampling.options.SAMPLER_OPTIONS` entry; imports TensorFlow.
 
-    Example:
-        >>> method_help("nis")
-        'comma-separated sampling methods, listed below (default: nis)'
-    """
-    return f"comma-separated sampling methods, listed below (default: {default})"
-
-
-def methods_epilog() -> str:
-    """The registered methods, one a line with its description, for the end of ``--help`` (imports TensorFlow).
-
-    Example:
-        >>> lines = methods_epilog().splitlines()
-        >>> lines[0], lines[1].split()[0]
-        ('sampling methods (--methods):', 'nis')
-    """
-    import_tensorflow()  # the sampling package loads it
-    from is_keras.sampling.methods import METHOD_SPECS
-
-    width = max(map(len, METHOD_SPECS))
-    return "\n".join(["sampling methods (--methods):"] + [f"  {name:<{width}}  {spec.description}"
-                                                          for name, spec in METHOD_SPECS.items()])
-
-
-def _flag_type(name: str, option):
-    shown = dataclasses.replace(option, none_ok=False)  # None is the flag's absence, not a typed value
-
-    def parse(text: str):
-        try:
-            value = option.kind(text)
-        except ValueError:
-            value = text
-        try:
-            return shown.check(name, value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be {shown.rule}, got {text}") from None
-
-    parse.__name__ = option.kind.__name__
-    return parse
-
-
-def add_sampler_options(parser, *, methods_default: str, methods_help: str | None = None) -> None:
-    """Add ``--methods`` and a flag (type, range, help) per :data:`~is_keras.sampling.options.SAMPLER_OPTIONS` entry.
-
-    Args: parser: an ``argparse`` parser; methods_default, methods_help: default and help of ``--methods``.
+    Args: parser: an ``argparse`` parser; methods_default, methods_note: default of ``--methods``, more of its help.
     Example:
         >>> parser = argparse.ArgumentParser()
         >>> add_sampler_options(parser, methods_default="nis")
-        >>> parser.parse_args(["--exponent", "0.5"]).exponent
-        0.5
+        >>> parser.parse_args(["--exponent", "0.5"]).exponent, parser.epilog.splitlines()[1].split()[0]
+        (0.5, 'nis')
     """
+    import_tensorflow()  # the sampling package loads it
     from is_keras.sampling.config import SamplerConfig
-    from is_keras.sampling.methods import methods_with, reweightable_methods
+    from is_keras.sampling.methods import METHOD_SPECS, methods_with, reweightable_methods
     from is_keras.sampling.options import SAMPLER_OPTIONS
 
-    parser.add_argument("--methods", default=methods_default, help=methods_help or method_help(methods_default))
-    parser.epilog = "\n\n".join(filter(None, [parser.epilog, methods_epilog()]))
+    parser.add_argument("--methods", default=methods_default, help="comma-separated sampling methods, listed below "
+                        f"(default: {methods_default}){'; ' + methods_note if methods_note else ''}")
+    width = max(map(len, METHOD_SPECS))
+    listing = [f"  {name:<{width}}  {spec.description}" for name, spec in METHOD_SPECS.items()]
+    parser.epilog = "\n\n".join(filter(None, [parser.epilog, "\n".join(["sampling methods (--methods):"] + listing)]))
     parser.formatter_class = ListingHelpFormatter
     defaults = {field.name: field.default for field in dataclasses.fields(SamplerConfig)}
     for name, option in SAMPLER_OPTIONS.items():
@@ -83,7 +45,8 @@ def add_sampler_options(parser, *, methods_default: str, methods_help: str | Non
             continue
         default = defaults[name]  # None: what it means is in the option's help
         shown = "" if default is None else f" (default {default:g})"
-        parser.add_argument(flag_of(name), type=_flag_type(name, option), default=default,
+        rule = {"low": option.low, "high": option.high, "closed": option.closed, "choices": option.choices}
+        parser.add_argument(flag_of(name), type=option_type(option.kind, name, **rule), default=default,
                             choices=option.choices or None,
                             help=f"{option.help}; {dataclasses.replace(option, none_ok=False).rule}; {read_by}{shown}")
 
@@ -115,8 +78,7 @@ def method_names(args, *, table_scores=None) -> list[str]:
     from is_keras.sampling.methods import METHODS
 
     entries = name_list(args.methods, "--methods")
-    split = method_of if table_scores is not None else (lambda entry: entry)
-    unknown = [entry for entry in entries if split(entry) not in METHODS]
+    unknown = [entry for entry in entries if (method_of(entry) if table_scores is not None else entry) not in METHODS]
     if unknown:
         raise UsageError("--methods", f"unknown method(s) {', '.join(unknown)}; valid methods are: "
                          f"{', '.join(METHODS)}")

@@ -9,7 +9,7 @@ import dataclasses
 import time
 from pathlib import Path
 
-from is_keras.cli.options import UsageError, output_folder, readable_file, readable_folder
+from is_keras.cli.options import UsageError, output_folder, readable_path
 from is_keras.cli.tensorflow_logs import import_tensorflow
 
 NAME = "sweep"
@@ -63,8 +63,9 @@ def prepare(args) -> SweepPlan:
     Returns: The :class:`SweepPlan`.
     Raises: UsageError: naming the option, or the file and the config key at fault.
     """
-    path = readable_file(args.config, "CONFIG")
+    path = readable_path(args.config, "CONFIG")
     import_tensorflow()
+    from is_keras.cli.dataset_options import check_dataset
     from is_keras.experiments.sweep_config import load_sweep_config, smoke_config
     from is_keras.experiments.sweep_grid import expand_sweep, parse_shard
 
@@ -72,33 +73,16 @@ def prepare(args) -> SweepPlan:
         shard = parse_shard(args.shard)
     except ValueError as error:
         raise UsageError("--shard", str(error)) from None
-    reuse = [readable_folder(folder, "--reuse") for folder in args.reuse]
+    reuse = [readable_path(folder, "--reuse", folder=True) for folder in args.reuse]
     config = load_sweep_config(path)  # ValueError naming the file and the key
-    check_dataset_folder(config, path)
-    try:
+    kwargs = config.dataset_kwargs
+    try:  # a dataset read from a local folder needs dataset_kwargs: {root: DIR}, one that exists
+        check_dataset(config.dataset, kwargs.get("root", kwargs.get("data_dir")), root_option="dataset_kwargs.root")
         expand_sweep(smoke_config(config) if args.smoke else config)  # builds every run's configs
-    except ValueError as error:
+    except (UsageError, ValueError) as error:
         raise UsageError(f"sweep config {str(path)!r}", str(error)) from None
     return SweepPlan(config=config, out=output_folder(args.out), shard=shard, reuse=reuse, smoke=args.smoke,
                      plot=not args.no_plot)
-
-
-def check_dataset_folder(config, path) -> None:
-    """Check that a dataset read from a local folder has one (``dataset_kwargs: {root: DIR}``) and that it exists.
-
-    Args: config, path: a :class:`~is_keras.experiments.sweep_config.SweepConfig`; the config file, for messages.
-    Raises: UsageError: naming the file and the key.
-    Example:
-        >>> from is_keras.experiments.sweep_config import SweepConfig
-        >>> check_dataset_folder(SweepConfig(dataset="digits"), "sweep.yaml")
-    """
-    from is_keras.cli.dataset_options import check_dataset
-
-    kwargs = config.dataset_kwargs
-    try:
-        check_dataset(config.dataset, kwargs.get("root", kwargs.get("data_dir")), root_option="dataset_kwargs.root")
-    except UsageError as error:
-        raise UsageError(f"sweep config {str(path)!r}", str(error)) from None
 
 
 def execute(plan: SweepPlan) -> int:
@@ -107,7 +91,7 @@ def execute(plan: SweepPlan) -> int:
     Args: plan: from :func:`prepare`.
     Returns: 0.
     """
-    from is_keras.cli.plot import draw
+    from is_keras.cli import plot
     from is_keras.experiments.sweep import run_sweep
 
     start = time.perf_counter()
@@ -117,5 +101,5 @@ def execute(plan: SweepPlan) -> int:
     if plan.shard[1] > 1:
         print(f"when every shard has finished: is-keras plot {plan.out}")
     elif plan.plot:
-        draw(plan.out, None, None)
+        plot.execute(plot.PlotPlan(plan.out, None, None))
     return 0

@@ -4,18 +4,15 @@ from is_keras.data.coco import load_coco
 from is_keras.data.detection_data import DetectionData
 from is_keras.data.digits import load_digits
 from is_keras.data.gtsrb import GTSRB_CLASS_NAMES, load_gtsrb, read_gtsrb_index
-from is_keras.data.idx import read_idx, write_idx
-from is_keras.data.idx_datasets import FASHION_MNIST_CLASS_NAMES, load_fashion_mnist, load_mnist
+from is_keras.data.idx import FASHION_MNIST_CLASS_NAMES, load_fashion_mnist, load_mnist, read_idx, write_idx
 from is_keras.data.image_cache import cache_images, default_cache_dir, load_image_files
 from is_keras.data.image_decoding import decode_image, decode_images
-from is_keras.data.mapillary import index_class_folders, load_mapillary
-from is_keras.data.mapillary_crops import crop_mapillary_signs
+from is_keras.data.mapillary import crop_mapillary_signs, index_class_folders, load_mapillary
 from is_keras.data.npz import load_npz
 from is_keras.data.registry import DATASETS, load_dataset
-from is_keras.data.sign_class import SYNTHETIC_SIGN_CLASSES, SignClass
-from is_keras.data.sign_renderer import render_sign
+from is_keras.data.sign_symbols import SYNTHETIC_SIGN_CLASSES, SignClass
 from is_keras.data.splits import random_split, stratified_split
-from is_keras.data.synthetic_signs import load_synthetic_signs, write_synthetic_signs
+from is_keras.data.synthetic_signs import load_synthetic_signs, render_sign, write_synthetic_signs
 from is_keras.data.tfds_local import load_tfds
 
 __all__ = [

@@ -97,7 +97,8 @@ def _find_training_images(root: Path) -> Path:
                      "unpack GTSRB_Final_Training_Images.zip there")
 
 
-def _read_gt_csv(csv_path: Path, image_dir: Path):
+def _unique_rows(csv_path: Path, image_dir: Path, seen: dict):
+    """The rows of a GT csv whose image is not in ``seen`` yet; ``ValueError`` when an image gets two labels."""
     with open(csv_path, newline="") as handle:
         reader = csv.DictReader(handle, delimiter=";")
         fields = {name.strip().lower(): name for name in reader.fieldnames or ()}
@@ -114,22 +115,15 @@ def _read_gt_csv(csv_path: Path, image_dir: Path):
             path = image_dir / row[fields["filename"]].strip()
             if not path.is_file():
                 raise ValueError(f"{csv_path} lists {path.name}, which is not in {image_dir}")
-            yield path, box, label
-
-
-def _unique_rows(csv_path: Path, image_dir: Path, seen: dict):
-    """The rows of a GT csv whose image is not in ``seen`` yet; ``ValueError`` when an image gets two labels."""
-    for path, box, label in _read_gt_csv(csv_path, image_dir):
-        key = path.resolve()
-        if key not in seen:
-            seen[key] = (label, csv_path)
-            yield path, box, label
-            continue
-        first_label, first_csv = seen[key]
-        if first_label != label:
-            where = f"in {csv_path}" if first_csv == csv_path else f"in {first_csv} and {csv_path}"
-            raise ValueError(f"{path} is given two different labels ({first_label} and {label}) {where}; "
-                             "fix the annotation file (one label per image)")
+            key = path.resolve()
+            first_label, first_csv = seen.get(key, (None, None))
+            if first_label is None:
+                seen[key] = (label, csv_path)
+                yield path, box, label
+            elif first_label != label:
+                where = f"in {csv_path}" if first_csv == csv_path else f"in {first_csv} and {csv_path}"
+                raise ValueError(f"{path} is given two different labels ({first_label} and {label}) {where}; "
+                                 "fix the annotation file (one label per image)")
 
 
 def _read_test_set(root: Path, training_images: Path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from is_keras.data.image_decoding import check_dtype, check_files, decode_images, fill_decoded, image_size_hw
+from is_keras.data.image_decoding import _check_decode_args, check_files, decode_images, fill_decoded, image_size_hw
 from is_keras.data.splits import random_split, stratified_split
 
 #: Datasets whose float32 pixels take more bytes than this stay on disk when ``in_memory=None``.
@@ -50,16 +51,13 @@ def cache_images(paths, image_size, *, boxes=None, cache_dir=None, channels: int
         >>> type(y).__name__, y.shape, x.filename == y.filename
         ('memmap', (1, 4, 4, 3), True)
     """
-    paths, boxes = check_files(paths, boxes)
-    dtype = check_dtype(dtype)
-    height, width = image_size_hw(image_size)
+    paths, boxes, dtype, (height, width) = _check_decode_args(paths, boxes, image_size, dtype)
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
     key = _files_key(paths, boxes, (height, width), channels, dtype)
 
-    def fill(out):
-        fill_decoded(out, paths, boxes, (height, width), channels, workers, progress, chunk_size, desc="caching images")
-
+    fill = lambda out: fill_decoded(out, paths, boxes, (height, width), channels, workers, progress, chunk_size,
+                                    desc="caching images")
     return cached_array(f"images-{key}", (len(paths), height, width, channels), dtype, fill, cache_dir=cache_dir)
 
 
@@ -152,10 +150,8 @@ def load_image_files(paths, labels, image_size=28, *, boxes=None, val_fraction: 
     if len(paths) < 2:
         raise ValueError(f"need at least 2 images to split into training and validation, got {len(paths)}")
     labels = labels.astype(np.int64)
-    if stratify:
-        train, val = stratified_split(labels, val_fraction, seed=seed)
-    else:
-        train, val = random_split(len(paths), val_fraction, seed=seed)
+    train, val = (stratified_split(labels, val_fraction, seed=seed) if stratify
+                  else random_split(len(paths), val_fraction, seed=seed))
     height, width = image_size_hw(image_size)
     if in_memory is None:
         in_memory = len(paths) * height * width * channels * 4 <= in_memory_limit  # float32 bytes
@@ -163,16 +159,15 @@ def load_image_files(paths, labels, image_size=28, *, boxes=None, val_fraction: 
         cache = not in_memory
     if not in_memory and not cache:
         raise ValueError("in_memory=False needs cache=True: the memmaps are files in the cache directory")
-    if cache:
-        pixels = cache_images(paths, (height, width), boxes=boxes, cache_dir=cache_dir, channels=channels,
-                              progress=progress)
-    else:
-        pixels = decode_images(paths, (height, width), boxes=boxes, channels=channels, progress=progress)
-    if in_memory:
-        x_train, x_val = np.asarray(pixels[train]), np.asarray(pixels[val])
-    else:
-        x_train, x_val = (subset_memmap(pixels, rows, cache_dir=cache_dir) for rows in (train, val))
-    return (x_train, labels[train]), (x_val, labels[val])
+    decode = functools.partial(cache_images, cache_dir=cache_dir) if cache else decode_images
+    pixels = decode(paths, (height, width), boxes=boxes, channels=channels, progress=progress)
+    return _split_rows(pixels, labels, train, val, in_memory, cache_dir)
+
+
+def _split_rows(x, y, train, val, in_memory: bool, cache_dir=None):
+    """``(x[train], y[train]), (x[val], y[val])``, the ``x`` parts in memory or as memmaps in the cache."""
+    take = lambda rows: np.asarray(x[rows]) if in_memory else subset_memmap(x, rows, cache_dir=cache_dir)
+    return tuple((take(rows), y[rows]) for rows in (train, val))
 
 
 def _files_key(paths, boxes, size, channels, dtype) -> str:
@@ -182,7 +177,6 @@ def _files_key(paths, boxes, size, channels, dtype) -> str:
             stat = os.stat(path)
         except FileNotFoundError:
             raise ValueError(f"image file not found: {path}") from None
-        box = None if boxes is None else boxes[i]
-        entries.append([os.path.abspath(path), stat.st_size, stat.st_mtime_ns, box])
+        entries.append([os.path.abspath(path), stat.st_size, stat.st_mtime_ns, None if boxes is None else boxes[i]])
     blob = json.dumps([_CACHE_FORMAT_VERSION, list(size), channels, np.dtype(dtype).name, entries])
     return hashlib.sha256(blob.encode()).hexdigest()[:24]

@@ -98,9 +98,7 @@ def decode_images(paths, image_size, *, boxes=None, channels: int = 3, dtype: st
         >>> x.shape, x.dtype, float(x.max())
         ((2, 4, 4, 3), dtype('float32'), 1.0)
     """
-    paths, boxes = check_files(paths, boxes)
-    dtype = check_dtype(dtype)
-    height, width = image_size_hw(image_size)
+    paths, boxes, dtype, (height, width) = _check_decode_args(paths, boxes, image_size, dtype)
     out = np.empty((len(paths), height, width, channels), dtype=dtype)
     fill_decoded(out, paths, boxes, (height, width), channels, workers, progress, chunk_size=1024, desc="decoding")
     return out
@@ -128,18 +126,12 @@ def check_files(paths, boxes):
     return paths, boxes
 
 
-def check_dtype(dtype) -> np.dtype:
-    """``dtype`` as a ``np.dtype``, one of float32, float16, uint8.
-
-    Args: dtype: a dtype or its name.
-    Raises: ValueError, TypeError: another dtype; not a dtype at all.
-    Example:
-        >>> check_dtype("uint8")
-        dtype('uint8')
-    """
+def _check_decode_args(paths, boxes, image_size, dtype):
+    """``(paths, boxes, dtype, (height, width))`` checked by :func:`check_files`, ``_DTYPES``, :func:`image_size_hw`."""
+    paths, boxes = check_files(paths, boxes)
     if np.dtype(dtype).name not in _DTYPES:
         raise ValueError(f"dtype must be one of {_DTYPES}, got {dtype!r}")
-    return np.dtype(dtype)
+    return paths, boxes, np.dtype(dtype), image_size_hw(image_size)
 
 
 def fill_decoded(out, paths, boxes, size, channels, workers, progress, chunk_size, desc):
@@ -176,13 +168,10 @@ def progress_bar(total: int, desc: str, enabled: bool = True):
     """A ``tqdm`` progress bar (``update(n)``, ``close()``), silent when ``enabled`` is false.
 
     Args: total, desc: the number of items; the label.
-    Raises: ValueError: a negative ``total``.
     Example:
         >>> progress_bar(3, "decoding", enabled=False).total
         3
     """
     from tqdm.auto import tqdm
 
-    if total < 0:
-        raise ValueError(f"total must be >= 0, got {total}")
     return tqdm(total=total, desc=desc, unit="img", disable=not enabled, leave=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from is_keras.data.digits import load_digits
 from is_keras.data.gtsrb import load_gtsrb
-from is_keras.data.idx_datasets import load_fashion_mnist, load_mnist
+from is_keras.data.idx import load_fashion_mnist, load_mnist
 from is_keras.data.mapillary import load_mapillary
 from is_keras.data.npz import load_npz
 from is_keras.data.synthetic_signs import load_synthetic_signs

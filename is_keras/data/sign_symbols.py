@@ -1,12 +1,69 @@
-"""The symbols inside the synthetic signs: seven-segment digits, cars, arrows, pictograms."""
+"""The 43 synthetic sign classes (GTSRB's order and names: shape, colours, symbol) and the symbols drawn in them."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
-from is_keras.data.sign_class import GREEN, YELLOW
+from is_keras.data.gtsrb import GTSRB_CLASS_NAMES
+
+RED, WHITE, BLUE = (200, 30, 40), (236, 236, 232), (25, 75, 170)
+YELLOW, BLACK, GRAY, GREEN = (240, 185, 20), (22, 22, 22), (130, 130, 130), (34, 150, 60)
+
+
+@dataclass(frozen=True)
+class SignClass:
+    """How one class is drawn: outline shape, border band, fill, symbol.
+
+    Args:
+        name, border_width: the GTSRB class name; the border band's width as a fraction of the sign's radius.
+        shape: ``"circle"``, ``"triangle"``, ``"inverted_triangle"``, ``"octagon"``, ``"diamond"`` or ``"square"``.
+        border, fill: RGB of the border band and inside it.
+        symbol, symbol_color: what :func:`draw_symbol` draws (``"digits:30"``...); its RGB.
+    Example:
+        >>> SignClass("stop", "octagon", WHITE, RED, "stop").shape
+        'octagon'
+        >>> SYNTHETIC_SIGN_CLASSES[14].name, SYNTHETIC_SIGN_CLASSES[14].shape
+        ('stop', 'octagon')
+    """
+
+    name: str
+    shape: str
+    border: tuple
+    fill: tuple
+    symbol: str
+    symbol_color: tuple = BLACK
+    border_width: float = 0.2
+
+
+def _classes() -> tuple[SignClass, ...]:
+    ring = dict(shape="circle", border=RED, fill=WHITE)
+    warn = dict(shape="triangle", border=RED, fill=WHITE, border_width=0.16)
+    blue = dict(shape="circle", border=WHITE, fill=BLUE, symbol_color=WHITE, border_width=0.05)
+    end = dict(shape="circle", border=GRAY, fill=WHITE, symbol_color=GRAY, border_width=0.05)
+    spec = [
+        (ring, "digits:20"), (ring, "digits:30"), (ring, "digits:50"), (ring, "digits:60"), (ring, "digits:70"),
+        (ring, "digits:80"), (end, "struck_digits:80"), (ring, "digits:100"), (ring, "digits:120"),
+        (ring, "cars"), (ring, "truck_car"), (warn, "cross"),
+        (dict(shape="diamond", border=WHITE, fill=YELLOW, border_width=0.14), "none"),
+        (dict(shape="inverted_triangle", border=RED, fill=WHITE, border_width=0.16), "none"),
+        (dict(shape="octagon", border=WHITE, fill=RED, symbol_color=WHITE, border_width=0.05), "stop"),
+        (ring, "none"), (ring, "truck"),
+        (dict(shape="circle", border=RED, fill=RED, symbol_color=WHITE), "bar"),
+        (warn, "exclaim"), (warn, "curve_left"), (warn, "curve_right"), (warn, "double_curve"),
+        (warn, "bumps"), (warn, "slippery"), (warn, "narrows_right"), (warn, "roadwork"), (warn, "signals"),
+        (warn, "pedestrian"), (warn, "children"), (warn, "bicycle"), (warn, "snowflake"), (warn, "deer"),
+        (end, "stripes"), (blue, "turn_right"), (blue, "turn_left"), (blue, "ahead"), (blue, "ahead_right"),
+        (blue, "ahead_left"), (blue, "keep_right"), (blue, "keep_left"), (blue, "roundabout"),
+        (end, "struck_cars"), (end, "struck_truck_car"),
+    ]  # fmt: skip
+    return tuple(SignClass(name, symbol=symbol, **style) for name, (style, symbol) in zip(GTSRB_CLASS_NAMES, spec))
+
+
+#: The 43 classes, indexed like GTSRB's ClassId.
+SYNTHETIC_SIGN_CLASSES = _classes()
 
 _SEGMENTS = {"0": "abcdef", "1": "bc", "2": "abged", "3": "abgcd", "4": "fgbc", "5": "afgcd", "6": "afgedc",
              "7": "abc", "8": "abcdefg", "9": "abcdfg"}  # fmt: skip
@@ -41,6 +98,12 @@ def draw_symbol(draw, symbol: str, colour, red, center, unit: float) -> None:
 
     def box(x1, y1, x2, y2, c=colour):
         draw.rectangle((*pt(x1, y1), *pt(x2, y2)), fill=c)
+
+    def polygon(points):
+        draw.polygon([pt(*p) for p in points], fill=colour)
+
+    def ring(x):  # a bicycle wheel
+        draw.ellipse((*pt(x - 0.32, 0.05), *pt(x + 0.32, 0.69)), outline=colour, width=max(1, round(0.1 * unit)))
 
     def arrow(points, w=0.22, c=colour):
         *body, tip = points
@@ -92,96 +155,52 @@ def draw_symbol(draw, symbol: str, colour, red, center, unit: float) -> None:
     kind, _, argument = symbol.partition(":")
     struck = kind in ("struck_digits", "struck_cars", "struck_truck_car")  # the symbol in one colour, struck through
     kind = kind.removeprefix("struck_") if struck else kind
-    if kind == "none":
-        return
-    if kind == "digits":
-        digits(argument)
-    elif kind == "stripes":
-        stripes()
-    elif kind == "cars":
-        car(-0.85, -0.35, -0.08, 0.35, colour if struck else red)
-        car(0.08, -0.35, 0.85, 0.35, colour)
-    elif kind == "truck_car":
-        truck(-0.9, -0.5, -0.05, 0.4, colour if struck else red)
-        car(0.1, -0.3, 0.85, 0.35, colour)
-    elif kind == "truck":
-        truck(-0.85, -0.45, 0.85, 0.45, colour)
-    elif kind == "cross":
-        line([(0, -0.8), (0, 0.7)], 0.26)
-        line([(-0.55, -0.15), (0.55, -0.15)], 0.2)
-    elif kind == "stop":
-        for i in range(4):
-            box(-0.9 + 0.47 * i, -0.28, -0.55 + 0.47 * i, 0.28)
-    elif kind == "bar":
-        box(-0.85, -0.2, 0.85, 0.2)
-    elif kind == "exclaim":
-        line([(0, -0.8), (0, 0.25)], 0.26)
-        disc(0, 0.58, 0.15)
-    elif kind in ("curve_left", "curve_right"):
-        sign = -1 if kind == "curve_left" else 1
-        line([(-0.2 * sign, 0.75), (-0.2 * sign, 0.0), (0.35 * sign, -0.7)], 0.24)
-    elif kind == "double_curve":
-        line([(0.25, 0.8), (0.25, 0.4), (-0.3, 0.0), (0.25, -0.4), (-0.05, -0.8)], 0.2)
-    elif kind == "bumps":
-        line([(-0.85, 0.45), (-0.6, 0.0), (-0.3, 0.0), (0.0, 0.45), (0.3, 0.0), (0.6, 0.0), (0.85, 0.45)], 0.2)
-    elif kind == "slippery":
-        car(-0.4, -0.75, 0.4, -0.2, colour)
-        line([(-0.7, 0.15), (-0.35, 0.4), (0.0, 0.15), (0.35, 0.4), (0.7, 0.15)], 0.13)
-        line([(-0.7, 0.5), (-0.35, 0.75), (0.0, 0.5), (0.35, 0.75), (0.7, 0.5)], 0.13)
-    elif kind == "narrows_right":
-        line([(-0.4, -0.8), (-0.4, 0.8)], 0.2)
-        line([(0.4, 0.8), (0.4, 0.1), (0.1, -0.3), (0.1, -0.8)], 0.2)
-    elif kind == "roadwork":
-        disc(0.0, -0.6, 0.17)
-        line([(0.0, -0.4), (0.15, 0.2)], 0.2)
-        line([(-0.15, 0.8), (0.15, 0.2), (0.4, 0.8)], 0.15)
-        line([(0.05, -0.2), (-0.55, 0.35)], 0.12)
-        draw.polygon([pt(-0.9, 0.8), pt(-0.55, 0.4), pt(-0.25, 0.8)], fill=colour)
-    elif kind == "signals":
-        box(-0.35, -0.9, 0.35, 0.85, (22, 22, 22, 255))
-        disc(0, -0.55, 0.22, red)
-        disc(0, 0.0, 0.22, YELLOW + (255,))
-        disc(0, 0.52, 0.22, GREEN + (255,))
-    elif kind == "pedestrian":
-        person(0.0, 0.0, 1.0)
-    elif kind == "children":
-        person(-0.35, 0.05, 0.9)
-        person(0.4, 0.3, 0.6)
-    elif kind == "bicycle":
-        for x in (-0.5, 0.5):
-            draw.ellipse((*pt(x - 0.32, 0.05), *pt(x + 0.32, 0.69)), outline=colour, width=max(1, round(0.1 * unit)))
-        line([(-0.5, 0.37), (-0.1, 0.37), (0.2, -0.15), (-0.25, -0.15), (-0.5, 0.37)], 0.1)
-        line([(0.2, -0.15), (0.5, 0.37)], 0.1)
-        disc(0.05, -0.55, 0.14)
-    elif kind == "snowflake":
-        for degrees in (90, 30, -30):
-            ux, uy = math.cos(math.radians(degrees)) * 0.8, math.sin(math.radians(degrees)) * 0.8
-            line([(-ux, -uy), (ux, uy)], 0.13)
-    elif kind == "deer":
-        draw.polygon([pt(-0.65, 0.05), pt(0.2, -0.25), pt(0.45, -0.05), pt(-0.35, 0.35)], fill=colour)
-        line([(-0.5, 0.25), (-0.75, 0.8)], 0.12)
-        line([(-0.3, 0.25), (-0.15, 0.8)], 0.12)
-        line([(0.3, -0.1), (0.45, 0.55)], 0.12)
-        line([(0.35, -0.2), (0.6, -0.6), (0.8, -0.8)], 0.1)
-        line([(0.6, -0.6), (0.42, -0.85)], 0.1)
-    elif kind in ("turn_right", "turn_left"):
-        sign = 1 if kind == "turn_right" else -1
-        arrow([(-0.35 * sign, 0.8), (-0.35 * sign, -0.1), (0.75 * sign, -0.1)])
-    elif kind == "ahead":
-        arrow([(0, 0.85), (0, -0.85)])
-    elif kind in ("ahead_right", "ahead_left"):
-        sign = 1 if kind == "ahead_right" else -1
-        arrow([(-0.2 * sign, 0.85), (-0.2 * sign, -0.85)])
-        arrow([(-0.2 * sign, 0.45), (0.1 * sign, 0.15), (0.8 * sign, 0.15)], 0.2)
-    elif kind in ("keep_right", "keep_left"):
-        sign = 1 if kind == "keep_right" else -1
-        arrow([(-0.55 * sign, -0.55), (0.65 * sign, 0.65)], 0.24)
-    elif kind == "roundabout":
-        for k in range(3):
-            start = math.radians(-90 + 120 * k + 15)
-            points = [(0.62 * math.cos(start + t), 0.62 * math.sin(start + t)) for t in np.linspace(0, 1.45, 6)]
-            arrow(points, 0.17)
-    else:
+    sign = -1 if kind.endswith("_left") else 1
+    mirrored = {  # "<name>_left" and "<name>_right" -> the drawing calls, in order; left mirrors right
+        "curve": [(line, [(-0.2 * sign, 0.75), (-0.2 * sign, 0.0), (0.35 * sign, -0.7)], 0.24)],
+        "turn": [(arrow, [(-0.35 * sign, 0.8), (-0.35 * sign, -0.1), (0.75 * sign, -0.1)])],
+        "ahead": [(arrow, [(-0.2 * sign, 0.85), (-0.2 * sign, -0.85)]),
+                  (arrow, [(-0.2 * sign, 0.45), (0.1 * sign, 0.15), (0.8 * sign, 0.15)], 0.2)],
+        "keep": [(arrow, [(-0.55 * sign, -0.55), (0.65 * sign, 0.65)], 0.24)],
+    }
+    calls = {f"{name}_{side}": value for name, value in mirrored.items() for side in ("left", "right")} | {
+        "none": [], "digits": [(digits, argument)], "stripes": [(stripes,)],
+        "cars": [(car, -0.85, -0.35, -0.08, 0.35, colour if struck else red), (car, 0.08, -0.35, 0.85, 0.35, colour)],
+        "truck_car": [(truck, -0.9, -0.5, -0.05, 0.4, colour if struck else red), (car, 0.1, -0.3, 0.85, 0.35, colour)],
+        "truck": [(truck, -0.85, -0.45, 0.85, 0.45, colour)],
+        "cross": [(line, [(0, -0.8), (0, 0.7)], 0.26), (line, [(-0.55, -0.15), (0.55, -0.15)], 0.2)],
+        "stop": [(box, -0.9 + 0.47 * i, -0.28, -0.55 + 0.47 * i, 0.28) for i in range(4)],
+        "bar": [(box, -0.85, -0.2, 0.85, 0.2)],
+        "exclaim": [(line, [(0, -0.8), (0, 0.25)], 0.26), (disc, 0, 0.58, 0.15)],
+        "double_curve": [(line, [(0.25, 0.8), (0.25, 0.4), (-0.3, 0.0), (0.25, -0.4), (-0.05, -0.8)], 0.2)],
+        "bumps": [(line, [(-0.85, 0.45), (-0.6, 0.0), (-0.3, 0.0), (0.0, 0.45), (0.3, 0.0), (0.6, 0.0), (0.85, 0.45)],
+                   0.2)],
+        "slippery": [(car, -0.4, -0.75, 0.4, -0.2, colour),
+                     (line, [(-0.7, 0.15), (-0.35, 0.4), (0.0, 0.15), (0.35, 0.4), (0.7, 0.15)], 0.13),
+                     (line, [(-0.7, 0.5), (-0.35, 0.75), (0.0, 0.5), (0.35, 0.75), (0.7, 0.5)], 0.13)],
+        "narrows_right": [(line, [(-0.4, -0.8), (-0.4, 0.8)], 0.2),
+                          (line, [(0.4, 0.8), (0.4, 0.1), (0.1, -0.3), (0.1, -0.8)], 0.2)],
+        "roadwork": [(disc, 0.0, -0.6, 0.17), (line, [(0.0, -0.4), (0.15, 0.2)], 0.2),
+                     (line, [(-0.15, 0.8), (0.15, 0.2), (0.4, 0.8)], 0.15), (line, [(0.05, -0.2), (-0.55, 0.35)], 0.12),
+                     (polygon, [(-0.9, 0.8), (-0.55, 0.4), (-0.25, 0.8)])],
+        "signals": [(box, -0.35, -0.9, 0.35, 0.85, (22, 22, 22, 255)), (disc, 0, -0.55, 0.22, red),
+                    (disc, 0, 0.0, 0.22, YELLOW + (255,)), (disc, 0, 0.52, 0.22, GREEN + (255,))],
+        "pedestrian": [(person, 0.0, 0.0, 1.0)],
+        "children": [(person, -0.35, 0.05, 0.9), (person, 0.4, 0.3, 0.6)],
+        "bicycle": [(ring, -0.5), (ring, 0.5), (line, [(-0.5, 0.37), (-0.1, 0.37), (0.2, -0.15), (-0.25, -0.15),
+                                                       (-0.5, 0.37)], 0.1),
+                    (line, [(0.2, -0.15), (0.5, 0.37)], 0.1), (disc, 0.05, -0.55, 0.14)],
+        "snowflake": [(line, [(-math.cos(r) * 0.8, -math.sin(r) * 0.8), (math.cos(r) * 0.8, math.sin(r) * 0.8)], 0.13)
+                      for r in map(math.radians, (90, 30, -30))],
+        "deer": [(polygon, [(-0.65, 0.05), (0.2, -0.25), (0.45, -0.05), (-0.35, 0.35)]),
+                 (line, [(-0.5, 0.25), (-0.75, 0.8)], 0.12), (line, [(-0.3, 0.25), (-0.15, 0.8)], 0.12),
+                 (line, [(0.3, -0.1), (0.45, 0.55)], 0.12), (line, [(0.35, -0.2), (0.6, -0.6), (0.8, -0.8)], 0.1),
+                 (line, [(0.6, -0.6), (0.42, -0.85)], 0.1)],
+        "ahead": [(arrow, [(0, 0.85), (0, -0.85)])],
+        "roundabout": [(arrow, [(0.62 * math.cos(a + t), 0.62 * math.sin(a + t)) for t in np.linspace(0, 1.45, 6)],
+                        0.17) for a in (math.radians(-90 + 120 * k + 15) for k in range(3))],
+    }
+    if kind not in calls:
         raise ValueError(f"unknown sign symbol {symbol!r}")
-    if struck:
-        stripes()
+    for function, *args in calls[kind] + ([(stripes,)] if struck else []):
+        function(*args)

@@ -54,7 +54,7 @@ def generate_shapes(num_images: int, image_size: int = 128, classes=DEFAULT_CLAS
         classes: shape names from :data:`SHAPES`; label ``i`` is ``classes[i]``.
         max_objects, min_objects: objects per image, uniform in ``[min_objects, max_objects]`` (fewer if crowded).
         min_size, max_size, seed: object size (the longer side) as a fraction of the image; seeds ``default_rng``.
-    Returns: A :class:`~is_keras.data.detection_data.DetectionData` (uint8 images, tight pixel boxes).
+    Returns: A :class:`~is_keras.data.coco.DetectionData` (uint8 images, tight pixel boxes).
     Raises: ValueError: no or unknown classes, or bad counts or sizes.
     Example:
         >>> data = generate_shapes(4, image_size=32, seed=0)
@@ -100,13 +100,10 @@ def generate_shapes(num_images: int, image_size: int = 128, classes=DEFAULT_CLAS
                 continue
             mask_img = Image.new("L", (size, size), 0)
             draw = ImageDraw.Draw(mask_img)
-            name = classes[label]
-            if name == "circle":
-                draw.ellipse(box, fill=255)
-            elif name == "square":
-                draw.rectangle(box, fill=255)
+            if classes[label] in ("circle", "square"):
+                (draw.ellipse if classes[label] == "circle" else draw.rectangle)(box, fill=255)
             else:
-                draw.polygon(_polygon(name, *box), fill=255)
+                draw.polygon(_polygon(classes[label], *box), fill=255)
             extent = mask_img.getbbox()
             if extent is None:
                 continue

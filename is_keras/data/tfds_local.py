@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from is_keras.data.image_cache import DEFAULT_IN_MEMORY_LIMIT, cached_array, subset_memmap
+from is_keras.data.image_cache import DEFAULT_IN_MEMORY_LIMIT, _split_rows, cached_array
 from is_keras.data.image_decoding import image_size_hw
 from is_keras.data.splits import random_split, stratified_split
 
@@ -38,7 +38,17 @@ def load_tfds(name: str, *, data_dir=None, image_size=None, split: str = "train"
     import tensorflow_datasets as tfds
 
     data_dir = None if data_dir is None else str(Path(data_dir).expanduser())
-    builder = _local_builder(tfds, name, data_dir)
+    try:
+        builder = tfds.builder(name, data_dir=data_dir)
+    except Exception as err:  # unknown name and no prepared files: TFDS raises its own error types
+        raise ValueError(f"TFDS dataset {name!r} is not available in data_dir={data_dir!r} ({type(err).__name__}: "
+                         f"{err}); nothing is downloaded: prepare it there first") from None
+    if not builder.is_prepared():
+        root = Path(data_dir) if data_dir else None
+        present = sorted(p.name for p in root.iterdir() if p.is_dir()) if root and root.is_dir() else []
+        raise ValueError(f"TFDS dataset {name!r} is not prepared in data_dir={data_dir!r} (found: "
+                         f"{present or 'nothing'}); nothing is downloaded: run tfds.builder({name!r}, data_dir=...)"
+                         ".download_and_prepare() with network access, or copy the prepared folder there")
     features = builder.info.features
     for key in (image_key, label_key):
         if key not in features:
@@ -54,12 +64,17 @@ def load_tfds(name: str, *, data_dir=None, image_size=None, split: str = "train"
     shape = (*size, channels)
 
     def read(split_name):
-        count = _num_examples(builder, split_name, name)
+        try:
+            count = int(builder.info.splits[split_name].num_examples)
+        except (KeyError, ValueError) as err:
+            splits = list(builder.info.splits.keys())
+            raise ValueError(f"dataset {name!r} has no split {split_name!r} ({err}); splits: {splits}") from None
         fill = lambda out: _fill(builder, split_name, out, image_key, label_key, image_size is not None, batch_size)
         if in_memory if in_memory is not None else (count * int(np.prod(shape)) * 4 <= in_memory_limit):
             x = np.empty((count,) + shape, np.float32)
             return x, fill(x)
-        key = _cache_key(builder, split_name, shape)
+        key = repr((str(builder.data_dir), builder.info.full_name, split_name, shape))
+        key = hashlib.sha256(key.encode()).hexdigest()[:24]
         fill_labels = lambda out: _fill_labels(builder, split_name, out, label_key)
         y = cached_array(f"tfds-{key}-y", (count,), "int64", fill_labels, cache_dir=cache_dir)
         x = cached_array(f"tfds-{key}-x", (count,) + shape, "float32", fill, cache_dir=cache_dir)
@@ -68,37 +83,9 @@ def load_tfds(name: str, *, data_dir=None, image_size=None, split: str = "train"
     x, y = read(split)
     if val_split is not None:
         return (x, y), read(val_split)
-    if stratify:
-        train, val = stratified_split(y, val_fraction, seed=seed)
-    else:
-        train, val = random_split(len(y), val_fraction, seed=seed)
-    if isinstance(x, np.memmap):
-        x_train, x_val = subset_memmap(x, train, cache_dir=cache_dir), subset_memmap(x, val, cache_dir=cache_dir)
-        return (x_train, y[train]), (x_val, y[val])
-    return (x[train], y[train]), (x[val], y[val])
-
-
-def _local_builder(tfds, name: str, data_dir):
-    try:
-        builder = tfds.builder(name, data_dir=data_dir)
-    except Exception as err:  # unknown name and no prepared files: TFDS raises its own error types
-        raise ValueError(f"TFDS dataset {name!r} is not available in data_dir={data_dir!r} ({type(err).__name__}: "
-                         f"{err}); nothing is downloaded: prepare it there first") from None
-    if not builder.is_prepared():
-        root = Path(data_dir) if data_dir else None
-        present = sorted(p.name for p in root.iterdir() if p.is_dir()) if root and root.is_dir() else []
-        raise ValueError(f"TFDS dataset {name!r} is not prepared in data_dir={data_dir!r} (found: "
-                         f"{present or 'nothing'}); nothing is downloaded: run tfds.builder({name!r}, data_dir=...)"
-                         ".download_and_prepare() with network access, or copy the prepared folder there")
-    return builder
-
-
-def _num_examples(builder, split_name: str, name: str) -> int:
-    try:
-        return int(builder.info.splits[split_name].num_examples)
-    except (KeyError, ValueError) as err:
-        splits = list(builder.info.splits.keys())
-        raise ValueError(f"dataset {name!r} has no split {split_name!r} ({err}); splits: {splits}") from None
+    train, val = (stratified_split(y, val_fraction, seed=seed) if stratify
+                  else random_split(len(y), val_fraction, seed=seed))
+    return _split_rows(x, y, train, val, not isinstance(x, np.memmap), cache_dir)
 
 
 def _fill(builder, split_name, out, image_key, label_key, resize: bool, batch_size: int) -> np.ndarray:
@@ -132,8 +119,3 @@ def _fill_labels(builder, split_name, out, label_key) -> None:
     ds = builder.as_dataset(split=split_name, shuffle_files=False, decoders=skip)
     ds = ds.map(lambda example: example[label_key]).batch(4096)
     out[:] = np.concatenate(list(ds.as_numpy_iterator())).astype(np.int64)
-
-
-def _cache_key(builder, split_name, shape) -> str:
-    blob = repr((str(builder.data_dir), builder.info.full_name, split_name, shape))
-    return hashlib.sha256(blob.encode()).hexdigest()[:24]

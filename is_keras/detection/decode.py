@@ -24,8 +24,7 @@ def decode_yolo(y_pred, anchors, image_size):
     anchors = tf.constant(np.asarray(anchors, dtype=np.float32))
     if anchors.shape[0] != y_pred.shape[3]:
         raise ValueError(f"{anchors.shape[0]} anchors given for predictions with {y_pred.shape[3]} anchors")
-    image_h, image_w = (image_size, image_size) if np.ndim(image_size) == 0 else image_size
-    image_h, image_w = float(image_h), float(image_w)
+    image_h, image_w = map(float, (image_size, image_size) if np.ndim(image_size) == 0 else image_size)
     shape = tf.shape(y_pred)
     grid_h, grid_w = shape[1], shape[2]
     cols = tf.cast(tf.reshape(tf.range(grid_w), (1, 1, -1, 1)), tf.float32)

@@ -54,8 +54,7 @@ def build_yolo_targets(boxes, labels, image_size, grid_size, anchors, num_classe
             raise ValueError(f"image {n}: {len(image_boxes)} boxes but {len(image_labels)} labels")
         if num_classes and image_labels.size and (image_labels.min() < 0 or image_labels.max() >= num_classes):
             raise ValueError(f"image {n}: labels must lie in [0, {num_classes}), got {image_labels}")
-        x1, x2 = np.clip(image_boxes[:, 0], 0, image_w), np.clip(image_boxes[:, 2], 0, image_w)
-        y1, y2 = np.clip(image_boxes[:, 1], 0, image_h), np.clip(image_boxes[:, 3], 0, image_h)
+        x1, y1, x2, y2 = np.clip(image_boxes, 0, [image_w, image_h, image_w, image_h]).T
         w, h = (x2 - x1) / image_w, (y2 - y1) / image_h
         keep = (w > 0) & (h > 0)
         if not np.any(keep):

@@ -54,13 +54,6 @@ class YoloV2Loss:
         self.noobj_scope = noobj_scope
         self.__name__ = "yolov2_loss"
 
-    def _check(self, y_true, y_pred):
-        num_anchors = self.anchors.shape[0]
-        if y_pred.shape.rank != 5 or y_pred.shape[-2] != num_anchors or (y_pred.shape[-1] or 0) < 5:
-            raise ValueError(f"y_pred must have shape (B, S_h, S_w, {num_anchors}, 5 + C), got {y_pred.shape}")
-        if y_true.shape.rank != 5 or y_true.shape[-1] != TARGET_CHANNELS:
-            raise ValueError(f"y_true must have shape (B, S_h, S_w, A, {TARGET_CHANNELS}), got {y_true.shape}")
-
     def components(self, y_true, y_pred) -> dict:
         """The weighted terms ``coord_xy, coord_wh, obj, noobj, class``, each of shape (B,).
 
@@ -74,14 +67,16 @@ class YoloV2Loss:
         """
         y_true = tf.cast(tf.convert_to_tensor(y_true), tf.float32)
         y_pred = tf.cast(tf.convert_to_tensor(y_pred), tf.float32)
-        self._check(y_true, y_pred)
+        num_anchors = self.anchors.shape[0]
+        if y_pred.shape.rank != 5 or y_pred.shape[-2] != num_anchors or (y_pred.shape[-1] or 0) < 5:
+            raise ValueError(f"y_pred must have shape (B, S_h, S_w, {num_anchors}, 5 + C), got {y_pred.shape}")
+        if y_true.shape.rank != 5 or y_true.shape[-1] != TARGET_CHANNELS:
+            raise ValueError(f"y_true must have shape (B, S_h, S_w, A, {TARGET_CHANNELS}), got {y_true.shape}")
         grid = tf.cast(tf.shape(y_pred)[1:3], tf.float32)  # (S_h, S_w)
         anchors = tf.constant(self.anchors)
         mask = y_true[..., 4]
-        if self.noobj_scope == "cell":
-            noobj = 1.0 - tf.reduce_max(mask, axis=-1, keepdims=True) * tf.ones_like(mask)
-        else:
-            noobj = 1.0 - mask
+        cell = self.noobj_scope == "cell"
+        noobj = 1.0 - (tf.reduce_max(mask, axis=-1, keepdims=True) * tf.ones_like(mask) if cell else mask)
         xy = tf.sigmoid(y_pred[..., 0:2])
         # √ŵ = √(p_w / S_w) · e^{tw / 2}: computed this way it stays finite and smooth
         sqrt_anchor = tf.sqrt(anchors / tf.reverse(grid, [0]))  # (A, 2): (w / S_w, h / S_h)

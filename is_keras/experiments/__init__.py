@@ -23,10 +23,8 @@ from is_keras.experiments.sweep_analysis import convergence_table
 from is_keras.experiments.task import Task, TaskSetup
 from is_keras.experiments.training_config import TrainingConfig
 
-__all__ = [
-    "ClassificationTask", "Convergence", "DetectionTask", "MeanCurve", "Metric", "RunResult", "Task", "TaskSetup",
-    "TrainingConfig", "compare", "compare_methods", "convergence_table", "default_batch_size", "draw_figures",
-    "format_table", "get_metric", "load_sweep_config", "load_sweep_results", "mean_curve", "run", "run_convergence",
-    "run_detection", "run_sweep", "run_training", "save_figure", "shapes_splits", "summarize", "summarize_convergence",
-    "time_to_baseline_best", "write_curves_csv",
-]
+__all__ = ["ClassificationTask", "Convergence", "DetectionTask", "MeanCurve", "Metric", "RunResult", "Task",
+           "TaskSetup", "TrainingConfig", "compare", "compare_methods", "convergence_table", "default_batch_size",
+           "draw_figures", "format_table", "get_metric", "load_sweep_config", "load_sweep_results", "mean_curve", "run",
+           "run_convergence", "run_detection", "run_sweep", "run_training", "save_figure", "shapes_splits",
+           "summarize", "summarize_convergence", "time_to_baseline_best", "write_curves_csv"]

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
-
 from is_keras.callbacks.one_minus_auc import OneMinusAUC
 from is_keras.experiments.metric import ONE_MINUS_AUC
 from is_keras.experiments.task import Task, TaskSetup
 from is_keras.experiments.training_config import TrainingConfig
 from is_keras.models.registry import build_classifier
-from is_keras.sampling.methods import get_method_spec
 from is_keras.sampling.validation import check_labels
 from is_keras.training.gradient_norm_score import gradient_norm_score
 
@@ -27,6 +24,7 @@ class ClassificationTask(Task):
         table_score: what the loss table holds: ``"loss"`` (thesis) or ``"gradient-norm"`` (‖softmax − one-hot‖).
     Raises: ValueError: for an unknown table score (the message lists the valid ones).
     Example:
+        >>> import numpy as np
         >>> x, y = np.zeros((8, 4, 4, 1), "float32"), np.arange(8) % 2
         >>> setup = ClassificationTask().setup((x, y), (x, y), TrainingConfig(batch_size=4, eval_every=1))
         >>> setup.config["num_classes"], setup.table_score
@@ -45,25 +43,6 @@ class ClassificationTask(Task):
             raise ValueError(f"unknown classification table score {self.table_score!r}; "
                              f"choose one of {', '.join(CLASSIFICATION_TABLE_SCORES)}")
 
-    def variant(self, spec: str) -> tuple[ClassificationTask, str]:
-        """``"method+score"``: this task writing ``score`` into the table, and the method.
-
-        Args:
-            spec: ``"method"`` (this task as it is) or ``"method+score"``.
-        Returns: ``(task, method)``.
-        Raises: ValueError: for an unknown method or score.
-        Example:
-            >>> task, method = ClassificationTask().variant("is-annealed+gradient-norm")
-            >>> method, task.table_score
-            ('is-annealed', 'gradient-norm')
-        """
-        method, _, score = spec.partition("+")
-        method = method.strip()
-        get_method_spec(method)  # validates the name
-        if not score:
-            return self, method
-        return dataclasses.replace(self, table_score=score.strip()), method
-
     def default_training_config(self) -> TrainingConfig:
         """crapnet, 5 epochs, batch 256, Adam 1e-3, 1-AUC every 10 batches, seed 0.
 
@@ -80,17 +59,13 @@ class ClassificationTask(Task):
             train, val: ``(x, y)`` pairs; training_config: the run's schedule.
         Raises: ValueError: for bad labels or sets of different lengths.
         """
-        x_train, y_train = train
-        x_val, y_val = val
-        y_train = check_labels(y_train, "y_train")
-        y_val = check_labels(y_val, "y_val")
+        (x_train, y_train), (x_val, y_val) = train, val
+        y_train, y_val = check_labels(y_train, "y_train"), check_labels(y_val, "y_val")
         if len(x_val) != len(y_val):
             raise ValueError(f"x_val has {len(x_val)} samples but y_val has {len(y_val)}")
         num_classes = int(max(y_train.max(), y_val.max())) + 1
         config = training_config
-        eval_every = config.eval_every
-        if eval_every is None:
-            eval_every = max(1, -(-len(x_train) // config.batch_size) // 2)
+        eval_every = config.eval_every or max(1, -(-len(x_train) // config.batch_size) // 2)  # None: twice per epoch
 
         def build_model():
             return build_classifier(config.model, tuple(x_train.shape[1:]), num_classes, seed=config.seed,
@@ -101,8 +76,3 @@ class ClassificationTask(Task):
                          evaluator=OneMinusAUC(x_val, y_val, eval_every=eval_every),
                          config={"eval_every": eval_every, "num_train": int(len(x_train)), "num_val": int(len(x_val)),
                                  "num_classes": num_classes, "table_score": self.table_score})
-
-    def curve(self, evaluator):
-        """Samples, seconds and 1-AUC recorded by the :class:`~is_keras.callbacks.one_minus_auc.OneMinusAUC`."""
-        return (np.asarray(evaluator.samples, dtype=np.int64), np.asarray(evaluator.seconds, dtype=np.float64),
-                np.asarray(evaluator.one_minus_auc, dtype=np.float64), None)

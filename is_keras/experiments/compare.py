@@ -30,11 +30,9 @@ def plan_methods(task: Task, methods, sampler_config: SamplerConfig | None = Non
     if len(set(methods)) != len(methods):
         raise ValueError(f"duplicate methods in {methods}")
     base = (sampler_config or SamplerConfig()).to_dict()
-    plan = []
-    for spec in methods:
-        variant, method = task.variant(spec)
-        plan.append((spec, variant, SamplerConfig.from_dict({**base, "method": method})))
-    return plan
+    variants = [task.variant(spec) for spec in methods]
+    return [(spec, variant, SamplerConfig.from_dict({**base, "method": method}))
+            for spec, (variant, method) in zip(methods, variants)]
 
 
 def compare(task: Task, train, val, methods, *, sampler_config: SamplerConfig | None = None,
@@ -75,10 +73,9 @@ def compare(task: Task, train, val, methods, *, sampler_config: SamplerConfig | 
             results[spec].append(result)
             if progress:
                 metric = result.metric_info
-                d = metric.digits
-                best = metric.best(result.values)
-                progress(f"  {spec:<{width}} run {k + 1}/{runs}: best {metric.label} {best:.{d}f}, "
-                         f"final {result.values[-1]:.{d}f}, {result.seconds[-1]:.1f} s training")
+                progress(f"  {spec:<{width}} run {k + 1}/{runs}: best {metric.label} "
+                         f"{metric.best(result.values):.{metric.digits}f}, final {result.values[-1]:.{metric.digits}f},"
+                         f" {result.seconds[-1]:.1f} s training")
     return results
 
 

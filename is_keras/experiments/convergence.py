@@ -89,8 +89,7 @@ def convergence_point(samples, values, window_batches: int, eval_every: int, *, 
         >>> c.samples, c.performance
         (128.0, 0.1)
     """
-    samples = np.asarray(samples)
-    values = np.asarray(values, dtype=np.float64)
+    samples, values = np.asarray(samples), np.asarray(values, dtype=np.float64)
     if samples.shape != values.shape:
         raise ValueError(f"samples {samples.shape} and values {values.shape} must have the same shape")
     window = window_evaluations(window_batches, eval_every)

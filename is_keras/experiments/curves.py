@@ -71,10 +71,7 @@ def first_reaching(curve: MeanCurve, target: float) -> tuple[float, float]:
         (20.0, 2.0)
     """
     reached = np.flatnonzero(get_metric(curve.metric).reached(curve.mean, target))
-    if reached.size == 0:
-        return float("nan"), float("nan")
-    i = reached[0]
-    return float(curve.samples[i]), float(curve.seconds[i])
+    return (float(curve.samples[reached[0]]), float(curve.seconds[reached[0]])) if reached.size else (np.nan, np.nan)
 
 
 def time_to_baseline_best(curves: dict[str, MeanCurve], baseline: str = "nis") -> list[dict]:

@@ -13,10 +13,6 @@ from is_keras.experiments.run_result import RunResult
 from is_keras.experiments.training_config import TrainingConfig
 from is_keras.sampling.config import SamplerConfig
 
-#: ``run_detection`` options that set the :class:`DetectionTask` or the YOLOv2 builder.
-TASK_OPTIONS = tuple(f.name for f in dataclasses.fields(DetectionTask))
-MODEL_OPTIONS = ("width", "bn_momentum")
-
 
 def shapes_splits(num_train: int = 2000, num_val: int = 200, image_size: int = 96, classes=DEFAULT_CLASSES,
                   max_objects: int = 3, *, seed: int = 0):
@@ -65,11 +61,11 @@ def run_detection(train, val, *, sampler_config: SamplerConfig | None = None,
     if "+" in str(options.get("method", "")):
         task, options["method"] = task.variant(options["method"])
     training = training_config or task.default_training_config()
-    model_changes = {k: options.pop(k) for k in MODEL_OPTIONS if k in options}
+    model_changes = {k: options.pop(k) for k in ("width", "bn_momentum") if k in options}
     if model_changes:
         training = dataclasses.replace(training, model_kwargs={**training.model_kwargs, **model_changes})
     sampler, training, task_options = apply_options(sampler_config or SamplerConfig(method="nis"), training, options,
-                                                    extra=TASK_OPTIONS)
+                                                    extra=[f.name for f in dataclasses.fields(task)])
     task = dataclasses.replace(task, **task_options)
     task.variant(sampler.method)  # validates the method and score
     return run(task, train, val, sampler_config=sampler, training_config=training, callbacks=callbacks,

@@ -15,10 +15,6 @@ from is_keras.detection.yolo_loss import YoloV2Loss
 from is_keras.experiments.metric import ONE_MINUS_AP50
 from is_keras.experiments.task import Task, TaskSetup
 from is_keras.experiments.training_config import TrainingConfig
-from is_keras.sampling.methods import get_method_spec
-
-#: Loss weights recorded in a detection run's config.
-LOSS_WEIGHTS = ("lambda_coord", "lambda_obj", "lambda_noobj", "lambda_class", "noobj_scope")
 
 
 def parse_method(spec: str) -> tuple[str, str]:
@@ -31,11 +27,8 @@ def parse_method(spec: str) -> tuple[str, str]:
         >>> parse_method("nis"), parse_method("is-randomsubset+closeness")
         (('nis', 'loss'), ('is-randomsubset', 'closeness'))
     """
-    method, _, score = spec.partition("+")
-    method, score = method.strip(), (score.strip() or "loss")
-    get_method_spec(method)  # validates the name
-    get_table_score(score)  # validates the name
-    return method, score
+    task, method = DetectionTask().variant(spec if "+" in spec else f"{spec}+loss")
+    return method, task.table_score
 
 
 def box_shapes(data, grid_size) -> np.ndarray:
@@ -98,18 +91,6 @@ class DetectionTask(Task):
         return TrainingConfig(model="yolov2", model_kwargs={"width": 0.125, "bn_momentum": 0.9}, epochs=10,
                               batch_size=16, learning_rate=3e-3, eval_every=None)
 
-    def variant(self, spec: str) -> tuple[DetectionTask, str]:
-        """``"method+score"``: this task writing ``score`` into the table, and the method.
-
-        Example:
-            >>> DetectionTask().variant("nis")[0].table_score
-            'loss'
-        """
-        if "+" not in spec:
-            return self, parse_method(f"{spec}+{self.table_score}")[0]
-        method, score = parse_method(spec)
-        return dataclasses.replace(self, table_score=score), method
-
     def setup(self, train, val, training_config: TrainingConfig) -> TaskSetup:
         """Anchors, YOLO targets, the model builder, the YOLOv2 loss and the 1-AP50 callback.
 
@@ -133,10 +114,8 @@ class DetectionTask(Task):
         height, width = train.image_size
         grid = (height // 32, width // 32)
         num_classes = 0 if self.localisation_only else train.num_classes
-        anchors = self.anchors
-        if anchors is None:
-            anchors = kmeans_anchors(box_shapes(train, grid), self.num_anchors, seed=config.seed)
-        anchors = np.asarray(anchors, dtype=np.float64)
+        anchors = np.asarray(kmeans_anchors(box_shapes(train, grid), self.num_anchors, seed=config.seed)
+                             if self.anchors is None else self.anchors, dtype=np.float64)
         targets = build_yolo_targets(train.boxes, train.labels, (height, width), grid, anchors, num_classes)
         val_labels = [np.zeros_like(lab) for lab in val.labels] if self.localisation_only else val.labels
         loss = YoloV2Loss(anchors, **(self.loss_kwargs or {}))
@@ -151,14 +130,10 @@ class DetectionTask(Task):
             loss=loss, table_score=get_table_score(self.table_score),
             config={"table_score": self.table_score, "anchors": anchors.round(5).tolist(),
                     "num_classes": num_classes, "image_size": [height, width], "num_train": len(train),
-                    "num_val": len(val), "loss": {k: getattr(loss, k) for k in LOSS_WEIGHTS}},
+                    "num_val": len(val), "loss": {k: getattr(loss, k) for k in (
+                        "lambda_coord", "lambda_obj", "lambda_noobj", "lambda_class", "noobj_scope")}},
             artifacts={"anchors": anchors},
         )
-
-    def curve(self, evaluator):
-        """Samples, seconds, 1-AP50 and epochs recorded by the 1-AP50 callback."""
-        return (np.asarray(evaluator.samples, dtype=np.int64), np.asarray(evaluator.seconds, dtype=np.float64),
-                np.asarray(evaluator.one_minus_ap50, dtype=np.float64), np.asarray(evaluator.epochs, dtype=np.float64))
 
     def parameters(self, model) -> int:
         """Every parameter, batch-norm moving statistics included (darknet's count)."""

@@ -7,19 +7,6 @@ import os
 import platform
 
 
-def library_version() -> str:
-    """The installed ``is_keras`` version (``"unknown"`` when it is not installed as a package).
-
-    Example:
-        >>> isinstance(library_version(), str)
-        True
-    """
-    try:
-        return importlib.metadata.version("is_keras")
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown"
-
-
 def environment_info() -> dict:
     """Library versions, the device and the machine: what a run's numbers depend on.
 
@@ -36,10 +23,18 @@ def environment_info() -> dict:
     import numpy as np
     import tensorflow as tf
 
+    try:
+        version = importlib.metadata.version("is_keras")
+    except importlib.metadata.PackageNotFoundError:  # not installed as a package
+        version = "unknown"
+    try:
+        cpus = len(os.sched_getaffinity(0))  # the CPUs this process may run on
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
     gpus = tf.config.list_logical_devices("GPU")
-    return {"is_keras": library_version(), "tensorflow": tf.__version__, "keras": keras.__version__,
+    return {"is_keras": version, "tensorflow": tf.__version__, "keras": keras.__version__,
             "numpy": np.__version__, "python": platform.python_version(), "device": gpus[0].name if gpus else "CPU",
-            "machine": platform.machine(), "platform": platform.platform(), "cpu_count": _cpu_count(),
+            "machine": platform.machine(), "platform": platform.platform(), "cpu_count": cpus,
             "intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads(),
             "inter_op_threads": tf.config.threading.get_inter_op_parallelism_threads()}
 
@@ -60,9 +55,3 @@ def environment_line(info: dict) -> str:
             f"numpy {get('numpy', '?')}, Python {get('python', '?')}")
 
 
-def _cpu_count() -> int:
-    """The CPUs this process may run on (its affinity where the OS tells it, else ``os.cpu_count()``)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1

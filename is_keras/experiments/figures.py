@@ -15,29 +15,7 @@ from is_keras.experiments.sweep_tables import format_convergence_table
 from is_keras.plotting.curves import plot_curves
 from is_keras.plotting.parameters import plot_versus_parameters
 
-__all__ = ["convergence_table", "draw_figures", "format_convergence_table", "write_convergence_table"]
-
-
-def write_convergence_table(rows: list[dict], out_dir) -> list[Path]:
-    """``convergence.csv`` and ``convergence.json`` (strict JSON) in ``out_dir``.
-
-    Raises: ValueError: for no rows.
-    Example:
-        >>> import tempfile
-        >>> [p.name for p in write_convergence_table([{"label": "NIS", "speed_mean": 1.0}], tempfile.mkdtemp())]
-        ['convergence.csv', 'convergence.json']
-    """
-    if not rows:
-        raise ValueError("no rows to write")
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    csv_path, json_path = out_dir / "convergence.csv", out_dir / "convergence.json"
-    with csv_path.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    atomic_write_json(json_path, rows)
-    return [csv_path, json_path]
+__all__ = ["convergence_table", "draw_figures", "format_convergence_table"]
 
 
 def draw_figures(out_dir, *, fig_dir=None, window: int | None = None) -> list[Path]:
@@ -60,26 +38,26 @@ def draw_figures(out_dir, *, fig_dir=None, window: int | None = None) -> list[Pa
         raise ValueError(f"no finished runs in {str(out_dir)!r}")
     fig_dir = Path(fig_dir) if fig_dir is not None else Path(out_dir) / "figures"
     rows = convergence_table(records, window=window)
-    written = write_convergence_table(rows, fig_dir)
+    fig_dir.mkdir(parents=True, exist_ok=True)
+    with (fig_dir / "convergence.csv").open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    written = [fig_dir / "convergence.csv", atomic_write_json(fig_dir / "convergence.json", rows)]
     names: dict[str, int] = {}
     for panel in curve_panels(records):
-        first = panel[0][0]
-        spec = first.spec
-        kind = first.sweep.get("kind", "custom")
-        name = f"{spec.dataset}_{spec.model}_{spec.size_label}_{kind}"
+        first, spec = panel[0][0], panel[0][0].spec
+        name = f"{spec.dataset}_{spec.model}_{spec.size_label}_{first.sweep.get('kind', 'custom')}"
         names[name] = names.get(name, 0) + 1
         if names[name] > 1:  # same model and size, other schedule: keep both figures
             name += f"_{names[name]}"
-        parameters = first.result.config.get("parameters")
-        runs = min(len(m) for m in panel)
-        title = (f"{spec.dataset}, {spec.model} ({parameters:,} parameters), batch {spec.batch_size}, "
-                 f"{runs} runs per line (mean ± 1 std)")
+        title = (f"{spec.dataset}, {spec.model} ({first.result.config.get('parameters'):,} parameters), batch "
+                 f"{spec.batch_size}, {min(len(m) for m in panel)} runs per line (mean ± 1 std)")
         fig = plot_curves(panel_curves(panel), metric_label=first.result.metric_info.label, title=title)
         written.append(save_figure(fig, fig_dir / f"{name}.png", dpi=110))
-    for kind, dataset, model in dict.fromkeys((r["kind"], r["dataset"], r["model"]) for r in rows):
-        if kind != "model_complexity":
-            continue
-        subset = [r for r in rows if (r["kind"], r["dataset"], r["model"]) == (kind, dataset, model)]
+    complexity = [r for r in rows if r["kind"] == "model_complexity"]
+    for dataset, model in dict.fromkeys((r["dataset"], r["model"]) for r in complexity):
+        subset = [r for r in complexity if (r["dataset"], r["model"]) == (dataset, model)]
         window_text = f"window {subset[0]['window']} batches"
         for quantity, name in (("speed", "convergence_speed"), ("performance", "max_performance")):
             title = f"{dataset}, {model}: {name.replace('_', ' ')} ({window_text}, mean ± 1 std)"

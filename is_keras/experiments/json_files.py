@@ -34,16 +34,6 @@ def json_safe(value):
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-def dumps_strict(data, *, indent: int = 1) -> str:
-    """Strict JSON text of ``data`` (see :func:`json_safe`).
-
-    Example:
-        >>> dumps_strict({"x": float("inf")}, indent=None)
-        '{"x": null}'
-    """
-    return json.dumps(json_safe(data), indent=indent, allow_nan=False)
-
-
 def atomic_write_json(path, data, *, indent: int = 1) -> Path:
     """Write ``data`` as strict JSON to a temporary file next to ``path``, then rename it over ``path``.
 
@@ -57,16 +47,20 @@ def atomic_write_json(path, data, *, indent: int = 1) -> Path:
         >>> atomic_write_json(folder / "a.json", {"x": float("nan")}).read_text()
         '{\\n "x": null\\n}'
     """
+    return atomic_write_bytes(path, json.dumps(json_safe(data), indent=indent, allow_nan=False).encode())
+
+
+def atomic_write_bytes(path, content: bytes) -> Path:
+    """Write ``content`` to a temporary file next to ``path`` (its folder is created), then rename it over ``path``."""
     path = Path(path)
-    text = dumps_strict(data, indent=indent)  # fails before anything is written
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

@@ -35,5 +35,4 @@ def apply_options(sampler_config: SamplerConfig, training_config: TrainingConfig
         sampler_config = SamplerConfig.from_dict({**sampler_config.to_dict(), **sampler_changes})
     if training_changes:
         training_config = dataclasses.replace(training_config, **training_changes)
-    rest = {k: v for k, v in options.items() if k in set(extra)}
-    return sampler_config, training_config, rest
+    return sampler_config, training_config, {k: v for k, v in options.items() if k in set(extra)}

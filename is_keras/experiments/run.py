@@ -23,10 +23,8 @@ def run(task: Task, train, val, *, sampler_config: SamplerConfig | None = None,
         keep_model: bool = False, backup_dir=None, backup_every: int | None = None) -> RunResult:
     """Train ``task``'s model on ``train`` with importance sampling and return its evaluation curve.
 
-    The learning rate follows ``training_config.lr_schedule`` over ``epochs`` × the generator's steps per epoch. With
-    ``backup_dir`` the run can be killed and started again with the same call: it resumes from the last backup and
-    returns (on CPU) the uninterrupted run's curve, loss table and weights value for value, its training seconds
-    continuing from the saved clock. The folder is left in place (delete it once the result is stored).
+    With ``backup_dir``, a killed run started again by the same call resumes from its last backup and returns (on CPU)
+    the uninterrupted run's result value for value; the folder is left in place (delete it once the result is stored).
 
     Args:
         task: e.g. :class:`~is_keras.experiments.classification_task.ClassificationTask`.

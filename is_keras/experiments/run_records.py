@@ -3,15 +3,14 @@ its trainer backup (``run_state.pkl``), so a resumed run returns the uninterrupt
 
 from __future__ import annotations
 
+import io
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import keras
 import numpy as np
 
-from is_keras.experiments.json_files import atomic_write_json, json_safe
+from is_keras.experiments.json_files import atomic_write_bytes, atomic_write_json, json_safe
 from is_keras.training.run_backup import STATE_FILE
 
 #: The records file in ``backup_dir``.
@@ -105,15 +104,16 @@ class RunRecordsBackup(keras.callbacks.Callback):
             for epoch, snapshot in sorted(self.histograms.snapshots.items()):
                 if epoch not in self._histogram_files:
                     name = f"histogram_{epoch}.npy"
-                    _atomic_save_npy(self.dir / name, np.asarray(snapshot))
+                    npy = io.BytesIO()
+                    np.save(npy, np.asarray(snapshot), allow_pickle=False)
+                    atomic_write_bytes(self.dir / name, npy.getvalue())
                     self._histogram_files[epoch] = {"step": steps, "file": name}
         atomic_write_json(self.path, {"format": _FORMAT, "run": self.run_info, "steps_done": steps,
                                       "evaluator": self.evaluator.get_state(), "histograms": self._histogram_files})
         self._written = self._signature()
 
     def on_train_begin(self, logs=None):
-        steps = int(self.trainer.steps_done)
-        self.resumed_from_step = steps
+        self.resumed_from_step = steps = int(self.trainer.steps_done)
         if self.saved is not None:
             self._restore(steps)
         self._save()
@@ -123,15 +123,3 @@ class RunRecordsBackup(keras.callbacks.Callback):
             self._save()
 
     on_epoch_end = on_train_batch_end
-
-
-def _atomic_save_npy(path: Path, array: np.ndarray) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, array, allow_pickle=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

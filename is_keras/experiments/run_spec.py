@@ -63,16 +63,12 @@ class RunSpec:
 
     @classmethod
     def from_dict(cls, data: dict) -> RunSpec:
-        """Rebuild from :meth:`to_dict` (missing optional fields take their defaults)."""
-        missing = dataclasses.MISSING
-        return cls(**{f.name: data[f.name] if (f.default is missing and f.default_factory is missing)
-                      or f.name in data else (f.default if f.default is not missing else f.default_factory())
-                      for f in dataclasses.fields(cls)})
+        """Rebuild from :meth:`to_dict` (missing optional fields take their defaults; TypeError: a required one)."""
+        return cls(**{f.name: data[f.name] for f in dataclasses.fields(cls) if f.name in data})
 
     def group_key(self) -> str:
         """Canonical JSON of every field except ``seed``: runs of one configuration share it."""
-        fields = {k: v for k, v in self.to_dict().items() if k != "seed"}
-        return json.dumps(fields, sort_keys=True)
+        return json.dumps({k: v for k, v in self.to_dict().items() if k != "seed"}, sort_keys=True)
 
     @property
     def run_id(self) -> str:
@@ -104,11 +100,9 @@ class RunSpec:
 
         Raises: ValueError: for options the method refuses.
         """
-        options = {"method": self.method, "unbiased": bool(self.unbiased), **self.sampler_options}
-        for name in ("exponent", "subset_fraction", "subset_size", "uniform_mix"):
-            if getattr(self, name) is not None:
-                options[name] = getattr(self, name)
-        return SamplerConfig.from_dict(options)
+        options = {name: getattr(self, name) for name in ("exponent", "subset_fraction", "subset_size", "uniform_mix")}
+        return SamplerConfig.from_dict({"method": self.method, "unbiased": bool(self.unbiased), **self.sampler_options,
+                                        **{k: v for k, v in options.items() if v is not None}})
 
     def training_config(self) -> TrainingConfig:
         """The run's :class:`~is_keras.experiments.training_config.TrainingConfig`."""

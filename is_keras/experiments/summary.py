@@ -73,10 +73,7 @@ def summarize(results: dict[str, list[RunResult]], out_dir, *, title: str = "", 
     write_curves_csv(results, out_dir / "curves.csv")
     first = next(iter(results.values()))[0]
     save_figure(plot_curves(curves, metric_label=first.metric_info.label, title=title), out_dir / figure_name, dpi=110)
-    rows, table = [], ""
-    if baseline in curves:
-        rows = time_to_baseline_best(curves, baseline)
-        table = format_table(rows)
+    rows = time_to_baseline_best(curves, baseline) if baseline in curves else []
     for method, runs in results.items():
         if runs[0].loss_histograms:
             fig = plot_loss_histograms(runs[0].loss_histograms, title=f"{method}, run 0")
@@ -85,4 +82,4 @@ def summarize(results: dict[str, list[RunResult]], out_dir, *, title: str = "", 
     summary = {"title": title, "metric": first.metric, "table": rows, f"final_{first.metric}": finals,
                "config": first.config, "environment": first.environment}
     atomic_write_json(out_dir / "summary.json", summary, indent=2)
-    return table
+    return format_table(rows) if rows else ""

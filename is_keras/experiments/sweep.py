@@ -15,14 +15,7 @@ from is_keras.experiments.convergence import window_evaluations
 from is_keras.experiments.json_files import atomic_write_json
 from is_keras.experiments.run import run
 from is_keras.experiments.run_spec import RunSpec
-from is_keras.experiments.sweep_config import (
-    PRESETS,
-    SMOKE_TRAIN,
-    SMOKE_VAL,
-    SweepConfig,
-    load_sweep_config,
-    smoke_config,
-)
+from is_keras.experiments.sweep_config import SMOKE_TRAIN, SMOKE_VAL, SweepConfig, load_sweep_config, smoke_config
 from is_keras.experiments.sweep_grid import expand_sweep, parse_shard, shard_specs
 from is_keras.experiments.sweep_store import (
     RESULT_FORMAT,
@@ -32,19 +25,15 @@ from is_keras.experiments.sweep_store import (
     is_finished,
     load_sweep_results,
     read_record,
-    record_data,
     remove_backup,
     result_path,
 )
 from is_keras.training.run_backup import saved_steps
 
 #: The sweep API in one place: the config, grid, result files and the runner (here).
-__all__ = [
-    "PRESETS", "RESULT_FORMAT", "RUNS_DIR", "RunSpec", "SweepConfig", "SweepOutcome", "SweepRecord",
-    "atomic_write_json", "backup_path", "check_window_fits", "expand_sweep", "is_finished", "load_sweep_config",
-    "load_sweep_results", "parse_shard", "read_record", "result_path", "reuse_finished", "run_sweep",
-    "shard_specs", "smoke_config",
-]
+__all__ = ["RESULT_FORMAT", "RUNS_DIR", "RunSpec", "SweepConfig", "SweepOutcome", "SweepRecord", "atomic_write_json",
+           "backup_path", "check_window_fits", "expand_sweep", "is_finished", "load_sweep_config", "load_sweep_results",
+           "parse_shard", "read_record", "result_path", "reuse_finished", "run_sweep", "shard_specs", "smoke_config"]
 
 
 @dataclasses.dataclass
@@ -65,8 +54,7 @@ def check_window_fits(config: SweepConfig, num_train: int) -> int:
         >>> check_window_fits(SweepConfig(epochs=1, batch_size=64, eval_every=5, window=10), 1347)
         4
     """
-    steps_per_epoch = math.ceil(num_train / config.batch_size)
-    total_batches = config.epochs * steps_per_epoch
+    total_batches = config.epochs * math.ceil(num_train / config.batch_size)
     evaluations = total_batches // config.eval_every
     if evaluations < 1:
         raise ValueError(f"eval_every ({config.eval_every}) exceeds the run's {total_batches} batches: "
@@ -86,27 +74,13 @@ def reuse_finished(spec: RunSpec, out_dir, reuse_dirs, sweep_info: dict) -> bool
     """
     for folder in reuse_dirs:
         source = result_path(folder, spec.run_id)
-        if not source.is_file() or source.resolve() == result_path(out_dir, spec.run_id).resolve():
+        if source.resolve() == result_path(out_dir, spec.run_id).resolve() or not is_finished(folder, spec):
             continue
-        try:
-            data = json.loads(source.read_text())
-            if data.get("format") != RESULT_FORMAT or data.get("run_id") != spec.run_id:
-                continue
-        except (ValueError, OSError):
-            continue
+        data = json.loads(source.read_text())
         data["sweep"] = {**sweep_info, "reused_from": str(folder)}
         atomic_write_json(result_path(out_dir, spec.run_id), data)
         return True
     return False
-
-
-def _load_data(config: SweepConfig):
-    from is_keras.data.registry import load_dataset
-
-    train, val = load_dataset(config.dataset, seed=config.data_seed, **config.dataset_kwargs)
-    if config.smoke:
-        train, val = (train[0][:SMOKE_TRAIN], train[1][:SMOKE_TRAIN]), (val[0][:SMOKE_VAL], val[1][:SMOKE_VAL])
-    return train, val
 
 
 def run_sweep(config, out_dir, *, shard=(0, 1), progress=print, reuse=(), smoke: bool = False) -> SweepOutcome:
@@ -134,8 +108,7 @@ def run_sweep(config, out_dir, *, shard=(0, 1), progress=print, reuse=(), smoke:
     index, count = parse_shard(shard) if isinstance(shard, str) else shard
     specs = shard_specs(expand_sweep(config), index, count)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(out_dir / "sweep.json", config.to_dict())
+    atomic_write_json(out_dir / "sweep.json", config.to_dict())  # creates the folder
     say = progress or (lambda _line: None)
     sweep_info = {"name": config.name, "kind": config.kind, "window": config.window}
     pending = [s for s in specs if not is_finished(out_dir, s)]
@@ -150,7 +123,11 @@ def run_sweep(config, out_dir, *, shard=(0, 1), progress=print, reuse=(), smoke:
     ran = []
     if not pending:
         return SweepOutcome(ran=ran, skipped=skipped, out_dir=out_dir, reused=reused)
-    train, val = _load_data(config)
+    from is_keras.data.registry import load_dataset
+
+    train, val = load_dataset(config.dataset, seed=config.data_seed, **config.dataset_kwargs)
+    if config.smoke:
+        train, val = (train[0][:SMOKE_TRAIN], train[1][:SMOKE_TRAIN]), (val[0][:SMOKE_VAL], val[1][:SMOKE_VAL])
     check_window_fits(config, len(train[0]))
     task = ClassificationTask()
     for number, spec in enumerate(pending, 1):
@@ -165,7 +142,8 @@ def run_sweep(config, out_dir, *, shard=(0, 1), progress=print, reuse=(), smoke:
         result = run(task, train, val, sampler_config=spec.sampler_config(), training_config=spec.training_config(),
                      backup_dir=backup)
         result.config.update(dataset=spec.dataset, dataset_kwargs=spec.dataset_kwargs, data_seed=spec.data_seed)
-        atomic_write_json(result_path(out_dir, spec.run_id), record_data(spec, sweep_info, result))
+        atomic_write_json(result_path(out_dir, spec.run_id), {"format": RESULT_FORMAT, "run_id": spec.run_id,
+                          "spec": spec.to_dict(), "sweep": sweep_info, "result": result.to_dict()})
         remove_backup(out_dir, spec.run_id)
         ran.append(spec.run_id)
         metric = result.metric_info

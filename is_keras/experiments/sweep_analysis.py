@@ -106,12 +106,9 @@ def curve_checkpoints(records: list[SweepRecord], epochs) -> list[dict]:
         if not num_train:
             raise ValueError("the runs do not record num_train (training-set size)")
         per_epoch = -(-int(num_train) // spec.batch_size) * spec.batch_size  # ceil(N / B) batches of B
-        means, stds = [], []
-        for epoch in epochs:
-            reached = np.flatnonzero(curve.samples <= epoch * per_epoch)
-            ok = epoch <= spec.epochs and reached.size > 0
-            means.append(float(curve.mean[reached[-1]]) if ok else float("nan"))
-            stds.append(float(curve.std[reached[-1]]) if ok else float("nan"))
+        last = np.searchsorted(curve.samples, np.array(epochs) * per_epoch, side="right") - 1  # samples increase
+        ok = (np.array(epochs) <= spec.epochs) & (last >= 0)
+        means, stds = (np.where(ok, values[last], np.nan).tolist() for values in (curve.mean, curve.std))
         rows.append({"model": spec.model, "parameters": int(members[0].result.config.get("parameters", 0)),
                      "label": method_label(spec, show_exponent=spec.exponent is not None),
                      "method": spec.method, "exponent": spec.exponent, "runs": len(members),
@@ -119,18 +116,9 @@ def curve_checkpoints(records: list[SweepRecord], epochs) -> list[dict]:
     return rows
 
 
-def panel_key(record: SweepRecord) -> str:
-    """Runs drawn in one curve figure share this key: everything except the sampler options and the seed."""
-    fields = record.spec.to_dict()
-    for name in ("method", "exponent", "subset_fraction", "subset_size", "seed", "unbiased", "uniform_mix",
-                 "sampler_options"):
-        fields.pop(name, None)
-    fields["kind"] = record.sweep.get("kind", "custom")
-    return json.dumps(fields, sort_keys=True)
-
-
 def curve_panels(records: list[SweepRecord]) -> list[list[list[SweepRecord]]]:
-    """Configurations grouped into figures (:func:`panel_key`), each a list of groups of seeds.
+    """Configurations grouped into figures (everything but the sampler options and the seed), each a list of groups
+    of seeds.
 
     Example:
         >>> curve_panels([])
@@ -138,7 +126,11 @@ def curve_panels(records: list[SweepRecord]) -> list[list[list[SweepRecord]]]:
     """
     panels: dict[str, list[list[SweepRecord]]] = {}
     for members in group_records(records).values():
-        panels.setdefault(panel_key(members[0]), []).append(members)
+        fields = {k: v for k, v in members[0].spec.to_dict().items() if k not in (
+            "method", "exponent", "subset_fraction", "subset_size", "seed", "unbiased", "uniform_mix",
+            "sampler_options")}
+        key = json.dumps({**fields, "kind": members[0].sweep.get("kind", "custom")}, sort_keys=True)
+        panels.setdefault(key, []).append(members)
     return list(panels.values())
 
 

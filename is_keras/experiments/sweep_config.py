@@ -12,7 +12,7 @@ from pathlib import Path
 from is_keras.experiments.convergence import THESIS_WINDOW_BATCHES
 from is_keras.sampling.config import SamplerConfig
 from is_keras.sampling.methods import METHOD_SPECS
-from is_keras.sampling.options import SAMPLER_OPTIONS, OptionError, check_option
+from is_keras.sampling.options import SAMPLER_OPTIONS, Option, OptionError, check_option
 
 #: Grid defaults of each preset sweep kind (thesis §5.1.1–5.1.3).
 PRESETS = {
@@ -136,18 +136,14 @@ class SweepConfig:
         for name in ("dataset_kwargs", "sampler_options"):
             if not isinstance(getattr(self, name), dict):
                 raise ValueError(f"{name} must be a mapping, got {getattr(self, name)!r}")
-        for name in ("models", "methods", "exponents"):
+        for name, known in (("models", CLASSIFIERS), ("methods", METHOD_SPECS), ("exponents", None)):
             value = getattr(self, name)
             if not isinstance(value, list) or not value:
                 raise ValueError(f"{name} must be a non-empty list, got {value!r}")
-        bad = [m for m in self.models if m not in CLASSIFIERS]
-        if bad:
-            raise ValueError(f"models: unknown model(s) {', '.join(map(repr, bad))}; known models: "
-                             f"{', '.join(CLASSIFIERS)}")
-        bad = [m for m in self.methods if m not in METHOD_SPECS]
-        if bad:
-            raise ValueError(f"unknown method(s) {', '.join(map(str, bad))}; valid methods are: "
-                             f"{', '.join(METHOD_SPECS)}")
+            bad = [v for v in value if known is not None and v not in known]
+            if bad:
+                raise ValueError(f"{name}: unknown {name[:-1]}(s) {', '.join(map(repr, bad))}; known {name}: "
+                                 f"{', '.join(known)}")
         for i, exponent in enumerate(self.exponents):
             SAMPLER_OPTIONS["exponent"].check(f"exponents[{i}]", exponent)
         if (not isinstance(self.unbiased, list) or not self.unbiased
@@ -160,8 +156,7 @@ class SweepConfig:
             if name not in further:
                 raise OptionError(name, f"unknown sampler option {name!r}; options are: {', '.join(further)}")
             check_option(name, value)
-        if not (_number(self.learning_rate) and self.learning_rate > 0):
-            raise ValueError(f"learning_rate must be a number > 0, got {self.learning_rate!r}")
+        Option(float, low=0, closed="neither").check("learning_rate", self.learning_rate)
         check_lr_schedule(self.lr_schedule, self.lr_warmup)
         if not isinstance(self.smoke, bool):
             raise ValueError(f"smoke must be true or false, got {self.smoke!r}")

@@ -10,27 +10,6 @@ from is_keras.experiments.sweep_config import load_sweep_config
 from is_keras.sampling.methods import get_method_spec
 
 
-def reads(method: str, option: str) -> bool:
-    """Whether ``method`` reads ``option`` (registry lookup).
-
-    Example:
-        >>> reads("is-probabilistic", "exponent"), reads("nis", "exponent")
-        (True, False)
-    """
-    return option in get_method_spec(method).options
-
-
-def has_unbiased_variant(method: str) -> bool:
-    """Whether ``unbiased=True`` changes ``method``'s runs (draw probabilities that differ from uniform).
-
-    Example:
-        >>> has_unbiased_variant("is-probabilistic"), has_unbiased_variant("nis"), has_unbiased_variant("is-highsubset")
-        (True, False, False)
-    """
-    spec = get_method_spec(method)
-    return spec.has_draw_probabilities and bool(spec.options)
-
-
 def expand_sweep(config) -> list[RunSpec]:
     """The sweep's runs in a fixed order: model → size → method → exponent → unbiased → seed.
 
@@ -45,6 +24,10 @@ def expand_sweep(config) -> list[RunSpec]:
     """
     config = load_sweep_config(config)
     size_key = "params" if config.params is not None else "width"
+    shared = {"dataset": config.dataset, "data_seed": config.data_seed, "epochs": config.epochs,
+              "batch_size": config.batch_size, "eval_every": config.eval_every, "smoke": config.smoke,
+              "learning_rate": float(config.learning_rate), "lr_schedule": config.lr_schedule,
+              "lr_warmup": float(config.lr_warmup)}
     specs, seen = [], set()
     for model in config.models:
         for size in config.sizes(model):
@@ -54,23 +37,21 @@ def expand_sweep(config) -> list[RunSpec]:
                 size = int(size)
             model_kwargs = {} if size is None else {size_key: size}
             for method in config.methods:
-                exponents = config.exponents if reads(method, "exponent") else [None]
-                variants = list(dict.fromkeys(config.unbiased)) if has_unbiased_variant(method) else [False]
-                options = {k: v for k, v in config.sampler_options.items() if reads(method, k)}
+                entry = get_method_spec(method)
+                reads = entry.options  # the options that multiply (or change) this method's runs
+                exponents = config.exponents if "exponent" in reads else [None]
+                # unbiased=True changes a method's runs only when its draw probabilities differ from uniform
+                variants = list(dict.fromkeys(config.unbiased)) if entry.has_draw_probabilities and reads else [False]
+                options = {k: v for k, v in config.sampler_options.items() if k in reads}
                 seeds = range(config.seed, config.seed + config.runs)
                 for exponent, unbiased, seed in itertools.product(exponents, variants, seeds):
                     spec = RunSpec(
-                        dataset=config.dataset, dataset_kwargs=dict(config.dataset_kwargs), data_seed=config.data_seed,
-                        model=model, model_kwargs=model_kwargs, method=method,
-                        exponent=None if exponent is None else float(exponent), seed=seed, epochs=config.epochs,
-                        batch_size=config.batch_size, eval_every=config.eval_every,
-                        learning_rate=float(config.learning_rate),
-                        subset_fraction=float(config.subset_fraction) if reads(method, "subset_fraction") else None,
-                        subset_size=config.subset_size if reads(method, "subset_size") else None, unbiased=unbiased,
-                        uniform_mix=float(config.uniform_mix) if reads(method, "uniform_mix") and config.uniform_mix
-                        else None,
-                        sampler_options=dict(options), smoke=config.smoke, lr_schedule=config.lr_schedule,
-                        lr_warmup=float(config.lr_warmup),
+                        **shared, dataset_kwargs=dict(config.dataset_kwargs), model=model, model_kwargs=model_kwargs,
+                        method=method, exponent=None if exponent is None else float(exponent), seed=seed,
+                        subset_fraction=float(config.subset_fraction) if "subset_fraction" in reads else None,
+                        subset_size=config.subset_size if "subset_size" in reads else None, unbiased=unbiased,
+                        uniform_mix=float(config.uniform_mix) if "uniform_mix" in reads and config.uniform_mix
+                        else None, sampler_options=dict(options),
                     )
                     if spec.run_id not in seen:
                         spec.sampler_config()  # refuses bad options now, not after earlier runs trained
@@ -92,8 +73,7 @@ def parse_shard(text: str) -> tuple[int, int]:
         index, count = (int(part) for part in str(text).split("/"))
     except ValueError:
         raise ValueError(f"shard must look like i/n (e.g. 0/4), got {text!r}") from None
-    if count < 1 or not 0 <= index < count:
-        raise ValueError(f"shard {text!r} needs n >= 1 and 0 <= i < n")
+    shard_specs([], index, count)  # checks the range
     return index, count
 
 

@@ -66,20 +66,6 @@ class SweepRecord:
     result: RunResult
 
 
-def record_data(spec: RunSpec, sweep_info: dict, result: RunResult) -> dict:
-    """The content of one result file.
-
-    Example:
-        >>> import numpy as np
-        >>> spec = RunSpec("digits", {}, 0, "crapnet", {}, "nis", None, 0, 1, 64, 5, 1e-3, None, None)
-        >>> result = RunResult(np.array([64]), np.array([1.0]), np.array([0.2]), {}, {})
-        >>> sorted(record_data(spec, {"name": "s"}, result))
-        ['format', 'result', 'run_id', 'spec', 'sweep']
-    """
-    return {"format": RESULT_FORMAT, "run_id": spec.run_id, "spec": spec.to_dict(), "sweep": sweep_info,
-            "result": result.to_dict()}
-
-
 def read_record(path) -> SweepRecord:
     """Load one result file written by :func:`~is_keras.experiments.sweep.run_sweep`.
 
@@ -97,11 +83,8 @@ def read_record(path) -> SweepRecord:
 
 def is_finished(out_dir, spec: RunSpec) -> bool:
     """True when ``spec``'s result file exists and holds that run."""
-    path = result_path(out_dir, spec.run_id)
-    if not path.is_file():
-        return False
     try:
-        return read_record(path).run_id == spec.run_id
+        return read_record(result_path(out_dir, spec.run_id)).run_id == spec.run_id
     except (ValueError, KeyError, TypeError):
         return False
 
@@ -119,8 +102,7 @@ def load_sweep_results(out_dir) -> list[SweepRecord]:
     folder = Path(out_dir) / RUNS_DIR
     if not folder.is_dir():
         raise ValueError(f"no sweep results in {str(out_dir)!r} (expected a {RUNS_DIR}/ folder)")
-    records = [read_record(p) for p in sorted(folder.glob("*.json"))]
-    return sorted(records, key=_record_order)
+    return sorted((read_record(p) for p in sorted(folder.glob("*.json"))), key=_record_order)
 
 
 def _record_order(record: SweepRecord) -> tuple:

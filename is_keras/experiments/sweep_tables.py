@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 
-def _label_width(rows: list[dict]) -> int:
-    """Method column width: 24, or wider for long labels."""
-    return max([24] + [len(row["label"]) + 2 for row in rows])
+def _columns(rows: list[dict]) -> tuple[str, list[str]]:
+    """The header and the line starts of the model, parameters, method and runs columns."""
+    width = max([24] + [len(row["label"]) + 2 for row in rows])
+    return (f"{'model':<10}{'params':>9}  {'method':<{width}}{'runs':>5}",
+            [f"{row['model']:<10}{row['parameters']:>9}  {row['label']:<{width}}{row['runs']:>5}" for row in rows])
 
 
 def format_convergence_table(rows: list[dict]) -> str:
@@ -17,13 +19,10 @@ def format_convergence_table(rows: list[dict]) -> str:
         >>> "1600 ± 0" in format_convergence_table([row])
         True
     """
-    width = _label_width(rows)
-    header = (f"{'model':<10}{'params':>9}  {'method':<{width}}{'runs':>5}"
-              f"{'convergence speed (samples)':>31}{'max performance (1-AUC)':>28}")
-    lines = [header]
-    for row in rows:
-        lines.append(f"{row['model']:<10}{row['parameters']:>9}  {row['label']:<{width}}{row['runs']:>5}"
-                     f"{row['speed_mean']:>18.0f} ± {row['speed_std']:<10.0f}"
+    header, starts = _columns(rows)
+    lines = [f"{header}{'convergence speed (samples)':>31}{'max performance (1-AUC)':>28}"]
+    for start, row in zip(starts, rows):
+        lines.append(f"{start}{row['speed_mean']:>18.0f} ± {row['speed_std']:<10.0f}"
                      f"{row['performance_mean']:>16.5f} ± {row['performance_std']:<9.5f}")
     return "\n".join(lines)
 
@@ -37,11 +36,8 @@ def format_checkpoints(rows: list[dict]) -> str:
         >>> "epoch 2" in format_checkpoints([row])
         True
     """
-    width = _label_width(rows)
-    header = f"{'model':<10}{'params':>9}  {'method':<{width}}{'runs':>5}" + "".join(
-        f"{f'epoch {e}':>20}" for e in rows[0]["epochs"])
-    lines = [header + "   (mean 1-AUC ± std)"]
-    for row in rows:
-        cells = "".join(f"{m:>11.4f} ± {s:<6.4f}" for m, s in zip(row["mean"], row["std"]))
-        lines.append(f"{row['model']:<10}{row['parameters']:>9}  {row['label']:<{width}}{row['runs']:>5}{cells}")
+    header, starts = _columns(rows)
+    lines = [header + "".join(f"{f'epoch {e}':>20}" for e in rows[0]["epochs"]) + "   (mean 1-AUC ± std)"]
+    for start, row in zip(starts, rows):
+        lines.append(start + "".join(f"{m:>11.4f} ± {s:<6.4f}" for m, s in zip(row["mean"], row["std"])))
     return "\n".join(lines)

@@ -1,6 +1,5 @@
 """What differs between experiments: a :class:`Task` supplies the data checks, model, loss and evaluation. To add
-one, subclass :class:`Task`, set ``name`` and ``metric``, implement ``setup``, ``curve`` and
-``default_training_config``."""
+one, subclass :class:`Task`, set ``name`` and ``metric``, implement ``setup`` and ``default_training_config``."""
 
 from __future__ import annotations
 
@@ -12,6 +11,7 @@ import numpy as np
 
 from is_keras.experiments.metric import Metric
 from is_keras.experiments.training_config import TrainingConfig
+from is_keras.sampling.methods import get_method_spec
 
 
 @dataclasses.dataclass
@@ -66,9 +66,13 @@ class Task(abc.ABC):
         Raises: ValueError: for data or options the task cannot use.
         """
 
-    @abc.abstractmethod
     def curve(self, evaluator) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-        """``(samples, seconds, values, epochs or None)`` recorded by ``evaluator`` during training."""
+        """``(samples, seconds, values, epochs or None)`` recorded by ``evaluator`` during training: the values are its
+        attribute named after :attr:`metric`, the epochs its ``epochs`` (when it records them)."""
+        epochs = getattr(evaluator, "epochs", None)
+        return (np.asarray(evaluator.samples, dtype=np.int64), np.asarray(evaluator.seconds, dtype=np.float64),
+                np.asarray(getattr(evaluator, self.metric.name), dtype=np.float64),
+                None if epochs is None else np.asarray(epochs, dtype=np.float64))
 
     def parameters(self, model) -> int:
         """The parameter count recorded in results (default: trainable weights).
@@ -83,14 +87,17 @@ class Task(abc.ABC):
         return int(sum(int(np.prod(v.shape)) for v in model.trainable_weights))
 
     def variant(self, spec: str) -> tuple[Task, str]:
-        """The task and sampling method named by a compare spec (default: this task, the spec as method).
+        """The task and sampling method named by a compare spec: ``"method"`` (this task as it is) or
+        ``"method+score"`` (this task, a dataclass with a ``table_score`` field, writing ``score`` into the table).
 
-        Args:
-            spec: a method name (detection also accepts ``"method+score"``).
         Returns: ``(task, method)``.
+        Raises: ValueError: for an unknown method or score (the message lists the valid ones).
         Example:
             >>> from is_keras.experiments.classification_task import ClassificationTask
-            >>> ClassificationTask().variant("nis")[1]
-            'nis'
+            >>> task, method = ClassificationTask().variant("is-annealed+gradient-norm")
+            >>> method, task.table_score, ClassificationTask().variant("nis")[1]
+            ('is-annealed', 'gradient-norm', 'nis')
         """
-        return self, spec
+        method, plus, score = (part.strip() for part in spec.partition("+"))
+        get_method_spec(method)  # validates the name
+        return (dataclasses.replace(self, table_score=score or "loss") if plus else self), method

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 import numbers
 
+from is_keras.sampling.options import Option
 from is_keras.training.lr_schedules import check_lr_schedule
 
 
@@ -55,10 +55,8 @@ class TrainingConfig:
         if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral):
             raise ValueError(f"seed must be an integer, got {self.seed!r}")
         object.__setattr__(self, "seed", int(self.seed))
-        rate = self.learning_rate
-        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not (math.isfinite(rate) and rate > 0):
-            raise ValueError(f"learning_rate must be a finite number > 0, got {rate!r}")
-        object.__setattr__(self, "learning_rate", float(rate))
+        rate = Option(float, low=0, closed="neither").check("learning_rate", self.learning_rate)
+        object.__setattr__(self, "learning_rate", rate)
         epochs = tuple(self.histogram_epochs)
         if any(isinstance(e, bool) or not isinstance(e, numbers.Integral) or e < 1 for e in epochs):
             raise ValueError(f"histogram_epochs must be epoch numbers >= 1, got {self.histogram_epochs!r}")
@@ -73,9 +71,7 @@ class TrainingConfig:
             >>> TrainingConfig().to_dict()["batch_size"]
             256
         """
-        data = dataclasses.asdict(self)
-        data["histogram_epochs"] = list(self.histogram_epochs)
-        return data
+        return {**dataclasses.asdict(self), "histogram_epochs": list(self.histogram_epochs)}
 
     @classmethod
     def from_dict(cls, data: dict) -> TrainingConfig:
@@ -96,9 +92,6 @@ class TrainingConfig:
         if unknown:
             raise ValueError(f"unknown training config key(s) {', '.join(unknown)}; "
                              f"known keys: {', '.join(sorted(known))}")
-        data = dict(data)
-        if "histogram_epochs" in data:
-            data["histogram_epochs"] = tuple(data["histogram_epochs"])
         return cls(**data)
 
     def replace(self, **changes) -> TrainingConfig:

@@ -120,8 +120,7 @@ def darknet19(input_shape=(224, 224, 3), num_classes: int | None = 1000, *, incl
         'darknet19_x0.125'
     """
     check_input_shape(input_shape)
-    if include_top is None:
-        include_top = num_classes is not None
+    include_top = num_classes is not None if include_top is None else include_top
     if include_top and (num_classes is None or int(num_classes) != num_classes or num_classes < 1):
         raise ValueError(f"include_top=True needs num_classes >= 1, got {num_classes!r}")
     inputs = keras.Input(shape=tuple(input_shape), name="image")

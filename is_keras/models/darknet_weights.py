@@ -8,6 +8,7 @@ convolution in cfg order: ``biases[n]``, if batch-normalised ``scales[n], rollin
 from __future__ import annotations
 
 import logging
+import math
 import re
 from pathlib import Path
 
@@ -33,29 +34,17 @@ def darknet_conv_layers(model) -> list[tuple]:
         >>> [conv.name for conv, _ in darknet_conv_layers(yolov2((64, 64, 3), num_classes=1, width=0.125))][:3]
         ['conv_0', 'conv_1', 'conv_2']
     """
-    convs = {}
-    for layer in model.layers:
-        match = _CONV_NAME.match(layer.name)
-        if match:
-            convs[int(match.group(1))] = layer
+    by_name = {layer.name: layer for layer in model.layers}
+    convs = {int(match.group(1)): layer for name, layer in by_name.items() if (match := _CONV_NAME.match(name))}
     if not convs:
         raise ValueError(f"model {model.name!r} has no layers named conv_0, conv_1, ... (darknet order)")
     if sorted(convs) != list(range(len(convs))):
         raise ValueError(f"darknet conv layer indices are not contiguous: {sorted(convs)}")
-    names = {layer.name for layer in model.layers}
-    result = []
-    for i in range(len(convs)):
-        conv = convs[i]
-        bn = model.get_layer(f"bn_{i}") if f"bn_{i}" in names else None
+    result = [(convs[i], by_name.get(f"bn_{i}")) for i in range(len(convs))]
+    for i, (conv, bn) in enumerate(result):
         if bn is None and not conv.use_bias:
             raise ValueError(f"{conv.name} has neither a bias nor a batch norm bn_{i}; darknet needs one")
-        result.append((conv, bn))
     return result
-
-
-def _layer_float_count(conv, bn) -> int:
-    kh, kw, cin, cout = conv.kernel.shape
-    return cout * (4 if bn is not None else 1) + kh * kw * cin * cout
 
 
 def read_darknet_header(data: bytes, *, name: str = "darknet weights file") -> tuple[dict, int]:
@@ -86,10 +75,8 @@ def load_darknet_weights(model, path) -> int:
 
     Args: model, path: a model with darknet-named convolutions (:func:`yolov2`, :func:`darknet19`); the file.
     Returns: The number of convolutional layers filled (also logged at INFO level).
-    Raises:
-        FileNotFoundError: ``path`` does not exist.
-        ValueError: a truncated or oversized file, one for another model (naming both float counts), or
-            NaN or infinite values; every message names the file.
+    Raises: FileNotFoundError, ValueError: no ``path``; a truncated or oversized file, one for another model (naming
+        both float counts), or NaN or infinite values; every message names the file.
     Example:
         >>> import tempfile, pathlib
         >>> from is_keras.models.yolov2 import yolov2
@@ -107,7 +94,7 @@ def load_darknet_weights(model, path) -> int:
                          "is not a whole number of float32 values")
     floats = np.frombuffer(data, dtype="<f4", offset=offset)
     layers = darknet_conv_layers(model)
-    counts = [_layer_float_count(conv, bn) for conv, bn in layers]
+    counts = [math.prod(conv.kernel.shape) + conv.kernel.shape[-1] * (1 if bn is None else 4) for conv, bn in layers]
     prefix = np.cumsum(counts)
     matches = np.flatnonzero(prefix == floats.size)
     if floats.size == 0 or matches.size == 0:
@@ -126,17 +113,13 @@ def load_darknet_weights(model, path) -> int:
     assignments, pos = [], 0  # everything is sliced before anything is assigned: no partial writes
     for conv, bn in layers[:filled]:
         kh, kw, cin, cout = conv.kernel.shape
-        biases = floats[pos : pos + cout]
-        pos += cout
-        if bn is not None:
-            scales, mean, var = (floats[pos + i * cout : pos + (i + 1) * cout] for i in range(3))
-            pos += 3 * cout
-        size = cout * cin * kh * kw
-        kernel = floats[pos : pos + size].reshape(cout, cin, kh, kw).transpose(2, 3, 1, 0)
-        pos += size
+        biases, *bn_vectors = floats[pos : pos + cout * (1 if bn is None else 4)].reshape(-1, cout)  # scales, mean, var
+        pos += cout * (1 + len(bn_vectors))
+        kernel = floats[pos : pos + cout * cin * kh * kw].reshape(cout, cin, kh, kw).transpose(2, 3, 1, 0)
+        pos += kernel.size
         assignments.append((conv, [kernel, biases] if bn is None else [kernel]))
         if bn is not None:
-            assignments.append((bn, [scales, biases, mean, var]))
+            assignments.append((bn, [bn_vectors[0], biases, *bn_vectors[1:]]))
     for layer, weights in assignments:
         layer.set_weights([np.array(w, dtype=np.float32) for w in weights])
     logger.info("loaded %s (darknet %d.%d.%d, seen %d): %d of %d convolutional layers", path.name, header["major"],
@@ -153,9 +136,8 @@ def save_darknet_weights(model, path, *, major: int = 0, minor: int = 2, revisio
         major, minor, revision: the header's version; ``major*10 + minor >= 2`` writes ``seen`` as uint64, else int32.
         seen, num_layers: images seen in training, for the header; write only the first ``num_layers`` convolutions.
     Returns: ``path`` as a ``Path``.
-    Raises:
-        ValueError: ``num_layers`` outside ``1..len(convolutions)``, or a model without darknet names.
-        OSError: the file cannot be written.
+    Raises: ValueError, OSError: ``num_layers`` outside ``1..len(convolutions)``, or a model without darknet names;
+        the file cannot be written.
     Example:
         >>> import tempfile, pathlib
         >>> from is_keras.models.darknet19 import darknet19

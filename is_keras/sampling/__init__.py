@@ -5,15 +5,12 @@ Example:
     ('nis', 'is-probabilistic', 'is-randomsubset', 'is-highsubset')
 """
 
-from is_keras.sampling.config import SamplerConfig
-from is_keras.sampling.first_pass import FirstPass
-from is_keras.sampling.generator import ImportanceBatchGenerator
-from is_keras.sampling.high_subset import HighSubsetSampler
+from is_keras.sampling.config import SamplerConfig, make_sampler
+from is_keras.sampling.generator import FirstPass, ImportanceBatchGenerator
 from is_keras.sampling.max_tree import MaxTree
 from is_keras.sampling.methods import METHOD_SPECS, METHODS, MethodSpec, get_method_spec, register_method
 from is_keras.sampling.probabilistic import ProbabilisticSampler, WeightOverflowError
-from is_keras.sampling.random_subset import RandomSubsetSampler, smallest_of_random_subset
-from is_keras.sampling.registry import make_sampler
+from is_keras.sampling.random_subset import HighSubsetSampler, RandomSubsetSampler, smallest_of_random_subset
 from is_keras.sampling.sampler import Sampler
 from is_keras.sampling.sum_tree import SumTree
 from is_keras.sampling.uniform import UniformSampler
@@ -28,24 +25,7 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = [
-    "METHODS",
-    "METHOD_SPECS",
-    "FirstPass",
-    "HighSubsetSampler",
-    "ImportanceBatchGenerator",
-    "InGraphSampler",
-    "MaxTree",
-    "MethodSpec",
-    "ProbabilisticSampler",
-    "RandomSubsetSampler",
-    "Sampler",
-    "SamplerConfig",
-    "SumTree",
-    "UniformSampler",
-    "WeightOverflowError",
-    "get_method_spec",
-    "make_sampler",
-    "register_method",
-    "smallest_of_random_subset",
-]
+__all__ = ["METHODS", "METHOD_SPECS", "FirstPass", "HighSubsetSampler", "ImportanceBatchGenerator", "InGraphSampler",
+           "MaxTree", "MethodSpec", "ProbabilisticSampler", "RandomSubsetSampler", "Sampler", "SamplerConfig",
+           "SumTree", "UniformSampler", "WeightOverflowError", "get_method_spec", "make_sampler", "register_method",
+           "smallest_of_random_subset"]

@@ -1,18 +1,15 @@
-"""Adaptive: uniform batches until the table's loss concentration ``τ² = N Σ L² / (Σ L)²`` says selection pays.
-
-Drawing ``p ∝ L`` divides the gradient's second moment by τ² (Katharopoulos & Fleuret 2018, eq. 5–7). Selection
-(rank-based) turns on at ``τ² >= ACTIVATE_AT`` and off below ``DEACTIVATE_BELOW``, checked every N / 16 draws.
-"""
+"""Adaptive: uniform batches until the table's loss concentration ``τ² = N Σ L² / (Σ L)²`` says selection pays
+(drawing ``p ∝ L`` divides the gradient's second moment by τ², Katharopoulos & Fleuret 2018, eq. 5–7)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from is_keras.sampling.rank import REFRESHES_PER_EPOCH, RankSampler
-from is_keras.sampling.sampler import Sampler
+from is_keras.sampling.sampler import Sampler, read_state
 from is_keras.sampling.uniform import UniformSampler
 
-#: Selection turns on when the table's concentration τ² reaches this, and off when it falls below the second.
+#: Selection (rank-based) turns on when τ² reaches the first, off below the second; checked every N / 16 draws.
 ACTIVATE_AT, DEACTIVATE_BELOW = 1.5, 1.2
 
 
@@ -25,14 +22,14 @@ def loss_concentration(table: np.ndarray) -> float:
     """
     losses = table[np.isfinite(table)]
     total = float(losses.sum())
-    return losses.size * float(np.dot(losses, losses)) / total**2 if total > 0 else float("nan")
+    squares = float(np.square(losses).sum())  # not np.dot: BLAS threads would contend with the training step's
+    return losses.size * squares / total**2 if total > 0 else float("nan")
 
 
 class AdaptiveSampler(Sampler):
     """``nis`` while the loss is spread out, :class:`~is_keras.sampling.rank.RankSampler` while it is concentrated.
 
-    Args:
-        selectivity, uniform_mix: the rank sampler's β and uniform share λ.
+    Args: selectivity, uniform_mix: the rank sampler's β and uniform share λ.
     Example:
         >>> sampler = AdaptiveSampler(selectivity=1.0, uniform_mix=0.1)
         >>> sampler.bind(np.ones(64))                     # flat: uniform
@@ -46,8 +43,7 @@ class AdaptiveSampler(Sampler):
     name = "adaptive"
 
     def __init__(self, selectivity: float = 1.0, uniform_mix: float = 0.1):
-        self.uniform = UniformSampler()
-        self.rank = RankSampler(selectivity=selectivity, uniform_mix=uniform_mix)
+        self.uniform, self.rank = UniformSampler(), RankSampler(selectivity=selectivity, uniform_mix=uniform_mix)
 
     def rebuild(self) -> None:
         self.uniform.bind(self.table)
@@ -87,11 +83,9 @@ class AdaptiveSampler(Sampler):
                 "since_check": int(self._since_check), "draws": [int(self._draws), int(self._active_draws)]}
 
     def set_state(self, state: dict) -> None:
-        try:
-            uniform, rank, active = state["uniform"], state["rank"], bool(state["active"])
-            since_check, (draws, active_draws) = int(state["since_check"]), map(int, state["draws"])
-        except (KeyError, TypeError, ValueError) as error:
-            raise ValueError(f"corrupt adaptive sampler state: {error!r}") from None
+        uniform, rank, active, since_check, (draws, active_draws) = read_state(
+            state, "adaptive sampler", uniform=dict, rank=dict, active=bool, since_check=int,
+            draws=lambda v: [int(d) for d in v])
         self.uniform.set_state(uniform)
         self.rank.set_state(rank)
         self.active, self._since_check, self._draws, self._active_draws = active, since_check, draws, active_draws

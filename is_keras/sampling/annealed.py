@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from is_keras.sampling.probabilistic import validate_exponent
+from is_keras.sampling.options import check_option
 from is_keras.sampling.schedules import exponent_factor
 from is_keras.sampling.switch import SwitchSampler
 
@@ -35,7 +35,7 @@ class AnnealedSampler(SwitchSampler):
 
     @exponent.setter
     def exponent(self, value: float) -> None:
-        self._start_exponent = validate_exponent(value)
+        self._start_exponent = check_option("exponent", value)
         self._apply_schedule()
 
     @property
@@ -43,8 +43,7 @@ class AnnealedSampler(SwitchSampler):
         """ω(t) at the current progress t."""
         return self._start_exponent * exponent_factor(self.progress, end=self.switch_fraction)
 
-    def set_progress(self, fraction: float) -> None:
-        """The fraction of the run done, in [0, 1]; sets ω(t) (one O(N) rebuild when it changes)."""
+    def set_progress(self, fraction: float) -> None:  # sets ω(t): one O(N) rebuild when it changes
         super().set_progress(fraction)
         self._apply_schedule()
 
@@ -52,11 +51,10 @@ class AnnealedSampler(SwitchSampler):
         return dict(super().get_state(), start_exponent=self._start_exponent)
 
     def set_state(self, state: dict) -> None:
-        self._start_exponent = validate_exponent(state["start_exponent"])
+        self._start_exponent = check_option("exponent", state["start_exponent"])
         super().set_state(state)
 
     def _apply_schedule(self) -> None:
         target = self.current_exponent
-        if self.switched or target == self._importance.exponent:
-            return
-        self._importance.exponent = target  # rebuilds the sum tree once (if bound)
+        if not self.switched and target != self._importance.exponent:
+            self._importance.exponent = target  # rebuilds the sum tree once (if bound)

@@ -1,7 +1,5 @@
-"""The generator's ``tf.data`` face: with prefetch ``k``, batch ``e`` is drawn after exactly ``e - k`` updates.
-
-:func:`draw_ahead`, called by ``update`` before it writes, draws what falls due, so thread timing never matters.
-"""
+"""The generator's ``tf.data`` face: with prefetch ``k``, batch ``e`` is drawn after exactly ``e - k`` updates
+(:func:`draw_ahead`, called by ``update`` before it writes, draws what falls due: thread timing never matters)."""
 
 from __future__ import annotations
 
@@ -82,9 +80,7 @@ def generator_dataset(generator, prefetch: int):
         x_batch, y_batch = tf.numpy_function(generator.gather, [indices], [x_dtype, y_dtype])
         x_batch.set_shape(x_shape)
         y_batch.set_shape(y_shape)
-        if generator.weighted:
-            return x_batch, y_batch, indices, weights
-        return x_batch, y_batch, indices
+        return (x_batch, y_batch, indices, weights) if generator.weighted else (x_batch, y_batch, indices)
 
     signature = (tf.TensorSpec(shape=(batch,), dtype=tf.int64), tf.TensorSpec(shape=(batch,), dtype=tf.float32))
     ds = tf.data.Dataset.from_generator(lambda: stream_batches(generator, prefetch), output_signature=signature)
@@ -96,5 +92,3 @@ def generator_dataset(generator, prefetch: int):
     options.experimental_optimization.inject_prefetch = False
     options.autotune.enabled = False
     return ds.with_options(options)
-
-

@@ -7,6 +7,7 @@ import math
 
 from is_keras.sampling.methods import MethodSpec, get_method_spec, methods_with, reweightable_methods
 from is_keras.sampling.options import SAMPLER_OPTIONS, OptionError
+from is_keras.sampling.sampler import Sampler
 
 
 @dataclasses.dataclass(frozen=True)
@@ -149,3 +150,16 @@ def candidate_count(batch_size: int, candidate_factor: float, num_samples: int |
         count = min(count, int(num_samples))
     return max(int(batch_size), count)
 
+
+def make_sampler(method: str, exponent: float = 1.0, subset_fraction: float = 0.1, subset_size: int = 1000,
+                 uniform_mix: float = 0.0) -> Sampler:
+    """Build the sampler for ``method`` (kept for old code; new code uses :meth:`SamplerConfig.build_sampler`).
+
+    Raises: ValueError: an unknown method or an invalid option.
+    Example:
+        >>> make_sampler("is-probabilistic", exponent=0.5).exponent
+        0.5
+    """
+    config = SamplerConfig(method=method, exponent=exponent, subset_fraction=subset_fraction,
+                           subset_size=subset_size, uniform_mix=uniform_mix)
+    return config.build_sampler()

@@ -1,4 +1,4 @@
-"""The importance batch generator: a loss table, a sampler, and a ``tf.data`` face."""
+"""The importance batch generator (a loss table, a sampler, and a ``tf.data`` face) and its first pass."""
 
 from __future__ import annotations
 
@@ -10,33 +10,30 @@ import numpy as np
 
 from is_keras.sampling.batch_stream import draw_ahead, generator_dataset
 from is_keras.sampling.config import SamplerConfig, candidate_count
-from is_keras.sampling.first_pass import FirstPass
-from is_keras.sampling.generator_state import generator_state, restore_generator_state
 from is_keras.sampling.reweighting import importance_weights
+from is_keras.sampling.sampler import read_state
 from is_keras.sampling.validation import check_batch_size, check_dataset, check_update
 
+#: Format version of :meth:`ImportanceBatchGenerator.get_state`'s dict.
+STATE_VERSION = 1
 #: The one-by-one sampler options: every :class:`~is_keras.sampling.config.SamplerConfig` field.
 _OPTIONS = tuple(field.name for field in dataclasses.fields(SamplerConfig))
 
 
 class ImportanceBatchGenerator:
-    """Draws training batches from a loss table that is updated after every step.
+    """Draws training batches from a loss table (``inf`` at first) that is updated after every step.
 
-    The table starts at ``inf``; a first pass trains every sample once, then the method draws. Candidate methods
-    have no first pass: each batch is C = :attr:`candidates_per_step` uniform candidates, the step selects B.
+    A first pass trains every sample once, then the method draws; candidate methods hand out C uniform candidates.
 
     Args:
-        x: inputs, an array (or ``np.memmap``) of shape ``(N, ...)``.
-        y: 1-D integer labels (classification) or per-sample target arrays.
-        batch_size: samples per batch (>= 1).
+        x, y: inputs, an array (or ``np.memmap``) ``(N, ...)``; 1-D integer labels or per-sample target arrays.
+        batch_size, seed: samples per batch (>= 1); seeds the first-pass order and every draw.
         sampler_config: the method and its options; or give any ``SamplerConfig`` field as a keyword, not both.
-        seed: seeds the first-pass order and every draw.
         initial_losses: optional starting table of N finite losses >= 0 (warm start: no first pass).
     Raises:
         ValueError: for bad data (e.g. a ``tf.data.Dataset``), batch size or options, or options given both ways.
         TypeError: for a keyword that is no ``SamplerConfig`` field.
-    Warns:
-        UserWarning: for integer images (e.g. uint8 in 0-255): scale them to floats first.
+    Warns: UserWarning: for integer images (e.g. uint8 in 0-255): scale them to floats first.
     Example:
         >>> x, y = np.random.rand(1000, 8, 8, 1).astype("float32"), np.random.randint(0, 10, size=1000)
         >>> gen = ImportanceBatchGenerator(x, y, batch_size=32, method="is-probabilistic", seed=0)
@@ -57,8 +54,7 @@ class ImportanceBatchGenerator:
             raise ValueError(f"sampler_config must be a SamplerConfig, got {type(sampler_config).__name__}")
         elif options:
             raise ValueError(f"give either sampler_config or {', '.join(options)}, not both")
-        self.num_samples = check_dataset(x, y)
-        self.batch_size = check_batch_size(batch_size)
+        self.num_samples, self.batch_size = check_dataset(x, y), check_batch_size(batch_size)
         self.x, self.y, self.seed = x, y, seed
         self._config = sampler_config
         self._sampler = sampler_config.build_sampler()
@@ -66,18 +62,15 @@ class ImportanceBatchGenerator:
         self._lock = threading.RLock()
         self.num_updates = self.num_draws = 0
         self._last_from_first_pass = False
-        self._ahead = collections.deque()  # batches drawn for the dataset stream, not yet handed to it
-        self._in_flight = collections.deque()  # batches the stream handed out whose update has not come yet
+        self._ahead, self._in_flight = collections.deque(), collections.deque()  # drawn for / handed out by the stream
         self._stream = None  # (id, updates at its start, prefetch, elements handed out) of the active stream
-        self._selector = None  # the training step's CandidateSelector (candidate methods), saved with the state
-        self._selector_state = None  # its state when this generator was pickled or restored before attaching
+        self._selector = self._selector_state = None  # the step's CandidateSelector, or its state before attaching
         if initial_losses is None:
             self._table = np.full(self.num_samples, np.inf, dtype=np.float64)
-            order = np.empty(0, dtype=np.int64) if self.selects_candidates else self._rng.permutation(self.num_samples)
-            self._first_pass = FirstPass(order.astype(np.int64))
         else:
             self._table = _as_table(initial_losses, self.num_samples).copy()
-            self._first_pass = FirstPass(np.empty(0, dtype=np.int64))
+        no_pass = initial_losses is not None or self.selects_candidates
+        self._first_pass = FirstPass([] if no_pass else self._rng.permutation(self.num_samples))
         self._sampler.bind(self._table)
 
     @property
@@ -109,7 +102,7 @@ class ImportanceBatchGenerator:
 
     @property
     def steps_per_epoch(self) -> int:
-        """Batches needed to see N samples: ``ceil(N / batch_size)`` (trained samples, also for candidate methods)."""
+        """Batches needed to train N samples: ``ceil(N / batch_size)``."""
         return -(-self.num_samples // self.batch_size)
 
     @property
@@ -131,10 +124,8 @@ class ImportanceBatchGenerator:
         return candidate_count(self.batch_size, self._config.candidate_factor, self.num_samples)
 
     def attach_selector(self, selector) -> None:
-        """Keep the training step's ``CandidateSelector`` in :meth:`get_state` and pickles (applying a restored state).
-
-        Raises: ValueError: a pending restored selector state does not fit ``selector``.
-        """
+        """Keep the step's ``CandidateSelector`` in :meth:`get_state` and pickles (``ValueError``: a restored state
+        does not fit it)."""
         with self._lock:
             if self._selector_state is not None:
                 selector.set_state(self._selector_state)
@@ -161,7 +152,7 @@ class ImportanceBatchGenerator:
             self._config = config
 
     def get_state(self) -> dict:
-        """Everything needed to continue this run bit-identically: see :func:`generator_state`.
+        """Everything needed to continue this run bit-identically: a dict of copies (numpy arrays, plain values).
 
         Example:
             >>> x, y = np.zeros((100, 2), "float32"), np.zeros(100, "int64")
@@ -173,7 +164,15 @@ class ImportanceBatchGenerator:
             True
         """
         with self._lock:
-            state = generator_state(self)
+            state = {
+                "version": STATE_VERSION, "num_samples": int(self.num_samples), "batch_size": int(self.batch_size),
+                "sampler_config": self._config.to_dict(), "table": self._table.copy(),
+                "sampler": self._sampler.get_state(), "rng": self._rng.bit_generator.state,
+                "first_pass": self._first_pass.get_state(),
+                # batches a dataset iterator took but did not train yet come first: a new iterator re-issues them
+                "ahead": [(idx.copy(), w.copy()) for idx, w in list(self._in_flight) + list(self._ahead)],
+                "num_updates": int(self.num_updates), "num_draws": int(self.num_draws),
+            }
             if self._selector is not None:
                 state["candidate_selector"] = self._selector.get_state()
             elif self._selector_state is not None:
@@ -183,8 +182,7 @@ class ImportanceBatchGenerator:
     def set_state(self, state: dict) -> None:
         """Continue from :meth:`get_state`'s dict (any time; nothing changes if it is refused).
 
-        Raises:
-            ValueError: for a state of another dataset size, batch size or method, or a corrupt one.
+        Raises: ValueError: for a state of another dataset size, batch size or method, or a corrupt one.
         Example:
             >>> x, y = np.zeros((10, 1), "float32"), np.zeros(10, "int64")
             >>> ImportanceBatchGenerator(x[:5], y[:5], batch_size=2).set_state(
@@ -197,17 +195,62 @@ class ImportanceBatchGenerator:
             selector_state = state.get("candidate_selector") if isinstance(state, dict) else None
             if selector_state is not None and self._selector is not None:
                 self._selector.check_state(selector_state)  # before anything changes
-            restore_generator_state(self, state)
+            self._restore(state)
             if selector_state is not None and self._selector is not None:
                 self._selector.set_state(selector_state)
             elif selector_state is not None:
                 self._selector_state = dict(selector_state)
 
+    def _restore(self, state: dict) -> None:
+        """:meth:`set_state` without the selector: everything is checked before anything changes."""
+        if not isinstance(state, dict):
+            raise ValueError(f"a generator state must be a dict, got {type(state).__name__}")
+        if state.get("version") != STATE_VERSION:
+            raise ValueError(f"unsupported generator state version {state.get('version')!r}; expected {STATE_VERSION}")
+        for key in ("num_samples", "batch_size", "sampler_config", "table", "sampler", "rng", "first_pass",
+                    "ahead", "num_updates", "num_draws"):
+            if key not in state:
+                raise ValueError(f"corrupt generator state: missing {key!r}")
+        n = self.num_samples
+        if state["num_samples"] != n:
+            raise ValueError(f"the state was saved for {state['num_samples']} samples; this generator has {n}")
+        if state["batch_size"] != self.batch_size:
+            raise ValueError(f"the state was saved with batch_size {state['batch_size']}; "
+                             f"this generator has {self.batch_size}")
+        config = SamplerConfig.from_dict(state["sampler_config"])
+        if config.method != self.method:
+            raise ValueError(f"the state was saved for method {config.method!r}; this generator uses {self.method!r}")
+        table = np.array(state["table"], dtype=np.float64)
+        if table.shape != (n,) or np.any(np.isnan(table)) or np.any(table < 0):
+            raise ValueError(f"corrupt generator state: the loss table must be ({n},) losses >= 0 or inf")
+        sampler = config.build_sampler()
+        sampler.bind(table)  # the restored table becomes the generator's own (no copy into the old one)
+        sampler.set_state(state["sampler"])
+        rng = np.random.default_rng()
+        try:
+            rng.bit_generator.state = state["rng"]
+        except (TypeError, ValueError, KeyError) as error:
+            raise ValueError(f"corrupt generator state: bad random-generator state ({error})") from None
+        first_pass, ahead = FirstPass.from_state(state["first_pass"], n), collections.deque()
+        per_draw = self.candidates_per_step  # C for candidate methods
+        for item in state["ahead"]:
+            idx, weights = (np.asarray(a) for a in item)
+            if idx.shape != (per_draw,) or idx.dtype.kind not in "iu" or idx.min() < 0 or idx.max() >= n \
+                    or weights.shape != idx.shape:
+                raise ValueError("corrupt generator state: a batch drawn ahead does not fit this generator")
+            ahead.append((idx.astype(np.int64), weights.astype(np.float32)))
+        num_updates, num_draws = int(state["num_updates"]), int(state["num_draws"])
+        if num_updates < 0 or num_draws < 0:
+            raise ValueError("corrupt generator state: negative counters")
+        # everything checked: now change the generator
+        self._table, self._sampler, self._config, self._rng = table, sampler, config, rng
+        self._first_pass, self._ahead, self._in_flight = first_pass, ahead, collections.deque()
+        self._stream, self.num_updates, self.num_draws = None, num_updates, num_draws
+
     def set_loss_table(self, losses) -> None:
         """Replace the whole table (a warm start; the random stream is not touched); ``inf`` entries are visited first.
 
-        Raises:
-            ValueError: for a wrong shape, NaN or negative losses, or weights that overflow.
+        Raises: ValueError: for a wrong shape, NaN or negative losses, or weights that overflow.
         Example:
             >>> gen = ImportanceBatchGenerator(np.zeros((3, 1)), np.zeros(3, "int64"), batch_size=2)
             >>> gen.set_loss_table([0.0, 0.0, 2.0])
@@ -220,8 +263,7 @@ class ImportanceBatchGenerator:
         if np.any(np.isnan(table)) or np.any(table < 0):
             raise ValueError("the loss table must hold losses >= 0 (or inf for unvisited samples); found NaN or < 0")
         with self._lock:
-            table = table.copy()
-            sampler = self._config.build_sampler()
+            table, sampler = table.copy(), self._config.build_sampler()
             sampler.bind(table)  # raises (e.g. overflow) before anything changes
             self._table, self._sampler = table, sampler
             if not np.all(np.isfinite(table)) and not self._first_pass.active and not self.selects_candidates:
@@ -230,18 +272,15 @@ class ImportanceBatchGenerator:
     def __getstate__(self):
         state = self.__dict__.copy()
         del state["_lock"]
-        state["_stream"] = None  # a dataset iterator does not survive pickling: a new one re-issues its batches
-        state["_ahead"] = collections.deque(list(self._in_flight) + list(self._ahead))
-        state["_in_flight"] = collections.deque()
         if self._selector is not None:  # a tf.Module does not pickle: keep its state, re-attach to continue
             state["_selector_state"] = self._selector.get_state()
-        state["_selector"] = None
+        # a dataset iterator does not survive pickling: a new one re-issues the batches in flight
+        state.update(_stream=None, _ahead=collections.deque(list(self._in_flight) + list(self._ahead)),
+                     _in_flight=collections.deque(), _selector=None)
         return state
 
     def __setstate__(self, state):
-        state.setdefault("_selector", None)
-        state.setdefault("_selector_state", None)
-        self.__dict__.update(state)
+        self.__dict__.update({"_selector": None, "_selector_state": None} | state)
         self._lock = threading.RLock()  # (pickle keeps the sampler and the generator on one shared table)
 
     def next_indices(self) -> np.ndarray:
@@ -267,10 +306,9 @@ class ImportanceBatchGenerator:
             indices = self.next_indices()
             if self._last_from_first_pass:
                 return indices, np.ones(indices.size, dtype=np.float32)
+            weights = np.ones(indices.size, dtype=np.float32)
             if self.unbiased:
                 weights = importance_weights(self._sampler.draw_probabilities(indices), self.num_samples)
-            else:
-                weights = np.ones(indices.size, dtype=np.float32)
             own = self._sampler.batch_weights(indices)  # a method's own weights (infobatch's rescale)
             return indices, weights if own is None else (weights * own).astype(np.float32)
 
@@ -338,3 +376,112 @@ def _as_table(initial_losses, num_samples: int) -> np.ndarray:
     if table.min() < 0:
         raise ValueError(f"initial_losses must be >= 0, got {table.min()}")
     return table
+
+
+class FirstPass:
+    """Hands out every sample once, in a random order, and re-issues samples whose losses never came back.
+
+    Batch ``d`` should be written back by the ``d + 1``-th update; its samples still without a loss (``inf``) by
+    then are queued again. Only counts and the table decide, never timing.
+
+    Args: order: the visiting order, a permutation of ``range(N)`` (empty: no first pass).
+    Example:
+        >>> table = np.full(4, np.inf)
+        >>> first = FirstPass(np.array([2, 0, 3, 1]))
+        >>> rng = np.random.default_rng(0)
+        >>> first.next_batch(table, num_updates=0, draw_number=0, batch_size=2, rng=rng).tolist()
+        [2, 0]
+        >>> table[[2, 0]] = 1.0                                   # draw 0 trained and written back
+        >>> first.next_batch(table, num_updates=1, draw_number=1, batch_size=2, rng=rng).tolist()
+        [3, 1]
+        >>> first.next_batch(table, num_updates=1, draw_number=2, batch_size=2, rng=rng) is None  # 1 in flight
+        True
+        >>> first.next_batch(table, num_updates=2, draw_number=3, batch_size=2, rng=rng).tolist()  # 1 was lost
+        [1, 3]
+    """
+
+    def __init__(self, order: np.ndarray):
+        self.order, self.cursor = np.asarray(order, dtype=np.int64), 0
+        self.records: list[tuple[int, np.ndarray]] = []  # (draw number, indices) handed out, not yet confirmed
+        self.requeue = np.empty(0, dtype=np.int64)  # lost samples to hand out again
+        self.active = self.order.size > 0
+
+    def is_done(self, table: np.ndarray) -> bool:
+        """True when every sample of the pass has been handed out and has a loss."""
+        if not self.active:
+            return True
+        if self.cursor < self.order.size or self.requeue.size:
+            return False
+        return all(np.all(np.isfinite(table[indices])) for _, indices in self.records)
+
+    def _collect(self, table: np.ndarray, num_updates: int) -> None:
+        """Drop confirmed records (oldest first); queue the unwritten samples of lost ones."""
+        while self.records:
+            draw, indices = self.records[0]
+            unvisited = indices[~np.isfinite(table[indices])]
+            if unvisited.size and draw + 1 > num_updates:
+                break  # still in flight
+            if unvisited.size:
+                self.requeue = np.concatenate([self.requeue, unvisited])
+            self.records.pop(0)
+
+    def next_batch(self, table, *, num_updates: int, draw_number: int, batch_size: int, rng) -> np.ndarray | None:
+        """The next first-pass batch, or ``None``: the pass is over, or its last batches are in flight meanwhile."""
+        if not self.active:
+            return None
+        self._collect(table, num_updates)
+        start, fill = self.cursor, None
+        if start >= self.order.size and not self.requeue.size:
+            if not self.records:  # every sample has its loss: the pass is over
+                self.active, self.order, self.cursor = False, np.empty(0, dtype=np.int64), 0
+            return None  # (or its last batches are in flight)
+        batch = self.order[start : start + batch_size]  # empty once the order is through: requeued samples only
+        self.cursor = start + batch.size
+        missing = batch_size - batch.size
+        requeued = bool(missing and self.requeue.size)
+        if requeued:
+            batch, missing = self._take_requeued(batch, missing)
+        if missing and requeued:
+            fill = self._fill(table.size, batch, missing, rng)
+        elif missing:  # the last, partial batch: complete it with distinct visited samples
+            enough = start >= missing  # else a batch larger than the samples visited so far: repeats are unavoidable
+            fill = rng.choice(self.order[:start] if enough else self.order, size=missing, replace=not enough)
+        self.records.append((draw_number, batch.copy()))
+        return np.asarray(batch, dtype=np.int64) if fill is None else np.concatenate([batch, fill]).astype(np.int64)
+
+    def _take_requeued(self, batch: np.ndarray, missing: int) -> tuple[np.ndarray, int]:
+        taken = np.unique(self.requeue)[:missing]  # a sample lost twice is trained once
+        self.requeue = np.setdiff1d(self.requeue, taken)
+        return np.concatenate([batch, taken]).astype(np.int64), missing - taken.size
+
+    @staticmethod
+    def _fill(num_samples: int, batch: np.ndarray, missing: int, rng) -> np.ndarray:
+        pool = np.setdiff1d(np.arange(num_samples), batch)
+        if pool.size >= missing:
+            return rng.choice(pool, size=missing, replace=False)
+        return rng.integers(0, num_samples, size=missing, dtype=np.int64)
+
+    def get_state(self) -> dict:
+        """The pass's position as a dict of plain values and arrays (copies)."""
+        return {"active": bool(self.active), "order": self.order.copy(), "cursor": int(self.cursor),
+                "records": [(int(d), idx.copy()) for d, idx in self.records], "requeue": self.requeue.copy()}
+
+    @classmethod
+    def from_state(cls, state: dict, num_samples: int) -> FirstPass:
+        """Rebuild a pass from :meth:`get_state`'s dict (``ValueError`` if it is no pass over ``num_samples``)."""
+        order, cursor, records, requeue, active = read_state(
+            state, "first-pass", order=np.asarray, cursor=int,
+            records=lambda v: [(int(d), np.asarray(i)) for d, i in v], requeue=np.asarray, active=bool)
+        arrays = [order, requeue] + [idx for _, idx in records]
+        for array in arrays:
+            if array.ndim != 1 or (array.size and (array.dtype.kind not in "iu" or array.min() < 0
+                                                   or array.max() >= num_samples)):
+                raise ValueError(f"corrupt first-pass state: indices outside [0, {num_samples})")
+        if active and order.size and order.size != num_samples:
+            raise ValueError(f"corrupt first-pass state: a visiting order of {order.size} samples, not {num_samples}")
+        if not 0 <= cursor <= order.size:
+            raise ValueError(f"corrupt first-pass state: position {cursor} outside the order of {order.size}")
+        first = cls(np.empty(0, dtype=np.int64))
+        first.order, first.cursor, first.active = order.astype(np.int64), cursor, active
+        first.records, first.requeue = [(d, idx.astype(np.int64)) for d, idx in records], requeue.astype(np.int64)
+        return first

@@ -1,8 +1,5 @@
-"""The in-graph sampler's sampling rules, one kernel per rule, and :data:`KERNELS` (method name -> kernel).
-
-A kernel holds no state: it reads and writes the :class:`~is_keras.sampling.in_graph_sampler.InGraphSampler`
-handed to it. Call inside a ``tf.function``.
-"""
+"""The in-graph sampler's sampling rules, one stateless kernel per rule (it reads and writes the
+:class:`~is_keras.sampling.in_graph_sampler.InGraphSampler` handed to it), and :data:`KERNELS` by method name."""
 
 from __future__ import annotations
 
@@ -25,10 +22,8 @@ def ones(sampler) -> tf.Tensor:
 
 
 class Kernel:
-    """One sampling rule: ``draw(sampler, running, uniform_now) -> (int64 indices (B,), float32 weights (B,))``.
-
-    ``running``: nis's B indices, drawn where ``uniform_now`` (bool tensor). The hooks below do nothing by default.
-    """
+    """One sampling rule: ``draw(sampler, running, uniform_now) -> (int64 indices (B,), float32 weights (B,))``,
+    ``running`` nis's B indices, drawn where ``uniform_now`` (bool tensor). The hooks do nothing by default."""
 
     #: every draw is the running permutation's (nis: no ``tf.cond`` around it)
     uniform = False
@@ -51,7 +46,8 @@ class Kernel:
         return sampler.sampler_config.exponent
 
     def draw(self, sampler, running, uniform_now) -> tuple[tf.Tensor, tf.Tensor]:
-        raise NotImplementedError
+        """The batch: nis's (``running``, weights 1) unless overridden."""
+        return running, ones(sampler)
 
     def probabilities(self, sampler, indices) -> tf.Tensor:
         """One draw's ``p_i`` for each of ``indices``."""
@@ -80,9 +76,6 @@ class UniformKernel(Kernel):
     """
 
     uniform = True
-
-    def draw(self, sampler, running, uniform_now):
-        return running, ones(sampler)
 
 
 class CandidatesKernel(UniformKernel):
@@ -116,9 +109,8 @@ class ProportionalKernel(Kernel):
     """is-probabilistic: i.i.d. ``p_i = (1 - λ) w_i / Σ w + λ / N``, kept weights ``w_i = (L_i / scale)^exponent``.
 
     ``schedule``: ``"step"`` (is-switch) draws nis's from ``switch_fraction`` of the run on, ``"linear"``
-    (is-annealed) too and anneals the exponent ``w · (1 - progress / switch_fraction)`` before. The weights are
-    rebuilt (O(N)) every ``ceil(N / B)`` draws (scale := the largest loss), on an exponent change, or when one
-    would pass :data:`WEIGHT_LIMIT`.
+    (is-annealed) also anneals the exponent before. The weights are rebuilt (O(N), scale := the largest loss)
+    every ``ceil(N / B)`` draws, on an exponent change, or when one would pass :data:`WEIGHT_LIMIT`.
     """
 
     keeps_weights = True
@@ -127,28 +119,26 @@ class ProportionalKernel(Kernel):
         self.schedule = schedule
 
     def setup(self, sampler):
-        block = block_size(sampler.num_samples, sampler.batch_size)
+        n, b = sampler.num_samples, sampler.batch_size
         #: the weights ``(L_i / weight_scale)^w`` and their block sums, kept up to date
-        sampler.kept_weights = BlockWeights(sampler.num_samples, block=block)
+        sampler.kept_weights = BlockWeights(n, block=block_size(n, b))
         #: the loss that weight 1 stands for (the largest loss at the last rescale); 0: not built yet
         sampler.weight_scale = tf.Variable(0.0, dtype=tf.float32, trainable=False, name="weight_scale")
         #: the exponent of the kept weights (NaN: rebuild them)
         sampler.weights_exponent = tf.Variable(np.nan, dtype=tf.float32, trainable=False, name="weights_exponent")
         #: draws between two rescales of the kept weights: an epoch's worth
-        sampler.rescale_period = -(-sampler.num_samples // sampler.batch_size)
+        sampler.rescale_period = -(-n // b)
 
     def switched(self, sampler):
-        if self.schedule is None:
-            return tf.constant(False)
-        return sampler.progress >= sampler.sampler_config.switch_fraction
+        switched = sampler.progress >= sampler.sampler_config.switch_fraction
+        return switched if self.schedule else tf.constant(False)
 
     def exponent(self, sampler):
-        exponent = sampler.sampler_config.exponent
         if self.schedule != "linear":
-            return exponent
+            return super().exponent(sampler)
         end = sampler.sampler_config.switch_fraction
         factor = tf.where(sampler.progress >= end, tf.constant(0.0, tf.float64), 1.0 - sampler.progress / end)
-        return tf.cast(exponent * factor, tf.float32)
+        return tf.cast(sampler.sampler_config.exponent * factor, tf.float32)
 
     def draw(self, sampler, running, uniform_now):
         if self.schedule is None:
@@ -183,11 +173,8 @@ class ProportionalKernel(Kernel):
         current = tf.logical_and(sampler.weight_scale > 0, tf.equal(sampler.weights_exponent,
                                                                      tf.cast(sampler.current_exponent(), tf.float32)))
         chosen, total = tf.cond(current, lambda: (kept.gather(indices), kept.total()), from_table)
-        mix = sampler.sampler_config.uniform_mix
-        share = chosen / tf.where(total > 0, total, 1.0)
+        mix, share = sampler.sampler_config.uniform_mix, chosen / tf.where(total > 0, total, 1.0)
         importance = tf.where(total > 0, (1.0 - mix) * share + mix / n, 1.0 / n)
-        if self.schedule is None:
-            return importance
         return tf.where(self.switched(sampler), super().probabilities(sampler, indices), importance)
 
     def set_progress(self, sampler):
@@ -195,8 +182,7 @@ class ProportionalKernel(Kernel):
             refresh_kept_weights(sampler, tf.constant(False), build=False)
 
     def update(self, sampler, indices, apply):  # the written entries' weights (a rebuild first if due)
-        exponent = sampler.current_exponent()
-        scale = sampler.weight_scale.read_value()
+        exponent, scale = sampler.current_exponent(), sampler.weight_scale.read_value()
         fresh = weights_of(tf.gather(sampler.table, indices), tf.where(scale > 0, scale, 1.0), exponent)
         too_large = tf.logical_and(scale > 0, tf.reduce_any(fresh > WEIGHT_LIMIT))
         periodic = tf.equal(tf.math.floormod(sampler.step, sampler.rescale_period), 0)
@@ -213,14 +199,10 @@ class ProportionalKernel(Kernel):
 
 
 def refresh_kept_weights(sampler, rescale, *, build: bool = True, apply=None) -> None:
-    """Rebuild the kept weights from the table (O(N)) if stale; only where ``apply`` (bool tensor) holds.
-
-    A new scale (the largest finite loss, else 1) if ``rescale`` (bool tensor) or never built (with ``build``).
-    Call outside any ``tf.cond`` (which copies written variables under XLA).
-    """
+    """Rebuild the kept weights from the table (O(N)) if stale, where ``apply`` holds; a new scale (the largest
+    finite loss, else 1) if ``rescale`` or never built (with ``build``). Call outside any ``tf.cond``."""
     exponent = sampler.current_exponent()
-    exponent32 = tf.cast(exponent, tf.float32)
-    old_scale = sampler.weight_scale.read_value()
+    exponent32, old_scale = tf.cast(exponent, tf.float32), sampler.weight_scale.read_value()
     changed = tf.not_equal(sampler.weights_exponent, exponent32)  # NaN: always
     if build:
         rescale = tf.logical_or(rescale, old_scale <= 0)
@@ -229,16 +211,10 @@ def refresh_kept_weights(sampler, rescale, *, build: bool = True, apply=None) ->
     if apply is not None:
         rescale, changed = tf.logical_and(rescale, apply), tf.logical_and(changed, apply)
     stale = tf.logical_or(rescale, changed)
-
-    def peak():
-        table = tf.convert_to_tensor(sampler.table)
-        largest = tf.reduce_max(tf.where(tf.math.is_finite(table), table, 0.0))
-        return tf.where(largest > 0, largest, 1.0)
-
     if sampler.kept_weights.dense:  # no tf.cond to compile: the O(N) maximum costs next to nothing here
-        scale = tf.where(rescale, peak(), old_scale)
+        scale = tf.where(rescale, peak_loss(sampler.table), old_scale)
     else:
-        scale = tf.cond(rescale, peak, lambda: old_scale)  # reads the table only when it rescales
+        scale = tf.cond(rescale, lambda: peak_loss(sampler.table), lambda: old_scale)  # reads the table if it rescales
     sampler.weight_scale.assign(scale)
     sampler.weights_exponent.assign(tf.where(stale, exponent32, sampler.weights_exponent))
     n = sampler.num_samples
@@ -272,17 +248,19 @@ def table_weights(table, exponent) -> tf.Tensor:
         [0.5, 1.0, 0.0]
     """
     table = tf.convert_to_tensor(table)
-    finite = tf.math.is_finite(table)
-    peak = tf.reduce_max(tf.where(finite, table, 0.0))
-    return weights_of(table, tf.where(peak > 0, peak, 1.0), exponent)
+    return weights_of(table, peak_loss(table), exponent)
+
+
+def peak_loss(table) -> tf.Tensor:
+    """The largest finite loss of ``table``, 1 if none is positive (the scale of the kept weights)."""
+    table = tf.convert_to_tensor(table)
+    largest = tf.reduce_max(tf.where(tf.math.is_finite(table), table, 0.0))
+    return tf.where(largest > 0, largest, 1.0)
 
 
 class AdaptiveKernel(Kernel):
-    """adaptive: nis's draws until the table's concentration τ² reaches the switch-on level, then rank-based draws.
-
-    The rule of :mod:`is_keras.sampling.adaptive`, decided after every table write (O(N)); the rank draws of
-    :mod:`is_keras.sampling.rank` with the ranks of the table as it is (a sort, O(N log N) a step).
-    """
+    """adaptive (:mod:`is_keras.sampling.adaptive`'s rule, decided after every table write): nis's draws until the
+    table's concentration τ² reaches the switch-on level, then the rank draws of the table as it is (a sort)."""
 
     def setup(self, sampler):
         from is_keras.sampling.rank import rank_probabilities
@@ -316,8 +294,7 @@ class AdaptiveKernel(Kernel):
         indices = tf.cast(tf.gather(order, positions), tf.int64)
         if not sampler.unbiased:
             return indices, ones(sampler)
-        p = tf.gather(sampler.rank_probabilities, positions)
-        return indices, tf.cast(unbiased_weights(p, n), tf.float32)
+        return indices, tf.cast(unbiased_weights(tf.gather(sampler.rank_probabilities, positions), n), tf.float32)
 
     def probabilities(self, sampler, indices):
         ranks = tf.math.invert_permutation(tf.argsort(tf.convert_to_tensor(sampler.table), stable=True))
@@ -330,8 +307,7 @@ class AdaptiveKernel(Kernel):
         table = tf.cast(tf.convert_to_tensor(sampler.table), tf.float64)
         finite = tf.math.is_finite(table)
         losses = tf.where(finite, table, 0.0)
-        total = tf.reduce_sum(losses)
-        count = tf.reduce_sum(tf.cast(finite, tf.float64))
+        total, count = tf.reduce_sum(losses), tf.reduce_sum(tf.cast(finite, tf.float64))
         concentration = count * tf.reduce_sum(losses * losses) / tf.where(total > 0, total * total, 1.0)
         active = sampler.selection_active.read_value()
         decided = concentration >= tf.where(active, tf.constant(DEACTIVATE_BELOW, tf.float64), ACTIVATE_AT)

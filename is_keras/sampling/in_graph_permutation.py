@@ -1,8 +1,5 @@
-"""A keyed pseudo-random permutation of ``range(n)``, element by element, in TensorFlow ops (XLA-compilable).
-
-A Feistel network on digit pairs in base ``a = ceil(sqrt(n))`` (a bijection of ``range(a * a)``) with cycle
-walking (reapply while ``>= n``): O(1) a position, no N-sized state. All arithmetic is on int64 values below 2**59.
-"""
+"""A keyed pseudo-random permutation of ``range(n)``, element by element, in TensorFlow ops (XLA-compilable): a
+Feistel network on digit pairs in base ``a = ceil(sqrt(n))`` with cycle walking, O(1) a position."""
 
 from __future__ import annotations
 
@@ -18,8 +15,8 @@ _ROUND_CONSTANTS = tuple(((r + 1) * 0x9E3779B9) & _MASK32 for r in range(_ROUNDS
 def _mix32(x: tf.Tensor) -> tf.Tensor:
     # hash32 on uint32 values: products wrap modulo 2**32 unmasked, half the ops (and XLA compile time) of int64
     multiplier, shift = tf.constant(_MULTIPLIER, tf.uint32), tf.constant(16, tf.uint32)
-    x = tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, shift)) * multiplier
-    x = tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, shift)) * multiplier
+    for _ in range(2):
+        x = tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, shift)) * multiplier
     return tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, shift))
 
 
@@ -40,9 +37,7 @@ def hash32(x: tf.Tensor) -> tf.Tensor:
 
 
 def derive_key(seed, stream, counter) -> tf.Tensor:
-    """A 32-bit key (int64) for one ``(seed, stream, counter)``; ``stream`` and ``counter`` may be vectors.
-
-    Chains :func:`hash32` over ``seed``'s two 32-bit halves, ``stream``'s low half and ``counter``'s two halves.
+    """A 32-bit key (int64) for one ``(seed, stream, counter)`` (a chain of hashes); ``counter`` may be a vector.
 
     Example:
         >>> a = derive_key(tf.constant(0, tf.int64), 1, tf.constant([0, 1], tf.int64)).numpy()
@@ -50,12 +45,9 @@ def derive_key(seed, stream, counter) -> tf.Tensor:
         True
     """
     seed, stream, counter = (tf.cast(value, tf.int64) for value in (seed, stream, counter))
-
-    def high(x):
-        return _low32(tf.bitwise.right_shift(x, 32))
-
+    seed_high, counter_high = (_low32(tf.bitwise.right_shift(x, 32)) for x in (seed, counter))
     key = _mix32(_low32(seed))
-    for part in (high(seed), _low32(stream), _low32(counter), high(counter)):
+    for part in (seed_high, _low32(stream), _low32(counter), counter_high):
         key = _mix32(tf.bitwise.bitwise_xor(key, part))
     return tf.cast(key, tf.int64)
 

@@ -1,8 +1,5 @@
-"""The in-graph backend: a loss table in a ``tf.Variable``, draws, weights and updates as TensorFlow ops.
-
-So a whole training step (draw, gather on-device data, forward, backward, write losses) runs inside one
-``tf.function(jit_compile=True)``, several steps per call, with no host round trip.
-"""
+"""The in-graph backend: a loss table in a ``tf.Variable``, draws, weights and updates as TensorFlow ops, so that
+whole training steps run inside one ``tf.function(jit_compile=True)`` with no host round trip."""
 
 from __future__ import annotations
 
@@ -10,13 +7,11 @@ import numpy as np
 import tensorflow as tf
 
 from is_keras.sampling.config import SamplerConfig
-from is_keras.sampling.in_graph_kernels import FILL, KERNELS, RUNNING, SUBSET, ones, table_weights
+from is_keras.sampling.in_graph_kernels import FILL, KERNELS, RUNNING, SUBSET, ones
 from is_keras.sampling.in_graph_permutation import derive_key, hash32, permute
 
 #: The methods ``backend="auto"`` runs in graph (the candidate methods' kernel serves the fit wrapper only).
 IN_GRAPH_METHODS = tuple(name for name, kernel in KERNELS.items() if not kernel.candidates)
-#: The methods that follow the training progress (:meth:`InGraphSampler.set_progress`).
-SCHEDULED_METHODS = tuple(name for name, kernel in KERNELS.items() if kernel.schedule)
 #: the format of :meth:`InGraphSampler.get_state`'s dict, and its integer counters (variables of those names)
 STATE_VERSION = 1
 COUNTERS = ("step", "first_pass_cursor", "num_unvisited", "epoch", "epoch_cursor", "num_invalid_losses")
@@ -25,11 +20,8 @@ COUNTERS = ("step", "first_pass_cursor", "num_unvisited", "epoch", "epoch_cursor
 class InGraphSampler(tf.Module):
     """The samplers of :class:`~is_keras.sampling.generator.ImportanceBatchGenerator` as TensorFlow ops.
 
-    The table starts at ``+inf`` (unvisited). The **first pass** hands out every sample once in random order (the
-    last partial batch is completed with distinct visited samples) until every entry is finite (unvisited entries
-    left by skipped updates come next); nis's epochs are the same keyed permutation's. Then the method's kernel
-    (:attr:`kernel`, from :data:`~is_keras.sampling.in_graph_kernels.KERNELS`) draws. :meth:`set_progress` sets
-    the progress that is-switch and is-annealed follow. Every random choice is a function of ``(seed, step)``, so
+    The table starts at ``+inf``; a **first pass** hands out every sample once in a keyed random order (nis's epochs
+    continue it), then the method's :attr:`kernel` draws. Every random choice is a function of ``(seed, step)``, so
     :meth:`get_state` / :meth:`set_state` resume exactly. Call inside a ``tf.function`` (eagerly: op by op).
 
     Args:
@@ -40,7 +32,6 @@ class InGraphSampler(tf.Module):
     Raises: ValueError: a method not implemented here, both a config and options, a size below 1,
         ``batch_size > num_samples`` with is-randomsubset, or a negative seed.
     Example:
-        >>> import tensorflow as tf
         >>> sampler = InGraphSampler(8, batch_size=4, method="nis", seed=1)
         >>> first = sampler.next_batch()[0]
         >>> sampler.update(first, tf.ones(4))
@@ -55,38 +46,29 @@ class InGraphSampler(tf.Module):
             raise ValueError(f"pass either sampler_config or its fields as options, not both ({', '.join(options)})")
         if isinstance(sampler_config, dict):
             sampler_config = SamplerConfig.from_dict(sampler_config)
-        config = sampler_config if sampler_config is not None else SamplerConfig(**options)
-        config = config.resolved  # "auto" -> the configuration it stands for
+        config = (sampler_config or SamplerConfig(**options)).resolved  # "auto" -> the configuration it stands for
         if config.method not in KERNELS:
             raise ValueError(f"the in-graph backend implements {', '.join(KERNELS)}, not {config.method!r}")
         #: the sampling rule (see :mod:`~is_keras.sampling.in_graph_kernels`)
-        self.kernel = KERNELS[config.method]
-        self.num_samples = int(num_samples)
-        self.batch_size = int(batch_size)
+        self.kernel, self.num_samples, self.batch_size = KERNELS[config.method], int(num_samples), int(batch_size)
+        #: whether the method keeps importance weights beside the table (the importance draws)
+        self.keeps_weights = self.kernel.keeps_weights
         if self.num_samples < 1 or self.batch_size < 1:
             raise ValueError(f"num_samples and batch_size must be >= 1, got {num_samples} and {batch_size}")
         if int(seed) < 0:
             raise ValueError(f"seed must be >= 0, got {seed}")
-        self.sampler_config = config
-        self.method = config.method
-        self.unbiased = config.unbiased
-        n = self.num_samples
+        self.sampler_config, self.method, self.unbiased, n = config, config.method, config.unbiased, self.num_samples
         self.subset_size = min(n, max(self.batch_size, int(round(config.subset_fraction * n))))
         self.table = tf.Variable(tf.fill([n], np.float32(np.inf)), trainable=False, name="loss_table")
         self.seed = tf.Variable(int(seed), dtype=tf.int64, trainable=False, name="seed")
-        #: draws so far (the stateless RNG's counter)
-        self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
-        self.first_pass_cursor = tf.Variable(0, dtype=tf.int64, trainable=False, name="first_pass_cursor")
-        self.num_unvisited = tf.Variable(n, dtype=tf.int64, trainable=False, name="num_unvisited")
-        self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
-        self.epoch_cursor = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch_cursor")
-        #: losses refused by :meth:`update` (NaN, infinite or negative); their entries were left unchanged
-        self.num_invalid_losses = tf.Variable(0, dtype=tf.int64, trainable=False, name="num_invalid_losses")
+        # the counters: draws so far (the stateless RNG's counter), positions, and losses refused by :meth:`update`
+        for name in COUNTERS:
+            setattr(self, name, tf.Variable(n if name == "num_unvisited" else 0, dtype=tf.int64, trainable=False,
+                                            name=name))
         #: the fraction of the run done, in [0, 1] (float64, as the host samplers compare it)
         self.progress = tf.Variable(0.0, dtype=tf.float64, trainable=False, name="progress")
         self.kernel.setup(self)
 
-    # ------------------------------------------------------------------ drawing
     def in_first_pass(self) -> tf.Tensor:
         """A bool tensor: True until every entry of the table holds a finite loss."""
         return self.num_unvisited > 0
@@ -114,8 +96,7 @@ class InGraphSampler(tf.Module):
     def next_batch(self) -> tuple[tf.Tensor, tf.Tensor]:
         """The next batch: ``(indices int32 (B,), weights float32 (B,))``; advances the RNG counter."""
         n, b = self.num_samples, self.batch_size
-        lanes = tf.range(b, dtype=tf.int64)
-        pass_cursor = tf.identity(self.first_pass_cursor)
+        lanes, pass_cursor = tf.range(b, dtype=tf.int64), tf.identity(self.first_pass_cursor)
         epoch_cursor, epoch = tf.identity(self.epoch_cursor), tf.identity(self.epoch)
         in_pass = pass_cursor < n
         drawing = tf.logical_and(tf.logical_not(in_pass), self.num_unvisited <= 0)  # the method draws
@@ -159,22 +140,15 @@ class InGraphSampler(tf.Module):
         top = tf.cast(tf.math.top_k(self.table, k).indices, tf.int64)
         return tf.gather(top, tf.range(self.batch_size) % k), ones(self)
 
-    def sampling_weights(self) -> tf.Tensor:
-        """is-probabilistic's unnormalized weights ``(L / max L)^w`` (float32 (N,), 0 for unvisited entries)."""
-        return table_weights(self.table, self.current_exponent())
-
     def draw_probabilities(self, indices) -> tf.Tensor:
         """``p_i`` of one draw for ``indices`` (float32), from the kept weights when current, else the table.
-
-        ``1 / N`` for nis, for scheduled methods after their switch, and when every weight is 0.
 
         Raises: ValueError: for is-randomsubset (no per-draw probability).
         """
         return self.kernel.probabilities(self, tf.cast(indices, tf.int64))
 
     def take_active_share(self) -> float:
-        """Share of the draws after the first pass made with selection on since the last call (adaptive), then
-        restart counting; ``nan`` for other methods or without draws."""
+        """Share of the draws made with selection on (adaptive) since the last call, then restart; else ``nan``."""
         counts = getattr(self, "draw_counts", None)
         if counts is None:
             return float("nan")
@@ -184,20 +158,16 @@ class InGraphSampler(tf.Module):
 
     def random_subset(self, step) -> tf.Tensor:
         """is-randomsubset's random subset at draw ``step``: ``subset_size`` int64 ids (``(S, ...)`` for S steps)."""
-        positions = tf.range(self.subset_size, dtype=tf.int64)
         keys = tf.expand_dims(derive_key(self.seed, SUBSET, step), -1)
-        return permute(positions, keys, self.num_samples)
+        return permute(tf.range(self.subset_size, dtype=tf.int64), keys, self.num_samples)
 
-    # ----------------------------------------------------------------- updates
     def update(self, indices, losses, apply=None) -> None:
-        """Write one step's per-sample losses into the table (pure TF ops).
+        """Write one step's per-sample losses into the table (pure TF ops); a repeated index takes its last loss.
 
-        NaN, infinite or negative losses leave their entry and count in :attr:`num_invalid_losses`; a repeated
-        index takes its last loss. ``apply`` (bool scalar tensor) False changes nothing, bit for bit: under XLA
-        cheaper than a ``tf.cond``, which copies the written variables (O(N)) every call.
+        NaN, infinite or negative losses leave their entry and count in ``num_invalid_losses``. ``apply`` (bool
+        tensor) False changes nothing: under XLA cheaper than a ``tf.cond``, which copies the written variables.
         """
-        indices = tf.reshape(tf.cast(indices, tf.int64), [-1])
-        losses = tf.reshape(tf.cast(losses, tf.float32), [-1])
+        indices, losses = tf.reshape(tf.cast(indices, tf.int64), [-1]), tf.reshape(tf.cast(losses, tf.float32), [-1])
         valid = tf.logical_and(tf.math.is_finite(losses), losses >= 0)
         invalid = tf.logical_not(valid)
         if apply is not None:
@@ -233,23 +203,10 @@ class InGraphSampler(tf.Module):
         self.table.assign(table)
         self.first_pass_cursor.assign(self.num_samples)
         self.num_unvisited.assign(0)
-        self.rebuild_kept_weights()
-
-    def rebuild_kept_weights(self) -> None:
-        """Rebuild the kept importance weights from the table, with a new scale (no-op for nis / is-randomsubset)."""
-        self.kernel.rebuild(self)
-
-    # ------------------------------------------------------------------- state
-    @property
-    def keeps_weights(self) -> bool:
-        """Whether this method keeps importance weights beside the table (the importance draws)."""
-        return self.kernel.keeps_weights
+        self.kernel.rebuild(self)  # the kept weights, with a new scale (if the method keeps them)
 
     def get_state(self) -> dict:
-        """Everything to resume, as a picklable dict of numpy values.
-
-        Table, seed, counters, progress, and the kept weights with scale and exponent (a rebuild could differ in the
-        last bit, and so change a draw).
+        """Everything to resume, as a picklable dict of numpy values (the kept weights too: a rebuild could differ).
 
         Example:
             >>> sorted(InGraphSampler(4, batch_size=2, method="nis").get_state())[:3]
@@ -293,8 +250,7 @@ class InGraphSampler(tf.Module):
             raise ValueError("the state's loss table has the wrong shape or NaN / negative entries")
         kept = None
         if self.keeps_weights and "weights" in state:
-            kept = np.asarray(state["weights"], dtype=np.float32)
-            scale = float(state.get("weight_scale", np.nan))
+            kept, scale = np.asarray(state["weights"], dtype=np.float32), float(state.get("weight_scale", np.nan))
             if kept.shape != (self.num_samples,) or not np.isfinite(kept).all() or (kept < 0).any() or not (
                     scale >= 0 and np.isfinite(scale)):
                 raise ValueError("the state's kept weights have the wrong shape or non-finite / negative entries")
@@ -307,7 +263,7 @@ class InGraphSampler(tf.Module):
             if name in state:
                 variable.assign(state[name])
         if kept is None:
-            self.rebuild_kept_weights()
+            self.kernel.rebuild(self)
         else:
             self.kept_weights.assign(kept)  # the block sums: the same tree of additions, the same floats
             self.weight_scale.assign(float(state["weight_scale"]))

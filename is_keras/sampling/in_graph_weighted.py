@@ -1,8 +1,5 @@
-"""I.i.d. draws proportional to weights, in TensorFlow ops (XLA-compilable): a two-level inverse CDF.
-
-Weights are cut into blocks (a float32 cumulative sum over all N would round partial sums to ``eps * total``): a
-draw searches the cumulative block sums, then one block's cumulative sum.
-"""
+"""I.i.d. draws proportional to weights in TensorFlow ops (XLA-compilable): a two-level inverse CDF over blocks
+(a float32 cumulative sum over all N would round partial sums to ``eps * total``)."""
 
 from __future__ import annotations
 
@@ -42,10 +39,8 @@ def draw_from_blocks(block_sums: tf.Tensor, rows_of, uniforms: tf.Tensor, *, blo
         >>> idx.numpy().tolist(), float(total)
         ([1, 3], 4.0)
     """
-    num_blocks = int(block_sums.shape[0])
-    cdf = tf.cumsum(block_sums)
-    total = cdf[-1]
-    exclusive = tf.concat([tf.zeros([1], cdf.dtype), cdf[:-1]], axis=0)
+    num_blocks, cdf = int(block_sums.shape[0]), tf.cumsum(block_sums)
+    total, exclusive = cdf[-1], tf.concat([tf.zeros([1], cdf.dtype), cdf[:-1]], axis=0)
     target = uniforms * total
     # the last block with weight: a target rounded up to the total must not land in empty padding
     last_block = tf.reduce_max(tf.where(block_sums > 0, tf.range(num_blocks, dtype=tf.int64), 0))
@@ -62,9 +57,7 @@ def draw_from_blocks(block_sums: tf.Tensor, rows_of, uniforms: tf.Tensor, *, blo
 
 
 def row_sums(rows: tf.Tensor) -> tf.Tensor:
-    """Sums of the rows of a (M, width) tensor by a fixed tree of additions (halves added to halves).
-
-    The order is fixed, so a row's sum is the same float whatever M, device or XLA (kept sums equal a rebuild).
+    """Sums of the rows of a (M, width) tensor by a fixed tree of additions: the same float whatever M or device.
 
     Example:
         >>> row_sums(tf.constant([[1.0, 2.0, 3.0], [0.5, 0.0, 0.0]])).numpy().tolist()
@@ -83,10 +76,7 @@ def row_sums(rows: tf.Tensor) -> tf.Tensor:
 class BlockWeights(tf.Module):
     """N weights >= 0 and their block sums, kept in variables, for draws proportional to the weights.
 
-    Use inside a ``tf.function`` (eagerly it runs op by op).
-
-    Args:
-        size, block: N, the number of weights; entries per block (see :func:`block_size`).
+    Args: size, block: N, the number of weights; entries per block (see :func:`block_size`).
     Example:
         >>> kept = BlockWeights(5, block=2)
         >>> kept.assign(tf.constant([1.0, 0.0, 2.0, 0.0, 0.0]))
@@ -115,11 +105,8 @@ class BlockWeights(tf.Module):
         self.block_sums.assign(row_sums(tf.reshape(padded, [self.num_blocks, self.block])))
 
     def assign_where(self, condition, values_of) -> None:
-        """If ``condition`` (a bool tensor), set every weight, a chunk of whole blocks at a time: O(N).
-
-        ``values_of(cells)``: float32 weights >= 0 of int64 cells (rows, block), 0 for padding cells ``>= size``.
-        A ``tf.while_loop`` run zero times on False keeps XLA's variables in place (a ``tf.cond`` copies them).
-        """
+        """If ``condition`` (a bool tensor), set every weight to ``values_of(int64 cells (rows, block))`` (0 for
+        padding cells ``>= size``), by chunks of blocks (a loop run zero times keeps XLA's variables in place)."""
         if self.dense:
             cells = tf.reshape(tf.range(self.num_blocks * self.block, dtype=tf.int64), [self.num_blocks, self.block])
             values = tf.cast(values_of(cells), tf.float32)
@@ -166,17 +153,14 @@ class BlockWeights(tf.Module):
 
 
 def upper_bound(sorted_values: tf.Tensor, targets: tf.Tensor) -> tf.Tensor:
-    """For each target, the first index ``i`` with ``sorted_values[i] > target`` (``len`` if none), int64.
-
-    For ``len * B <= 2**18`` a count of values ``<= target``; else a binary search in a ``tf.while_loop``
-    (``tf.searchsorted`` is O(B n) in XLA).
+    """For each target, the first index ``i`` with ``sorted_values[i] > target`` (``len`` if none), int64: a count
+    for small sizes, else a binary search (``tf.searchsorted`` is O(B n) in XLA).
 
     Example:
         >>> upper_bound(tf.constant([1.0, 2.0, 2.0, 5.0]), tf.constant([0.0, 2.0, 4.9, 5.0])).numpy().tolist()
         [0, 3, 3, 4]
     """
-    n = int(sorted_values.shape[0])
-    count = targets.shape[0] if targets.shape.rank == 1 else None
+    n, count = int(sorted_values.shape[0]), targets.shape[0] if targets.shape.rank == 1 else None
     if count is not None and n * count <= _BRUTE_FORCE_LIMIT:  # small: count, no loop (compiles faster)
         return tf.reduce_sum(tf.cast(sorted_values[None, :] <= targets[:, None], tf.int64), axis=1)
 
@@ -189,7 +173,6 @@ def upper_bound(sorted_values: tf.Tensor, targets: tf.Tensor) -> tf.Tensor:
         return i + 1, low, high
 
     steps = max(1, math.ceil(math.log2(n + 1)))
-    low = tf.zeros(tf.shape(targets), tf.int64)
-    high = tf.fill(tf.shape(targets), tf.constant(n, tf.int64))
+    low, high = tf.zeros(tf.shape(targets), tf.int64), tf.fill(tf.shape(targets), tf.constant(n, tf.int64))
     _, low, _ = tf.while_loop(lambda i, low, high: i < steps, halve, (tf.constant(0), low, high))
     return low

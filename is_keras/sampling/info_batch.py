@@ -14,8 +14,7 @@ class InfoBatchSampler(Sampler):
     Each pass skips below-mean-loss samples with probability ``r = prune_ratio`` and weighs the kept ones
     ``1 / (1 - r)``; from ``prune_until`` of the run on, passes are full with weights 1.
 
-    Args:
-        prune_ratio, prune_until: r in [0, 1); the fraction of the run after which nothing is pruned, in (0, 1].
+    Args: prune_ratio, prune_until: r in [0, 1); the fraction of the run after which nothing is pruned, in (0, 1].
     Example:
         >>> sampler = InfoBatchSampler(prune_ratio=0.5)
         >>> sampler.bind(np.array([0.1, 0.1, 0.1, 0.1, 5.0, 5.0]))   # mean 1.73: four low, two high
@@ -35,8 +34,7 @@ class InfoBatchSampler(Sampler):
         self.progress = 0.0
 
     def rebuild(self) -> None:
-        self.pass_order = np.empty(0, dtype=np.int64)
-        self._cursor = 0
+        self.pass_order, self._cursor = np.empty(0, dtype=np.int64), 0
         self._pass_weights = np.ones(self.table.size, dtype=np.float32)
         self._last = None  # (indices, weights) of the latest batch
 
@@ -50,34 +48,27 @@ class InfoBatchSampler(Sampler):
         """Samples in the current pass (N minus the pruned ones)."""
         return int(self.pass_order.size)
 
-    def set_progress(self, fraction: float) -> None:
-        """The fraction of the run done, in [0, 1]; takes effect at the next pass."""
+    def set_progress(self, fraction: float) -> None:  # takes effect at the next pass
         self.progress = min(1.0, max(0.0, float(fraction)))
 
     def get_state(self) -> dict:
-        """Progress and the current pass (order, position, weights), as copies."""
         return {"progress": self.progress, "pass_order": self.pass_order.copy(), "cursor": self._cursor,
                 "pass_weights": self._pass_weights.copy()}
 
     def set_state(self, state: dict) -> None:
-        """Restore :meth:`get_state`'s dict; ``ValueError`` if it belongs to a table of another size."""
         weights = np.asarray(state["pass_weights"], dtype=np.float32)
         order = np.asarray(state["pass_order"], dtype=np.int64)
         if weights.shape != (self.table.size,) or (order.size and order.max() >= self.table.size):
             raise ValueError(f"the InfoBatch state belongs to a table of {weights.size} samples, not {self.table.size}")
-        self.progress = float(state["progress"])
-        self.pass_order = order.copy()
-        self._cursor = int(state["cursor"])
-        self._pass_weights = weights.copy()
-        self._last = None
+        self.progress, self.pass_order, self._cursor = float(state["progress"]), order.copy(), int(state["cursor"])
+        self._pass_weights, self._last = weights.copy(), None
 
     def _new_pass(self, rng: np.random.Generator) -> None:
         n = self.table.size
         weights = np.ones(n, dtype=np.float32)
         if self.pruning and self.prune_ratio > 0:
             table = self.table
-            visited = np.isfinite(table)
-            low = np.zeros(n, dtype=bool)
+            visited, low = np.isfinite(table), np.zeros(n, dtype=bool)
             if visited.any():
                 low[visited] = table[visited] < table[visited].mean()
             pruned = low & (rng.random(n) < self.prune_ratio)
@@ -86,13 +77,10 @@ class InfoBatchSampler(Sampler):
             order = kept[rng.permutation(kept.size)]
         else:
             order = rng.permutation(n)
-        self.pass_order = order.astype(np.int64)
-        self._pass_weights = weights
-        self._cursor = 0
+        self.pass_order, self._pass_weights, self._cursor = order.astype(np.int64), weights, 0
 
     def sample(self, batch_size: int, rng: np.random.Generator) -> np.ndarray:
-        parts, weights = [], []
-        needed = batch_size
+        parts, weights, needed = [], [], batch_size
         while needed > 0:
             if self._cursor >= self.pass_order.size:
                 self._new_pass(rng)

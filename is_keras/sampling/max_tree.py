@@ -1,12 +1,11 @@
-"""The top of the loss ranking, kept in step with the table: the k highest losses without an O(N) pass.
-
-A binary **max tree** over blocks of :data:`LEAVES_PER_BLOCK` entries finds the top k in O(k log N); a sorted
-**window** of the top ``2 k + 1024`` entries (with a floor above everything outside it) answers queries between refills.
-"""
+"""The k highest losses of the table without an O(N) pass: a binary max tree over blocks of :data:`LEAVES_PER_BLOCK`
+entries finds them in O(k log N); a sorted window of the top ``2 k + 1024`` entries answers queries between refills."""
 
 from __future__ import annotations
 
 import numpy as np
+
+from is_keras.sampling.sampler import read_state
 
 #: Table entries summarised by one leaf of the tree.
 LEAVES_PER_BLOCK = 16
@@ -20,8 +19,7 @@ _EMPTY = -np.inf  # the value of tree leaves past the last block
 class MaxTree:
     """Keeps ``table``'s largest entries findable in O(k log N); after writing the table, call :meth:`update`.
 
-    Args:
-        table: 1-D float loss table (``inf`` counts as highest), kept by reference.
+    Args: table: 1-D float loss table (``inf`` counts as highest), kept by reference.
     Example:
         >>> table = np.array([0.3, 2.0, 0.5, 1.0])
         >>> tree = MaxTree(table)
@@ -36,14 +34,11 @@ class MaxTree:
     def __init__(self, table: np.ndarray):
         if not isinstance(table, np.ndarray) or table.ndim != 1 or table.size == 0:
             raise ValueError("MaxTree needs a non-empty 1-D numpy array")
-        self.table = table
-        self.size = table.size
+        self.table, self.size = table, table.size
         self.num_blocks = -(-self.size // LEAVES_PER_BLOCK)
         self.capacity = 1 << max(0, int(np.ceil(np.log2(self.num_blocks))))
-        self.depth = int(np.log2(self.capacity))
-        self._tree = np.full(2 * self.capacity, _EMPTY, dtype=np.float64)
-        self._pairs = self._tree.reshape(self.capacity, 2)
-        self._offsets = np.arange(LEAVES_PER_BLOCK, dtype=np.int64)
+        self.depth, self._tree = int(np.log2(self.capacity)), np.full(2 * self.capacity, _EMPTY, dtype=np.float64)
+        self._pairs, self._offsets = self._tree.reshape(self.capacity, 2), np.arange(LEAVES_PER_BLOCK, dtype=np.int64)
         self.rebuild()
 
     def __setstate__(self, state):  # pickle copies views: make the node pairs a view of the tree again
@@ -57,20 +52,14 @@ class MaxTree:
 
     def rebuild(self) -> None:
         """Recompute every block maximum from the table, in O(N), and empty the window."""
-        full = self.size // LEAVES_PER_BLOCK
         tree = self._tree
         tree[:] = _EMPTY
-        leaves = tree[self.capacity : self.capacity + self.num_blocks]
-        leaves[:full] = self.table[: full * LEAVES_PER_BLOCK].reshape(full, LEAVES_PER_BLOCK).max(axis=1)
-        if full < self.num_blocks:
-            leaves[full] = self.table[full * LEAVES_PER_BLOCK :].max()
-        lo = self.capacity // 2
-        while lo >= 1:
+        blocks = np.maximum.reduceat(self.table, np.arange(0, self.size, LEAVES_PER_BLOCK))
+        tree[self.capacity : self.capacity + self.num_blocks] = blocks
+        for lo in (1 << level for level in reversed(range(self.depth))):  # capacity / 2, ..., 2, 1
             tree[lo : 2 * lo] = np.maximum(tree[2 * lo : 4 * lo : 2], tree[2 * lo + 1 : 4 * lo : 2])
-            lo //= 2
         self._pending, self._pending_count = [], 0
-        self._window_ids = np.empty(0, dtype=np.int64)
-        self._window_values = np.empty(0, dtype=np.float64)
+        self._window_ids, self._window_values = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
         self._floor: float | None = None  # every entry outside the window is <= the floor; None = no window yet
 
     def get_state(self) -> dict:
@@ -80,11 +69,9 @@ class MaxTree:
 
     def set_state(self, state: dict) -> None:
         """Restore :meth:`get_state`'s window over the current table (``ValueError`` if it does not fit it)."""
-        try:
-            ids, values = np.asarray(state["window_ids"]), np.asarray(state["window_values"], dtype=np.float64)
-            floor = None if state["floor"] is None else float(state["floor"])
-        except (KeyError, TypeError, ValueError) as error:
-            raise ValueError(f"corrupt max-tree state: {error!r}") from None
+        ids, values, floor = read_state(state, "max-tree", window_ids=np.asarray,
+                                        window_values=lambda v: np.asarray(v, dtype=np.float64),
+                                        floor=lambda v: None if v is None else float(v))
         if ids.ndim != 1 or ids.shape != values.shape or (ids.size and (
                 ids.dtype.kind not in "iu" or ids.min() < 0 or ids.max() >= self.size)):
             raise ValueError("corrupt max-tree state: window indices do not fit the table")
@@ -92,7 +79,6 @@ class MaxTree:
             raise ValueError("corrupt max-tree state: the window does not match the loss table")
         self._window_ids, self._window_values, self._floor = ids.astype(np.int64), values, floor
 
-    # ----------------------------------------------------------------- updates
     def update(self, indices: np.ndarray) -> None:
         """The table entries ``indices`` have changed: keep the window exact, queue the tree update."""
         indices = np.asarray(indices, dtype=np.int64)
@@ -121,8 +107,7 @@ class MaxTree:
             ids, values = np.insert(ids, at, new_ids), np.insert(values, at, new_values)
         self._window_ids, self._window_values = ids, values
 
-    def _flush(self) -> None:
-        """Apply the queued updates to the tree (its blocks and their ancestors)."""
+    def _flush(self) -> None:  # apply the queued updates to the tree (their blocks and the blocks' ancestors)
         if not self._pending:
             return
         indices = np.concatenate(self._pending)
@@ -142,7 +127,6 @@ class MaxTree:
             children = self._pairs[nodes]
             self._tree[nodes] = np.maximum(children[:, 0], children[:, 1])  # (faster than .max(axis=1))
 
-    # ----------------------------------------------------------------- queries
     def top(self, k: int) -> np.ndarray:
         """Indices of the ``min(k, N)`` largest table entries, largest first; ties with the k-th in a fixed order."""
         k = min(int(k), self.size)
@@ -166,8 +150,7 @@ class MaxTree:
             return np.empty(0, dtype=np.int64)
         # start on the deepest level that has at most k nodes: all of them qualify
         level = min(self.depth, int(np.floor(np.log2(k))))
-        nodes = np.arange(1 << level, 2 << level, dtype=np.int64)
-        tree = self._tree
+        nodes, tree = np.arange(1 << level, 2 << level, dtype=np.int64), self._tree
         for _ in range(self.depth - level):
             nodes = (2 * nodes[:, None] + np.array([0, 1])).ravel()
             nodes = _keep_top(nodes, tree[nodes], k)

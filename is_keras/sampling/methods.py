@@ -1,7 +1,4 @@
-"""The registry of sampling methods: each method described once (sampler class, options, labels).
-
-A new method: one sampler file and one :func:`register_method` call (a new option: a ``SamplerConfig`` field and its
-:data:`~is_keras.sampling.options.SAMPLER_OPTIONS` entry).
+"""The registry of sampling methods, each described once: a new method is a sampler and a :func:`register_method`.
 
 Example:
     >>> get_method_spec("is-randomsubset").options
@@ -15,17 +12,15 @@ import dataclasses
 from is_keras.sampling.adaptive import AdaptiveSampler
 from is_keras.sampling.annealed import AnnealedSampler
 from is_keras.sampling.auto import AUTO_CONFIG
-from is_keras.sampling.high_subset import HighSubsetSampler
 from is_keras.sampling.info_batch import InfoBatchSampler
 from is_keras.sampling.options import SAMPLER_OPTIONS, OptionError
 from is_keras.sampling.probabilistic import ProbabilisticSampler
-from is_keras.sampling.random_subset import RandomSubsetSampler
+from is_keras.sampling.random_subset import HighSubsetSampler, RandomSubsetSampler
 from is_keras.sampling.rank import RankSampler
 from is_keras.sampling.revisit import RevisitSampler
-from is_keras.sampling.selective_backprop import SelectiveBackpropSampler
+from is_keras.sampling.selective_backprop import SelectiveBackpropSampler, VarianceReductionSampler
 from is_keras.sampling.switch import SwitchSampler
 from is_keras.sampling.uniform import UniformSampler
-from is_keras.sampling.variance_reduction import VarianceReductionSampler
 
 #: Every option a method may read (the :data:`~is_keras.sampling.options.SAMPLER_OPTIONS` but method and unbiased).
 OPTION_NAMES = tuple(name for name in SAMPLER_OPTIONS if name not in ("method", "unbiased"))
@@ -73,14 +68,14 @@ class MethodSpec:
 
 #: The registered methods by name, in registration order.
 METHOD_SPECS: dict[str, MethodSpec] = {}
-#: The registered method names (kept in step with :data:`METHOD_SPECS` by :func:`register_method`).
+#: The registered method names (in step with :data:`METHOD_SPECS`).
 METHODS: tuple[str, ...] = ()
 
 
 def register_method(spec: MethodSpec) -> None:
     """Add ``spec`` to the registry under ``spec.sampler_class.name``.
 
-    Raises: ValueError: a different method is already registered under that name.
+    Raises: ValueError: another method is registered under that name.
     Example:
         >>> register_method(get_method_spec("nis"))   # registering the same spec again is a no-op
         >>> "nis" in METHODS

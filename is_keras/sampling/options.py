@@ -102,8 +102,7 @@ class Option:
         if value is None and self.none_ok:
             return None
         if self.kind is bool or self.kind is str:
-            ok = isinstance(value, self.kind) and (not self.choices or value in self.choices)
-            checked = value
+            ok, checked = isinstance(value, self.kind) and (not self.choices or value in self.choices), value
         else:
             ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
             ok = ok and (self.kind is float or value == int(value))

@@ -19,8 +19,7 @@ class ProbabilisticSampler(Sampler):
 
     With ``uniform_mix = λ > 0``, ``p_i = (1 - λ) L_i^w / sum_j L_j^w + λ / N`` (unbiased weights <= ``1 / λ``).
 
-    Args:
-        exponent, uniform_mix: the loss exponent ``w >= 0``; the share λ in [0, 1] of uniform draws.
+    Args: exponent, uniform_mix: the loss exponent ``w >= 0``; the share λ in [0, 1] of uniform draws.
     Example:
         >>> sampler = ProbabilisticSampler(exponent=2.0)
         >>> sampler.bind(np.array([1.0, 2.0, 0.0]))
@@ -34,8 +33,7 @@ class ProbabilisticSampler(Sampler):
     flat_max_size: int = FLAT_MAX_SIZE
 
     def __init__(self, exponent: float = 1.0, uniform_mix: float = 0.0):
-        self._exponent = validate_exponent(exponent)
-        self.uniform_mix = validate_uniform_mix(uniform_mix)
+        self._exponent, self.uniform_mix = check_option("exponent", exponent), check_option("uniform_mix", uniform_mix)
         self._tree: SumTree | FlatWeights | None = None
         self._checked = None  # (losses, weights) of the last check_update
 
@@ -46,7 +44,7 @@ class ProbabilisticSampler(Sampler):
 
     @exponent.setter
     def exponent(self, value: float) -> None:
-        value = validate_exponent(value)
+        value = check_option("exponent", value)
         old, self._exponent = self._exponent, value
         if self._tree is not None:
             try:
@@ -58,20 +56,17 @@ class ProbabilisticSampler(Sampler):
     @property
     def structure(self) -> str:
         """``"flat"`` (a flat array, N <= :attr:`flat_max_size`) or ``"sum-tree"``: the one in use (or to build)."""
-        if self._tree is not None:
-            return "flat" if isinstance(self._tree, FlatWeights) else "sum-tree"
-        return self._wanted_structure()
+        kind = self._wanted_structure() if self._tree is None else type(self._tree)
+        return "flat" if kind is FlatWeights else "sum-tree"
 
-    def _wanted_structure(self) -> str:
-        return "flat" if self.table.size <= self.flat_max_size else "sum-tree"
+    def _wanted_structure(self) -> type:
+        return FlatWeights if self.table.size <= self.flat_max_size else SumTree
 
     def rebuild(self) -> None:
         exponent, n = self._exponent, self.table.size
-        tree = FlatWeights.zeros(n) if self._wanted_structure() == "flat" else SumTree.zeros(n)
-        total = 0.0
+        tree, total = self._wanted_structure().zeros(n), 0.0
         for start in range(0, n, _CHUNK):  # in chunks: no N-sized temporaries at N = 10^7
-            stop = min(n, start + _CHUNK)
-            weights = finite_weights(self.table[start:stop], exponent)
+            weights = finite_weights(self.table[start : start + _CHUNK], exponent)
             _check_finite(weights, exponent)
             with np.errstate(over="ignore"):
                 total += float(weights.sum())
@@ -81,8 +76,7 @@ class ProbabilisticSampler(Sampler):
         self._tree, self._checked = tree, None
 
     @property
-    def nbytes(self) -> int:
-        """Memory of the flat array or the sum tree (the loss table not counted)."""
+    def nbytes(self) -> int:  # memory of the flat array or the sum tree (the loss table not counted)
         return self._tree.nbytes
 
     def _update_weights(self, losses: np.ndarray) -> tuple[np.ndarray, float]:
@@ -126,14 +120,13 @@ class ProbabilisticSampler(Sampler):
         self._tree.update(indices, weights, checked=True)
 
     def get_state(self) -> dict:
-        if isinstance(self._tree, FlatWeights):
-            return {"exponent": self._exponent, "weights": self._tree.get_state()}
-        return {"exponent": self._exponent, "tree": self._tree.get_state()}
+        key = "weights" if isinstance(self._tree, FlatWeights) else "tree"
+        return {"exponent": self._exponent, key: self._tree.get_state()}
 
     def set_state(self, state: dict) -> None:
         """Restore :meth:`get_state`'s dict, saved by either structure (each restores into the one N calls for)."""
         try:
-            exponent = validate_exponent(state["exponent"])
+            exponent = check_option("exponent", state["exponent"])
             saved = SumTree.from_state(state["tree"]) if "tree" in state else FlatWeights.from_state(state["weights"])
         except (KeyError, TypeError) as error:
             raise ValueError(f"corrupt is-probabilistic sampler state: {error!r}") from None
@@ -141,11 +134,8 @@ class ProbabilisticSampler(Sampler):
             what = "weight array" if isinstance(saved, FlatWeights) else "sum tree"
             raise ValueError(f"corrupt is-probabilistic sampler state: the saved {what} does not match the loss table")
         wanted = self._wanted_structure()
-        if (wanted == "flat") != isinstance(saved, FlatWeights):  # saved by the other structure
-            other = FlatWeights.zeros(saved.size) if wanted == "flat" else SumTree.zeros(saved.size)
-            other.assign(0, saved.weights)
-            other.refresh()
-            saved = other
+        if not isinstance(saved, wanted):  # saved by the other structure
+            saved = wanted(saved.weights)
         self._exponent, self._tree = exponent, saved
 
     def sample(self, batch_size: int, rng: np.random.Generator) -> np.ndarray:
@@ -161,12 +151,9 @@ class ProbabilisticSampler(Sampler):
 
     def draw_probabilities(self, indices: np.ndarray) -> np.ndarray:
         """``p_i = (1 - λ) L_i^w / sum_j L_j^w + λ / N`` for ``indices`` (``1 / N`` when every weight is 0), O(B)."""
-        total = self._tree.total
-        uniform = 1.0 / self.table.size
+        total, uniform = self._tree.total, 1.0 / self.table.size
         if total <= 0:
             return np.full(np.shape(indices), uniform)
-        if self.uniform_mix == 0.0:
-            return self._tree.weights[indices] / total
         return (1.0 - self.uniform_mix) * (self._tree.weights[indices] / total) + self.uniform_mix * uniform
 
     def probabilities(self) -> np.ndarray:
@@ -204,25 +191,3 @@ def _check_total(total: float, exponent: float) -> None:
     if not total <= MAX_TOTAL:
         raise WeightOverflowError(f"the sum of loss ** exponent ({total:g}, exponent {exponent:g}) exceeds "
                                   f"{MAX_TOTAL:g}; lower the exponent or scale the losses (nothing was changed)")
-
-
-def validate_uniform_mix(uniform_mix: float) -> float:
-    """``uniform_mix`` checked by its :data:`~is_keras.sampling.options.SAMPLER_OPTIONS` entry, as a float.
-
-    Raises: OptionError: (a ``ValueError``) not a number in [0, 1].
-    Example:
-        >>> validate_uniform_mix(0.25)
-        0.25
-    """
-    return check_option("uniform_mix", uniform_mix)
-
-
-def validate_exponent(exponent: float) -> float:
-    """``exponent`` checked by its :data:`~is_keras.sampling.options.SAMPLER_OPTIONS` entry, as a float.
-
-    Raises: OptionError: (a ``ValueError``) not a finite number >= 0.
-    Example:
-        >>> validate_exponent(2)
-        2.0
-    """
-    return check_option("exponent", exponent)

@@ -1,14 +1,11 @@
-"""IS-rank: draw probability rising with the loss's rank in the table (Loshchilov & Hutter 2015).
-
-Selective-Backprop's rule (Jiang et al. 2019) on the table's losses, with no extra forward; ranks come from a
-sorted snapshot rebuilt every N / 16 draws.
-"""
+"""IS-rank: draw probability rising with the loss's rank in the table (Loshchilov & Hutter 2015): Selective-Backprop's
+rule (Jiang et al. 2019) on the table's losses, with no extra forward."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from is_keras.sampling.sampler import Sampler
+from is_keras.sampling.sampler import Sampler, read_state
 
 #: The sorted snapshot is rebuilt after every ``N // REFRESHES_PER_EPOCH`` draws.
 REFRESHES_PER_EPOCH = 16
@@ -17,23 +14,20 @@ REFRESHES_PER_EPOCH = 16
 def rank_probabilities(num_samples: int, selectivity: float, uniform_mix: float) -> np.ndarray:
     """Draw probability of the sample of each rank, lowest loss first: ``(1-λ) (r/N)^β / Σ (r/N)^β + λ/N``.
 
-    Args:
-        num_samples, selectivity, uniform_mix: the table size N; the exponent β >= 0; the uniform share λ in [0, 1].
+    Args: num_samples, selectivity, uniform_mix: the table size N; the exponent β >= 0; the uniform share λ in [0, 1].
     Returns: ``(N,)`` float64 probabilities summing to 1.
     Example:
         >>> rank_probabilities(4, 1.0, 0.0).tolist()
         [0.1, 0.2, 0.3, 0.4]
     """
-    ranks = np.arange(1, num_samples + 1, dtype=np.float64) / num_samples
-    weights = ranks**selectivity
+    weights = (np.arange(1, num_samples + 1, dtype=np.float64) / num_samples) ** selectivity
     return (1.0 - uniform_mix) * weights / weights.sum() + uniform_mix / num_samples
 
 
 class RankSampler(Sampler):
     """I.i.d. draws with probability ``(1-λ) (rank/N)^β / Σ + λ/N`` of the loss's rank (1 = lowest loss).
 
-    Args:
-        selectivity, uniform_mix: β >= 0 (Selective-Backprop's; 0 is uniform); λ in [0, 1], the uniform share.
+    Args: selectivity, uniform_mix: β >= 0 (Selective-Backprop's; 0 is uniform); λ in [0, 1], the uniform share.
     Example:
         >>> sampler = RankSampler(selectivity=1.0)
         >>> sampler.bind(np.array([5.0, 1.0, 3.0]))      # ranks 3, 1, 2
@@ -45,11 +39,9 @@ class RankSampler(Sampler):
     name = "is-rank"
 
     def __init__(self, selectivity: float = 1.0, uniform_mix: float = 0.1):
-        self.selectivity = float(selectivity)
-        self.uniform_mix = float(uniform_mix)
+        self.selectivity, self.uniform_mix = float(selectivity), float(uniform_mix)
 
-    def rebuild(self) -> None:
-        """Sort the table and restart the draw count (a table with unvisited entries is re-sorted at the next draw)."""
+    def rebuild(self) -> None:  # a table with unvisited entries is sorted again at the next draw
         n = self.table.size
         self._order = np.argsort(self.table, kind="stable").astype(np.int64)  # position r -> sample of rank r+1
         self._rank = np.empty(n, dtype=np.int64)
@@ -66,22 +58,17 @@ class RankSampler(Sampler):
         self._draws += batch_size
         return self._order[np.minimum(positions, self.table.size - 1)]
 
-    def draw_probabilities(self, indices: np.ndarray) -> np.ndarray:
-        """One draw's probability of each of ``indices`` (from the snapshot it was drawn from)."""
+    def draw_probabilities(self, indices: np.ndarray) -> np.ndarray:  # from the snapshot drawn from
         return self._probabilities[self._rank[np.asarray(indices, dtype=np.int64)]]
 
     def get_state(self) -> dict:
         return {"order": self._order.copy(), "draws": int(self._draws)}
 
     def set_state(self, state: dict) -> None:
-        try:
-            order, draws = np.asarray(state["order"], dtype=np.int64), int(state["draws"])
-        except (KeyError, TypeError, ValueError) as error:
-            raise ValueError(f"corrupt is-rank sampler state: {error!r}") from None
+        order, draws = read_state(state, "is-rank sampler", order=lambda v: np.asarray(v, dtype=np.int64), draws=int)
         n = self.table.size
         if order.shape != (n,) or not np.array_equal(np.sort(order), np.arange(n)) or draws < 0:
             raise ValueError(f"corrupt is-rank sampler state: the rank order is not a permutation of {n} samples")
         self.rebuild()
-        self._order = order
+        self._order, self._draws = order, draws
         self._rank[order] = np.arange(n)
-        self._draws = draws

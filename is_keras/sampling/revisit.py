@@ -5,18 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from is_keras.sampling.options import check_option
-from is_keras.sampling.probabilistic import ProbabilisticSampler
-from is_keras.sampling.sampler import Sampler
-from is_keras.sampling.uniform import UniformSampler
+from is_keras.sampling.switch import ImportanceAndUniform
 
 
-class RevisitSampler(Sampler):
+class RevisitSampler(ImportanceAndUniform):
     """Each batch: ``k = max(1, round(uniform_mix · B))`` samples from a running permutation, the rest ``∝ L^ω``.
 
     Every entry is refreshed at least every ``ceil(N / k)`` batches; ``1 / (N p_i) <= B / k``.
 
-    Args:
-        exponent, uniform_mix: ω >= 0 of the importance part; the permutation's share of a batch in [0, 1].
+    Args: exponent, uniform_mix: ω >= 0 of the importance part; the permutation's share of a batch in [0, 1].
     Example:
         >>> sampler = RevisitSampler(exponent=1.0, uniform_mix=0.25)
         >>> sampler.bind(np.array([0.0, 0.0, 0.0, 8.0]))
@@ -31,47 +28,15 @@ class RevisitSampler(Sampler):
 
     def __init__(self, exponent: float = 1.0, uniform_mix: float = 0.2):
         self.uniform_mix = check_option("uniform_mix", uniform_mix)  # the revisit share
-        self._importance = ProbabilisticSampler(exponent=exponent)
-        self._uniform = UniformSampler()
+        super().__init__(exponent=exponent)
         self._batch_size = None
-
-    @property
-    def exponent(self) -> float:
-        return self._importance.exponent
-
-    @exponent.setter
-    def exponent(self, value: float) -> None:
-        self._importance.exponent = value
 
     def revisit_count(self, batch_size: int) -> int:
         """``k``: the samples of a batch taken from the permutation (at least 1)."""
         return max(1, min(batch_size, int(round(self.uniform_mix * batch_size))))
 
-    def bind(self, table: np.ndarray) -> None:
-        self.table = table
-        self._importance.bind(table)
-        self._uniform.bind(table)
-
-    def rebuild(self) -> None:
-        self._importance.rebuild()
-        self._uniform.rebuild()
-
-    def check_update(self, indices: np.ndarray, losses: np.ndarray) -> None:
-        self._importance.check_update(indices, losses)
-
-    def on_update(self, indices: np.ndarray, losses: np.ndarray) -> None:
-        self._importance.on_update(indices, losses)
-
-    def get_state(self) -> dict:
-        return {"uniform": self._uniform.get_state(), "importance": self._importance.get_state()}
-
-    def set_state(self, state: dict) -> None:
-        self._uniform.set_state(state["uniform"])
-        self._importance.set_state(state["importance"])
-
     def sample(self, batch_size: int, rng: np.random.Generator) -> np.ndarray:
-        self._batch_size = batch_size
-        k = self.revisit_count(batch_size)
+        self._batch_size, k = batch_size, self.revisit_count(batch_size)
         parts = [self._uniform.sample(k, rng)]
         if batch_size > k:
             parts.append(self._importance.sample(batch_size - k, rng))
@@ -80,6 +45,5 @@ class RevisitSampler(Sampler):
     def draw_probabilities(self, indices: np.ndarray, batch_size: int | None = None) -> np.ndarray:
         """``(k / B) / N + (1 - k / B) L_i^ω / Σ L^ω`` (B: ``batch_size``, default the last batch's size)."""
         batch_size = batch_size or self._batch_size or 1
-        share = self.revisit_count(batch_size) / batch_size
-        uniform = self._uniform.draw_probabilities(indices)
+        share, uniform = self.revisit_count(batch_size) / batch_size, self._uniform.draw_probabilities(indices)
         return share * uniform + (1.0 - share) * self._importance.draw_probabilities(indices)

@@ -65,6 +65,14 @@ class Sampler(abc.ABC):
         return None
 
 
+def read_state(state: dict, what: str, **readers) -> tuple:
+    """``reader(state[key])`` for each keyword, in order; a missing key or bad value: ``ValueError("corrupt ...")``."""
+    try:
+        return tuple(read(state[key]) for key, read in readers.items())
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"corrupt {what} state: {error!r}") from None
+
+
 def finite_weights(losses: np.ndarray, exponent: float) -> np.ndarray:
     """``L ** exponent`` with unvisited (non-finite) entries given weight 0 (an overflow gives ``inf``).
 
@@ -73,8 +81,7 @@ def finite_weights(losses: np.ndarray, exponent: float) -> np.ndarray:
         [4.0, 0.0, 0.0]
     """
     losses = np.asarray(losses, dtype=np.float64)
-    weights = np.zeros_like(losses)
-    visited = np.isfinite(losses)
+    weights, visited = np.zeros_like(losses), np.isfinite(losses)
     if exponent == 1.0:
         weights[visited] = losses[visited]
     else:

@@ -44,6 +44,4 @@ def exponent_factor(progress: float, *, end: float, shape: str = "linear") -> fl
         return 0.0
     if shape == "step":
         return 1.0
-    if shape == "linear":
-        return 1.0 - progress / end
-    return 0.5 * (1.0 + math.cos(math.pi * progress / end))
+    return 1.0 - progress / end if shape == "linear" else 0.5 * (1.0 + math.cos(math.pi * progress / end))

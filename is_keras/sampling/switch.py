@@ -10,7 +10,42 @@ from is_keras.sampling.sampler import Sampler
 from is_keras.sampling.uniform import UniformSampler
 
 
-class SwitchSampler(Sampler):
+class ImportanceAndUniform(Sampler):
+    """A sampler made of an importance part ``_importance`` (``∝ L^ω``) and a uniform part ``_uniform``."""
+
+    def __init__(self, exponent: float = 1.0, uniform_mix: float = 0.0):
+        self._importance = ProbabilisticSampler(exponent=exponent, uniform_mix=uniform_mix)
+        self._uniform = UniformSampler()
+
+    @property
+    def exponent(self) -> float:
+        """The loss exponent ω of the importance part."""
+        return self._importance.exponent
+
+    @exponent.setter
+    def exponent(self, value: float) -> None:
+        self._importance.exponent = value
+
+    def rebuild(self) -> None:
+        self._importance.bind(self.table)
+        self._uniform.bind(self.table)
+
+    def check_update(self, indices: np.ndarray, losses: np.ndarray) -> None:
+        self._importance.check_update(indices, losses)
+
+    def on_update(self, indices: np.ndarray, losses: np.ndarray) -> None:
+        self._importance.on_update(indices, losses)
+
+    def get_state(self) -> dict:
+        """Both parts' structures (copies)."""
+        return {"uniform": self._uniform.get_state(), "importance": self._importance.get_state()}
+
+    def set_state(self, state: dict) -> None:
+        self._uniform.set_state(state["uniform"])
+        self._importance.set_state(state["importance"])
+
+
+class SwitchSampler(ImportanceAndUniform):
     """Draws like ``is-probabilistic`` (``p_i ∝ L_i^ω``) until ``switch_fraction`` of the run, then uniformly.
 
     Args:
@@ -29,20 +64,9 @@ class SwitchSampler(Sampler):
     name = "is-switch"
 
     def __init__(self, exponent: float = 1.0, uniform_mix: float = 0.0, switch_fraction: float = 0.5):
-        self._importance = ProbabilisticSampler(exponent=exponent, uniform_mix=uniform_mix)
-        self._uniform = UniformSampler()
+        super().__init__(exponent=exponent, uniform_mix=uniform_mix)
         self.switch_fraction = check_option("switch_fraction", switch_fraction)
-        self.progress = 0.0
-        self._tree_stale = False
-
-    @property
-    def exponent(self) -> float:
-        """The loss exponent ω used before the switch."""
-        return self._importance.exponent
-
-    @exponent.setter
-    def exponent(self, value: float) -> None:
-        self._importance.exponent = value
+        self.progress, self._tree_stale = 0.0, False
 
     @property
     def uniform_mix(self) -> float:
@@ -50,22 +74,14 @@ class SwitchSampler(Sampler):
 
     @property
     def switched(self) -> bool:
-        """True once sampling is uniform (progress >= ``switch_fraction``)."""
+        """True from ``switch_fraction`` of the run on (uniform draws)."""
         return self.progress >= self.switch_fraction
 
-    def bind(self, table: np.ndarray) -> None:
-        self.table = table
-        self._importance.bind(table)
-        self._uniform.bind(table)
-        self._tree_stale = False
-
     def rebuild(self) -> None:
-        self._importance.rebuild()
-        self._uniform.rebuild()
+        super().rebuild()
         self._tree_stale = False
 
     def set_progress(self, fraction: float) -> None:
-        """The fraction of the run done, in [0, 1]; from ``switch_fraction`` on, draws are uniform."""
         self.progress = min(1.0, max(0.0, float(fraction)))
         if not self.switched and self._tree_stale:
             self._importance.rebuild()
@@ -76,16 +92,13 @@ class SwitchSampler(Sampler):
             self._importance.check_update(indices, losses)
 
     def get_state(self) -> dict:
-        """Progress and both inner samplers' structures (copies)."""
-        return {"progress": self.progress, "exponent": self._importance.exponent, "tree_stale": self._tree_stale,
-                "uniform": self._uniform.get_state(), "importance": self._importance.get_state()}
+        return dict(super().get_state(), progress=self.progress, exponent=self._importance.exponent,
+                    tree_stale=self._tree_stale)
 
     def set_state(self, state: dict) -> None:
-        """Restore :meth:`get_state`'s dict (the table is already bound)."""
         self.progress = float(state["progress"])
         self._importance.exponent = float(state["exponent"])
-        self._uniform.set_state(state["uniform"])
-        self._importance.set_state(state["importance"])
+        super().set_state(state)
         self._tree_stale = False  # set_state rebuilt the tree from the current table
 
     def on_update(self, indices: np.ndarray, losses: np.ndarray) -> None:
@@ -95,12 +108,7 @@ class SwitchSampler(Sampler):
             self._importance.on_update(indices, losses)
 
     def sample(self, batch_size: int, rng: np.random.Generator) -> np.ndarray:
-        if self.switched:
-            return self._uniform.sample(batch_size, rng)
-        return self._importance.sample(batch_size, rng)
+        return (self._uniform if self.switched else self._importance).sample(batch_size, rng)
 
     def draw_probabilities(self, indices: np.ndarray) -> np.ndarray:
-        """``(1 - λ) L_i^ω / Σ L^ω + λ / N`` before the switch, ``1 / N`` after it."""
-        if self.switched:
-            return self._uniform.draw_probabilities(indices)
-        return self._importance.draw_probabilities(indices)
+        return (self._uniform if self.switched else self._importance).draw_probabilities(indices)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from is_keras.sampling.sampler import Sampler
+from is_keras.sampling.sampler import Sampler, read_state
 
 
 class UniformSampler(Sampler):
@@ -21,17 +21,13 @@ class UniformSampler(Sampler):
     name = "nis"
 
     def rebuild(self) -> None:
-        self._order = np.empty(0, dtype=np.int64)
-        self._cursor = 0
+        self._order, self._cursor = np.empty(0, dtype=np.int64), 0
 
     def get_state(self) -> dict:
         return {"order": self._order.copy(), "cursor": int(self._cursor)}
 
     def set_state(self, state: dict) -> None:
-        try:
-            order, cursor = np.asarray(state["order"]), int(state["cursor"])
-        except (KeyError, TypeError, ValueError) as error:
-            raise ValueError(f"corrupt nis sampler state: {error!r}") from None
+        order, cursor = read_state(state, "nis sampler", order=np.asarray, cursor=int)
         n = self.table.size
         if order.ndim != 1 or (order.size and (order.size != n or order.dtype.kind not in "iu"
                                                or not np.array_equal(np.sort(order), np.arange(n)))):
@@ -40,17 +36,14 @@ class UniformSampler(Sampler):
             raise ValueError(f"corrupt nis sampler state: position {cursor} outside the epoch order")
         self._order, self._cursor = order.astype(np.int64), cursor
 
-    def draw_probabilities(self, indices: np.ndarray) -> np.ndarray:
-        """Every sample is equally likely: ``1 / N`` (each draw's marginal, without replacement too)."""
+    def draw_probabilities(self, indices: np.ndarray) -> np.ndarray:  # each draw's marginal: 1 / N
         return np.full(np.shape(indices), 1.0 / self.table.size)
 
     def sample(self, batch_size: int, rng: np.random.Generator) -> np.ndarray:
-        parts = []
-        needed = batch_size
+        parts, needed = [], batch_size
         while needed > 0:
             if self._cursor >= self._order.size:
-                self._order = rng.permutation(self.table.size).astype(np.int64)
-                self._cursor = 0
+                self._order, self._cursor = rng.permutation(self.table.size).astype(np.int64), 0
             take = self._order[self._cursor : self._cursor + needed]
             self._cursor += take.size
             needed -= take.size

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
-import numbers
 import warnings
 
 import numpy as np
+
+from is_keras.sampling.options import Option
 
 #: Samples of a memmap whose values :func:`check_image_dtype` reads (an in-memory array is read whole).
 _RANGE_SAMPLES = 1024
@@ -15,8 +15,7 @@ _RANGE_SAMPLES = 1024
 def check_dataset(x, y) -> int:
     """Return N after checking that ``x`` and ``y`` (1-D class labels >= 0, or per-sample targets) hold N >= 1 samples.
 
-    Raises:
-        ValueError: for non-arrays, an empty dataset, x and y of different lengths, or bad labels.
+    Raises: ValueError: for non-arrays, an empty dataset, x and y of different lengths, or bad labels.
     Example:
         >>> check_dataset(np.zeros((3, 2)), np.array([0, 1, 1]))
         3
@@ -36,8 +35,7 @@ def check_dataset(x, y) -> int:
 def check_array(value, name: str = "x") -> None:
     """Refuse anything without a ``shape`` (a ``tf.data.Dataset``, a list), saying how to get an array.
 
-    Raises:
-        ValueError: naming the type received and the conversion to use.
+    Raises: ValueError: naming the type received and the conversion to use.
     Example:
         >>> check_array([[0.0], [1.0]])
         Traceback (most recent call last):
@@ -61,7 +59,6 @@ def check_image_dtype(x) -> None:
     """Warn when ``x`` holds integer images (``ndim >= 3``, e.g. uint8 in 0-255): the models expect floats.
 
     Example:
-        >>> import warnings
         >>> with warnings.catch_warnings(record=True) as caught:
         ...     warnings.simplefilter("always")
         ...     check_image_dtype(np.full((2, 4, 4), 255, np.uint8))
@@ -81,8 +78,7 @@ def check_image_dtype(x) -> None:
 def check_labels(y: np.ndarray, name: str = "y") -> np.ndarray:
     """Integer class labels >= 0, returned as int64.
 
-    Raises:
-        ValueError: for labels that are not 1-D, not integer-valued, or negative.
+    Raises: ValueError: for labels that are not 1-D, not integer-valued, or negative.
     Example:
         >>> check_labels(np.array([0.0, 2.0])).tolist()
         [0, 2]
@@ -100,8 +96,7 @@ def check_labels(y: np.ndarray, name: str = "y") -> np.ndarray:
 def check_batch_size(batch_size, num_samples: int | None = None) -> int:
     """``batch_size`` as an int, if it is an integer >= 1 (and at most ``num_samples``, when given).
 
-    Raises:
-        ValueError: otherwise, naming both numbers.
+    Raises: ValueError: otherwise, naming both numbers.
     Example:
         >>> check_batch_size(32.0)
         32
@@ -110,13 +105,11 @@ def check_batch_size(batch_size, num_samples: int | None = None) -> int:
         ...
         ValueError: batch_size 100000 is larger than the data set (60000 samples); use batch_size <= 60000
     """
-    number = isinstance(batch_size, numbers.Real) and not isinstance(batch_size, bool)
-    if not number or not math.isfinite(batch_size) or int(batch_size) != batch_size or batch_size < 1:
-        raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
+    batch_size = Option(int, low=1).check("batch_size", batch_size)
     if num_samples is not None and batch_size > num_samples:
-        raise ValueError(f"batch_size {int(batch_size)} is larger than the data set ({int(num_samples)} samples); "
+        raise ValueError(f"batch_size {batch_size} is larger than the data set ({int(num_samples)} samples); "
                          f"use batch_size <= {int(num_samples)}")
-    return int(batch_size)
+    return batch_size
 
 
 def check_update(indices, losses, num_samples: int) -> tuple[np.ndarray, np.ndarray]:
@@ -130,8 +123,7 @@ def check_update(indices, losses, num_samples: int) -> tuple[np.ndarray, np.ndar
         >>> check_update([2, 0], [0.5, 1.0], num_samples=3)[0].tolist()
         [2, 0]
     """
-    indices = np.asarray(indices)
-    losses = np.asarray(losses, dtype=np.float64)
+    indices, losses = np.asarray(indices), np.asarray(losses, dtype=np.float64)
     if indices.ndim != 1:
         raise ValueError(f"indices must be 1-D, got shape {indices.shape}")
     if indices.dtype.kind not in "iu":

@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from is_keras.sampling.config import candidate_count
+from is_keras.sampling.validation import check_batch_size
 
 #: EMA momentum of the variance-reduction estimate (Katharopoulos & Fleuret 2018).
 VR_MOMENTUM = 0.9
@@ -46,8 +47,7 @@ class CandidateSelector(tf.Module):
     Call :meth:`observe` once after each successful step only (a failed step's retry then selects the same).
 
     Args:
-        batch_size: B, the samples backpropagated per step.
-        sampler_config: a :class:`~is_keras.sampling.config.SamplerConfig` of a candidate method.
+        batch_size, sampler_config: B; a :class:`~is_keras.sampling.config.SamplerConfig` of a candidate method.
         seed: seeds every draw (with the step counter).
         num_candidates: C (default ``ceil(candidate_factor * B)``; pass the generator's ``candidates_per_step``).
     Raises: ValueError: for a method that does not select candidates, B < 1 or C < B.
@@ -67,9 +67,7 @@ class CandidateSelector(tf.Module):
         if not getattr(sampler_config.spec, "selects_candidates", False):
             raise ValueError(f"method {sampler_config.method!r} does not select from candidates; "
                              "CandidateSelector is for 'selective-backprop' and 'vr-switch'")
-        if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
-            raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
-        self.batch_size = int(batch_size)
+        self.batch_size = check_batch_size(batch_size)
         self.method = sampler_config.method
         if num_candidates is None:
             num_candidates = candidate_count(self.batch_size, sampler_config.candidate_factor)
@@ -96,10 +94,8 @@ class CandidateSelector(tf.Module):
         return self.tau > self.vr_threshold
 
     def priorities(self, scores) -> tf.Tensor:
-        """The unnormalized selection weights of the C candidates.
-
-        selective-backprop: ``percentile ** selectivity``; vr-switch: the scores (negative ones as 0) plus
-        ``score_smoothing`` times their mean (all 0 or a non-finite sum: uniform).
+        """The unnormalized selection weights of the C candidates: selective-backprop ``percentile ** selectivity``;
+        vr-switch the scores (negative ones as 0) plus ``score_smoothing`` times their mean (all 0 or not finite: 1).
 
         Example:
             >>> from is_keras.sampling.config import SamplerConfig

@@ -6,18 +6,15 @@ import numpy as np
 import tensorflow as tf
 
 from is_keras.training.candidate_selection import CandidateSelector
+from is_keras.training.keras_fit_data import seed_of
 
 
-def make_selector(generator, seed: int | None = None):
+def make_selector(generator):
     """The :class:`CandidateSelector` of a candidate method (attached to the generator, which saves its state).
 
     Args:
-        generator: the generator.
-        seed: the selector's seed (default: the generator's, or a fresh one when it has none).
-
-    Returns:
-        A ``CandidateSelector``, or ``None`` when the method does not select from candidates.
-
+        generator: the generator (its seed, or a fresh one when it has none, seeds the selector).
+    Returns: A ``CandidateSelector``, or ``None`` when the method does not select from candidates.
     Example:
         >>> from is_keras.sampling.generator import ImportanceBatchGenerator
         >>> x, y = np.zeros((16, 2), "float32"), np.arange(16) % 2
@@ -28,10 +25,8 @@ def make_selector(generator, seed: int | None = None):
     """
     if not getattr(generator, "selects_candidates", False):
         return None
-    if seed is None:
-        seed = int(generator.seed) if generator.seed is not None else int(np.random.default_rng().integers(2**31))
     selector = CandidateSelector(batch_size=generator.batch_size, sampler_config=generator.sampler_config,
-                                 seed=seed, num_candidates=generator.candidates_per_step)
+                                 seed=seed_of(generator), num_candidates=generator.candidates_per_step)
     generator.attach_selector(selector)
     return selector
 
@@ -39,22 +34,15 @@ def make_selector(generator, seed: int | None = None):
 def train_on_candidates(step, selector, x, y, *, write=None, on_success=None, on_skip=None):
     """Score the C candidates ``x`` (when the selector wants it), select B, train them with ``step``.
 
-    The candidates are forwarded with ``training=False`` and scored by ``step.score``; the selector picks B
-    positions and their weights; ``step`` trains those B with ``Σ w_i l_i / B``. The update and
-    ``selector.observe`` (τ, the random stream) happen only when the trained losses and the candidate scores
-    are all finite.
+    The candidates are scored by ``step.score`` (``training=False``); ``step`` trains the B picked with
+    ``Σ w_i l_i / B``. The update and ``selector.observe`` happen only when all losses and scores are finite.
 
     Args:
-        step: the :class:`~is_keras.training.train_step.TrainStep`.
-        selector: the :class:`~is_keras.training.candidate_selection.CandidateSelector`.
+        step, selector: the :class:`~is_keras.training.train_step.TrainStep`; the :class:`CandidateSelector`.
         x, y: the C candidates' inputs and targets.
         write: ``write(did_score, candidate_scores, positions, scores, finite)``, the table write (as ``step``'s).
-        on_success: ``on_success(per_sample, scores)`` with the update.
-        on_skip: ``on_skip()`` instead of the update (``"cond"`` guard).
-
-    Returns:
-        ``(did_score, candidate scores (C,), positions (B,), weights (B,), step outputs)``; the candidate
-        scores are zeros when ``did_score`` is False.
+        on_success, on_skip: as ``step``'s.
+    Returns: ``(did_score, candidate scores (C,) or zeros, positions (B,), weights (B,), step outputs)``.
     """
     did_score, candidate_scores, positions, weights, candidates_finite = select_from_candidates(
         selector, x, y, score=lambda cx, cy: step.score(cx, cy))
@@ -85,15 +73,10 @@ def select_from_candidates(selector, x, y, *, score):
     """Score the C candidates when the selector wants it, and pick the B to train (pure TF, inside tf.function).
 
     Args:
-        selector: the :class:`~is_keras.training.candidate_selection.CandidateSelector`.
-        x, y: the C candidates' inputs and targets.
+        selector, x, y: the :class:`CandidateSelector`; the C candidates' inputs and targets.
         score: ``score(x, y) -> (C,)`` fresh scores from a forward pass (``training=False``).
-
-    Returns:
-        ``(scored, candidate scores (C,), positions (B,), weights (B,), candidate scores finite)``;
-        without a candidate forward (vr-switch below its threshold) the scores are zeros, the
-        positions the first B candidates and the weights 1.
-
+    Returns: ``(scored, candidate scores (C,), positions (B,), weights (B,), candidate scores finite)``; without
+        a candidate forward (vr-switch below its threshold): zeros, the first B candidates and weights 1.
     Example:
         >>> from is_keras.sampling.config import SamplerConfig
         >>> selector = CandidateSelector(batch_size=2, sampler_config=SamplerConfig(method="selective-backprop",
@@ -123,10 +106,8 @@ def select_from_candidates(selector, x, y, *, score):
 
 
 def candidate_table_write(indices, did_score, candidate_scores, positions, scores):
-    """What a candidate step writes into a host table: ``(table indices, table scores)`` (numpy).
-
-    With scored candidates, all C fresh scores with the trained positions overwritten by the trained
-    scores; otherwise only the B trained samples' scores.
+    """What a candidate step writes into a host table: ``(table indices, table scores)`` (numpy): all C fresh
+    scores with the trained ones over them, or without scored candidates only the B trained.
 
     Example:
         >>> table_indices, table_scores = candidate_table_write(np.array([7, 3, 5]), True, np.array([0.5, 2.0, 1.0]),

@@ -8,6 +8,8 @@ import numpy as np
 
 #: Rows checked at a time when scanning a whole array for NaN / inf (bounds the temporary memory).
 _CHUNK_ROWS = 4096
+#: Samples of ``x`` run through the model (inference mode) to check that its outputs are probabilities.
+_PROBE_SIZE = 8
 
 
 def model_num_classes(model) -> int | None:
@@ -56,12 +58,11 @@ def check_labels(y, num_classes: int, *, name: str = "y") -> None:
                          f"{labels[i]} at index {i}")
 
 
-def check_finite_inputs(x, *, name: str = "x", offset: int = 0) -> None:
+def check_finite_inputs(x, *, name: str = "x") -> None:
     """Refuse NaN or infinite values in a float input array (scanned in chunks, memmaps included).
 
     Args:
         x, name: inputs ``(N, ...)``; what to call them in the message.
-        offset: added to the reported sample index (when ``x`` is a batch of a larger array).
     Raises: ValueError: naming the data and the first bad sample.
     Example:
         >>> check_finite_inputs(np.array([[0.0], [np.nan]]))
@@ -75,7 +76,7 @@ def check_finite_inputs(x, *, name: str = "x", offset: int = 0) -> None:
         chunk = np.asarray(x[start : start + _CHUNK_ROWS])
         finite = np.isfinite(chunk).reshape(len(chunk), -1).all(axis=1)
         if not finite.all():
-            i = offset + start + int(np.flatnonzero(~finite)[0])
+            i = start + int(np.flatnonzero(~finite)[0])
             raise ValueError(f"{name} holds NaN or infinite values (first in sample {i}): the inputs must be finite")
 
 
@@ -98,15 +99,13 @@ add a softmax to the model or pass from_logits=True
                          f"row sums up to {np.max(sums):.3g}): add a softmax to the model or pass from_logits=True")
 
 
-def check_model_and_data(model, x, y, *, classification: bool, from_logits: bool, scan_inputs: bool,
-                         probe_size: int = 8) -> None:
+def check_model_and_data(model, x, y, *, classification: bool, from_logits: bool, scan_inputs: bool) -> None:
     """All checks made before the first step of a trainer or of the Keras-fit wrapper.
 
     Args:
         model, x, y: the Keras model to be trained and the training data.
         classification, from_logits: the loss is a built-in sparse categorical one; the model outputs logits.
         scan_inputs: scan all of ``x`` for NaN / inf (in-memory data); otherwise each batch is checked.
-        probe_size: samples of ``x`` run through the model (inference mode) to check its outputs.
     Raises: ValueError: for bad labels, non-finite inputs, or outputs that are not probabilities.
     Example:
         >>> import keras
@@ -125,7 +124,7 @@ def check_model_and_data(model, x, y, *, classification: bool, from_logits: bool
     if num_classes is not None:
         check_labels(y, num_classes)
     if not from_logits:
-        probe = np.asarray(x[: max(1, probe_size)])
+        probe = np.asarray(x[:_PROBE_SIZE])
         if not scan_inputs:
             check_finite_inputs(probe)
         check_probabilities(np.asarray(model(probe, training=False)))

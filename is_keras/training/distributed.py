@@ -5,43 +5,25 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from is_keras.training.train_step import TrainStep
 from is_keras.training.trainer import ImportanceTrainer
 
 
 class DistributedImportanceTrainer(ImportanceTrainer):
     """:class:`ImportanceTrainer` over the replicas of a ``tf.distribute`` strategy.
 
-    There is one loss table for the whole training set. Every step:
-
-    1. the generator draws the **global** batch of ``batch_size`` indices. Every
-       worker process holds the same data and a generator with the same seed,
-       and every worker writes the same losses into its table (step 3), so all
-       workers draw identical batches without any communication;
-    2. replica ``r`` of ``R`` trains on the slice ``indices[r*b:(r+1)*b]``
-       (``b = batch_size / R``); its loss is the sum of its per-sample losses
-       divided by the global batch size, so the all-reduced gradient equals
-       the single-device gradient of the batch mean;
-    3. the replicas' per-sample losses are all-gathered in replica order,
-       i.e. back in the order of ``indices``, and written to the table.
-
-    Works with ``tf.distribute.MirroredStrategy`` (several devices of one
-    machine) and ``tf.distribute.MultiWorkerMirroredStrategy`` (several
-    processes; start one per worker with the same ``TF_CONFIG`` cluster and the
-    same script). Build the model inside ``strategy.scope()``. Batch
-    normalisation statistics are per replica unless the layer is created with
-    ``synchronized=True``. XLA (``jit_compile``) is not supported here.
+    One loss table for the whole training set. Every worker holds the same data and a generator with the same seed
+    and writes the same losses, so all draw the same **global** batch without communicating; replica ``r`` of ``R``
+    trains on ``indices[r*b:(r+1)*b]`` (``b = batch_size / R``) with its loss summed over the global batch size (the
+    all-reduced gradient is the single-device one), and the losses are all-gathered back in the order of ``indices``.
+    For ``MirroredStrategy`` and ``MultiWorkerMirroredStrategy`` (one process per worker, same ``TF_CONFIG``); build
+    the model inside ``strategy.scope()``. Batch-norm statistics are per replica (unless ``synchronized=True``); no
+    XLA.
 
     Args:
         model: a Keras model whose variables were created under ``strategy.scope()``.
-        generator: the :class:`~is_keras.sampling.ImportanceBatchGenerator`
-            (same data and seed on every worker); its ``batch_size`` must be a
-            multiple of ``strategy.num_replicas_in_sync``.
-        strategy: the ``tf.distribute.Strategy``.
-        **kwargs: as for :class:`ImportanceTrainer` (``loss``, ``from_logits``, ``optimizer``,
-            ``learning_rate``, ``table_score``, ``data_on_device``,
-            ``mixed_precision``, ``prefetch``).
-
+        generator: the :class:`~is_keras.sampling.ImportanceBatchGenerator` (same data and seed on every worker);
+            its ``batch_size`` a multiple of ``strategy.num_replicas_in_sync``.
+        strategy, **kwargs: the ``tf.distribute.Strategy``; as for :class:`ImportanceTrainer` (no ``jit_compile``).
     Example:
         >>> import numpy as np, keras
         >>> from is_keras.sampling.generator import ImportanceBatchGenerator
@@ -62,16 +44,12 @@ class DistributedImportanceTrainer(ImportanceTrainer):
             raise ValueError("jit_compile=True is not supported by DistributedImportanceTrainer")
         replicas = int(strategy.num_replicas_in_sync)
         if generator.batch_size % replicas:
-            raise ValueError(
-                f"batch_size {generator.batch_size} is not a multiple of the "
-                f"{replicas} replicas of the strategy"
-            )
+            raise ValueError(f"batch_size {generator.batch_size} is not a multiple of the {replicas} replicas of the "
+                             "strategy")
         unscoped = [v.path for v in model.variables if not _created_in_scope(strategy, v)]
         if unscoped:
-            raise ValueError(
-                f"the model's variables were not created under strategy.scope() (e.g. {unscoped[0]}); "
-                "build the model inside `with strategy.scope():`"
-            )
+            raise ValueError(f"the model's variables were not created under strategy.scope() (e.g. {unscoped[0]}); "
+                             "build the model inside `with strategy.scope():`")
         self.strategy = strategy
         self._replicas = replicas
         self._per_replica = generator.batch_size // replicas
@@ -79,30 +57,18 @@ class DistributedImportanceTrainer(ImportanceTrainer):
 
     _guard_step = False  # no tf.cond around merge_call (strategies refuse it): a failed step raises before the update
 
-    def _make_optimizer(self, optimizer, learning_rate):
-        with self.strategy.scope():
-            return super()._make_optimizer(optimizer, learning_rate)
-
-    def _compile_model(self, metrics) -> None:
-        with self.strategy.scope():
-            super()._compile_model(metrics)
+    def _scope(self):
+        return self.strategy.scope()  # the optimizer's slots must be mirrored variables too
 
     def _build_step(self):
-        with self.strategy.scope():  # the optimizer's slots must be mirrored variables too
-            self.optimizer.build(self.model.trainable_variables)
-        self.training_step = TrainStep(self.model, self.loss, self.optimizer, table_score=self.table_score,
-                                       replicas=self._replicas, guard="gate")
-        if self.data_on_device:
-            self._x = tf.constant(self.generator.x)
-            self._y = tf.constant(self.generator.y)
+        super()._build_step()
         self._compiled_step = tf.function(self._distributed_step)
 
     def _trace_step(self, indices) -> None:
         """No separate tracing: under a strategy the first step traces (its time is counted)."""
 
     def _distributed_step(self, indices, weights, x, y):
-        outputs = self.strategy.run(self._replica_step, args=(indices, weights, x, y))
-        return outputs
+        return self.strategy.run(self._replica_step, args=(indices, weights, x, y))
 
     def _replica_step(self, indices, weights, x, y):
         context = tf.distribute.get_replica_context()
@@ -147,6 +113,3 @@ def _created_in_scope(strategy, variable) -> bool:
         return bool(strategy.extended.variable_created_in_scope(value))
     except (TypeError, ValueError, AttributeError):
         return True  # cannot tell: let tf.distribute raise later if it matters
-
-
-

@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from is_keras.sampling.options import Option
 from is_keras.training.run_backup import RunBackup
 from is_keras.training.sampling_progress import SamplingProgress, warn_if_still_in_first_pass
 
@@ -23,15 +24,10 @@ def fit_loop(trainer, epochs, *, steps_per_epoch=None, callbacks=None, validatio
         >>> len(fit_loop(ImportanceTrainer(model, gen), 3).history["loss"])
         3
     """
-    if int(epochs) != epochs or epochs < 0:
-        raise ValueError(f"epochs must be an integer >= 0, got {epochs!r}")
-    epochs = int(epochs)
+    epochs = Option(int, low=0).check("epochs", epochs)
     steps = trainer.generator.steps_per_epoch if steps_per_epoch is None else steps_per_epoch
-    if int(steps) != steps or steps < 1:
-        raise ValueError(f"steps_per_epoch must be an integer >= 1, got {steps_per_epoch!r}")
-    steps = int(steps)
-    if backup_every is not None and (int(backup_every) != backup_every or backup_every < 1):
-        raise ValueError(f"backup_every must be an integer >= 1, got {backup_every!r}")
+    steps = Option(int, low=1).check("steps_per_epoch", steps)
+    Option(int, low=1, none_ok=True).check("backup_every", backup_every)
     model = trainer.model
     history = keras.callbacks.History()
     progress = SamplingProgress(trainer.generator)  # first: scheduled methods follow the run, adaptive ones log

@@ -13,8 +13,7 @@ def gradient_norm_score(y_true, y_pred, per_sample_loss=None):
     few mislabelled samples cannot take over. Pass it to the trainer as ``table_score=gradient_norm_score``.
 
     Args:
-        y_true: (B,) integer labels.
-        y_pred: (B, C) class probabilities.
+        y_true, y_pred: (B,) integer labels; (B, C) class probabilities.
         per_sample_loss: ignored (the trainer's ``table_score`` signature).
     Returns: (B,) float32 scores in [0, √2].
     Example:

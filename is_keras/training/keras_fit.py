@@ -27,39 +27,26 @@ from is_keras.training.train_step import TrainStep
 class ImportanceSamplingModel(keras.Model):
     """Wraps a Keras model so that ``fit(wrapped.training_dataset(), ...)`` does importance sampling.
 
-    Each train step takes its batch (host backend: indices and weights from the generator, rows gathered
-    from data held on the device, or ``(x, y, indices[, weights])`` from ``generator.as_dataset()`` for
-    memmaps and large arrays; in-graph backend: drawn inside the step) and runs the one
-    :class:`~is_keras.training.train_step.TrainStep` (the trainer's too), then Keras's ``compute_metrics``.
-    A step whose losses are not all finite changes nothing: the host backend raises ``FloatingPointError``,
-    the in-graph backend skips it (``skipped_steps`` in the logs, its loss logged as NaN). Candidate methods
-    score C candidates in the step and train the B their selector picks. Logs carry ``samples_seen``,
-    ``skipped_steps`` and ``training_seconds`` (time in training batches, the first step's tracing included).
-
-    ``jit_compile``: the host backend writes the table with ``tf.numpy_function``, which XLA cannot compile;
-    the in-graph backend is pure TensorFlow and compiles with XLA (``backend="auto"`` with
-    ``jit_compile=True`` moves to it).
-
-    ``save("m.keras")`` / ``keras.models.load_model`` round-trip the wrapped
-    model, the loss and the sampler configuration (:attr:`sampler_config`, a
-    dict); the data are not saved: give a loaded model a generator with
-    :meth:`attach`. ``save_weights`` / ``load_weights`` (and so
-    ``keras.callbacks.BackupAndRestore``) also save and restore the generator's
-    state and the counters beside the weights (``<path>.generator.pkl``).
+    Each train step takes its batch (host backend: from the generator; in-graph backend: drawn in the step) and
+    runs the one :class:`~is_keras.training.train_step.TrainStep`, then ``compute_metrics``. A step whose losses are
+    not all finite changes nothing: the host backend raises ``FloatingPointError``, the in-graph backend skips it
+    (``skipped_steps``, loss logged as NaN). Candidate methods train the B of C their selector picks. Logs carry
+    ``samples_seen``, ``skipped_steps`` and ``training_seconds``. Only the in-graph backend compiles with XLA
+    (``backend="auto"`` with ``jit_compile=True`` moves to it). ``save`` / ``load_model`` round-trip the model,
+    loss and :attr:`sampler_config` (not the data: :meth:`attach` a generator); ``save_weights`` / ``load_weights``
+    (so ``BackupAndRestore``) also keep the generator's state and counters (``<path>.generator.pkl``).
 
     Args:
         model: the Keras model to train.
         generator: the :class:`~is_keras.sampling.ImportanceBatchGenerator` (``None`` for a loaded model).
         loss: per-sample loss: a name or a callable ``(y_true, y_pred) -> (B,)``.
         from_logits: the model outputs logits (built-in loss names only).
-        backend: ``"auto"`` (default), ``"host"`` or ``"in-graph"``; ``"auto"`` is the in-graph backend when a
-            GPU is visible, the method has an in-graph implementation and the data is an in-memory array, the
-            host backend otherwise (see :func:`~is_keras.training.sampler_backend.resolve_backend`).
+        backend: ``"auto"`` (default), ``"host"`` or ``"in-graph"`` (``"auto"``:
+            :func:`~is_keras.training.sampler_backend.resolve_backend`).
         sampler_config: the sampler configuration dict (set from the generator when there is one).
 
     Raises:
-        ValueError: for bad labels, non-finite inputs, outputs that are not
-            probabilities, or an unknown backend.
+        ValueError: for bad labels, non-finite inputs, outputs that are not probabilities, or an unknown backend.
 
     Example:
         >>> import numpy as np, keras
@@ -106,8 +93,7 @@ class ImportanceSamplingModel(keras.Model):
     def attach(self, generator, backend: str | None = None) -> None:
         """Use ``generator`` (its data, table and sampler) for training; checks model and data first.
 
-        Raises:
-            ValueError: for bad labels, non-finite inputs, outputs that are not probabilities, an unknown backend.
+        Raises: ValueError: for bad labels, non-finite inputs, outputs that are not probabilities, an unknown backend.
         """
         check_batch_size(generator.batch_size, generator.num_samples)  # B <= N, before any work
         requested = backend or self.sampler_backend or getattr(generator, "backend", None) or "auto"
@@ -119,12 +105,11 @@ class ImportanceSamplingModel(keras.Model):
                              from_logits=self.from_logits, scan_inputs=isinstance(generator.x, np.ndarray))
         self.generator = generator
         self.sampler_backend = backend
-        self.sampler_config = _sampler_config_dict(generator)
+        self.sampler_config = dict(generator.sampler_config.to_dict())
         self.supports_jit = backend == "in-graph"
         self.in_graph_sampler = make_in_graph_sampler(generator) if backend == "in-graph" else None
         self.selector = make_selector(generator)
-        # in-memory data lives on the device and the step gathers its rows (the in-graph backend always; the
-        # host backend for arrays under DEVICE_DATA_LIMIT_BYTES: its step then asks the generator for indices only)
+        # in-memory data lives on the device, the step gathers its rows (in-graph always; host under the limit)
         self.data_on_device = backend == "in-graph" or fits_on_device(generator)
         self._x = tf.constant(generator.x) if self.data_on_device else None
         self._y = tf.constant(np.asarray(generator.y)) if self.data_on_device else None
@@ -138,18 +123,9 @@ class ImportanceSamplingModel(keras.Model):
         return np.array(self.generator.loss_table)
 
     def training_dataset(self, prefetch: int = 0):
-        """The dataset to pass to ``fit``.
-
-        In-graph backend: a placeholder (the step draws its batch). Host backend
-        with the data on the device (:attr:`data_on_device`): with ``prefetch=0`` a
-        placeholder too (the step asks the generator for its batch with one
-        ``tf.numpy_function`` and gathers the rows on the device), with
-        ``prefetch > 0`` the generator's ``{"indices", "weights"}`` batches.
-        Otherwise (memmaps, data over ``DEVICE_DATA_LIMIT_BYTES``):
-        ``generator.as_dataset()``'s ``(x, y, indices[, weights])`` batches.
-        ``prefetch=0`` (the default here) keeps runs bit-for-bit repeatable and
-        resumable: no batch is drawn ahead of the step that trains it.
-        """
+        """The dataset to pass to ``fit``: a placeholder when the step draws or asks for its own batch (in-graph
+        backend; data on the device with ``prefetch=0``), else index batches (data on the device) or
+        ``generator.as_dataset()``'s rows. ``prefetch=0`` keeps runs bit-for-bit repeatable and resumable."""
         self._require_generator()
         if self.sampler_backend == "in-graph":
             return _placeholder_dataset(tf.zeros((), tf.int32))
@@ -170,24 +146,18 @@ class ImportanceSamplingModel(keras.Model):
     def compile(self, optimizer="adam", loss=None, jit_compile="auto", **kwargs):
         """As ``keras.Model.compile``; the loss is the wrapper's per-sample loss (give it to the constructor).
 
-        Raises:
-            ValueError: for ``loss=`` here, or ``jit_compile=True`` with the host backend.
+        Raises: ValueError: for ``loss=`` here, or ``jit_compile=True`` with the host backend.
         """
         if loss is not None:
             raise ValueError("give the per-sample loss to ImportanceSamplingModel(..., loss=...), not to compile()")
-        if jit_compile is True and self.sampler_backend != "in-graph" and self._can_move_in_graph():
+        if (jit_compile is True and self.sampler_backend != "in-graph" and self.generator is not None
+                and getattr(self, "requested_backend", None) == "auto" and in_graph_obstacle(self.generator) is None):
             self.attach(self.generator, backend="in-graph")  # backend="auto" + XLA: the in-graph backend
             self.backend_choice = "sampler backend 'in-graph' (chosen by backend='auto' for jit_compile=True)"
         if jit_compile is True and self.sampler_backend != "in-graph":
             raise ValueError("jit_compile=True needs backend='in-graph': the host backend writes the loss table "
                              "with tf.numpy_function, which XLA cannot compile")
         super().compile(optimizer=optimizer, jit_compile=jit_compile, **kwargs)
-
-    def _can_move_in_graph(self) -> bool:
-        """``backend="auto"`` was asked for and the in-graph backend can take this generator."""
-        if getattr(self, "requested_backend", None) != "auto" or self.generator is None:
-            return False
-        return in_graph_obstacle(self.generator) is None
 
     def compile_from_config(self, config):
         """Re-compile a loaded model from its saved compile configuration (optimizer, metrics)."""
@@ -207,12 +177,8 @@ class ImportanceSamplingModel(keras.Model):
         return total
 
     def train_step(self, data):
-        """One :class:`TrainStep` on this step's batch; a step whose losses are not all finite changes nothing.
-
-        The table write: the in-graph sampler's (outside the cond, itself guarded), or on the host a
-        ``tf.numpy_function`` that raises ``FloatingPointError`` on a failed step before the update runs.
-        A candidate method trains the B of C its :attr:`selector` picks (:meth:`_candidate_train_step`).
-        """
+        """One :class:`TrainStep` on this step's batch; the table write is the in-graph sampler's (itself guarded)
+        or a host ``tf.numpy_function`` that raises ``FloatingPointError`` on a failed step before the update."""
         x, y, indices, weights = self._batch(data)
         in_graph = self.in_graph_sampler is not None
         step = TrainStep(self.wrapped, self.per_sample_loss, self.optimizer, guard="cond" if in_graph else "gate")
@@ -250,10 +216,7 @@ class ImportanceSamplingModel(keras.Model):
         self.skipped_steps.assign_add(1)
 
     def _step_logs(self, x, y, y_pred, weights, loss, done):
-        logged = tf.where(done, loss, tf.constant(np.nan, loss.dtype))
-        for metric in self.metrics:  # the loss tracker, as in Keras's guide to a custom train_step
-            if metric.name == "loss":
-                metric.update_state(logged, sample_weight=tf.shape(y_pred)[0])
+        self._track_loss(tf.where(done, loss, tf.constant(np.nan, loss.dtype)), tf.shape(y_pred)[0])
         logs = dict(self.compute_metrics(x, y, y_pred, sample_weight=weights))
         logs["samples_seen"] = self.samples_seen.read_value()
         logs["skipped_steps"] = self.skipped_steps.read_value()
@@ -264,11 +227,13 @@ class ImportanceSamplingModel(keras.Model):
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)
         loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
-        size = tf.shape(tf.nest.flatten(x)[0])[0]
-        for metric in self.metrics:
+        self._track_loss(loss, tf.shape(tf.nest.flatten(x)[0])[0])
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    def _track_loss(self, loss, size):
+        for metric in self.metrics:  # the loss tracker, as in Keras's guide to a custom train_step
             if metric.name == "loss":
                 metric.update_state(loss, sample_weight=size)
-        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
     def _batch(self, data):
         """``(x, y, indices, weights)`` of this step, from the dataset (host) or drawn in the graph."""
@@ -288,10 +253,8 @@ class ImportanceSamplingModel(keras.Model):
                 indices, weights = data["indices"], data.get("weights")
             return tf.gather(self._x, indices), tf.gather(self._y, indices), indices, weights
         if not isinstance(data, tuple) or len(data) not in (3, 4):
-            raise ValueError(
-                "ImportanceSamplingModel.fit expects (x, y, indices) or (x, y, indices, weights) batches: "
-                "use wrapped.training_dataset() or generator.as_dataset()"
-            )
+            raise ValueError("ImportanceSamplingModel.fit expects (x, y, indices) or (x, y, indices, weights) "
+                             "batches: use wrapped.training_dataset() or generator.as_dataset()")
         weights = data[3] if len(data) == 4 else None
         return data[0], data[1], data[2], weights
 
@@ -300,11 +263,7 @@ class ImportanceSamplingModel(keras.Model):
         return np.asarray(indices, np.int64), np.asarray(weights, np.float32)
 
     def _update_table(self, indices, losses, done):
-        """Host backend: write the step's losses into the generator's table (numpy, in ``tf.numpy_function``).
-
-        Raises:
-            FloatingPointError: the step was not finite (nothing is written).
-        """
+        """Host backend: write the step's losses into the table; ``FloatingPointError`` if not ``done``."""
         if not done:
             step = self.generator.num_updates + 1
             self._failure = FloatingPointError(
@@ -349,11 +308,8 @@ class ImportanceSamplingModel(keras.Model):
         return history
 
     def _build_for_fit(self):
-        """Build the model, the compiled metrics and the optimizer on one sample, before Keras traces the step.
-
-        The step's batches may carry only indices (Keras could not build from them), and the optimizer must
-        exist before tracing: its update sits in a ``tf.cond``, where no variable may be created.
-        """
+        """Build model, metrics and optimizer on one sample before tracing (batches may carry only indices, and
+        no variable may be created in the update's ``tf.cond``)."""
         if getattr(self, "optimizer", None) is None:
             return  # not compiled: Keras's fit says so
         x1 = self.generator.x[:1]
@@ -367,17 +323,10 @@ class ImportanceSamplingModel(keras.Model):
     # --------------------------------------------------- saving and resuming
     def get_config(self):
         config = super().get_config()
-        if self.loss_name is None:
-            loss = keras.saving.get_registered_name(self._loss_arg)
-        else:
-            loss = self.loss_name
-        config.update({
-            "model": keras.saving.serialize_keras_object(self.wrapped),
-            "loss": loss,
-            "from_logits": self.from_logits,
-            "backend": self.sampler_backend,
-            "sampler_config": self.sampler_config,
-        })
+        loss = self.loss_name if self.loss_name is not None else keras.saving.get_registered_name(self._loss_arg)
+        config.update({"model": keras.saving.serialize_keras_object(self.wrapped), "loss": loss,
+                       "from_logits": self.from_logits, "backend": self.sampler_backend,
+                       "sampler_config": self.sampler_config})
         return config
 
     @classmethod
@@ -397,24 +346,15 @@ class ImportanceSamplingModel(keras.Model):
     def load_weights(self, filepath, **kwargs):
         """As ``keras.Model.load_weights``; also restores the state written by :meth:`save_weights` if present.
 
-        Raises:
-            ValueError: the generator state is corrupt or belongs to another dataset or method.
+        Raises: ValueError: the generator state is corrupt or belongs to another dataset or method.
         """
         super().load_weights(filepath, **kwargs)
         load_sampling_state(self, filepath)
 
 
 def _placeholder_dataset(element):
-    """``element`` repeated forever: the dataset ``fit`` iterates when the step draws its own batch.
-
-    tf.data's autotuning is off: it has nothing to tune here, and its background thread took up to 2 s to stop
-    when ``fit`` released the iterator (in about a third of 60-epoch runs on this 2-core machine).
-    """
+    """``element`` repeated forever, for a step that draws its own batch (no autotuning: its thread took up to 2 s
+    to stop when ``fit`` released the iterator)."""
     options = tf.data.Options()
     options.autotune.enabled = False
     return tf.data.Dataset.from_tensors(element).repeat().with_options(options)
-
-
-def _sampler_config_dict(generator) -> dict:
-    return dict(generator.sampler_config.to_dict())
-

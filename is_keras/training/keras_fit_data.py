@@ -11,14 +11,8 @@ DEVICE_DATA_LIMIT_BYTES = 2 * 1024**3
 
 
 def fits_on_device(generator) -> bool:
-    """Whether the generator's data is an in-memory array small enough to hold on the device.
-
-    Args:
-        generator: an :class:`~is_keras.sampling.generator.ImportanceBatchGenerator`.
-
-    Returns:
-        True for a numpy array (not a memmap) whose ``x`` and ``y`` together are under
-        :data:`DEVICE_DATA_LIMIT_BYTES`.
+    """Whether the generator's ``x`` is a numpy array (not a memmap) and ``x`` and ``y`` together are under
+    :data:`DEVICE_DATA_LIMIT_BYTES`.
 
     Example:
         >>> import numpy as np
@@ -33,20 +27,12 @@ def fits_on_device(generator) -> bool:
 
 
 def index_dataset(generator, prefetch: int) -> tf.data.Dataset:
-    """The generator's batches as ``{"indices"[, "weights"]}`` (no rows): the step gathers them on the device.
-
-    The same stream as ``generator.as_dataset(prefetch)``, so the same batches.
+    """The generator's batches as ``{"indices"[, "weights"]}`` (no rows; the same stream as ``as_dataset``).
 
     Args:
-        generator: the generator (C indices per batch for a candidate method).
-        prefetch: batches drawn ahead (0: none, bit-for-bit repeatable).
-
-    Returns:
-        A ``tf.data.Dataset`` of dicts.
-
-    Raises:
-        ValueError: ``prefetch`` is negative.
-
+        generator, prefetch: the generator (C indices per batch for a candidate method); batches drawn ahead.
+    Returns: A ``tf.data.Dataset`` of dicts.
+    Raises: ValueError: ``prefetch`` is negative.
     Example:
         >>> import numpy as np
         >>> from is_keras.sampling.generator import ImportanceBatchGenerator
@@ -62,10 +48,8 @@ def index_dataset(generator, prefetch: int) -> tf.data.Dataset:
     batch = getattr(generator, "candidates_per_step", generator.batch_size)  # C for a candidate method
     signature = (tf.TensorSpec(shape=(batch,), dtype=tf.int64), tf.TensorSpec(shape=(batch,), dtype=tf.float32))
     ds = tf.data.Dataset.from_generator(lambda: stream_batches(generator, prefetch), output_signature=signature)
-    if generator.weighted:
-        ds = ds.map(lambda indices, weights: {"indices": indices, "weights": weights})
-    else:
-        ds = ds.map(lambda indices, weights: {"indices": indices})
+    weighted = generator.weighted
+    ds = ds.map(lambda indices, weights: {"indices": indices, "weights": weights} if weighted else {"indices": indices})
     if prefetch:
         ds = ds.prefetch(prefetch)
     options = tf.data.Options()  # no prefetching beyond `prefetch` (see generator.as_dataset)
@@ -75,16 +59,8 @@ def index_dataset(generator, prefetch: int) -> tf.data.Dataset:
 
 
 def make_in_graph_sampler(generator):
-    """The :class:`~is_keras.sampling.in_graph_sampler.InGraphSampler` that draws the ``fit`` wrapper's batches.
-
-    For a candidate method it draws the C candidates uniformly without replacement (nis's running
-    permutation, no first pass); the step writes their scores into its table.
-
-    Args:
-        generator: the generator whose size, batch size, configuration and seed the sampler takes.
-
-    Returns:
-        An ``InGraphSampler``.
+    """The :class:`~is_keras.sampling.in_graph_sampler.InGraphSampler` that draws the ``fit`` wrapper's batches
+    (for a candidate method the C candidates, uniformly as nis), with the generator's size, configuration and seed.
 
     Example:
         >>> import numpy as np
@@ -95,11 +71,10 @@ def make_in_graph_sampler(generator):
     """
     from is_keras.sampling.in_graph_sampler import InGraphSampler
 
-    if getattr(generator, "selects_candidates", False):  # its kernel draws the C candidates as nis
-        return InGraphSampler(generator.num_samples, batch_size=generator.candidates_per_step,
-                              sampler_config=generator.sampler_config, seed=seed_of(generator))
-    return InGraphSampler(generator.num_samples, batch_size=generator.batch_size,
-                          sampler_config=generator.sampler_config, seed=generator.seed)
+    candidates = getattr(generator, "selects_candidates", False)  # its kernel draws the C candidates as nis
+    return InGraphSampler(generator.num_samples, sampler_config=generator.sampler_config,
+                          batch_size=generator.candidates_per_step if candidates else generator.batch_size,
+                          seed=seed_of(generator) if candidates else generator.seed)
 
 
 def seed_of(generator) -> int:

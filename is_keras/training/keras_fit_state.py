@@ -4,10 +4,9 @@
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 
-from is_keras.training.run_backup import generator_state, set_generator_state
+from is_keras.training.run_backup import read_pickle, write_pickle
 
 #: appended to the weights' path
 SIDECAR_SUFFIX = ".generator.pkl"
@@ -23,12 +22,11 @@ def save_sampling_state(wrapped, filepath) -> Path:
     state = {
         "samples_seen": int(wrapped.samples_seen.numpy()), "skipped_steps": int(wrapped.skipped_steps.numpy()),
         "training_seconds": wrapped.training_seconds,
-        "generator": None if wrapped.generator is None else generator_state(wrapped.generator),
+        "generator": None if wrapped.generator is None else {"get_state": wrapped.generator.get_state()},
         "in_graph": None if wrapped.in_graph_sampler is None else wrapped.in_graph_sampler.get_state(),
     }
     path = Path(str(filepath) + SIDECAR_SUFFIX)
-    with open(path, "wb") as f:
-        pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
+    write_pickle(path, state)
     return path
 
 
@@ -43,13 +41,9 @@ def load_sampling_state(wrapped, filepath) -> bool:
     sidecar = Path(str(filepath) + SIDECAR_SUFFIX)
     if not sidecar.exists():
         return False
-    try:
-        with open(sidecar, "rb") as f:
-            state = pickle.load(f)
-    except Exception as err:  # noqa: BLE001 - any unpickling failure means a corrupt file
-        raise ValueError(f"the generator state {sidecar} is corrupt or unreadable: {err}") from err
+    state = read_pickle(sidecar, "the generator state")
     if wrapped.generator is not None and state["generator"] is not None:
-        set_generator_state(wrapped.generator, state["generator"])
+        wrapped.generator.set_state(state["generator"]["get_state"])
     if wrapped.in_graph_sampler is not None and state["in_graph"] is not None:
         wrapped.in_graph_sampler.set_state(state["in_graph"])
     wrapped.samples_seen.assign(state["samples_seen"])

@@ -63,8 +63,4 @@ def loss_name(loss) -> str | None:
     """
     if isinstance(loss, str):
         return loss if loss in PER_SAMPLE_LOSSES else None
-    for table in (PER_SAMPLE_LOSSES, _FROM_LOGITS):
-        for name, fn in table.items():
-            if fn is loss:
-                return name
-    return None
+    return next((name for table in (PER_SAMPLE_LOSSES, _FROM_LOGITS) for name, fn in table.items() if fn is loss), None)

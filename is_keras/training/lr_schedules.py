@@ -11,11 +11,14 @@ import numbers
 import keras
 from keras import ops
 
+from is_keras.sampling.options import Option
+
 #: The values of ``lr_schedule`` (TrainingConfig field, sweep key, ``--lr-schedule``).
 LR_SCHEDULES = ("constant", "cosine", "step")
 
 #: ``step``: the learning rate is divided by 10 from half of the budget and by 100 from three quarters.
 STEP_BOUNDARIES = ((0.5, 0.1), (0.75, 0.01))
+_RATE = Option(float, low=0, closed="right")  # "learning_rate must be a finite number > 0, got ..."
 
 
 def check_lr_schedule(kind, warmup=0.0) -> tuple[str, float]:
@@ -47,13 +50,6 @@ def _check_budget(budget_steps) -> int:
     return int(budget_steps)
 
 
-def _check_rate(learning_rate) -> float:
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real) or not (
-            math.isfinite(learning_rate) and learning_rate > 0):
-        raise ValueError(f"learning_rate must be a finite number > 0, got {learning_rate!r}")
-    return float(learning_rate)
-
-
 @keras.saving.register_keras_serializable(package="is_keras")
 class CosineToZero(keras.optimizers.schedules.LearningRateSchedule):
     """Linear warm-up from 0 over ``warmup × budget_steps`` steps, then cosine decay to exactly 0 at the budget.
@@ -72,7 +68,7 @@ class CosineToZero(keras.optimizers.schedules.LearningRateSchedule):
 
     def __init__(self, learning_rate: float, budget_steps: int, warmup: float = 0.0, name: str | None = None):
         super().__init__()
-        self.learning_rate = _check_rate(learning_rate)
+        self.learning_rate = _RATE.check("learning_rate", learning_rate)
         self.budget_steps = _check_budget(budget_steps)
         self.warmup = check_lr_schedule("cosine", warmup)[1]
         self.name = name
@@ -108,7 +104,7 @@ class StepDecay(keras.optimizers.schedules.LearningRateSchedule):
 
     def __init__(self, learning_rate: float, budget_steps: int, name: str | None = None):
         super().__init__()
-        self.learning_rate = _check_rate(learning_rate)
+        self.learning_rate = _RATE.check("learning_rate", learning_rate)
         self.budget_steps = _check_budget(budget_steps)
         self.name = name
 
@@ -139,7 +135,7 @@ def learning_rate_schedule(kind: str, *, learning_rate: float, budget_steps: int
         'CosineToZero'
     """
     kind, warmup = check_lr_schedule(kind, warmup)
-    learning_rate = _check_rate(learning_rate)
+    learning_rate = _RATE.check("learning_rate", learning_rate)
     budget_steps = _check_budget(budget_steps)
     if kind == "cosine":
         return CosineToZero(learning_rate, budget_steps, warmup)

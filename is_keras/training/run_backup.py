@@ -11,42 +11,6 @@ import numpy as np
 #: The file in ``backup_dir`` that holds the run state.
 STATE_FILE = "run_state.pkl"
 _FORMAT = 1
-_NOT_GENERATOR_STATE = ("x", "y", "_lock")
-
-
-def generator_state(generator) -> dict:
-    """A picklable copy of the generator's state (``get_state()`` where the generator has it).
-
-    Example:
-        >>> from is_keras.sampling.generator import ImportanceBatchGenerator
-        >>> gen = ImportanceBatchGenerator(np.zeros((8, 1)), np.zeros(8, int), batch_size=4)
-        >>> state = generator_state(gen)
-        >>> _ = gen.next_indices()
-        >>> set_generator_state(gen, state)
-        >>> bool(gen.in_first_pass)
-        True
-    """
-    if hasattr(generator, "get_state"):
-        return {"get_state": generator.get_state()}
-    with generator._lock:
-        fields = {k: v for k, v in vars(generator).items() if k not in _NOT_GENERATOR_STATE}
-        return {"fields": pickle.loads(pickle.dumps(fields))}  # a deep copy that keeps shared references
-
-
-def set_generator_state(generator, state: dict) -> None:
-    """Restore a state from :func:`generator_state`.
-
-    Raises: ValueError: the state belongs to another dataset size, batch size or method.
-    """
-    if "get_state" in state:
-        generator.set_state(state["get_state"])
-        return
-    fields = state["fields"]
-    for key in ("num_samples", "batch_size", "method"):
-        if key in fields and fields[key] != getattr(generator, key, fields[key]):
-            raise ValueError(f"the saved generator has {key}={fields[key]!r}, this one {getattr(generator, key)!r}")
-    with generator._lock:
-        vars(generator).update(fields)
 
 
 def saved_steps(backup_dir) -> int | None:
@@ -63,12 +27,25 @@ def saved_steps(backup_dir) -> int | None:
     return int(_read_state(path)["counters"]["steps_done"])
 
 
-def _read_state(path: Path) -> dict:
+def read_pickle(path: Path, what: str):
+    """The object pickled in ``path``; ``ValueError`` "{what} {path} is corrupt or unreadable: ..." if it fails."""
     try:
         with open(path, "rb") as f:
-            state = pickle.load(f)
+            return pickle.load(f)
     except Exception as err:  # noqa: BLE001 - any unpickling failure means a corrupt file
-        raise ValueError(f"the backup {path} is corrupt or unreadable: {err}") from err
+        raise ValueError(f"{what} {path} is corrupt or unreadable: {err}") from err
+
+
+def write_pickle(path: Path, state) -> None:
+    """Pickle ``state`` to ``path`` atomically (through ``<path>.tmp``)."""
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as f:
+        pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+
+
+def _read_state(path: Path) -> dict:
+    state = read_pickle(path, "the backup")
     if not isinstance(state, dict) or state.get("format") != _FORMAT:
         raise ValueError(f"the backup {path} is not a run state of this version")
     return state
@@ -103,16 +80,13 @@ class RunBackup:
             "epoch": int(epoch), "step": int(step), "epoch_losses": list(epoch_losses),
             "model": [np.array(v.numpy()) for v in trainer.model.variables],
             "optimizer": [np.array(v.numpy()) for v in trainer.optimizer.variables],
-            "generator": generator_state(trainer.generator),
+            "generator": {"get_state": trainer.generator.get_state()},
             "pending": None if pending is None else (pending[0], pending[1]), "retry": trainer._retry,
             "counters": {"samples_seen": trainer.samples_seen, "steps_done": trainer.steps_done,
                          "training_seconds": trainer.training_seconds},
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        with open(tmp, "wb") as f:
-            pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.path)
+        write_pickle(self.path, state)
 
     def restore(self) -> tuple[int, int, list]:
         """Load the saved state into the trainer, if there is one.
@@ -129,11 +103,9 @@ class RunBackup:
                              f"this one has {trainer.generator.num_samples}")
         _assign_all(trainer.model.variables, state["model"], f"{self.path}: the model's variables")
         _assign_all(trainer.optimizer.variables, state["optimizer"], f"{self.path}: the optimizer's variables")
-        set_generator_state(trainer.generator, state["generator"])
-        counters = state["counters"]
-        trainer.samples_seen = counters["samples_seen"]
-        trainer.steps_done = counters["steps_done"]
-        trainer.training_seconds = counters["training_seconds"]
+        trainer.generator.set_state(state["generator"]["get_state"])
+        for name, value in state["counters"].items():  # samples_seen, steps_done, training_seconds
+            setattr(trainer, name, value)
         trainer._retry = state["retry"]
         trainer._pending = None
         if state["pending"] is not None:

@@ -9,8 +9,7 @@ import numpy as np
 class SamplingProgress(keras.callbacks.Callback):
     """At every epoch start, calls ``generator.set_progress(epoch / epochs)`` (and the in-graph sampler's).
 
-    For the scheduled methods (``is-switch``, ``is-annealed``, ``infobatch``); both ``fit`` methods add it
-    themselves. ``epochs`` comes from the fit call's ``params``.
+    For the scheduled methods (``is-switch``, ``is-annealed``, ``infobatch``); both ``fit`` methods add it themselves.
 
     Args:
         generator: the :class:`~is_keras.sampling.generator.ImportanceBatchGenerator` (or ``None``).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import time
 
 import keras
@@ -21,45 +22,28 @@ from is_keras.training.train_step import TrainStep
 class ImportanceTrainer:
     """Trains a Keras model on batches chosen by an :class:`ImportanceBatchGenerator`.
 
-    Each step is one :class:`~is_keras.training.train_step.TrainStep`: one forward pass under
-    ``tf.GradientTape`` gives per-sample losses; their weighted mean (plus ``model.losses``) drives the update,
-    and the same losses (no second forward pass) go into the generator's loss table before the next draw.
-    A step whose losses are NaN or infinite changes nothing (weights, batch-norm statistics, optimizer state,
-    table, generator position) and raises ``FloatingPointError``; the batch is trained first next time.
-
-    ``fit`` behaves like ``Model.fit`` for Keras callbacks (the model is compiled with the trainer's optimizer
-    and loss, so ``ReduceLROnPlateau``, ``EarlyStopping``, ``ModelCheckpoint``, ... work; ``validation_data``
-    gives ``val_*`` logs). Labels, inputs and outputs are checked before the first step.
-
-    In-memory arrays under 2 GiB are copied to the device once and each step sends only the B indices;
-    memmaps and larger arrays are gathered on the host (``prefetch=True``: the next batch is read by a
-    background thread, drawn before the current step's losses reach the table, so at most one step stale).
-
-    Candidate methods (``"selective-backprop"``, ``"vr-switch"``): the generator hands out C candidates; the
-    compiled step scores them (``training=False``), :attr:`selector` picks B and their weights, and the step
-    trains those B (:func:`~is_keras.training.candidate_step.train_on_candidates`). The table gets the C fresh
-    scores with the trained ones over them; ``samples_seen`` counts the B; ``last_trained_indices`` holds them.
+    Each step is one :class:`~is_keras.training.train_step.TrainStep`: one forward pass gives per-sample losses
+    whose weighted mean drives the update and which go into the loss table before the next draw. A step whose
+    losses are not finite changes nothing and raises ``FloatingPointError``; the batch is trained first next time.
+    ``fit`` behaves like ``Model.fit`` for Keras callbacks (the model is compiled with the trainer's optimizer and
+    loss). In-memory arrays under 2 GiB are copied to the device once; others are gathered on the host
+    (``prefetch``: by a background thread, at most one step stale). Candidate methods train the B of C that
+    :attr:`selector` picks (:func:`~is_keras.training.candidate_step.train_on_candidates`); ``samples_seen`` and
+    ``last_trained_indices`` count the B.
 
     Args:
-        model: a Keras model mapping a batch of ``x`` to predictions.
-        generator: the :class:`~is_keras.sampling.ImportanceBatchGenerator`.
-        loss: ``"sparse_categorical_crossentropy"`` or a callable
-            ``(y_true, y_pred) -> (B,)`` giving one loss per sample.
+        model, generator: a Keras model; the :class:`~is_keras.sampling.ImportanceBatchGenerator`.
+        loss: ``"sparse_categorical_crossentropy"`` or a callable ``(y_true, y_pred) -> (B,)`` (one loss per sample).
         from_logits: the model outputs logits (built-in loss names only).
-        optimizer: a Keras optimizer or its name (default Adam).
-        learning_rate: used when ``optimizer`` is given by name.
+        optimizer, learning_rate: a Keras optimizer or its name (default Adam); the rate for a name.
         metrics: Keras metrics for ``validation_data`` (e.g. ``["accuracy"]``).
-        table_score: optional callable ``(y_true, y_pred, per_sample_loss) -> (B,)``
-            written to the table instead of the loss.
-        jit_compile: compile the step with XLA.
+        table_score: optional ``(y_true, y_pred, per_sample_loss) -> (B,)`` written to the table instead of the loss.
+        jit_compile, mixed_precision: compile the step with XLA; float16 compute with dynamic loss scaling.
         data_on_device: keep ``x`` and ``y`` on the device (default: in-memory arrays under 2 GiB).
-        mixed_precision: float16 compute with dynamic loss scaling.
         prefetch: on the host-gather path, read the next batch in a background thread.
-
     Raises:
-        ValueError: for an unknown loss, a mixed-precision request on a float32 model,
-            bad labels, non-finite inputs or outputs that are not probabilities.
-
+        ValueError: for an unknown loss, a mixed-precision request on a float32 model, bad labels, non-finite
+            inputs or outputs that are not probabilities.
     Example:
         >>> import numpy as np, keras
         >>> from is_keras.sampling.generator import ImportanceBatchGenerator
@@ -94,14 +78,13 @@ class ImportanceTrainer:
         self.trace_seconds = 0.0  # one-time tf.function tracing, kept off the training clock
         self._traced = False
         self.steps_done = 0
-        if data_on_device is None:
-            data_on_device = fits_on_device(generator)
-        self.data_on_device = bool(data_on_device)
+        self.data_on_device = fits_on_device(generator) if data_on_device is None else bool(data_on_device)
         self.prefetch = bool(prefetch) and not self.data_on_device
         check_model_and_data(model, generator.x, generator.y, classification=loss_name(loss) is not None,
                              from_logits=self.from_logits, scan_inputs=self.data_on_device)
-        self.optimizer = self._make_optimizer(optimizer, learning_rate)
-        self._compile_model(metrics)
+        with self._scope():  # the optimizer (for LR callbacks) and loss (for validation_data) go to the model
+            self.optimizer = self._make_optimizer(optimizer, learning_rate)
+            self.model.compile(optimizer=self.optimizer, loss=self.loss, metrics=metrics, jit_compile=False)
         self._pending = None  # (indices, weights, future of their gathered rows) on the prefetching path
         self._retry = None  # (indices, weights) of a failed step, trained first next time
         self._pool = None
@@ -123,12 +106,13 @@ class ImportanceTrainer:
             optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
         return optimizer
 
-    def _compile_model(self, metrics) -> None:
-        """Give the model the trainer's optimizer (for LR callbacks) and loss (for ``validation_data``)."""
-        self.model.compile(optimizer=self.optimizer, loss=self.loss, metrics=metrics, jit_compile=False)
+    def _scope(self):
+        """Where variables are made (the distributed trainer's strategy scope)."""
+        return contextlib.nullcontext()
 
     def _build_step(self):
-        self.optimizer.build(self.model.trainable_variables)  # before tracing: the step may skip the update
+        with self._scope():  # before tracing: the step may skip the update
+            self.optimizer.build(self.model.trainable_variables)
         self.training_step = TrainStep(self.model, self.loss, self.optimizer, table_score=self.table_score,
                                        replicas=self._replicas, guard="cond" if self._guard_step else "gate")
         step = self._step if self.selector is None else self._candidate_step
@@ -157,21 +141,13 @@ class ImportanceTrainer:
         if self.data_on_device:
             self._compiled_step.get_concrete_function(tf.TensorSpec(indices.shape, tf.as_dtype(indices.dtype)), weights)
         else:
-            x, y = self.generator.x, np.asarray(self.generator.y)  # shapes and dtypes only; no rows are read
+            data = self.generator.x, np.asarray(self.generator.y)  # shapes and dtypes only; no rows are read
             self._compiled_step.get_concrete_function(
-                tf.TensorSpec((indices.size, *x.shape[1:]), tf.as_dtype(x.dtype)),
-                tf.TensorSpec((indices.size, *y.shape[1:]), tf.as_dtype(y.dtype)),
-                weights,
-            )
+                *(tf.TensorSpec((indices.size, *a.shape[1:]), tf.as_dtype(a.dtype)) for a in data), weights)
 
     def _run_step(self, indices, weights):
-        """Train on the batch ``indices`` with loss ``weights``.
-
-        Returns:
-            ``(trained per-sample losses, table indices, table scores, all finite)``; for a
-            candidate method the table gets the C candidates' fresh scores with the trained
-            positions overwritten by the trained scores (when the candidates were scored).
-        """
+        """Train on the batch ``indices`` with loss ``weights``: ``(trained losses, table indices, table scores,
+        all finite)`` (a candidate method's table write: :func:`candidate_table_write`)."""
         if self.data_on_device:
             outputs = self._compiled_step(indices, weights)
         else:
@@ -232,11 +208,10 @@ class ImportanceTrainer:
             start += self.trace_seconds
         per_sample, table_indices, scores, finite = self._run_step(indices, weights)
         if not finite:
-            raise FloatingPointError(
-                f"the training loss became NaN or infinite at step {self.steps_done + 1} (the inputs were checked "
-                "and are finite; try a lower learning rate); the loss table was left unchanged, and so were the "
-                "weights, batch-norm statistics, optimizer state and generator position"
-            )
+            raise FloatingPointError(f"the training loss became NaN or infinite at step {self.steps_done + 1} (the "
+                                     "inputs were checked and are finite; try a lower learning rate); the loss table "
+                                     "was left unchanged, and so were the weights, batch-norm statistics, optimizer "
+                                     "state and generator position")
         self.generator.update(table_indices, scores)
         self._retry = None
         self.training_seconds += time.perf_counter() - start
@@ -251,13 +226,8 @@ class ImportanceTrainer:
     # ------------------------------------------------------------------ fit
     def fit(self, epochs: int = 1, *, steps_per_epoch: int | None = None, callbacks=None, validation_data=None,
             validation_batch_size: int = 256, backup_dir=None, backup_every: int | None = None, verbose=0):
-        """Train for ``epochs`` epochs of ``steps_per_epoch`` steps (default ``ceil(N / batch)``).
-
-        Keras callbacks receive the ``Model.fit`` hooks, with ``logs`` carrying
-        ``loss``, ``samples_seen`` and ``training_seconds`` (time in training
-        steps only: callbacks, validation and the one-time tracing are
-        excluded), and ``val_*`` at the end of an epoch when ``validation_data``
-        is given. ``model.stop_training = True`` in a callback stops training.
+        """Train for ``epochs`` epochs; Keras callbacks get the ``Model.fit`` hooks with ``loss``, ``samples_seen``,
+        ``training_seconds`` (training steps only, no tracing) and ``val_*`` logs; ``model.stop_training`` stops.
 
         Args:
             epochs: number of epochs (>= 0).
@@ -265,16 +235,14 @@ class ImportanceTrainer:
             callbacks: Keras callbacks.
             validation_data: ``(x_val, y_val)`` evaluated with ``model.evaluate`` after every epoch.
             validation_batch_size: batch size of that evaluation.
-            backup_dir: save the whole run state there (weights, optimizer, table,
-                sampler, RNG, counters, position) and resume from it if it exists.
+            backup_dir: save the whole run state there (weights, optimizer, table, sampler, RNG, counters,
+                position) and resume from it if it exists.
             backup_every: steps between backups (default: once per epoch).
             verbose: show a Keras progress bar.
 
         Returns:
             the ``keras.callbacks.History`` of per-epoch logs.
-
-        Raises:
-            ValueError: for a bad ``epochs`` or a backup from another run.
+        Raises: ValueError: for a bad ``epochs`` or a backup from another run.
         """
         return fit_loop(self, epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks,
                         validation_data=validation_data, validation_batch_size=validation_batch_size,
@@ -287,8 +255,6 @@ def _check_mixed_model(model) -> None:
     if compute not in ("float16", "bfloat16"):
         layer_dtypes = {getattr(layer, "compute_dtype", None) for layer in getattr(model, "layers", [])}
         if not layer_dtypes & {"float16", "bfloat16"}:
-            raise ValueError(
-                "mixed_precision=True needs a model built under a mixed precision policy, but every layer "
-                "computes in float32; call keras.mixed_precision.set_global_policy('mixed_float16') "
-                "before building the model"
-            )
+            raise ValueError("mixed_precision=True needs a model built under a mixed precision policy, but every "
+                             "layer computes in float32; call keras.mixed_precision.set_global_policy("
+                             "'mixed_float16') before building the model")

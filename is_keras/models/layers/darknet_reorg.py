@@ -11,31 +11,12 @@ import keras
 import tensorflow as tf
 
 
-def check_reorg_shape(height: int, width: int, channels: int, stride: int) -> None:
-    """Check that a ``height × width × channels`` map can be reorganised by ``stride``.
-
-    Raises: ValueError: ``stride`` is not an int >= 1, or does not divide H and W, or ``stride²`` does not divide C.
-    Example:
-        >>> check_reorg_shape(26, 26, 64, 2)
-        >>> check_reorg_shape(26, 26, 6, 2)
-        Traceback (most recent call last):
-        ValueError: reorg needs the channel count divisible by stride² = 4, got 6 channels
-    """
-    if int(stride) != stride or stride < 1:
-        raise ValueError(f"reorg stride must be an integer >= 1, got {stride!r}")
-    if height % stride or width % stride:
-        raise ValueError(f"reorg needs height and width divisible by the stride {stride}, got {height}×{width}")
-    if channels % (stride * stride):
-        raise ValueError(f"reorg needs the channel count divisible by stride² = {stride * stride}, "
-                         f"got {channels} channels")
-
-
 def darknet_reorg(x, stride: int = 2):
     """darknet's reorg of an NHWC tensor ``(B, H, W, C)`` into ``(B, H/s, W/s, C·s²)`` (reshapes and transposes).
 
     Args: x, stride: a rank-4 NHWC tensor (or array) with static H, W and C; the reorg stride ``s`` (YOLOv2's: 2).
     Returns: A ``tf.Tensor`` of shape ``(B, H/s, W/s, C·s²)``, same dtype as ``x``.
-    Raises: ValueError: ``x`` is not rank 4 with static H, W and C, or :func:`check_reorg_shape` refuses it.
+    Raises: ValueError: ``x`` not rank 4 with static H, W, C; ``s < 1``; H, W not divisible by ``s`` or C by ``s²``.
     Example:
         >>> x = tf.reshape(tf.range(16.0), (1, 2, 2, 4))
         >>> darknet_reorg(x, stride=2).shape
@@ -48,7 +29,12 @@ def darknet_reorg(x, stride: int = 2):
     if None in (height, width, channels):
         raise ValueError(f"darknet_reorg needs static height, width and channels, got shape {x.shape}")
     s = int(stride)
-    check_reorg_shape(height, width, channels, s)
+    if s < 1:
+        raise ValueError(f"reorg stride must be an integer >= 1, got {s!r}")
+    if height % s or width % s:
+        raise ValueError(f"reorg needs height and width divisible by the stride {s}, got {height}×{width}")
+    if channels % (s * s):
+        raise ValueError(f"reorg needs the channel count divisible by stride² = {s * s}, got {channels} channels")
     out_c = channels // (s * s)
     batch = tf.shape(x)[0]
     chw = tf.transpose(x, (0, 3, 1, 2))  # (B, C, H, W): darknet's memory order
