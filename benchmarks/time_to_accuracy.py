@@ -71,6 +71,7 @@ PRESETS = {
     "is-rank-1": {"method": "is-rank", "selectivity": 1.0, "uniform_mix": 0.2},
     "is-rank-2": {"method": "is-rank", "selectivity": 2.0, "uniform_mix": 0.2},
     "adaptive": {"method": "adaptive", "selectivity": 2.0, "uniform_mix": 0.2},
+    "adaptive-3": {"method": "adaptive", "selectivity": 3.0, "uniform_mix": 0.2},
     "auto": {"method": "auto"},
 }
 DEFAULT_METHODS = "nis,is-probabilistic,is-randomsubset,is-switch-0.3,is-annealed-0.5,infobatch"
