@@ -6,7 +6,8 @@ Example:
 """
 
 from is_keras.sampling.config import SamplerConfig, make_sampler
-from is_keras.sampling.generator import FirstPass, ImportanceBatchGenerator
+from is_keras.sampling.first_pass import FirstPass
+from is_keras.sampling.generator import ImportanceBatchGenerator
 from is_keras.sampling.max_tree import MaxTree
 from is_keras.sampling.methods import METHOD_SPECS, METHODS, MethodSpec, get_method_spec, register_method
 from is_keras.sampling.probabilistic import ProbabilisticSampler, WeightOverflowError

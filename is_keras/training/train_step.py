@@ -13,16 +13,23 @@ class TrainStep:
     """One optimizer step on a batch, shared by the trainer, the distributed trainer and the ``fit`` wrapper.
 
     The loss is ``Σ w_i l_i / global_batch`` plus ``model.losses / replicas``. A step whose losses are not all
-    finite changes nothing (no update; the non-trainable variables are put back). Guards: ``"cond"``, the update in
-    a ``tf.cond`` (XLA; ``write`` runs before it and must change nothing unless ``finite``); ``"gate"``, no control
-    flow (for ``tf.distribute``): the update waits for ``write``, which must raise on a failed step, or for an
-    assertion (a failure on any replica fails all).
+    finite changes nothing: the update does not run and the non-trainable variables (batch-norm statistics), which
+    the forward pass moved, are put back. Two guards:
+
+    * ``"cond"``: the update sits in a ``tf.cond`` (compiles with XLA; its condition waits for every gradient,
+      :func:`~is_keras.training.step_guard.finite_after_gradients`). ``write`` runs before the cond and must
+      itself change nothing unless ``finite`` (the in-graph table write).
+    * ``"gate"``: no control flow (``tf.distribute`` refuses a cond around its all-reduce): the update waits for
+      ``write``, which must raise on a failed step (the host table write), or by default for an assertion.
+      Under a strategy, a failure on any replica fails every replica.
 
     Args:
-        model, per_sample_loss: the callable forwarded (a Keras model); ``(y_true, y_pred) -> (B,)``.
+        model: the callable forwarded (a Keras model).
+        per_sample_loss: ``(y_true, y_pred) -> (B,)``.
         optimizer: the Keras optimizer (built before tracing: the update may sit in a cond).
         table_score: optional ``(y_true, y_pred, per_sample_loss) -> (B,)`` for the table instead of the loss.
-        replicas, guard: replicas in sync (divides ``model.losses``); ``"cond"`` or ``"gate"``.
+        replicas: replicas in sync (divides ``model.losses``).
+        guard: ``"cond"`` or ``"gate"``.
 
     Example:
         >>> import keras
@@ -60,12 +67,16 @@ class TrainStep:
         """Train on ``(x, y)`` with per-sample ``weights`` (None: all 1).
 
         Args:
-            x, y, weights: the batch; loss weights (B,) or None.
+            x, y: the batch.
+            weights: loss weights (B,) or None.
             global_batch: the divisor of the weighted sum (default: this batch's size).
             also_finite: a bool tensor that must also be True for the step to count (e.g. candidate scores finite).
             write: ``write(per_sample, scores, finite)``, the table write (see the guards above).
-            on_success, on_skip: ``on_success(per_sample, scores)`` with the update; ``on_skip()`` instead (cond).
-        Returns: A :class:`StepOutputs`.
+            on_success: ``on_success(per_sample, scores)``, run with the update only.
+            on_skip: ``on_skip()``, run instead of the update (``"cond"`` guard).
+
+        Returns:
+            A :class:`StepOutputs`.
         """
         model = self.model
         frozen = list(getattr(model, "non_trainable_variables", []))
