@@ -12,7 +12,10 @@ Protocol (issue 11):
    within ``--flat-tolerance`` (relative) of its overall best. Every other
    method runs at every rate; its rate is the one whose mean validation curve
    reaches uniform's best validation 1-AUC soonest in seconds (if none does,
-   the one with the lowest validation 1-AUC).
+   the one with the lowest validation 1-AUC). With ``--budgets``, every
+   method, uniform included, chooses its rate and its budget this way: a
+   shorter budget ends its schedule (cosine's decay to zero) sooner, so a
+   method that learns faster can finish sooner rather than be cut short.
 3. **Report (test only, seeds 1000..).** Every method, at its rate, trains
    ``--seeds`` times (the method order rotates from seed to seed). Targets:
    ``best`` = uniform's mean test 1-AUC at the evaluation where its mean
@@ -72,6 +75,8 @@ PRESETS = {
     "is-rank-2": {"method": "is-rank", "selectivity": 2.0, "uniform_mix": 0.2},
     "adaptive": {"method": "adaptive", "selectivity": 2.0, "uniform_mix": 0.2},
     "adaptive-3": {"method": "adaptive", "selectivity": 3.0, "uniform_mix": 0.2},
+    "adaptive-4": {"method": "adaptive", "selectivity": 4.0, "uniform_mix": 0.2},
+    "adaptive-5": {"method": "adaptive", "selectivity": 5.0, "uniform_mix": 0.2},
     "auto": {"method": "auto"},
 }
 DEFAULT_METHODS = "nis,is-probabilistic,is-randomsubset,is-switch-0.3,is-annealed-0.5,infobatch"
@@ -113,9 +118,27 @@ def parse_grid(text: str) -> list[str]:
 
 
 def grid_point(label) -> tuple[float, str]:
-    """A grid label -> ``(learning_rate, lr_schedule)``."""
-    rate, _, kind = str(label).partition("@")
+    """A grid label -> ``(learning_rate, lr_schedule)``; a ``/epochs`` budget suffix is ignored here."""
+    rate, _, kind = str(label).partition("/")[0].partition("@")
     return float(rate), kind or "constant"
+
+
+def with_budget(label, epochs: int, full: int) -> str:
+    """A grid label trained for ``epochs`` instead of the full budget ``full``: ``"0.01@cosine/4"``.
+
+    The schedule (cosine's decay to zero) then ends at ``epochs``: a shorter budget, not a cut-short run.
+
+    Example:
+        >>> with_budget("0.01@cosine", 4, 6), with_budget("0.01@cosine", 6, 6)
+        ('0.01@cosine/4', '0.01@cosine')
+    """
+    return str(label) if epochs == full else f"{label}/{epochs}"
+
+
+def budget_schedule(label, schedule: dict) -> tuple[str, dict]:
+    """``(rate label, schedule)`` of a grid label: its ``/epochs`` suffix, if any, replaces ``schedule["epochs"]``."""
+    rate, _, epochs = str(label).partition("/")
+    return rate, (dict(schedule, epochs=int(epochs)) if epochs else schedule)
 
 
 #: Finished runs, ``{key: curves}``, read from and written to ``--cache`` so an interrupted benchmark resumes.
@@ -124,6 +147,7 @@ CACHE: dict = {"path": None, "runs": {}}
 
 def train_once(data, preset: str, *, learning_rate: str, seed: int, schedule: dict):
     """One run (``learning_rate`` a grid label): (samples, seconds, validation 1-AUC, test 1-AUC, test error)."""
+    learning_rate, schedule = budget_schedule(learning_rate, schedule)
     key = json.dumps([preset, learning_rate, seed, schedule], sort_keys=True)
     if key in CACHE["runs"]:
         return tuple(np.asarray(v) for v in CACHE["runs"][key])
@@ -161,7 +185,7 @@ def flattened(mean_val: np.ndarray, tolerance: float) -> bool:
 def select(data, methods, args, schedule, log) -> tuple[dict, dict]:
     """Learning rate per method and the (possibly extended) schedule, from validation curves only."""
     seeds = range(args.select_seeds)
-    if len(args.lr_grid) == 1 and args.epochs * 2 > args.max_epochs:
+    if len(args.lr_grid) == 1 and args.epochs * 2 > args.max_epochs and args.budgets in (None, [args.epochs]):
         log("selection skipped: one learning rate and a fixed budget leave nothing to choose")
         return {method: args.lr_grid[0] for method in methods}, schedule
     while True:
@@ -176,14 +200,17 @@ def select(data, methods, args, schedule, log) -> tuple[dict, dict]:
         log(f"  not flat in the first half: budget doubled to {schedule['epochs']} epochs")
     target = float(mean_val.min())
     chosen = {"nis": lr_nis}
+    full = schedule["epochs"]
+    budgets = sorted({min(b, full) for b in args.budgets or [full]})
+    grid = [with_budget(lr, b, full) for b in budgets for lr in args.lr_grid]
     for method in methods:
-        if method == "nis":
+        if method == "nis" and len(budgets) == 1:  # uniform's full-budget choice is the target itself
             continue
-        if len(args.lr_grid) == 1:  # one rate: nothing to choose, no runs needed
-            chosen[method] = args.lr_grid[0]
+        if len(grid) == 1:  # one rate, one budget: nothing to choose, no runs needed
+            chosen[method] = grid[0]
             continue
         scores = {}
-        for lr in args.lr_grid:
+        for lr in grid:
             try:
                 runs = run_many(data, method, learning_rate=lr, seeds=seeds, schedule=schedule)
             except FloatingPointError as error:  # diverged: this rate is out
@@ -304,6 +331,8 @@ def plot(all_runs: dict[str, stats.Runs], path: Path, title: str) -> None:
         mean, std = runs.test.mean(axis=0), runs.test.std(axis=0)
         ax.plot(seconds, mean, label=method)
         ax.fill_between(seconds, np.maximum(mean - std, mean / 5), mean + std, alpha=0.2)
+    ax.axhline(stats.targets(all_runs["nis"])["best"], color="grey", linestyle=":", linewidth=1,
+               label="uniform's best (target)")
     ax.set(xlabel="training seconds (mean over seeds)", ylabel="test 1-AUC: mean, band ± std (lower edge ≥ mean/5)",
            yscale="log", title=title)
     ax.legend(fontsize=8)
@@ -320,6 +349,10 @@ def parse_args(argv):
     parser.add_argument("--select-seeds", type=int, default=1, help="seeds per learning rate in the selection")
     parser.add_argument("--lr-grid", default="1e-3,3e-3",
                         help="learning rates tried per method, each optionally @cosine or @step (default constant)")
+    parser.add_argument("--budgets", default=None,
+                        help="comma list of epoch budgets each method may choose from (with its learning rate, "
+                             "on validation: the fastest to uniform's full-budget validation best); a shorter "
+                             "budget ends its schedule sooner. Default: --epochs only")
     parser.add_argument("--validation-from-train", type=int, default=0, metavar="N",
                         help="hold N stratified training images out as validation; the loader's own validation "
                              "split (the official test set for fashion-mnist / mnist) then reports, whole")
@@ -346,6 +379,12 @@ def parse_args(argv):
         args.lr_grid = parse_grid(args.lr_grid)
     except ValueError as error:
         parser.error(str(error))
+    try:
+        args.budgets = [int(b) for b in args.budgets.split(",")] if args.budgets else None
+    except ValueError:
+        parser.error(f"--budgets must be a comma list of epoch counts, got {args.budgets!r}")
+    if args.budgets and min(args.budgets) < 1:
+        parser.error(f"--budgets must be >= 1 epoch each, got {args.budgets}")
     args.methods = args.methods.split(",")
     unknown = [m for m in args.methods if m not in PRESETS]
     if unknown or "nis" not in args.methods:
@@ -440,7 +479,8 @@ def main(argv=None) -> dict:
     summary = summarize(all_runs, chosen, args)
     command = args.command
     header = (f"**{args.dataset}**, {args.model} width {args.width:g}, batch {batch}, {schedule['epochs']} epochs, "
-              f"{args.seeds} report seeds, learning rate per method from {args.lr_grid} on validation; "
+              f"{args.seeds} report seeds, learning rate per method from {args.lr_grid}"
+              f"{f' and budget (epochs) from {args.budgets}' if args.budgets else ''} on validation; "
               f"uniform's mean validation curve is best at {summary['uniform_best_validation_at']:.0%} of the run "
               f"(flat in the first half: {'yes' if summary['uniform_flat_in_first_half'] else 'NO'}). "
               f"Command: `{command.strip()}`")

@@ -156,3 +156,60 @@ def test_a_finished_run_is_cached_and_a_rerun_skips_it(tmp_path, monkeypatch):
         np.testing.assert_array_equal(a, b)
     time_to_accuracy.train_once(data, "nis", learning_rate="0.003@cosine", seed=1, schedule=schedule)
     assert len(calls) == 2  # another seed is another run
+
+
+def test_a_budget_label_trains_that_many_epochs_under_the_same_cache_key(tmp_path, monkeypatch):
+    import time_to_accuracy
+
+    calls = []
+
+    class Result:
+        samples, seconds, one_minus_auc = np.array([8, 16]), np.array([0.5, 1.0]), np.array([0.3, 0.2])
+
+    def fake_run_training(train, val, *, sampler_config, table_score, **options):
+        calls.append(options)
+        return Result()
+
+    monkeypatch.setattr(time_to_accuracy, "run_training", fake_run_training)
+    monkeypatch.setitem(time_to_accuracy.CACHE, "path", tmp_path / "cache.json")
+    monkeypatch.setitem(time_to_accuracy.CACHE, "runs", {})
+    data = ((None, None), (None, None), (np.zeros((2, 1)), np.arange(2)))
+    schedule = {"eval_every": 1, "epochs": 6, "batch_size": 1, "width": 1}
+    time_to_accuracy.train_once(data, "nis", learning_rate="0.003@cosine/4", seed=0, schedule=schedule)
+    assert calls[-1]["epochs"] == 4 and calls[-1]["learning_rate"] == 0.003 and calls[-1]["lr_schedule"] == "cosine"
+    # the same run asked for as a 4-epoch schedule is the cached one; the full budget is another run
+    time_to_accuracy.train_once(data, "nis", learning_rate="0.003@cosine", seed=0, schedule=dict(schedule, epochs=4))
+    assert len(calls) == 1
+    time_to_accuracy.train_once(data, "nis", learning_rate="0.003@cosine", seed=0, schedule=schedule)
+    assert len(calls) == 2 and calls[-1]["epochs"] == 6
+    assert time_to_accuracy.grid_point("0.003@cosine/4") == (0.003, "cosine")
+
+
+def test_each_method_chooses_the_budget_that_reaches_uniforms_validation_best_soonest(monkeypatch):
+    import types
+
+    import time_to_accuracy
+
+    def curve(start, end, epochs):  # one evaluation per epoch, 1 s each, falling linearly to ``end``
+        val = np.linspace(start, end, epochs)
+        return np.arange(1, epochs + 1), np.arange(1.0, epochs + 1), val, val, val
+
+    ends = {("nis", 6): 0.2, ("nis", 4): 0.3, ("adaptive-3", 6): 0.1, ("adaptive-3", 4): 0.19,
+            ("adaptive", 6): 0.15, ("adaptive", 4): 0.25}
+
+    def fake_train_once(data, preset, *, learning_rate, seed, schedule):
+        rate, schedule = time_to_accuracy.budget_schedule(learning_rate, schedule)
+        return curve(1.0, ends[preset, schedule["epochs"]], schedule["epochs"])
+
+    monkeypatch.setattr(time_to_accuracy, "train_once", fake_train_once)
+    args = types.SimpleNamespace(select_seeds=1, lr_grid=["0.001@cosine"], epochs=6, max_epochs=6,
+                                 flat_tolerance=10.0, budgets=[4, 6])
+    chosen, schedule = time_to_accuracy.select(None, ["nis", "adaptive-3", "adaptive"], args,
+                                               {"epochs": 6}, lambda text: None)
+    # uniform's 4-epoch run never reaches its own full-budget best (0.2): it keeps 6 epochs
+    assert chosen["nis"] == "0.001@cosine"
+    # reaches 0.2 at 4 s on the short budget, at 6 s on the full one
+    assert chosen["adaptive-3"] == "0.001@cosine/4"
+    # misses 0.2 on the short budget
+    assert chosen["adaptive"] == "0.001@cosine"
+    assert schedule == {"epochs": 6}
