@@ -129,7 +129,9 @@ def test_grid_labels_carry_the_learning_rate_and_its_schedule():
         time_to_accuracy.parse_grid("1e-3@linear")
 
 
-def test_a_finished_run_is_cached_and_a_rerun_skips_it(tmp_path, monkeypatch):
+@pytest.fixture
+def training_calls(monkeypatch):
+    """Replace ``run_training`` in the benchmark by a fake two-evaluation run; return the list of its options."""
     import time_to_accuracy
 
     calls = []
@@ -142,6 +144,13 @@ def test_a_finished_run_is_cached_and_a_rerun_skips_it(tmp_path, monkeypatch):
         return Result()
 
     monkeypatch.setattr(time_to_accuracy, "run_training", fake_run_training)
+    return calls
+
+
+def test_a_finished_run_is_cached_and_a_rerun_skips_it(tmp_path, monkeypatch, training_calls):
+    import time_to_accuracy
+
+    calls = training_calls
     cache = tmp_path / "cache.json"
     monkeypatch.setitem(time_to_accuracy.CACHE, "path", cache)
     monkeypatch.setitem(time_to_accuracy.CACHE, "runs", {})
@@ -158,19 +167,10 @@ def test_a_finished_run_is_cached_and_a_rerun_skips_it(tmp_path, monkeypatch):
     assert len(calls) == 2  # another seed is another run
 
 
-def test_a_budget_label_trains_that_many_epochs_under_the_same_cache_key(tmp_path, monkeypatch):
+def test_a_budget_label_trains_that_many_epochs_under_the_same_cache_key(tmp_path, monkeypatch, training_calls):
     import time_to_accuracy
 
-    calls = []
-
-    class Result:
-        samples, seconds, one_minus_auc = np.array([8, 16]), np.array([0.5, 1.0]), np.array([0.3, 0.2])
-
-    def fake_run_training(train, val, *, sampler_config, table_score, **options):
-        calls.append(options)
-        return Result()
-
-    monkeypatch.setattr(time_to_accuracy, "run_training", fake_run_training)
+    calls = training_calls
     monkeypatch.setitem(time_to_accuracy.CACHE, "path", tmp_path / "cache.json")
     monkeypatch.setitem(time_to_accuracy.CACHE, "runs", {})
     data = ((None, None), (None, None), (np.zeros((2, 1)), np.arange(2)))
