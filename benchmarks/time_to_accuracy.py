@@ -78,6 +78,13 @@ PRESETS = {
     "adaptive-4": {"method": "adaptive", "selectivity": 4.0, "uniform_mix": 0.2},
     "adaptive-5": {"method": "adaptive", "selectivity": 5.0, "uniform_mix": 0.2},
     "auto": {"method": "auto"},
+    # auto's rule (on only if τ² >= 2 at the end of the first pass) at β 3 (= auto), 4, 5
+    "auto-beta3": {"method": "adaptive", "selectivity": 3.0, "uniform_mix": 0.2, "switch_on_at": 2.0,
+                   "switch_on_within": 0.0},
+    "auto-beta4": {"method": "adaptive", "selectivity": 4.0, "uniform_mix": 0.2, "switch_on_at": 2.0,
+                   "switch_on_within": 0.0},
+    "auto-beta5": {"method": "adaptive", "selectivity": 5.0, "uniform_mix": 0.2, "switch_on_at": 2.0,
+                   "switch_on_within": 0.0},
 }
 DEFAULT_METHODS = "nis,is-probabilistic,is-randomsubset,is-switch-0.3,is-annealed-0.5,infobatch"
 REPORT_SEED0 = 1000  # report seeds are disjoint from selection seeds
@@ -141,20 +148,23 @@ def budget_schedule(label, schedule: dict) -> tuple[str, dict]:
     return rate, (dict(schedule, epochs=int(epochs)) if epochs else schedule)
 
 
-#: Finished runs, ``{key: curves}``, read from and written to ``--cache`` so an interrupted benchmark resumes.
+#: Finished runs, ``{key: curves}``, read from and written to ``--cache`` so an interrupted benchmark resumes. The key
+#: is what runs (the preset's resolved sampler configuration and table score, not its name): a changed preset or
+#: ``auto`` trains again, and two names for one configuration share their runs.
 CACHE: dict = {"path": None, "runs": {}}
 
 
 def train_once(data, preset: str, *, learning_rate: str, seed: int, schedule: dict):
     """One run (``learning_rate`` a grid label): (samples, seconds, validation 1-AUC, test 1-AUC, test error)."""
     learning_rate, schedule = budget_schedule(learning_rate, schedule)
-    key = json.dumps([preset, learning_rate, seed, schedule], sort_keys=True)
+    fields = dict(PRESETS[preset])
+    table_score = fields.pop("table_score", "loss")
+    resolved = SamplerConfig.from_dict(fields).resolved.to_dict()  # what the preset means now ("auto" may change)
+    key = json.dumps([resolved, table_score, learning_rate, seed, schedule], sort_keys=True)
     if key in CACHE["runs"]:
         return tuple(np.asarray(v) for v in CACHE["runs"][key])
     train, val, test = data
     tester = OneMinusAUCAndError(*test, eval_every=schedule["eval_every"])
-    fields = dict(PRESETS[preset])
-    table_score = fields.pop("table_score", "loss")
     rate, kind = grid_point(learning_rate)
     result = run_training(train, val, sampler_config=SamplerConfig.from_dict(fields), table_score=table_score,
                           learning_rate=rate, lr_schedule=kind, seed=seed, epochs=schedule["epochs"],
@@ -183,7 +193,10 @@ def flattened(mean_val: np.ndarray, tolerance: float) -> bool:
 
 
 def select(data, methods, args, schedule, log) -> tuple[dict, dict]:
-    """Learning rate per method and the (possibly extended) schedule, from validation curves only."""
+    """Learning rate per method and the (possibly extended) schedule, from validation curves only.
+
+    Each method takes the grid point (rate, budget) whose mean validation curve reaches uniform's validation best
+    in the fewest trained samples (then seconds, then the lowest validation best)."""
     seeds = range(args.select_seeds)
     if len(args.lr_grid) == 1 and args.epochs * 2 > args.max_epochs and args.budgets in (None, [args.epochs]):
         log("selection skipped: one learning rate and a fixed budget leave nothing to choose")
@@ -215,12 +228,16 @@ def select(data, methods, args, schedule, log) -> tuple[dict, dict]:
                 runs = run_many(data, method, learning_rate=lr, seeds=seeds, schedule=schedule)
             except FloatingPointError as error:  # diverged: this rate is out
                 log(f"select {method}: lr {lr} diverged ({error})")
-                scores[lr] = (float("inf"), float("inf"))
+                scores[lr] = (float("inf"), float("inf"), float("inf"))
                 continue
             i = stats.first_index(runs.val.mean(axis=0), target)
-            seconds = float(runs.seconds[:, i].mean()) if i is not None else float("inf")
-            scores[lr] = (seconds, float(runs.val.mean(axis=0).min()))
-            log(f"select {method}: lr {lr}: {seconds:.2f} s to nis's validation best, best {scores[lr][1]:.5f}")
+            samples, seconds = ((float(runs.samples[i]), float(runs.seconds[:, i].mean())) if i is not None
+                                else (float("inf"), float("inf")))
+            scores[lr] = (samples, seconds, float(runs.val.mean(axis=0).min()))
+            log(f"select {method}: lr {lr}: {samples:.0f} samples ({seconds:.2f} s) to nis's validation best, "
+                f"best {scores[lr][2]:.5f}")
+        # fewest trained samples first: one method costs the same per sample at every rate and budget, and a
+        # choice by seconds would follow this machine's run-to-run timing noise (up to 25 % here)
         chosen[method] = min(scores, key=lambda lr: scores[lr])
     return chosen, schedule
 

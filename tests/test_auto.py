@@ -29,7 +29,8 @@ def test_auto_is_the_configured_sampler():
     assert spec.alias_of == AUTO_CONFIG and spec.options == ()
     assert (spec.has_draw_probabilities, spec.selects_candidates) == (target.has_draw_probabilities,
                                                                       target.selects_candidates)
-    assert "alias of method=adaptive, selectivity=2.0, uniform_mix=0.2" in spec.description
+    assert ("alias of method=adaptive, selectivity=3.0, uniform_mix=0.2, switch_on_at=2.0, switch_on_within=0.0"
+            in spec.description)
 
 
 def test_auto_keeps_its_name_in_the_generator_and_refuses_options_it_does_not_read():

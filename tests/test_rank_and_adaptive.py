@@ -121,6 +121,53 @@ def test_adaptive_switches_with_hysteresis():
     assert not set_concentration(DEACTIVATE_BELOW - 0.05)
 
 
+
+CONCENTRATED = 1.9  # above the switch-on level; two positive loss levels give it
+
+
+def _two_levels(n, target):  # a table of two loss levels with τ² = target
+    a = np.sqrt(target - 1)
+    return np.where(np.arange(n) < n // 2, 1 + a, 1 - a)
+
+
+def test_adaptive_switches_on_only_within_its_window_then_switches_as_usual():
+    n, rng = 40, np.random.default_rng(0)
+    late = AdaptiveSampler(switch_on_within=1.0)
+    late.bind(np.ones(n))
+    for _ in range(3):
+        late.sample(n, rng)  # three flat passes: past the window
+    late.table[:] = _two_levels(n, CONCENTRATED)
+    for _ in range(3):
+        late.sample(n, rng)
+    assert not late.active and late.take_active_share() == 0.0  # concentrated too late: the run stays uniform
+    anytime = AdaptiveSampler()  # no window: the same history switches on
+    anytime.bind(np.ones(n))
+    for _ in range(3):
+        anytime.sample(n, rng)
+    anytime.table[:] = _two_levels(n, CONCENTRATED)
+    anytime.sample(n, rng)
+    assert anytime.active
+
+    early = AdaptiveSampler(switch_on_within=1.0)
+    early.bind(_two_levels(n, CONCENTRATED))
+    early.sample(n, rng)
+    assert early.active  # concentrated within the window
+    early.table[:] = 1.0
+    for _ in range(2):
+        early.sample(n, rng)
+    assert not early.active  # flat: off
+    state = early.get_state()
+    early.table[:] = _two_levels(n, CONCENTRATED)
+    early.sample(n, rng)
+    assert early.active  # was on before: past the window it may switch on again
+    restored = AdaptiveSampler(switch_on_within=1.0)
+    restored.bind(np.ones(n))
+    restored.set_state(state)
+    restored.table[:] = _two_levels(n, CONCENTRATED)
+    restored.sample(n, rng)
+    restored.sample(n, rng)
+    assert restored.active  # the window's history is part of the state
+
 def _problem(n=96, seed=0):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, 4)).astype("float32")
@@ -131,16 +178,34 @@ def _problem(n=96, seed=0):
     return x, y, model
 
 
+#: switch_on_at with switch_on_within=0 (auto's window: decided at the end of the first pass): far below and far
+#: above the τ² of _problem's table then, so the first switches selection on and the second keeps the run nis's
+DECIDED_ON, DECIDED_OFF = {"switch_on_at": 1.0001, "switch_on_within": 0.0}, {"switch_on_at": 50.0,
+                                                                                "switch_on_within": 0.0}
+
+
 def test_auto_is_the_adaptive_method_and_logs_sampling_active_in_the_trainer():
     from is_keras.training import ImportanceTrainer
 
     x, y, model = _problem()
-    generator = ImportanceBatchGenerator(x, y, batch_size=16, method="auto", seed=0)
-    assert type(generator.sampler).__name__ == "AdaptiveSampler"
+    assert type(ImportanceBatchGenerator(x, y, batch_size=16, method="auto").sampler).__name__ == "AdaptiveSampler"
+    generator = ImportanceBatchGenerator(x, y, batch_size=16, method="adaptive", seed=0, **DECIDED_ON)
     history = ImportanceTrainer(model, generator, learning_rate=3e-2).fit(epochs=6)
     active = history.history["sampling_active"]
     assert active[0] == 0.0  # the first epoch is the uniform first pass
-    assert max(active[1:]) == 1.0  # a fitted classifier's losses are concentrated
+    assert min(active[1:]) == 1.0  # on from the end of the first pass: a fitted classifier's losses stay concentrated
+
+
+def test_adaptive_decided_off_at_the_end_of_the_first_pass_is_nis_value_for_value():
+    from is_keras.training import ImportanceTrainer
+
+    histories = {}
+    for method, options in (("nis", {}), ("adaptive", DECIDED_OFF)):
+        x, y, model = _problem()
+        generator = ImportanceBatchGenerator(x, y, batch_size=16, method=method, seed=0, **options)
+        histories[method] = ImportanceTrainer(model, generator, learning_rate=3e-2).fit(epochs=4).history
+    assert histories["adaptive"]["sampling_active"] == [0.0] * 4
+    np.testing.assert_array_equal(histories["adaptive"]["loss"], histories["nis"]["loss"])
 
 
 def test_the_fit_wrapper_logs_sampling_active_too():
@@ -210,14 +275,43 @@ def test_in_graph_adaptive_is_nis_on_a_flat_table_and_switches_with_hysteresis()
     assert not bool(sampler.selection_active.numpy())  # the decision is part of the state
 
 
-def test_auto_trains_in_graph_and_logs_sampling_active():
+@pytest.mark.parametrize("options, expected", [(DECIDED_ON, 1.0), (DECIDED_OFF, 0.0)])
+def test_adaptive_decides_at_the_end_of_the_first_pass_in_graph_and_logs_sampling_active(options, expected):
     from is_keras.training import ImportanceSamplingModel
 
     x, y, model = _problem()
-    generator = ImportanceBatchGenerator(x, y, batch_size=16, method="auto", seed=0)
+    generator = ImportanceBatchGenerator(x, y, batch_size=16, method="adaptive", seed=0, **options)
     wrapped = ImportanceSamplingModel(model, generator, backend="in-graph")
     wrapped.compile(optimizer=keras.optimizers.Adam(3e-2), jit_compile=True)
     history = wrapped.fit(wrapped.training_dataset(), steps_per_epoch=generator.steps_per_epoch, epochs=6, verbose=0)
     active = history.history["sampling_active"]
-    assert active[0] == 0.0 and max(active[1:]) == 1.0
+    assert active[0] == 0.0 and active[1:] == [expected] * 5
     np.testing.assert_array_equal(generator.loss_table, wrapped.loss_table)
+
+
+def test_in_graph_adaptive_switches_on_only_within_its_window():
+    import tensorflow as tf
+
+    n = 40
+    late, draw = _in_graph(n, np.ones(n, np.float32), switch_on_within=1.0)
+    for _ in range(2 * n):
+        draw()  # two passes of draws on a flat table: past the window
+    late.update(tf.range(n), tf.constant(_two_levels(n, CONCENTRATED), tf.float32))
+    assert not bool(late.selection_active.numpy())
+    anytime, draw = _in_graph(n, np.ones(n, np.float32))
+    for _ in range(2 * n):
+        draw()
+    anytime.update(tf.range(n), tf.constant(_two_levels(n, CONCENTRATED), tf.float32))
+    assert bool(anytime.selection_active.numpy())
+
+    early, draw = _in_graph(n, _two_levels(n, CONCENTRATED).astype(np.float32), switch_on_within=1.0)
+    assert bool(early.selection_active.numpy())
+    early.update(tf.range(n), tf.ones(n))
+    for _ in range(2 * n):
+        draw()
+    state = early.get_state()
+    early.update(tf.range(n), tf.constant(_two_levels(n, CONCENTRATED), tf.float32))
+    assert bool(early.selection_active.numpy())  # was on before: may switch on again past the window
+    late.set_state(state)  # the same configuration: the window's history comes with the state
+    late.update(tf.range(n), tf.constant(_two_levels(n, CONCENTRATED), tf.float32))
+    assert bool(late.selection_active.numpy())

@@ -203,7 +203,8 @@ def test_setting_the_exponent_updates_the_config():
 #: which also accepts the fields it ignores).
 LOOSE_VALUES = {"method": "is-annealed", "exponent": 0.5, "subset_fraction": 0.3, "subset_size": 7, "uniform_mix": 0.2,
                 "unbiased": True, "switch_fraction": 0.3, "prune_ratio": 0.25, "prune_until": 0.6,
-                "candidate_factor": 2.0, "selectivity": 1.5, "vr_threshold": 0.7, "score_smoothing": 0.1}
+                "candidate_factor": 2.0, "selectivity": 1.5, "switch_on_at": 2.0, "switch_on_within": 0.0,
+                "vr_threshold": 0.7, "score_smoothing": 0.1}
 
 
 def test_the_loose_values_cover_every_field_with_a_non_default():
@@ -231,7 +232,8 @@ def test_the_issue_example_is_annealed_with_a_switch_fraction():
 
 
 @pytest.mark.parametrize("kwargs", [{"switch_fraction": 0.0}, {"prune_ratio": 1.0}, {"prune_until": 1.5},
-                                    {"score_smoothing": -1.0}, {"candidate_factor": 0.5}, {"vr_threshold": "x"}])
+                                    {"score_smoothing": -1.0}, {"candidate_factor": 0.5}, {"vr_threshold": "x"},
+                                    {"switch_on_at": 0.5}, {"switch_on_within": -1.0}])
 def test_loose_options_are_validated_like_the_config(kwargs):
     x, y = np.zeros((10, 1), np.float32), np.zeros(10, np.int64)
     with pytest.raises(ValueError) as from_config:

@@ -213,3 +213,42 @@ def test_each_method_chooses_the_budget_that_reaches_uniforms_validation_best_so
     # misses 0.2 on the short budget
     assert chosen["adaptive"] == "0.001@cosine"
     assert schedule == {"epochs": 6}
+
+
+def test_a_cached_run_is_keyed_by_its_configuration_not_its_preset_name(tmp_path, monkeypatch, training_calls):
+    import time_to_accuracy
+
+    calls = training_calls
+    monkeypatch.setitem(time_to_accuracy.CACHE, "path", tmp_path / "cache.json")
+    monkeypatch.setitem(time_to_accuracy.CACHE, "runs", {})
+    data = ((None, None), (None, None), (np.zeros((2, 1)), np.arange(2)))
+    schedule = {"eval_every": 1, "epochs": 1, "batch_size": 1, "width": 1}
+    time_to_accuracy.train_once(data, "adaptive-3", learning_rate="0.003", seed=0, schedule=schedule)
+    monkeypatch.setitem(time_to_accuracy.PRESETS, "adaptive-3", {"method": "adaptive", "selectivity": 4.0})
+    time_to_accuracy.train_once(data, "adaptive-3", learning_rate="0.003", seed=0, schedule=schedule)
+    assert len(calls) == 2  # same name, same rate and seed, another sampler: trained again
+    time_to_accuracy.train_once(data, "adaptive-3", learning_rate="0.003", seed=0, schedule=schedule)
+    assert len(calls) == 2
+    monkeypatch.setitem(time_to_accuracy.PRESETS, "another-name", {"method": "adaptive", "selectivity": 4.0})
+    time_to_accuracy.train_once(data, "another-name", learning_rate="0.003", seed=0, schedule=schedule)
+    assert len(calls) == 2  # another name for the same configuration: the same run
+
+
+def test_the_choice_follows_trained_samples_not_timing_noise(monkeypatch):
+    import types
+
+    import time_to_accuracy
+
+    def fake_train_once(data, preset, *, learning_rate, seed, schedule):
+        val = {"0.001": np.array([0.5, 0.3, 0.2]), "0.002": np.array([0.5, 0.2, 0.2])}[learning_rate]
+        if preset == "nis":
+            val = np.array([0.5, 0.4, 0.2])
+        seconds = {"0.001": np.array([1.0, 1.5, 2.0]), "0.002": np.array([1.0, 2.5, 3.0])}[learning_rate]
+        return np.array([10, 20, 30]), seconds, val, val, val
+
+    monkeypatch.setattr(time_to_accuracy, "train_once", fake_train_once)
+    args = types.SimpleNamespace(select_seeds=1, lr_grid=["0.001", "0.002"], epochs=3, max_epochs=3,
+                                 flat_tolerance=10.0, budgets=None)
+    chosen, _ = time_to_accuracy.select(None, ["nis", "adaptive-3"], args, {"epochs": 3}, lambda text: None)
+    # 0.002 reaches uniform's best (0.2) after 20 samples, 0.001 after 30 but in fewer seconds (a slow run)
+    assert chosen["adaptive-3"] == "0.002"

@@ -41,6 +41,8 @@ class SamplerConfig:
     prune_until: float = 0.875
     candidate_factor: float = 4.0
     selectivity: float = 3.0
+    switch_on_at: float = 1.5
+    switch_on_within: float | None = None
     vr_threshold: float | None = None
     score_smoothing: float = 0.5
 
@@ -82,6 +84,8 @@ class SamplerConfig:
             "switch_fraction": f"until {self.switch_fraction:g}", "prune_ratio": f"r={self.prune_ratio:g}",
             "prune_until": f"until {self.prune_until:g}", "candidate_factor": f"C={self.candidate_factor:g}B",
             "selectivity": f"β={self.selectivity:g}",
+            "switch_on_at": f"on at τ²={self.switch_on_at:g}",
+            "switch_on_within": None if self.switch_on_within is None else f"on within {self.switch_on_within:g} ep",
             "vr_threshold": None if self.vr_threshold is None else f"τ={self.vr_threshold:g}",
         }
         parts = [text for name, text in shown.items() if name in spec.options and text is not None]

@@ -260,7 +260,8 @@ def peak_loss(table) -> tf.Tensor:
 
 class AdaptiveKernel(Kernel):
     """adaptive (:mod:`is_keras.sampling.adaptive`'s rule, decided after every table write): nis's draws until the
-    table's concentration τ² reaches the switch-on level, then the rank draws of the table as it is (a sort)."""
+    table's concentration τ² reaches the switch-on level (first within ``switch_on_within`` passes after the first
+    pass, when set), then the rank draws of the table as it is (a sort)."""
 
     def setup(self, sampler):
         from is_keras.sampling.rank import rank_probabilities
@@ -274,6 +275,9 @@ class AdaptiveKernel(Kernel):
         sampler.selection_active = tf.Variable(False, trainable=False, name="selection_active")
         #: draws after the first pass, and those with selection on (``sampling_active`` = their ratio)
         sampler.draw_counts = tf.Variable([0, 0], dtype=tf.int64, trainable=False, name="draw_counts")
+        #: for ``switch_on_within``: all draws after the first pass (never reset), and whether selection was ever on
+        sampler.draws_after_first_pass = tf.Variable(0, dtype=tf.int64, trainable=False, name="draws_after_first_pass")
+        sampler.selection_was_on = tf.Variable(False, trainable=False, name="selection_was_on")
 
     def switched(self, sampler):
         return tf.logical_not(sampler.selection_active)
@@ -282,6 +286,7 @@ class AdaptiveKernel(Kernel):
         b = sampler.batch_size
         selected = tf.where(uniform_now, tf.constant(0, tf.int64), b)
         sampler.draw_counts.assign_add(tf.stack([tf.constant(b, tf.int64), selected]))
+        sampler.draws_after_first_pass.assign_add(b)
         return tf.cond(uniform_now, lambda: (running, ones(sampler)), lambda: self._rank_draw(sampler))
 
     def _rank_draw(self, sampler):
@@ -302,22 +307,31 @@ class AdaptiveKernel(Kernel):
         return tf.where(sampler.selection_active, rank, super().probabilities(sampler, indices))
 
     def update(self, sampler, indices, apply):
-        from is_keras.sampling.adaptive import ACTIVATE_AT, DEACTIVATE_BELOW
+        from is_keras.sampling.adaptive import DEACTIVATE_BELOW
 
         table = tf.cast(tf.convert_to_tensor(sampler.table), tf.float64)
         finite = tf.math.is_finite(table)
         losses = tf.where(finite, table, 0.0)
         total, count = tf.reduce_sum(losses), tf.reduce_sum(tf.cast(finite, tf.float64))
         concentration = count * tf.reduce_sum(losses * losses) / tf.where(total > 0, total * total, 1.0)
-        active = sampler.selection_active.read_value()
-        decided = concentration >= tf.where(active, tf.constant(DEACTIVATE_BELOW, tf.float64), ACTIVATE_AT)
+        active, was_on = sampler.selection_active.read_value(), sampler.selection_was_on.read_value()
+        switch_on_at = tf.constant(sampler.sampler_config.switch_on_at, tf.float64)
+        decided = concentration >= tf.where(active, tf.constant(DEACTIVATE_BELOW, tf.float64), switch_on_at)
+        window = sampler.sampler_config.switch_on_within
+        if window is not None:  # switching on for the first time: only within the window's draws
+            within = sampler.draws_after_first_pass <= int(window * sampler.num_samples)
+            decided = tf.logical_and(decided, tf.logical_or(tf.logical_or(active, was_on), within))
         ready = tf.logical_and(total > 0, sampler.num_unvisited <= 0)  # after the first pass
         if apply is not None:
             ready = tf.logical_and(ready, apply)
-        sampler.selection_active.assign(tf.where(ready, decided, active))
+        new = tf.where(ready, decided, active)
+        sampler.selection_active.assign(new)
+        sampler.selection_was_on.assign(tf.logical_or(was_on, new))
 
     def state(self, sampler):
-        return {"selection_active": sampler.selection_active, "draw_counts": sampler.draw_counts}
+        return {"selection_active": sampler.selection_active, "draw_counts": sampler.draw_counts,
+                "draws_after_first_pass": sampler.draws_after_first_pass,
+                "selection_was_on": sampler.selection_was_on}
 
 
 #: the in-graph sampling rules by method name

@@ -116,7 +116,8 @@ def register_alias(name: str, config: dict, *, description: str, label: str | No
     Example:
         >>> spec = get_method_spec("auto")
         >>> spec.alias_of, spec.sampler_class.__name__, spec.options
-        ({'method': 'adaptive', 'selectivity': 2.0, 'uniform_mix': 0.2}, 'AdaptiveSampler', ())
+        ({'method': 'adaptive', 'selectivity': 3.0, 'uniform_mix': 0.2, 'switch_on_at': 2.0, 'switch_on_within': 0.0},
+         'AdaptiveSampler', ())
     """
     config = dict(config)
     for key, value in config.items():
@@ -194,12 +195,14 @@ register_method(MethodSpec(
     description="i.i.d. draws ∝ (rank of the loss in the table / N) ** selectivity, plus a share uniform_mix of "
                 "uniform draws: Selective-Backprop's rule on the table, no extra forward (Loshchilov & Hutter 2015)"))
 register_method(MethodSpec(
-    name="adaptive", sampler_class=AdaptiveSampler, options=("selectivity", "uniform_mix"),
+    name="adaptive", sampler_class=AdaptiveSampler, options=("selectivity", "uniform_mix", "switch_on_at",
+                                                                   "switch_on_within"),
     has_draw_probabilities=True, label="Adaptive",
-    description="uniform until the table's loss concentration N·ΣL²/(ΣL)² reaches 1.5, then is-rank, back to "
-                "uniform below 1.2; logs sampling_active"))
-register_alias("auto", AUTO_CONFIG, description="adaptive with selectivity 2 and uniform_mix 0.2: uniform until "
-               "selection pays, decided while training")
+    description="uniform until the table's loss concentration N·ΣL²/(ΣL)² reaches switch_on_at (the first time "
+                "within switch_on_within passes after the first pass, or never), then is-rank, back to uniform "
+                "below 1.2; logs sampling_active"))
+register_alias("auto", AUTO_CONFIG, description="adaptive with selectivity 3 and uniform_mix 0.2, switched on only "
+               "if the loss concentration is 2 or more at the end of the first pass: decided while training")
 register_method(MethodSpec(
     name="selective-backprop", sampler_class=SelectiveBackpropSampler, options=("candidate_factor", "selectivity"),
     has_draw_probabilities=False, label="Selective-Backprop", selects_candidates=True,

@@ -134,6 +134,11 @@ SAMPLER_OPTIONS: dict[str, Option] = {
     "candidate_factor": Option(float, low=1, help="candidates forwarded per step over the batch size, "
                                "C = ceil(factor * B)"),
     "selectivity": Option(float, low=0, help="exponent β on the fresh loss percentile of a candidate"),
+    "switch_on_at": Option(float, low=1, help="adaptive: the loss concentration N·ΣL²/(ΣL)² at which selection "
+                           "switches on (it switches off below 1.2)"),
+    "switch_on_within": Option(float, low=0, none_ok=True, help="adaptive: passes over the data after the first "
+                               "pass within which selection may first switch on (0: at the end of the first pass "
+                               "only); later it stays off for the run (default None: any time)"),
     "vr_threshold": Option(float, low=0, none_ok=True, help="variance reduction τ above which vr-switch samples "
                            "candidates by score (None: the paper's (C + 3B) / (3B))"),
     "score_smoothing": Option(float, low=0, help="vr-switch draws ∝ score + score_smoothing * mean score "
