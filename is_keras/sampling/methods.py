@@ -115,9 +115,8 @@ def register_alias(name: str, config: dict, *, description: str, label: str | No
     Raises: ValueError: ``config`` names no registered method, another alias, or an unknown or invalid field.
     Example:
         >>> spec = get_method_spec("auto")
-        >>> spec.alias_of, spec.sampler_class.__name__, spec.options
-        ({'method': 'adaptive', 'selectivity': 3.0, 'uniform_mix': 0.2, 'switch_on_at': 2.0, 'switch_on_within': 0.0},
-         'AdaptiveSampler', ())
+        >>> spec.alias_of["method"], spec.alias_of["selectivity"], spec.sampler_class.__name__, spec.options
+        ('adaptive', 3.0, 'AdaptiveSampler', ())
     """
     config = dict(config)
     for key, value in config.items():
